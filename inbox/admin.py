@@ -1,0 +1,114 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import (
+    Attachment,
+    ConsentRecord,
+    Contact,
+    ContactFieldValue,
+    Conversation,
+    ConversationEvent,
+    CustomField,
+    Label,
+    Message,
+    Organisation,
+    SenderId,
+    Team,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_available",
+        "is_active",
+    )
+    list_filter = ("role", "is_active", "is_available")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Converse", {"fields": ("role", "time_zone", "is_available")}),
+    )
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "auto_assign_enabled")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "mode", "auto_assign")
+    filter_horizontal = ("members",)
+
+
+@admin.register(SenderId)
+class SenderIdAdmin(admin.ModelAdmin):
+    list_display = ("address", "label", "channel", "owner", "team", "rate_per_second", "is_active")
+    list_filter = ("channel", "is_active")
+    search_fields = ("address", "label")
+    filter_horizontal = ("shared_with",)
+
+
+class ContactFieldValueInline(admin.TabularInline):
+    model = ContactFieldValue
+    extra = 0
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "phone_e164", "email", "public_id", "sms_opted_out_at")
+    search_fields = ("display_name", "phone_e164", "public_id", "email")
+    filter_horizontal = ("labels",)
+    inlines = [ContactFieldValueInline]
+
+
+admin.site.register(Label)
+admin.site.register(CustomField)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ("contact", "channel", "kind", "source", "at")
+    list_filter = ("channel", "kind", "source")
+    raw_id_fields = ("contact", "actor")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "contact", "sender_id", "status", "owner", "last_activity_at")
+    list_filter = ("status", "sender_id__channel")
+    search_fields = ("public_id", "contact__display_name", "contact__phone_e164")
+    raw_id_fields = ("contact", "sender_id", "owner", "last_sender", "team")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # F-CV10: conversations are never deleted.
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "direction", "status", "channel", "provider_sid", "created_at")
+    list_filter = ("direction", "status", "channel")
+    search_fields = ("public_id", "provider_sid")
+    raw_id_fields = ("conversation", "author")
+    inlines = [AttachmentInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ConversationEvent)
+class ConversationEventAdmin(admin.ModelAdmin):
+    list_display = ("conversation", "kind", "actor", "created_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("conversation", "actor")

@@ -1,0 +1,135 @@
+"""Load the demo organisation; running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from inbox.models import (
+    Channel,
+    Contact,
+    Conversation,
+    Label,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    Organisation,
+    Role,
+    SenderId,
+    Team,
+    TeamMode,
+    User,
+)
+from inbox.services.inbound import conversation_record_inbound
+from inbox.services.sending import conversation_record_outbound
+
+PEOPLE = [
+    ("admin", "Ada", "Admin", Role.ADMIN),
+    ("alice", "Alice", "Agent", Role.STANDARD),
+    ("bob", "Bob", "Agent", Role.STANDARD),
+]
+SENDERS = [
+    ("+14155550100", Channel.SMS, "Alice's line", "alice"),
+    ("+14155550101", Channel.SMS, "Bob's line", "bob"),
+    ("+14155550199", Channel.SMS, "Support (shared)", None),
+    ("whatsapp:+14155550142", Channel.WHATSAPP, "WhatsApp support", None),
+]
+CONTACTS = [
+    ("Maria Garcia", "+12025550123", ["vip"]),
+    ("James Smith", "+12025550178", []),
+    ("Priya Patel", "+447700900456", ["billing"]),
+    ("", "+33612345678", []),
+]
+# (contact phone, sender address, [(direction, body, minutes ago)])
+THREADS = [
+    (
+        "+12025550123",
+        "+14155550100",
+        [
+            ("in", "Hi! Is my order #4521 shipped yet?", 50),
+            ("out", "Hi Maria, it left the warehouse this morning 📦", 45),
+            ("in", "Great, thanks! Can you send the tracking link?", 3),
+        ],
+    ),
+    ("+12025550178", "+14155550100", [("in", "Do you open on Sundays?", 240)]),
+    ("+447700900456", "+14155550101", [("in", "I was charged twice this month.", 30)]),
+    ("+33612345678", "+14155550199", [("in", "Bonjour, vous livrez en France ?", 12)]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation: admin/admin, alice/alice, bob/bob, sender IDs, contacts."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        org = Organisation.load()
+        org.name = org.name if org.name != "Converse" else "Acme Support"
+        org.save()
+        users = {}
+        for username, first, last, role in PEOPLE:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "role": role},
+            )
+            if created:
+                user.set_password(username)
+                user.is_staff = role == Role.ADMIN
+                user.is_superuser = role == Role.ADMIN
+                user.save()
+            users[username] = user
+        team, _ = Team.objects.get_or_create(
+            name="Support", defaults={"mode": TeamMode.COLLABORATION}
+        )
+        team.members.add(users["alice"], users["bob"])
+        for address, channel, label, owner in SENDERS:
+            sender, _ = SenderId.objects.get_or_create(
+                address=address,
+                defaults={
+                    "channel": channel,
+                    "label": label,
+                    "owner": users.get(owner),
+                    "team": None if owner else team,
+                },
+            )
+            if owner is None:
+                sender.shared_with.add(users["alice"], users["bob"])
+        for name, phone, labels in CONTACTS:
+            contact, _ = Contact.objects.get_or_create(
+                phone_e164=phone, defaults={"display_name": name}
+            )
+            for label in labels:
+                contact.labels.add(Label.objects.get_or_create(name=label)[0])
+        if not Message.objects.exists():
+            self._load_threads(users)
+        self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
+
+    def _load_threads(self, users):
+        now = timezone.now()
+        for phone, address, lines in THREADS:
+            sender = SenderId.objects.get(address=address)
+            conversation, _ = Conversation.objects.get_or_create(
+                contact=Contact.objects.get(phone_e164=phone), sender_id=sender
+            )
+            owner = sender.owner or users["admin"]
+            for direction, body, minutes in lines:
+                at = now - timedelta(minutes=minutes)
+                message = Message.objects.create(
+                    conversation=conversation,
+                    direction=direction,
+                    author=owner if direction == MessageDirection.OUTBOUND else None,
+                    body=body,
+                    channel=sender.channel,
+                    status=MessageStatus.DELIVERED
+                    if direction == "out"
+                    else MessageStatus.RECEIVED,
+                )
+                Message.objects.filter(pk=message.pk).update(created_at=at)
+                if direction == MessageDirection.OUTBOUND:
+                    conversation_record_outbound(
+                        conversation=conversation, author=owner, body=body, at=at
+                    )
+                else:
+                    conversation_record_inbound(
+                        conversation=conversation, owner=owner, preview=body, at=at
+                    )

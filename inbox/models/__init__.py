@@ -1,0 +1,35 @@
+"""The inbox domain: people, senders, contacts, conversations and their messages."""
+
+from .contacts import ConsentRecord, Contact, ContactFieldValue, CustomField, Label
+from .conversations import (
+    Conversation,
+    ConversationEvent,
+    Participation,
+    ReadState,
+)
+from .messages import Attachment, Message, MessageDirection, MessageStatus
+from .people import Organisation, Role, Team, TeamMode, User
+from .senders import Channel, SenderId
+
+__all__ = [
+    "Attachment",
+    "Channel",
+    "ConsentRecord",
+    "Contact",
+    "ContactFieldValue",
+    "Conversation",
+    "ConversationEvent",
+    "CustomField",
+    "Label",
+    "Message",
+    "MessageDirection",
+    "MessageStatus",
+    "Organisation",
+    "Participation",
+    "ReadState",
+    "Role",
+    "SenderId",
+    "Team",
+    "TeamMode",
+    "User",
+]

@@ -1,0 +1,140 @@
+from django.db import models
+from django.db.models import Q
+
+from .contacts import Contact
+from .ids import new_public_id
+from .people import Team, User
+from .senders import SenderId
+
+
+class Conversation(models.Model):
+    """One thread per customer per sender ID (F-CV1), never deleted (F-CV10).
+
+    The summary columns (``last_*``, ``waiting_since``) are maintained by the services so
+    that inbox lists never read the messages table.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ASSIGNED = "assigned", "Assigned"
+        CLOSED = "closed", "Closed"
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    sender_id = models.ForeignKey(SenderId, on_delete=models.PROTECT, related_name="conversations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_conversations"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    # The user who sent the latest outgoing message (inbound routing, F-CV3).
+    last_sender = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True)
+    last_message_preview = models.CharField(max_length=140, blank=True)
+    last_message_direction = models.CharField(max_length=8, blank=True)
+    # Set when the customer wrote and nobody has answered yet; cleared by a reply.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change a viewer of the thread should see (messages, ticks, events):
+    # live polling compares against it and answers 204 when nothing changed.
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "sender_id"], name="one_conversation_per_contact_sender"
+            )
+        ]
+        indexes = [
+            # My Inbox: my conversations that have an inbound message, newest first.
+            models.Index(
+                fields=["owner", "-last_activity_at", "-id"],
+                name="conv_owner_activity_idx",
+                condition=Q(last_inbound_at__isnull=False),
+            ),
+            # Sender ID inbox.
+            models.Index(
+                fields=["sender_id", "-last_activity_at", "-id"], name="conv_sender_activity_idx"
+            ),
+            # Team and all-conversations views.
+            models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_idx"),
+            # Waiting-state sweeps.
+            models.Index(
+                fields=["waiting_since"],
+                name="conv_waiting_idx",
+                condition=Q(waiting_since__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} via {self.sender_id.address}"
+
+
+class Participation(models.Model):
+    """A user's part in a conversation: joined it (teams) and/or sent in it (Sent Messages)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="participations")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participations"
+    )
+    joined_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="one_participation")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-last_sent_at"],
+                name="participation_sent_idx",
+                condition=Q(last_sent_at__isnull=False),
+            )
+        ]
+
+
+class ReadState(models.Model):
+    """Per-user read mark: the conversation is unread when last_inbound_at > last_read_at."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="read_states")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    )
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="one_read_state")
+        ]
+
+
+class ConversationEvent(models.Model):
+    """Something that happened in a thread besides a message: shown between messages."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Private note"
+        ASSIGNED = "assigned", "Assigned"
+        STATUS = "status", "Status changed"
+        OPTED_OUT = "opted_out", "Opted out"
+        OPTED_IN = "opted_in", "Opted in"
+        JOINED = "joined", "Joined"
+        LEFT = "left", "Left"
+        EXPORTED = "exported", "Exported"
+        CONTACT = "contact", "Contact changed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "created_at"], name="event_thread_idx")]

@@ -1,0 +1,94 @@
+from django.db import models
+from django.db.models import Q
+
+from .conversations import Conversation
+from .ids import new_public_id
+from .people import User
+
+
+class MessageDirection(models.TextChoices):
+    INBOUND = "in", "Incoming"
+    OUTBOUND = "out", "Outgoing"
+
+
+class MessageStatus(models.TextChoices):
+    """Outbound statuses, in forward order; see ``inbox.services.status`` for the rules."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+    UNDELIVERED = "undelivered", "Undelivered"
+    RECEIVED = "received", "Received"
+
+
+class Message(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=MessageDirection.choices)
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices)
+    # Denormalised from the sender ID so (channel, provider_sid) can be unique in one table.
+    channel = models.CharField(max_length=16)
+    provider_sid = models.CharField(max_length=64, null=True, blank=True)
+    # Set by the compose form: a double click or a resubmitted form sends once.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    error_code = models.CharField(max_length=16, blank=True)
+    error_reason = models.CharField(max_length=300, blank=True)
+    segments = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
+    dispatch_started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_sid"],
+                name="unique_provider_sid_per_channel",
+                condition=Q(provider_sid__isnull=False),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Recovery of sends a dead worker left behind.
+            models.Index(
+                fields=["status", "created_at"],
+                name="message_unsent_idx",
+                condition=Q(status="queued", provider_sid__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.public_id}"
+
+    @property
+    def is_outbound(self) -> bool:
+        return self.direction == MessageDirection.OUTBOUND
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.message.public_id}/{filename}"
+
+
+class Attachment(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=255, blank=True)
+    # For inbound media not fetched yet: where the provider keeps it.
+    source_url = models.URLField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.original_name or self.public_id

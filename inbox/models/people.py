@@ -1,0 +1,71 @@
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    STANDARD = "standard", "Standard user"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STANDARD)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    # Members marked available take part in a team's round-robin auto-assignment.
+    is_available = models.BooleanField(default=True)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def initials(self) -> str:
+        parts = (self.get_full_name() or self.username).split()
+        return "".join(p[0] for p in parts[:2]).upper()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(models.Model):
+    """The single organisation of this deployment; read it with ``Organisation.load()``."""
+
+    name = models.CharField(max_length=200, default="Converse")
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    help_reply = models.TextField(
+        default="Reply STOP to unsubscribe. For help, write to us here and an agent will answer.",
+        help_text="Sent automatically when a customer writes HELP or INFO.",
+    )
+    auto_assign_enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "Organisation":
+        org, _ = cls.objects.get_or_create(pk=1)
+        return org
+
+
+class TeamMode(models.TextChoices):
+    COLLABORATION = "collaboration", "Collaboration (everyone sees and can join)"
+    GRAB = "grab", "Grab (first to grab owns it)"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    mode = models.CharField(max_length=16, choices=TeamMode.choices, default=TeamMode.COLLABORATION)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    auto_assign = models.BooleanField(
+        default=False, help_text="Round-robin new conversations among available members."
+    )
+    # The member who received the last auto-assigned conversation (round-robin cursor).
+    last_assigned_to = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,42 @@
+from decimal import Decimal
+
+from django.db import models
+
+from .ids import new_public_id
+from .people import Team, User
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS/MMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class SenderId(models.Model):
+    """A phone number or WhatsApp sender the business sends from, with its own inbox."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
+    # E.164 for SMS (``+14155550100``), ``whatsapp:+E164`` for WhatsApp.
+    address = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_sender_ids"
+    )
+    shared_with = models.ManyToManyField(User, blank=True, related_name="shared_sender_ids")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="sender_ids"
+    )
+    # Outbound pacing: about one segment per second on a US long code.
+    rate_per_second = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "sender ID"
+        ordering = ["label", "address"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.address})" if self.label else self.address
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

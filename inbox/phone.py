@@ -1,0 +1,51 @@
+"""Phone numbers: parsed and validated by ``phonenumbers``, stored as E.164."""
+
+import phonenumbers
+from django.conf import settings
+
+
+class InvalidPhoneNumber(ValueError):
+    """A number that cannot be a real phone number; the message says why, for people."""
+
+
+def normalise_phone(raw: str, *, region: str | None = None) -> str:
+    """Return ``raw`` as E.164 (``+14155550100``) or raise InvalidPhoneNumber.
+
+    Accepts common formats: spaces, dashes, dots, brackets, a leading ``00``; without a
+    country code the number is read in ``region`` (default setting DEFAULT_PHONE_REGION).
+    """
+    text = (raw or "").strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:") :]
+    if not text:
+        raise InvalidPhoneNumber(
+            "Enter a phone number with its country code, like +44 7700 900123."
+        )
+    if len(text) > 32:
+        raise InvalidPhoneNumber("That is too long to be a phone number.")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    region = region if region is not None else (settings.DEFAULT_PHONE_REGION or None)
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise InvalidPhoneNumber(
+                "Add the country code, starting with + (for example +1 for the US, +44 for the UK)."
+            ) from exc
+        raise InvalidPhoneNumber(f"{raw!r} is not a phone number.") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(
+            f"{raw!r} is not a valid number for its country; check the digits and country code."
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """A readable international form for screens (``+1 415-555-0100``)."""
+    try:
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return e164

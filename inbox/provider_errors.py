@@ -1,0 +1,61 @@
+"""Provider error codes in plain words, with the action that helps (shown on the red triangle)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProviderError:
+    code: str
+    reason: str
+    transient: bool = False
+
+
+_ERRORS = {
+    e.code: e
+    for e in [
+        ProviderError("20429", "The provider is busy (too many requests). Retrying.", True),
+        ProviderError(
+            "21211", "This phone number is not valid. Check the number and country code."
+        ),
+        ProviderError("21408", "Sending to this country is not enabled on the account."),
+        ProviderError(
+            "21610", "The customer has opted out (replied STOP). They must text START first."
+        ),
+        ProviderError("21612", "This number cannot be reached from this sender ID."),
+        ProviderError(
+            "21614", "This number cannot receive text messages (landline or invalid mobile)."
+        ),
+        ProviderError("21617", "The message is too long. Shorten it and send again."),
+        ProviderError("21635", "This number cannot receive messages from this sender ID."),
+        ProviderError("30003", "The phone is unreachable (switched off or out of coverage)."),
+        ProviderError("30004", "The customer's carrier blocked the message."),
+        ProviderError("30005", "The number is unknown or no longer in service. Check the number."),
+        ProviderError("30006", "This number is a landline or cannot receive texts."),
+        ProviderError("30007", "The carrier filtered the message as spam. Rephrase and retry."),
+        ProviderError("30008", "The carrier could not deliver it for an unknown reason."),
+        ProviderError(
+            "63016",
+            "Outside WhatsApp's 24-hour customer-care window: send an approved template instead.",
+        ),
+        ProviderError("timeout", "The provider did not answer in time. Retrying.", True),
+        ProviderError("network", "The provider could not be reached. Retrying.", True),
+        ProviderError(
+            "opted_out", "The customer has opted out; nothing is sent until they opt in."
+        ),
+    ]
+}
+
+
+def describe(code: str, detail: str = "") -> ProviderError:
+    """The known meaning of ``code``, or a generic one that keeps the provider's words."""
+    code = str(code or "").strip()
+    if code in _ERRORS:
+        return _ERRORS[code]
+    if not code:
+        return ProviderError("", "The provider could not deliver the message and gave no reason.")
+    if code.startswith("5") and len(code) == 3:
+        return ProviderError(code, "The provider had a server error. Retrying.", True)
+    reason = f"The provider refused the message (error {code})."
+    if detail:
+        reason = f"{reason[:-1]}: {detail}"[:300]
+    return ProviderError(code, reason)

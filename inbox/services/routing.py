@@ -1,0 +1,37 @@
+"""Inbound routing (F-CV3): whose inbox a customer's message lands in."""
+
+from ..models import Conversation, Participation, Role, User
+
+
+def first_admin() -> User | None:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+
+
+def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User | None:
+    """The user who should own ``conversation`` when a customer message arrives.
+
+    - Owned sender ID: an unowned conversation goes to the sender ID's owner.
+    - Shared sender ID: the user who sent the last outgoing message in this conversation.
+    - Already owned (assigned or answered): stays with its owner.
+    - Unknown customer writing for the first time: an admin.
+    - Otherwise: the user who last wrote to this customer from any sender ID, else an admin.
+    """
+    sender = conversation.sender_id
+    if sender.is_shared and conversation.last_sender_id:
+        return conversation.last_sender
+    if conversation.owner_id:
+        return conversation.owner
+    if sender.owner_id:
+        return sender.owner
+    if not contact_is_new:
+        recent = (
+            Participation.objects.filter(
+                conversation__contact_id=conversation.contact_id, last_sent_at__isnull=False
+            )
+            .select_related("user")
+            .order_by("-last_sent_at")
+            .first()
+        )
+        if recent is not None and recent.user.is_active:
+            return recent.user
+    return first_admin()

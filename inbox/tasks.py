@@ -1,0 +1,47 @@
+"""Celery tasks of the inbox: thin wrappers that take ids and call one service."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Message, MessageStatus
+from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
+
+log = logging.getLogger(__name__)
+
+MAX_SEND_RETRIES = 6
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)
+def deliver_message(self, message_id: int) -> None:
+    outcome = message_dispatch(message_id=message_id)
+    if not outcome.retry:
+        return
+    if self.request.retries >= self.max_retries:
+        message_fail_after_retries(message_id=message_id, error=outcome.error)
+        return
+    # Exponential back-off: 2, 4, 8 … seconds.
+    raise self.retry(countdown=2 ** (self.request.retries + 1))
+
+
+@shared_task
+def recover_stuck_messages() -> int:
+    """Re-enqueue outbound messages a dead worker or a lost task left unsent.
+
+    A message is stuck when it is still queued without a provider id well after it was
+    saved. A claim older than the window is released first (its worker is gone).
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    stuck = Message.objects.filter(
+        status=MessageStatus.QUEUED, provider_sid__isnull=True, created_at__lt=cutoff
+    )
+    stuck.filter(dispatch_started_at__lt=cutoff).update(dispatch_started_at=None)
+    ids = list(stuck.filter(dispatch_started_at__isnull=True).values_list("pk", flat=True)[:500])
+    for message_id in ids:
+        enqueue_dispatch(message_id)
+    if ids:
+        log.warning("re-enqueued %d stuck outbound messages", len(ids))
+    return len(ids)

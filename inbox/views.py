@@ -1,0 +1,131 @@
+"""Inbox pages: parse, authorise, call one service or selector, render (partial for HTMX)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors
+from .access import can_send_in, conversation_for
+from .forms import ComposeForm, NewConversationForm
+from .phone import InvalidPhoneNumber
+from .segments import count_segments
+from .services.conversations import conversation_start
+from .services.read_state import conversation_mark_read
+from .services.sending import SendRefused, message_send
+
+
+def _list_context(request: HttpRequest) -> dict:
+    after = selectors.Cursor.decode(request.GET.get("after"))
+    conversations, next_cursor = selectors.my_inbox(user=request.user, after=after)
+    return {
+        "conversations": conversations,
+        "next_cursor": next_cursor.encode() if next_cursor else "",
+        "unread_count": selectors.unread_count(user=request.user),
+        "list_title": "My Inbox",
+        "active_id": request.GET.get("active", ""),
+    }
+
+
+@require_GET
+@login_required
+def my_inbox(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request)
+    if request.htmx:
+        return render(request, "inbox/partials/conversation_list.html", context)
+    return render(request, "inbox/inbox.html", context)
+
+
+def _thread_context(request: HttpRequest, conversation, compose_form=None) -> dict:
+    return {
+        "conversation": conversation,
+        "items": selectors.thread_items(conversation=conversation),
+        "can_send": can_send_in(request.user, conversation),
+        "compose_form": compose_form or ComposeForm(),
+    }
+
+
+@require_GET
+@login_required
+def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = conversation_for(request.user, public_id)
+    conversation_mark_read(user=request.user, conversation=conversation)
+    context = _thread_context(request, conversation) | _list_context(request)
+    context["active_id"] = conversation.public_id
+    return render(request, "inbox/conversation.html", context)
+
+
+@require_GET
+@login_required
+def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Live refresh of the thread: 204 when nothing changed since ``?v=``."""
+    conversation = conversation_for(request.user, public_id)
+    if request.GET.get("v") == _version(conversation):
+        return HttpResponse(status=204)
+    conversation_mark_read(user=request.user, conversation=conversation)
+    return render(
+        request,
+        "inbox/partials/thread.html",
+        {"conversation": conversation, "items": selectors.thread_items(conversation=conversation)},
+    )
+
+
+def _version(conversation) -> str:
+    return f"{conversation.changed_at.timestamp():.6f}"
+
+
+@require_POST
+@login_required
+def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = conversation_for(request.user, public_id)
+    form = ComposeForm(request.POST)
+    if form.is_valid():
+        try:
+            message_send(
+                conversation=conversation,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except SendRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            if not request.htmx:
+                return redirect("inbox:conversation", public_id=public_id)
+            form = ComposeForm()
+    status = 200 if form.is_valid() or not form.errors else 422
+    if not request.htmx:
+        context = _thread_context(request, conversation, form) | _list_context(request)
+        return render(request, "inbox/conversation.html", context, status=status)
+    conversation.refresh_from_db()
+    context = _thread_context(request, conversation, form) | {"oob_thread": True}
+    return render(request, "inbox/partials/compose.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def conversation_new(request: HttpRequest) -> HttpResponse:
+    form = NewConversationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation, _ = conversation_start(
+                user=request.user,
+                sender=form.cleaned_data["sender"],
+                phone=form.cleaned_data["phone"],
+                body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except (SendRefused, InvalidPhoneNumber) as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("inbox:conversation", public_id=conversation.public_id)
+    status = 422 if form.errors else 200
+    return render(request, "inbox/new_conversation.html", {"form": form}, status=status)
+
+
+@require_GET
+@login_required
+def segment_count(request: HttpRequest) -> HttpResponse:
+    """The compose box's live counter (F-CH1)."""
+    count = count_segments(request.GET.get("body", ""))
+    return render(request, "inbox/partials/segments.html", {"count": count})

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "simulator"
+
+urlpatterns = [path("", views.customer_phone, name="phone")]

@@ -1,0 +1,64 @@
+"""The customer phone: reply as a customer while no real provider is configured."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from inbox.models import Message, SenderId
+from inbox.phone import InvalidPhoneNumber, normalise_phone
+
+from .numbers import FAILING_NUMBERS
+from .services import customer_reply
+
+
+class CustomerReplyForm(forms.Form):
+    sender = forms.ModelChoiceField(
+        queryset=SenderId.objects.filter(is_active=True), label="To", to_field_name="public_id"
+    )
+    phone = forms.CharField(label="Customer's number", max_length=40)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Text as the customer…"}),
+        max_length=1600,
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def _require_simulator() -> None:
+    if settings.CONVERSE_PROVIDER != "simulator":
+        raise Http404("The simulator is off: Twilio credentials are configured.")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customer_phone(request: HttpRequest) -> HttpResponse:
+    _require_simulator()
+    form = CustomerReplyForm(request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        sender, phone = form.cleaned_data["sender"], form.cleaned_data["phone"]
+        customer_reply(sender=sender, customer_phone=phone, body=form.cleaned_data["body"])
+        url = reverse("simulator:phone")
+        return redirect(f"{url}?sender={sender.public_id}&phone={phone.replace('+', '%2B')}")
+    messages = []
+    sender_pk, phone = request.GET.get("sender"), request.GET.get("phone")
+    if sender_pk and phone:
+        messages = list(
+            Message.objects.filter(
+                conversation__sender_id__public_id=sender_pk,
+                conversation__contact__phone_e164=phone,
+            ).order_by("-created_at", "-id")[:50]
+        )[::-1]
+    return render(
+        request,
+        "simulator/phone.html",
+        {"form": form, "messages": messages, "failing_numbers": FAILING_NUMBERS},
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,31 @@
+// Small behaviours on top of htmx: keep the thread scrolled to the newest message,
+// Ctrl/Cmd+Enter sends, and the tab title carries the unread count.
+(function () {
+  "use strict";
+
+  function scrollThread() {
+    var thread = document.getElementById("thread");
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  }
+
+  function updateTitle() {
+    var list = document.getElementById("conversation-list");
+    if (!list) return;
+    var unread = parseInt(list.dataset.unread || "0", 10);
+    var base = document.title.replace(/^\(\d+\) /, "");
+    document.title = (unread > 0 ? "(" + unread + ") " : "") + base;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { scrollThread(); updateTitle(); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "thread") scrollThread();
+    updateTitle();
+  });
+  document.addEventListener("htmx:oobAfterSwap", scrollThread);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.id === "id_body") {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  });
+})();

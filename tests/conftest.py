@@ -1,0 +1,150 @@
+"""Shared test people and tools.
+
+People: ``admin``; ``alice`` and ``bob``, agents in the Support team; ``carol``, an agent
+with no access to anything of theirs. Sender IDs: ``alice_line`` (owned by alice),
+``bob_line`` (owned by bob), ``shared_line`` (shared with alice and bob).
+"""
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from celery.app.task import Task
+from django.db import connection
+
+from inbox.channels import InboundMessage
+from inbox.models import Channel, Organisation, Role, SenderId, Team, TeamMode, User
+from inbox.services.inbound import message_receive
+
+REQUIRE_ALL = os.environ.get("CONVERSE_REQUIRE_SERVICES") == "1"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI every service is present: a skipped test there is a failure."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if REQUIRE_ALL and skipped and exitstatus == 0:
+        reporter.write_line(
+            f"CONVERSE_REQUIRE_SERVICES=1 but {len(skipped)} test(s) skipped", red=True
+        )
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def make_user(username: str, role: str = Role.STANDARD) -> User:
+    user = User.objects.create_user(
+        username=username, password=username, role=role, first_name=username.title()
+    )
+    return user
+
+
+@pytest.fixture
+def admin(db) -> User:
+    Organisation.load()
+    return make_user("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(db) -> User:
+    return make_user("carol")
+
+
+@pytest.fixture
+def support_team(alice, bob) -> Team:
+    team = Team.objects.create(name="Support", mode=TeamMode.COLLABORATION)
+    team.members.add(alice, bob)
+    return team
+
+
+@pytest.fixture
+def alice_line(alice) -> SenderId:
+    return SenderId.objects.create(
+        address="+14155550100", channel=Channel.SMS, label="Alice's line", owner=alice
+    )
+
+
+@pytest.fixture
+def bob_line(bob) -> SenderId:
+    return SenderId.objects.create(
+        address="+14155550101", channel=Channel.SMS, label="Bob's line", owner=bob
+    )
+
+
+@pytest.fixture
+def shared_line(alice, bob) -> SenderId:
+    sender = SenderId.objects.create(address="+14155550199", channel=Channel.SMS, label="Support")
+    sender.shared_with.add(alice, bob)
+    return sender
+
+
+_sid_counter = iter(range(10**9))
+
+
+def receive(sender: SenderId, customer: str, body: str = "Hello", *, sid: str | None = None):
+    """Deliver a customer message to ``sender`` through the inbound service."""
+    inbound = InboundMessage(
+        channel=sender.channel,
+        provider_sid=sid or f"SMtest{next(_sid_counter):026d}",
+        from_address=customer,
+        to_address=sender.address,
+        body=body,
+    )
+    message, _ = message_receive(inbound=inbound)
+    return message
+
+
+@dataclass
+class QueuedTask:
+    task: Task
+    args: tuple
+    kwargs: dict
+    countdown: float | None
+
+
+@dataclass
+class TaskQueue:
+    """Stands in for the broker: records what was enqueued and runs it on demand."""
+
+    queued: list[QueuedTask] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [q.task.name for q in self.queued]
+
+    def run_all(self, limit: int = 200) -> int:
+        ran = 0
+        while self.queued and ran < limit:
+            item = self.queued.pop(0)
+            item.task.apply(args=item.args, kwargs=item.kwargs).get()
+            ran += 1
+        return ran
+
+
+@pytest.fixture
+def tasks(monkeypatch) -> TaskQueue:
+    queue = TaskQueue()
+
+    def capture(task, args=None, kwargs=None, countdown=None, **options):
+        queue.queued.append(QueuedTask(task, tuple(args or ()), dict(kwargs or {}), countdown))
+
+    monkeypatch.setattr(Task, "apply_async", capture)
+    return queue
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,138 @@
+"""The built-in simulator (F-CH3): sends, reports progress, fails on demand, takes replies."""
+
+from django.urls import reverse
+
+from inbox.models import Conversation, Message, MessageStatus
+
+from ..conftest import receive
+
+
+def start(client, alice, alice_line, phone, body, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("inbox:conversation_new"),
+            {
+                "sender": alice_line.pk,
+                "phone": phone,
+                "body": body,
+                "idempotency_key": "k-" + phone,
+            },
+        )
+    assert response.status_code == 302
+    return Conversation.objects.get(contact__phone_e164=phone.replace(" ", ""))
+
+
+def test_a_sent_message_goes_queued_sent_delivered(
+    client, alice, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    conversation = start(
+        client, alice, alice_line, "+12025550123", "Hi!", django_capture_on_commit_callbacks
+    )
+    message = conversation.messages.get()
+    assert message.status == MessageStatus.QUEUED
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    assert 'data-status="queued"' in page.content.decode()
+
+    tasks.run_all(limit=1)  # the worker hands it to the simulator
+    message.refresh_from_db()
+    assert message.provider_sid.startswith("SM")
+    assert message.status == MessageStatus.QUEUED
+
+    tasks.run_all(limit=1)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.sent_at
+
+    tasks.run_all()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED and message.delivered_at
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    assert 'data-status="delivered"' in page.content.decode()
+
+
+def test_a_failing_number_is_refused_with_a_plain_reason(
+    client, alice, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    conversation = start(
+        client, alice, alice_line, "+15005550001", "Hi", django_capture_on_commit_callbacks
+    )
+    tasks.run_all()
+    message = conversation.messages.get()
+    assert message.status == MessageStatus.FAILED
+    assert message.error_code == "21211"
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id])).content.decode()
+    assert "This phone number is not valid" in page
+
+
+def test_an_unreachable_number_is_accepted_then_undelivered(
+    client, alice, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    conversation = start(
+        client, alice, alice_line, "+15005550010", "Hi", django_capture_on_commit_callbacks
+    )
+    tasks.run_all()
+    message = conversation.messages.get()
+    assert message.status == MessageStatus.UNDELIVERED
+    assert message.error_code == "30003"
+
+
+def test_whatsapp_messages_are_also_reported_read(alice, tasks, django_capture_on_commit_callbacks):
+    from inbox.models import Channel, Contact, SenderId
+    from inbox.services.sending import message_send
+
+    sender = SenderId.objects.create(
+        address="whatsapp:+14155550142", channel=Channel.WHATSAPP, owner=alice
+    )
+    conversation = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=sender
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(conversation=conversation, author=alice, body="Hola")
+    tasks.run_all()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.READ and message.read_at
+
+
+def test_a_customer_reply_from_the_phone_page_arrives_unread_in_my_inbox(client, alice, alice_line):
+    client.force_login(alice)
+    response = client.post(
+        reverse("simulator:phone"),
+        {"sender": alice_line.public_id, "phone": "+1 202 555 0123", "body": "Where is my order?"},
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(body="Where is my order?")
+    assert message.direction == "in"
+    assert message.conversation.owner == alice
+
+    inbox = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert "Where is my order?" in inbox
+    assert "conversation-row unread" in inbox
+
+    client.get(reverse("inbox:conversation", args=[message.conversation.public_id]))
+    inbox = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert "conversation-row unread" not in inbox
+
+
+def test_the_phone_page_shows_the_customer_side_of_the_thread(client, alice, alice_line):
+    receive(alice_line, "+12025550123", "First question")
+    client.force_login(alice)
+    page = client.get(
+        reverse("simulator:phone"), {"sender": alice_line.public_id, "phone": "+12025550123"}
+    ).content.decode()
+    assert "First question" in page
+
+
+def test_the_phone_page_rejects_a_malformed_number(client, alice, alice_line):
+    client.force_login(alice)
+    response = client.post(
+        reverse("simulator:phone"),
+        {"sender": alice_line.public_id, "phone": "12345", "body": "hi"},
+    )
+    assert response.status_code == 422
+    assert not Message.objects.exists()
+
+
+def test_the_phone_page_is_off_when_twilio_is_configured(client, alice, settings):
+    settings.CONVERSE_PROVIDER = "twilio"
+    client.force_login(alice)
+    assert client.get(reverse("simulator:phone")).status_code == 404
