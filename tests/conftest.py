@@ -129,7 +129,8 @@ class TaskQueue:
         ran = 0
         while self.queued and ran < limit:
             item = self.queued.pop(0)
-            item.task.apply(args=item.args, kwargs=item.kwargs).get()
+            # throw=False lets an eager retry run again at once; .get() re-raises failures.
+            item.task.apply(args=item.args, kwargs=item.kwargs, throw=False).get()
             ran += 1
         return ran
 

@@ -1,0 +1,178 @@
+"""The walking-skeleton journey through the browser views: sign in, start, send, poll."""
+
+import pytest
+from django.urls import reverse
+
+from inbox.models import Conversation, Message, MessageStatus
+
+from ..conftest import receive
+
+
+def test_the_login_page_signs_an_agent_in_and_shows_my_inbox(client, alice, alice_line):
+    receive(alice_line, "+12025550123", "Hello there")
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "alice"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("inbox:my_inbox")
+    assert "Hello there" in response.content.decode()
+
+
+def test_a_wrong_password_is_refused(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assert "didn't match" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["inbox:my_inbox", "inbox:conversation_new"])
+def test_pages_need_a_signed_in_user(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_my_inbox_lists_only_my_conversations_with_a_customer_message(
+    client, alice, bob, alice_line, bob_line
+):
+    receive(alice_line, "+12025550123", "For Alice")
+    receive(bob_line, "+12025550178", "For Bob")
+    client.force_login(alice)
+    page = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert "For Alice" in page
+    assert "For Bob" not in page
+
+
+def test_starting_a_conversation_by_number_shows_the_message_queued(
+    client, alice, alice_line, django_capture_on_commit_callbacks, tasks
+):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("inbox:conversation_new"),
+            {
+                "sender": alice_line.pk,
+                "phone": "+1 (202) 555-0123",
+                "body": "Welcome!",
+                "idempotency_key": "abc",
+            },
+            follow=True,
+        )
+    conversation = Conversation.objects.get()
+    assert conversation.contact.phone_e164 == "+12025550123"
+    assert conversation.owner == alice
+    page = response.content.decode()
+    assert "Welcome!" in page
+    assert 'data-status="queued"' in page
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+def test_a_malformed_number_is_refused_with_a_clear_error_and_nothing_stored(
+    client, alice, alice_line
+):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:conversation_new"),
+        {"sender": alice_line.pk, "phone": "555-0123", "body": "Hi", "idempotency_key": "abc"},
+    )
+    assert response.status_code == 422
+    assert "country code" in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_an_agent_cannot_send_from_someone_elses_sender_id(client, alice, bob_line):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:conversation_new"),
+        {"sender": bob_line.pk, "phone": "+12025550123", "body": "Hi", "idempotency_key": "abc"},
+    )
+    assert response.status_code == 422
+    assert not Message.objects.exists()
+
+
+def test_an_htmx_send_answers_with_a_fresh_compose_box_and_the_thread(
+    client, alice, alice_line, django_capture_on_commit_callbacks, tasks
+):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("inbox:send", args=[conversation.public_id]),
+            {"body": "On my way", "idempotency_key": "k-1"},
+            headers={"HX-Request": "true"},
+        )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="thread"' in html and 'hx-swap-oob="true"' in html
+    assert "On my way" in html and 'data-status="queued"' in html
+    assert 'value="k-1"' not in html  # the next send gets a new key
+
+
+def test_a_double_submitted_form_sends_once(
+    client, alice, alice_line, django_capture_on_commit_callbacks, tasks
+):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    client.force_login(alice)
+    url = reverse("inbox:send", args=[conversation.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"body": "Once", "idempotency_key": "same"})
+        client.post(url, {"body": "Once", "idempotency_key": "same"})
+    assert conversation.messages.filter(direction="out").count() == 1
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+def test_the_thread_poll_answers_204_until_something_changes(client, alice, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    client.force_login(alice)
+    url = reverse("inbox:thread", args=[conversation.public_id])
+    version = f"{conversation.changed_at.timestamp():.6f}"
+    assert client.get(url, {"v": version}).status_code == 204
+
+    message = conversation.messages.get()
+    from inbox.services.status import message_status_apply
+
+    outbound = Message.objects.create(
+        conversation=conversation,
+        direction="out",
+        author=alice,
+        body="Reply",
+        status=MessageStatus.QUEUED,
+        channel="sms",
+    )
+    message_status_apply(message_id=outbound.pk, status=MessageStatus.SENT)
+    response = client.get(url, {"v": version})
+    assert response.status_code == 200
+    assert 'data-status="sent"' in response.content.decode()
+    assert message.body in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["inbox:conversation", "inbox:thread"])
+def test_another_agent_guessing_a_conversation_id_gets_404(client, alice, carol, alice_line, name):
+    conversation = receive(alice_line, "+12025550123", "Private").conversation
+    client.force_login(carol)
+    assert client.get(reverse(name, args=[conversation.public_id])).status_code == 404
+
+
+def test_another_agent_cannot_send_in_a_conversation_they_cannot_see(
+    client, carol, alice, alice_line
+):
+    conversation = receive(alice_line, "+12025550123", "Private").conversation
+    client.force_login(carol)
+    response = client.post(
+        reverse("inbox:send", args=[conversation.public_id]),
+        {"body": "Sneaky", "idempotency_key": "x"},
+    )
+    assert response.status_code == 404
+    assert not conversation.messages.filter(direction="out").exists()
+
+
+def test_an_admin_can_open_any_conversation(client, admin, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    client.force_login(admin)
+    assert (
+        client.get(reverse("inbox:conversation", args=[conversation.public_id])).status_code == 200
+    )
+
+
+def test_the_segment_counter_reports_encoding_and_parts(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("inbox:segments"), {"body": "ł" * 71}).content.decode()
+    assert "71 characters" in html and "2 segments" in html and "UCS-2" in html

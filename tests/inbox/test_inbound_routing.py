@@ -1,0 +1,76 @@
+"""Inbound routing (F-CV3) and idempotent storage of customer messages."""
+
+import pytest
+
+from inbox.models import Contact, Conversation, Message
+from inbox.services.inbound import UnknownSender
+from inbox.services.sending import message_send
+
+from ..conftest import receive
+
+
+def test_a_message_to_an_owned_sender_id_lands_in_the_owners_inbox(alice, alice_line, admin):
+    message = receive(alice_line, "+12025550123", "Hi")
+    assert message.conversation.owner == alice
+    assert message.conversation.status == Conversation.Status.ASSIGNED
+
+
+def test_an_unknown_customer_on_a_shared_sender_id_lands_with_an_admin(admin, shared_line):
+    message = receive(shared_line, "+12025550123", "Hi")
+    assert message.conversation.owner == admin
+    assert Contact.objects.get(phone_e164="+12025550123")
+
+
+def test_a_shared_sender_id_routes_to_whoever_sent_the_last_outgoing_message(
+    admin, alice, bob, shared_line
+):
+    first = receive(shared_line, "+12025550123", "Hi")
+    conversation = first.conversation
+    message_send(conversation=conversation, author=bob, body="Bob here")
+    reply = receive(shared_line, "+12025550123", "Thanks Bob")
+    assert reply.conversation.owner == bob
+
+
+def test_a_known_customer_writing_to_a_new_shared_line_goes_to_the_last_agent_who_wrote(
+    admin, alice, alice_line, shared_line
+):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    message_send(conversation=conversation, author=alice, body="Hello")
+    other = receive(shared_line, "+12025550123", "Also writing here")
+    assert other.conversation != conversation
+    assert other.conversation.owner == alice
+
+
+def test_a_customer_message_updates_the_conversation_summary(alice, alice_line):
+    message = receive(alice_line, "+12025550123", "  Where is\nmy order?  ")
+    conversation = message.conversation
+    assert conversation.last_message_preview == "Where is my order?"
+    assert conversation.last_inbound_at == conversation.last_activity_at
+    assert conversation.waiting_since is not None
+
+
+def test_a_closed_conversation_reopens_on_a_customer_message(alice, alice_line):
+    conversation = receive(alice_line, "+12025550123").conversation
+    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.CLOSED)
+    conversation = receive(alice_line, "+12025550123").conversation
+    assert conversation.status == Conversation.Status.ASSIGNED
+
+
+def test_a_redelivered_message_is_stored_once(alice, alice_line):
+    receive(alice_line, "+12025550123", "Hi", sid="SM" + "1" * 32)
+    receive(alice_line, "+12025550123", "Hi", sid="SM" + "1" * 32)
+    assert Message.objects.count() == 1
+
+
+def test_one_conversation_per_customer_per_sender_id(alice, alice_line):
+    receive(alice_line, "+1 202 555 0123")
+    receive(alice_line, "+12025550123")
+    assert Conversation.objects.count() == 1
+
+
+def test_a_message_to_a_number_that_is_not_ours_is_refused(db):
+    from inbox.models import SenderId
+
+    with pytest.raises(UnknownSender):
+        receive(SenderId(address="+19999999999", channel="sms"), "+12025550123")
+    assert not Message.objects.exists()
