@@ -22,10 +22,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Converse on http://$(HOST):$(PORT)/ (alice/alice, bob/bob, admin/admin). Ctrl-C stops web and worker."
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A converse worker --beat --pool=solo --loglevel=INFO \
-	    --schedule=var/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) bin/run-dev
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
