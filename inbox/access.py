@@ -65,3 +65,8 @@ def can_send_in(user: User, conversation: Conversation) -> bool:
     if team is not None and team.mode == TeamMode.GRAB:
         return False
     return visible_conversations(user).filter(pk=conversation.pk).exists()
+
+
+def can_export(user: User, conversation: Conversation) -> bool:
+    """Transcripts and media downloads are for admins and the conversation's owner (F-CV11)."""
+    return user.is_admin or conversation.owner_id == user.pk

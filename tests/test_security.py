@@ -44,7 +44,7 @@ PRIVATE = [
     for name, kwargs in URLS
     if name not in PUBLIC and not name.startswith(PUBLIC_PREFIXES)
 ]
-CONVERSATION_URLS = [(n, k) for n, k in URLS if k == ("public_id",) and n.startswith("inbox:")]
+CONVERSATION_URLS = [(n, k) for n, k in URLS if "public_id" in k and n.startswith("inbox:")]
 
 
 def url_for(name: str, kwargs: tuple[str, ...], public_id: str = "aaaaaaaaaaaaaaaa") -> str:
