@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import live_views, views, window_views
 
 app_name = "inbox"
 
@@ -11,4 +11,13 @@ urlpatterns = [
     path("c/<str:public_id>/", views.conversation_detail, name="conversation"),
     path("c/<str:public_id>/thread/", views.conversation_thread, name="thread"),
     path("c/<str:public_id>/send/", views.conversation_send, name="send"),
+    path("c/<str:public_id>/close/", window_views.conversation_close_view, name="close"),
+    path("c/<str:public_id>/reopen/", window_views.conversation_reopen_view, name="reopen"),
+    path("c/<str:public_id>/join/", window_views.conversation_join_view, name="join"),
+    path("c/<str:public_id>/leave/", window_views.conversation_leave_view, name="leave"),
+    path("c/<str:public_id>/grab/", window_views.conversation_grab_view, name="grab"),
+    path("c/<str:public_id>/note/", window_views.conversation_note, name="note"),
+    path("c/<str:public_id>/contact/", window_views.contact_edit, name="contact"),
+    path("me/availability/", window_views.availability_toggle, name="availability"),
+    path("live/", live_views.changes, name="live"),
 ]

@@ -60,10 +60,12 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             contact, contact_is_new = contact_for_address(
                 inbound.from_address, profile_name=inbound.profile_name
             )
-            conversation, _ = Conversation.objects.get_or_create(contact=contact, sender_id=sender)
+            conversation, _ = Conversation.objects.get_or_create(
+                contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
+            )
             conversation = (
                 Conversation.objects.select_for_update()
-                .select_related("sender_id", "owner", "last_sender")
+                .select_related("sender_id__team", "owner", "last_sender")
                 .get(pk=conversation.pk)
             )
             message = Message.objects.create(
