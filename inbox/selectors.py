@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from .access import can_send_in, visible_conversations
 from .models import Attachment, Conversation, ConversationEvent, Message, ReadState, User
+from .phone import format_phone
 from .services import service_levels, teams
 
 PAGE_SIZE = 50
@@ -152,6 +153,11 @@ class News:
     url: str
 
 
+def _contact_name(conversation: Conversation) -> str:
+    contact = conversation.contact
+    return contact.display_name or format_phone(contact.phone_e164 or "") or str(contact)
+
+
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     """New customer messages in my conversations, and conversations assigned to me."""
     news = []
@@ -163,7 +169,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         news.append(
             News(
                 key=f"m-{c.public_id}-{c.last_inbound_at.timestamp():.6f}",
-                title=f"New message from {c.contact}",
+                title=f"New message from {_contact_name(c)}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
@@ -180,7 +186,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         news.append(
             News(
                 key=f"a-{event.pk}",
-                title=f"Assigned to you: {c.contact}",
+                title=f"Assigned to you: {_contact_name(c)}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
