@@ -64,7 +64,9 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
                 contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
             )
             conversation = (
-                Conversation.objects.select_for_update()
+                # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the
+                # nullable side of the outer joins select_related adds.
+                Conversation.objects.select_for_update(of=("self",))
                 .select_related("sender_id__team", "owner", "last_sender")
                 .get(pk=conversation.pk)
             )
