@@ -143,8 +143,18 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "inbox.tasks.deliver_message": {"queue": "default"},
 }
+# Waiting states change with the clock alone: a tick this often redraws them live.
+SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    "auto-close-conversations": {
+        "task": "inbox.tasks.auto_close_conversations",
+        "schedule": 300.0,
+    },
+    "service-level-tick": {
+        "task": "inbox.tasks.service_level_tick",
+        "schedule": float(SERVICE_LEVEL_TICK_SECONDS),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -172,6 +182,13 @@ SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
+# Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
+SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)
+OVERDUE_AFTER_SECONDS = env_int("OVERDUE_AFTER_SECONDS", 300)
+# A conversation without a customer message for this long closes by itself.
+AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
+# How often an open inbox asks the server whether anything changed (F-IN7).
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,17 @@
 from django.conf import settings
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from . import selectors
+from .live_views import COMMIT_SLACK, format_version
 
 
 def converse(request) -> dict:
-    return {"provider_is_simulator": settings.CONVERSE_PROVIDER == "simulator"}
+    context = {"provider_is_simulator": settings.CONVERSE_PROVIDER == "simulator"}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # The live poll's starting point and the unread badge of every signed-in page.
+        context["live_since"] = format_version(timezone.now() - COMMIT_SLACK)
+        context["live_unread"] = SimpleLazyObject(lambda: selectors.unread_count(user=user))
+        context["live_poll_seconds"] = settings.LIVE_POLL_SECONDS
+    return context

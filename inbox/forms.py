@@ -2,9 +2,10 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.validators import validate_slug
 
 from .access import usable_sender_ids
-from .models import SenderId, User
+from .models import Contact, SenderId, User
 from .phone import InvalidPhoneNumber, normalise_phone
 
 
@@ -46,3 +47,91 @@ class NewConversationForm(ComposeForm):
             return normalise_phone(self.cleaned_data["phone"])
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Private note",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Only your team sees this…"}),
+        max_length=5000,
+        strip=True,
+    )
+
+
+class ContactForm(forms.Form):
+    """Name, email, labels and custom fields of a contact (F-CT1, F-CT2).
+
+    Custom fields come as numbered pairs ``field_name_N`` / ``field_value_N``: one per
+    existing value plus an empty pair to add a new one. Clearing a value removes the field.
+    """
+
+    display_name = forms.CharField(label="Name", max_length=200)
+    email = forms.EmailField(label="Email", required=False)
+    labels = forms.CharField(
+        label="Labels", required=False, max_length=500, help_text="Separated by commas."
+    )
+
+    def __init__(self, *args, contact: Contact, **kwargs):
+        values = list(contact.field_values.select_related("field").order_by("field__name"))
+        kwargs.setdefault(
+            "initial",
+            {
+                "display_name": contact.display_name,
+                "email": contact.email,
+                "labels": ", ".join(label.name for label in contact.labels.all()),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            rows = sum(1 for key in self.data if key.startswith("field_name_"))
+        else:
+            rows = len(values) + 1
+        for i in range(rows):
+            current = values[i] if not self.is_bound and i < len(values) else None
+            self.fields[f"field_name_{i}"] = forms.CharField(
+                label="Field name",
+                required=False,
+                max_length=50,
+                validators=[validate_slug],
+                initial=current.field.name if current else "",
+            )
+            self.fields[f"field_value_{i}"] = forms.CharField(
+                label="Value",
+                required=False,
+                max_length=500,
+                initial=current.value if current else "",
+            )
+        self.row_count = rows
+
+    def field_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"field_name_{i}"], self[f"field_value_{i}"]) for i in range(self.row_count)]
+
+    def clean_labels(self) -> list[str]:
+        names: dict[str, str] = {}
+        for raw in self.cleaned_data["labels"].split(","):
+            name = raw.strip()
+            if len(name) > 50:
+                raise forms.ValidationError(f"“{name[:20]}…” is too long for a label (50 at most).")
+            if name:
+                names.setdefault(name.lower(), name)
+        return list(names.values())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        fields: dict[str, str] = {}
+        for i in range(self.row_count):
+            name = (cleaned.get(f"field_name_{i}") or "").strip()
+            value = (cleaned.get(f"field_value_{i}") or "").strip()
+            if f"field_name_{i}" in self.errors:
+                continue
+            if not name:
+                if value:
+                    self.add_error(f"field_name_{i}", "Give this value a field name.")
+                continue
+            if name in fields:
+                self.add_error(f"field_name_{i}", f"“{name}” appears twice.")
+                continue
+            if value:
+                fields[name] = value
+        cleaned["custom_fields"] = fields
+        return cleaned

@@ -8,6 +8,7 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -16,8 +17,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 
+from .access import can_export, can_send_in, visible_conversations
 from .models import Attachment, Conversation, ConversationEvent, Message, ReadState, User
+from .phone import format_phone
+from .services import service_levels, teams
 
 PAGE_SIZE = 50
 THREAD_LIMIT = 200
@@ -107,3 +112,84 @@ def thread_items(*, conversation: Conversation) -> list[Message | ConversationEv
     if len(messages) == THREAD_LIMIT:
         events = events.filter(created_at__gte=messages[-1].created_at)
     return sorted(chain(messages, events), key=lambda item: item.created_at)
+
+
+def window_state(*, user: User, conversation: Conversation) -> dict:
+    """What the conversation window shows about ``conversation`` and offers ``user`` to do."""
+    can_act = can_send_in(user, conversation)
+    closed = conversation.status == Conversation.Status.CLOSED
+    waiting = service_levels.waiting_state(conversation=conversation)
+    return {
+        "waiting_state": waiting,
+        "waiting_label": service_levels.WaitingState.LABELS.get(waiting, ""),
+        "rep_needed": service_levels.rep_needed(conversation=conversation),
+        "can_close": can_act and not closed,
+        "can_reopen": can_act and closed,
+        "can_join": teams.can_join(user, conversation),
+        "can_leave": teams.can_leave(user, conversation),
+        "can_grab": teams.can_grab(user, conversation),
+        "can_export": can_export(user, conversation),
+    }
+
+
+def latest_change(*, user: User, since: datetime) -> datetime | None:
+    """The newest ``changed_at`` after ``since`` among the conversations ``user`` can see.
+
+    One indexed query; None (the common, idle answer) when nothing changed.
+    """
+    return (
+        visible_conversations(user)
+        .filter(changed_at__gt=since)
+        .aggregate(latest=Max("changed_at"))["latest"]
+    )
+
+
+@dataclass(frozen=True)
+class News:
+    """Something worth a desktop notification: a customer wrote, or I was assigned."""
+
+    key: str
+    title: str
+    body: str
+    url: str
+
+
+def _contact_name(conversation: Conversation) -> str:
+    contact = conversation.contact
+    return contact.display_name or format_phone(contact.phone_e164 or "") or str(contact)
+
+
+def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
+    """New customer messages in my conversations, and conversations assigned to me."""
+    news = []
+    for c in (
+        Conversation.objects.filter(owner=user, last_inbound_at__gt=since)
+        .select_related("contact")
+        .order_by("-last_inbound_at")[:limit]
+    ):
+        news.append(
+            News(
+                key=f"m-{c.public_id}-{c.last_inbound_at.timestamp():.6f}",
+                title=f"New message from {_contact_name(c)}",
+                body=c.last_message_preview,
+                url=reverse("inbox:conversation", args=[c.public_id]),
+            )
+        )
+    for event in (
+        ConversationEvent.objects.filter(
+            kind=ConversationEvent.Kind.ASSIGNED, created_at__gt=since, conversation__owner=user
+        )
+        .exclude(actor=user)
+        .select_related("conversation__contact")
+        .order_by("-created_at")[:limit]
+    ):
+        c = event.conversation
+        news.append(
+            News(
+                key=f"a-{event.pk}",
+                title=f"Assigned to you: {_contact_name(c)}",
+                body=c.last_message_preview,
+                url=reverse("inbox:conversation", args=[c.public_id]),
+            )
+        )
+    return news

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .models import Message, MessageStatus
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
+from .services.service_levels import conversations_auto_close, service_levels_tick
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +46,16 @@ def recover_stuck_messages() -> int:
     if ids:
         log.warning("re-enqueued %d stuck outbound messages", len(ids))
     return len(ids)
+
+
+@shared_task
+def auto_close_conversations() -> int:
+    closed = conversations_auto_close()
+    if closed:
+        log.info("auto-closed %d quiet conversations", closed)
+    return closed
+
+
+@shared_task
+def service_level_tick() -> int:
+    return service_levels_tick(period_seconds=settings.SERVICE_LEVEL_TICK_SECONDS)

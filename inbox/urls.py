@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, views
+from . import export_views, live_views, views, window_views
 
 app_name = "inbox"
 
@@ -28,4 +28,13 @@ urlpatterns = [
         export_views.attachment_download,
         name="attachment",
     ),
+    path("c/<str:public_id>/close/", window_views.conversation_close_view, name="close"),
+    path("c/<str:public_id>/reopen/", window_views.conversation_reopen_view, name="reopen"),
+    path("c/<str:public_id>/join/", window_views.conversation_join_view, name="join"),
+    path("c/<str:public_id>/leave/", window_views.conversation_leave_view, name="leave"),
+    path("c/<str:public_id>/grab/", window_views.conversation_grab_view, name="grab"),
+    path("c/<str:public_id>/note/", window_views.conversation_note, name="note"),
+    path("c/<str:public_id>/contact/", window_views.contact_edit, name="contact"),
+    path("me/availability/", window_views.availability_toggle, name="availability"),
+    path("live/", live_views.changes, name="live"),
 ]

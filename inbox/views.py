@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors
-from .access import can_export, can_send_in, conversation_for
+from .access import can_send_in, conversation_for
 from .forms import ComposeForm, NewConversationForm
 from .phone import InvalidPhoneNumber
 from .segments import count_segments
@@ -41,7 +41,6 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
         "conversation": conversation,
         "items": selectors.thread_items(conversation=conversation),
         "can_send": can_send_in(request.user, conversation),
-        "can_export": can_export(request.user, conversation),
         "compose_form": compose_form or ComposeForm(),
     }
 

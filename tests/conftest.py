@@ -35,6 +35,12 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Real password hashing costs half a second per test person; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str = Role.STANDARD) -> User:
     user = User.objects.create_user(
         username=username, password=username, role=role, first_name=username.title()

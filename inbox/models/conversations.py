@@ -71,6 +71,14 @@ class Conversation(models.Model):
                 name="conv_waiting_idx",
                 condition=Q(waiting_since__isnull=False),
             ),
+            # Live polling: "has anything I can see changed since T?".
+            models.Index(fields=["changed_at"], name="conv_changed_idx"),
+            # Auto-close sweep over conversations that are not closed yet.
+            models.Index(
+                fields=["last_inbound_at"],
+                name="conv_autoclose_idx",
+                condition=~Q(status="closed"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -60,10 +60,14 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             contact, contact_is_new = contact_for_address(
                 inbound.from_address, profile_name=inbound.profile_name
             )
-            conversation, _ = Conversation.objects.get_or_create(contact=contact, sender_id=sender)
+            conversation, _ = Conversation.objects.get_or_create(
+                contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
+            )
             conversation = (
+                # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the
+                # nullable side of the outer joins select_related adds.
                 Conversation.objects.select_for_update(of=("self",))
-                .select_related("sender_id", "owner", "last_sender")
+                .select_related("sender_id__team", "owner", "last_sender")
                 .get(pk=conversation.pk)
             )
             message = Message.objects.create(

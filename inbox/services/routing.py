@@ -1,6 +1,7 @@
 """Inbound routing (F-CV3): whose inbox a customer's message lands in."""
 
-from ..models import Conversation, Participation, Role, User
+from ..models import Conversation, Participation, Role, TeamMode, User
+from .auto_assign import conversation_auto_assign
 
 
 def first_admin() -> User | None:
@@ -13,6 +14,9 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
     - Owned sender ID: an unowned conversation goes to the sender ID's owner.
     - Shared sender ID: the user who sent the last outgoing message in this conversation.
     - Already owned (assigned or answered): stays with its owner.
+    - Team sender ID, first customer message: round robin among the team's available
+      members when the team auto-assigns (F-AU1); in a grab-mode team nobody, until a
+      member grabs it.
     - Unknown customer writing for the first time: an admin.
     - Otherwise: the user who last wrote to this customer from any sender ID, else an admin.
     """
@@ -23,6 +27,13 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
         return conversation.owner
     if sender.owner_id:
         return sender.owner
+    if sender.team_id:
+        if conversation.last_inbound_at is None:
+            assignee = conversation_auto_assign(conversation=conversation)
+            if assignee is not None:
+                return assignee
+        if sender.team.mode == TeamMode.GRAB:
+            return None
     if not contact_is_new:
         recent = (
             Participation.objects.filter(

@@ -1,31 +1,86 @@
 // Small behaviours on top of htmx: keep the thread scrolled to the newest message,
-// Ctrl/Cmd+Enter sends, and the tab title carries the unread count.
+// Ctrl/Cmd+Enter sends, j/k (or Alt+↓/↑) move between conversations, the tab title
+// carries the unread count, and desktop notifications announce news (F-IN7).
 (function () {
   "use strict";
+
+  var notified = new Set();
 
   function scrollThread() {
     var thread = document.getElementById("thread");
     if (thread) thread.scrollTop = thread.scrollHeight;
   }
 
-  function updateTitle() {
-    var list = document.getElementById("conversation-list");
-    if (!list) return;
-    var unread = parseInt(list.dataset.unread || "0", 10);
+  function currentUnread() {
+    var source = document.getElementById("live") || document.getElementById("conversation-list");
+    return source ? parseInt(source.dataset.unread || "0", 10) : 0;
+  }
+
+  function setTitle(unread) {
     var base = document.title.replace(/^\(\d+\) /, "");
     document.title = (unread > 0 ? "(" + unread + ") " : "") + base;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { scrollThread(); updateTitle(); });
+  function notify(news) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    news.forEach(function (item) {
+      if (notified.has(item.key)) return;
+      notified.add(item.key);
+      var looking = !document.hidden && window.location.pathname === item.url;
+      if (looking) return;
+      var n = new Notification(item.title, { body: item.body, tag: item.key });
+      n.onclick = function () { window.focus(); window.location.href = item.url; };
+    });
+  }
+
+  function setUpNotifyButton() {
+    var button = document.getElementById("notify-toggle");
+    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.hidden = true; });
+    });
+  }
+
+  function moveInList(step) {
+    var links = Array.prototype.slice.call(document.querySelectorAll(".conversation-row > a"));
+    if (!links.length) return;
+    var active = document.querySelector(".conversation-row.active > a");
+    var index = links.indexOf(active);
+    var next = index === -1 ? (step > 0 ? 0 : links.length - 1) : index + step;
+    if (next >= 0 && next < links.length) links[next].click();
+  }
+
+  function isTyping(target) {
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    scrollThread();
+    setTitle(currentUnread());
+    setUpNotifyButton();
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "thread") scrollThread();
-    updateTitle();
   });
   document.addEventListener("htmx:oobAfterSwap", scrollThread);
+  document.addEventListener("inbox-changed", function (event) {
+    setTitle(event.detail.unread || 0);
+    notify(event.detail.news || []);
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.id === "id_body") {
       event.preventDefault();
       event.target.form.requestSubmit();
+      return;
     }
+    if (event.altKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      moveInList(event.key === "ArrowDown" ? 1 : -1);
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    if (event.key === "j" || event.key === "k") moveInList(event.key === "j" ? 1 : -1);
   });
 })();

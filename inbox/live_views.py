@@ -1,0 +1,65 @@
+"""Live updates (F-IN7): one cheap poll per open tab says whether anything changed.
+
+The page carries a version (``since``, epoch seconds with microseconds). The poll answers
+204 when no conversation the user can see changed after it: three indexed queries
+(session, user, one aggregate). Otherwise it answers with the new version and an
+``inbox-changed`` client event carrying the unread count and what deserves a desktop
+notification; the list and the thread refresh themselves on that event.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django_htmx.http import trigger_client_event
+
+from . import selectors
+
+# A transaction stamps changed_at when it writes and becomes visible when it commits: the
+# next version stays this far behind the clock so a slow commit is still seen.
+COMMIT_SLACK = timedelta(seconds=1)
+
+
+def parse_version(raw: str | None) -> datetime | None:
+    """``1700000000.123456`` → an aware datetime, exactly (no float rounding)."""
+    try:
+        seconds, _, micros = (raw or "").partition(".")
+        at = datetime.fromtimestamp(int(seconds), tz=UTC)
+        return at + timedelta(microseconds=int(micros.ljust(6, "0")[:6] or 0))
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def format_version(at: datetime) -> str:
+    return f"{int(at.timestamp())}.{at.microsecond:06d}"
+
+
+@require_GET
+@login_required
+def changes(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    since = parse_version(request.GET.get("since")) or now - COMMIT_SLACK
+    latest = selectors.latest_change(user=request.user, since=since)
+    if latest is None:
+        return HttpResponse(status=204)
+    version = max(since, min(latest, now - COMMIT_SLACK))
+    unread = selectors.unread_count(user=request.user)
+    response = render(
+        request,
+        "inbox/partials/live.html",
+        {
+            "live_since": format_version(version),
+            "live_unread": unread,
+            "live_poll_seconds": settings.LIVE_POLL_SECONDS,
+        },
+    )
+    news = selectors.news_since(user=request.user, since=since)
+    return trigger_client_event(
+        response,
+        "inbox-changed",
+        {"unread": unread, "news": [n.__dict__ for n in news]},
+    )

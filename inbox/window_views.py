@@ -1,0 +1,139 @@
+"""Actions from the conversation window: status, teams, notes, the contact panel, availability.
+
+Each action answers an HTMX request with the refreshed thread, whose header and events swap
+in out of band; without JavaScript it redirects back to the conversation.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors
+from .access import can_send_in, conversation_for
+from .forms import ContactForm, NoteForm
+from .models import Conversation, User
+from .services.auto_assign import availability_set
+from .services.contacts import contact_update
+from .services.notes import NoteRefused, note_add
+from .services.service_levels import StatusRefused, conversation_close, conversation_reopen
+from .services.teams import (
+    TeamActionRefused,
+    conversation_grab,
+    conversation_join,
+    conversation_leave,
+)
+
+Refusals = (StatusRefused, TeamActionRefused, NoteRefused)
+
+
+def _thread_response(
+    request: HttpRequest, conversation: Conversation, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("inbox:conversation", public_id=conversation.public_id)
+    conversation.refresh_from_db()
+    context = {
+        "conversation": conversation,
+        "items": selectors.thread_items(conversation=conversation),
+        "oob_thread": True,
+        "window_error": error,
+    }
+    return render(request, "inbox/partials/thread.html", context, status=status)
+
+
+def _window_action(service: Callable[..., object]) -> Callable[[HttpRequest, str], HttpResponse]:
+    """A POST view that runs ``service(conversation=…, user=…)`` on a visible conversation."""
+
+    @require_POST
+    @login_required
+    def view(request: HttpRequest, public_id: str) -> HttpResponse:
+        conversation = conversation_for(request.user, public_id)
+        try:
+            service(conversation=conversation, user=request.user)
+        except Refusals as refused:
+            return _thread_response(request, conversation, error=str(refused), status=422)
+        return _thread_response(request, conversation)
+
+    return view
+
+
+def _close(*, conversation: Conversation, user: User) -> None:
+    if not can_send_in(user, conversation):
+        raise StatusRefused("You cannot close this conversation; grab or join it first.")
+    conversation_close(conversation=conversation, by=user)
+
+
+def _reopen(*, conversation: Conversation, user: User) -> None:
+    if not can_send_in(user, conversation):
+        raise StatusRefused("You cannot reopen this conversation; grab or join it first.")
+    conversation_reopen(conversation=conversation, by=user)
+
+
+conversation_close_view = _window_action(_close)
+conversation_reopen_view = _window_action(_reopen)
+conversation_join_view = _window_action(conversation_join)
+conversation_leave_view = _window_action(conversation_leave)
+conversation_grab_view = _window_action(conversation_grab)
+
+
+@require_POST
+@login_required
+def conversation_note(request: HttpRequest, public_id: str) -> HttpResponse:
+    conversation = conversation_for(request.user, public_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+        return _thread_response(request, conversation, error=error, status=422)
+    try:
+        note_add(conversation=conversation, author=request.user, body=form.cleaned_data["body"])
+    except NoteRefused as refused:
+        return _thread_response(request, conversation, error=str(refused), status=422)
+    return _thread_response(request, conversation)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The contact panel's form: the panel partial for HTMX, a small page otherwise."""
+    conversation = conversation_for(request.user, public_id)
+    contact = conversation.contact
+    form = ContactForm(request.POST or None, contact=contact)
+    context = {"conversation": conversation, "contact_form": form}
+    if request.method == "POST" and form.is_valid():
+        contact_update(
+            contact=contact,
+            by=request.user,
+            display_name=form.cleaned_data["display_name"],
+            email=form.cleaned_data["email"],
+            labels=form.cleaned_data["labels"],
+            custom_fields=form.cleaned_data["custom_fields"],
+            conversation=conversation,
+        )
+        if not request.htmx:
+            return redirect("inbox:conversation", public_id=public_id)
+        conversation.refresh_from_db()
+        context = {
+            "conversation": conversation,
+            "contact_form": ContactForm(contact=conversation.contact),
+            "items": selectors.thread_items(conversation=conversation),
+            "oob_thread": True,
+        }
+    status = 422 if form.errors else 200
+    template = "inbox/partials/contact_panel.html" if request.htmx else "inbox/contact_edit.html"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def availability_toggle(request: HttpRequest) -> HttpResponse:
+    """An agent's own switch for round-robin auto-assignment (F-AU1)."""
+    availability_set(user=request.user, is_available=request.POST.get("available") == "1")
+    if request.htmx:
+        return render(request, "inbox/partials/availability.html")
+    return redirect("inbox:my_inbox")

@@ -1,0 +1,93 @@
+"""The main journeys of an agent's day, in a real browser (F-UI1, F-IN7)."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inbox.models import Conversation, ConversationEvent, Message, MessageStatus
+
+from ..conftest import receive
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# Stands in for the browser's Notification API and records what would have been shown.
+FAKE_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = function (title, options) {
+  window.__notifications.push(title);
+};
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+def test_an_agent_answers_an_inbound_message(sign_in, alice, alice_line, tasks):
+    receive(alice_line, "+12025550123", "Is my order shipped?")
+    page = sign_in(alice)
+
+    row = page.locator(".conversation-row", has_text="Is my order shipped?")
+    expect(row).to_have_class(re.compile("unread"))
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+
+    page.keyboard.press("j")  # next conversation: the first one
+    expect(page.locator("#thread")).to_contain_text("Is my order shipped?")
+
+    page.fill("#id_body", "It left this morning!")
+    page.keyboard.press("Control+Enter")
+
+    reply = page.locator(".message-out", has_text="It left this morning!")
+    expect(reply).to_have_attribute("data-status", "queued")
+    expect(reply.get_by_label("Queued")).to_be_visible()
+    expect(page.locator("#id_body")).to_have_value("")
+    assert Message.objects.get(body="It left this morning!").status == MessageStatus.QUEUED
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+def test_an_assigned_conversation_arrives_live(sign_in, alice, admin, bob_line, tasks):
+    conversation = receive(bob_line, "+12025550123", "Can someone help?").conversation
+    page = sign_in(alice, init_script=FAKE_NOTIFICATIONS)
+    expect(page.locator(".empty-list")).to_be_visible()
+    page.evaluate("window.__notReloaded = true")
+
+    # The admin's assign action is not on this branch yet: assign as it would, in the
+    # database, with the event it records and the changed_at bump the live poll watches.
+    Conversation.objects.filter(pk=conversation.pk).update(owner=alice, changed_at=timezone.now())
+    ConversationEvent.objects.create(
+        conversation=conversation, kind=ConversationEvent.Kind.ASSIGNED, actor=admin
+    )
+
+    expect(page.locator(".conversation-row", has_text="Can someone help?")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+    expect(page.locator("#live")).to_have_text("1")
+    assert page.evaluate("window.__notReloaded") is True
+    notifications = page.evaluate("window.__notifications")
+    assert "Assigned to you: +1 202-555-0123" in notifications
+
+
+def test_a_new_customer_message_appears_in_the_open_thread(sign_in, alice, alice_line, tasks):
+    conversation = receive(alice_line, "+12025550123", "Hello").conversation
+    page = sign_in(alice)
+    page.click(f"a[href='/c/{conversation.public_id}/']")
+    expect(page.locator("#thread")).to_contain_text("Hello")
+
+    receive(alice_line, "+12025550123", "Are you there?")
+
+    expect(page.locator("#thread")).to_contain_text("Are you there?")
+    expect(page.locator(".waiting")).to_contain_text("Pending")
+
+
+def test_a_note_and_a_close_from_the_window(sign_in, alice, alice_line, tasks):
+    conversation = receive(alice_line, "+12025550123", "Thanks, all good").conversation
+    page = sign_in(alice)
+    page.goto(page.url + f"c/{conversation.public_id}/")
+
+    page.get_by_text("Add a private note").click()
+    page.get_by_label("Private note").fill("Customer happy, closing")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".note")).to_contain_text("Customer happy, closing")
+
+    page.get_by_role("button", name="Close").click()
+    expect(page.locator("#thread-header .status")).to_have_text("Closed")
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()

@@ -1,0 +1,105 @@
+"""Live updates (F-IN7): the per-user "what changed since T" poll."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inbox.live_views import format_version, parse_version
+from inbox.models import Conversation, ConversationEvent
+
+from ..conftest import receive
+
+
+def poll(client, since: str):
+    return client.get(reverse("inbox:live"), {"since": since}, headers={"HX-Request": "true"})
+
+
+def version_in(response) -> str:
+    return re.search(r"since=([\d.]+)", response.content.decode()).group(1)
+
+
+def long_ago(conversation: Conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        changed_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+@pytest.fixture
+def since() -> str:
+    return format_version(timezone.now() - timedelta(seconds=30))
+
+
+def test_versions_round_trip_to_the_microsecond():
+    at = timezone.now()
+    assert parse_version(format_version(at)) == at
+    assert parse_version("garbage") is None
+
+
+def test_an_idle_inbox_costs_three_queries_and_answers_204(
+    client, alice, alice_line, django_assert_num_queries
+):
+    long_ago(receive(alice_line, "+12025550123").conversation)
+    client.force_login(alice)
+    since = format_version(timezone.now() - timedelta(seconds=5))
+    with django_assert_num_queries(3):  # session, user, one aggregate over what alice sees
+        response = poll(client, since)
+    assert response.status_code == 204 and response.content == b""
+
+
+def test_a_customer_message_is_news_with_the_unread_count(client, alice, alice_line, since):
+    client.force_login(alice)
+    conversation = receive(alice_line, "+12025550123", "Is it shipped?").conversation
+    response = poll(client, since)
+    assert response.status_code == 200
+    event = json.loads(response.headers["HX-Trigger"])["inbox-changed"]
+    assert event["unread"] == 1
+    [news] = event["news"]
+    assert news["title"] == "New message from +1 202-555-0123"
+    assert news["body"] == "Is it shipped?"
+    assert news["url"] == reverse("inbox:conversation", args=[conversation.public_id])
+    assert 'id="live"' in response.content.decode()
+
+
+def test_an_assignment_by_someone_else_is_news(client, alice, admin, bob_line, since):
+    conversation = receive(bob_line, "+12025550123").conversation
+    Conversation.objects.filter(pk=conversation.pk).update(
+        owner=alice, changed_at=timezone.now(), last_inbound_at=timezone.now() - timedelta(1)
+    )
+    ConversationEvent.objects.create(
+        conversation=conversation, kind=ConversationEvent.Kind.ASSIGNED, actor=admin
+    )
+    client.force_login(alice)
+    news = json.loads(poll(client, since).headers["HX-Trigger"])["inbox-changed"]["news"]
+    assert [n["title"] for n in news] == ["Assigned to you: +1 202-555-0123"]
+
+
+def test_changes_alice_cannot_see_do_not_wake_her(client, alice, bob_line, since):
+    receive(bob_line, "+12025550123")
+    client.force_login(alice)
+    assert poll(client, since).status_code == 204
+
+
+def test_the_next_version_settles_once_commits_are_safely_past(client, alice, alice_line, since):
+    conversation = receive(alice_line, "+12025550123").conversation
+    client.force_login(alice)
+    first = poll(client, since)
+    # The change is younger than the commit slack: the version stays behind it …
+    assert parse_version(version_in(first)) < conversation.changed_at
+    long_ago(conversation)
+    # … and once it is old, a poll from a later version is quiet.
+    assert poll(client, format_version(timezone.now() - timedelta(seconds=5))).status_code == 204
+
+
+def test_every_signed_in_page_carries_the_poll(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert 'id="live"' in html and "every 3s" in html
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("inbox:live"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))

@@ -1,0 +1,127 @@
+"""Team conversations (F-CV8): join and leave in collaboration mode, grab in grab mode."""
+
+import pytest
+from django.urls import reverse
+
+from inbox.access import can_send_in, visible_conversations
+from inbox.models import Channel, Conversation, ConversationEvent, SenderId, TeamMode
+from inbox.services.teams import (
+    TeamActionRefused,
+    conversation_grab,
+    conversation_join,
+    conversation_leave,
+)
+
+from ..conftest import receive
+
+
+@pytest.fixture
+def team_line(support_team) -> SenderId:
+    return SenderId.objects.create(
+        address="+14155550150", channel=Channel.SMS, label="Support team", team=support_team
+    )
+
+
+@pytest.fixture
+def grab_team(support_team):
+    support_team.mode = TeamMode.GRAB
+    support_team.save()
+    return support_team
+
+
+@pytest.fixture
+def conversation(admin, team_line) -> Conversation:
+    return receive(team_line, "+12025550123", "Anyone there?").conversation
+
+
+def test_inbound_on_a_team_line_belongs_to_the_team(conversation, support_team):
+    assert conversation.team == support_team
+
+
+def test_a_member_joins_and_leaves_a_collaboration_conversation(conversation, alice):
+    conversation_join(conversation=conversation, user=alice)
+    assert conversation.participations.get(user=alice).joined_at is not None
+    with pytest.raises(TeamActionRefused):
+        conversation_join(conversation=conversation, user=alice)
+
+    conversation_leave(conversation=conversation, user=alice)
+    assert conversation.participations.get(user=alice).joined_at is None
+    kinds = list(conversation.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == [ConversationEvent.Kind.JOINED, ConversationEvent.Kind.LEFT]
+
+
+def test_an_outsider_cannot_join(conversation, carol):
+    with pytest.raises(TeamActionRefused):
+        conversation_join(conversation=conversation, user=carol)
+
+
+def test_grab_mode_conversations_wait_unowned_for_a_member(grab_team, team_line, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    assert conversation.owner is None
+    assert conversation.status == Conversation.Status.OPEN
+
+
+def test_first_grab_wins_and_the_others_stop_seeing_it(grab_team, team_line, alice, bob, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    assert visible_conversations(bob).filter(pk=conversation.pk).exists()
+    assert not can_send_in(alice, conversation)
+
+    conversation_grab(conversation=conversation, user=alice)
+    assert conversation.owner == alice and conversation.status == Conversation.Status.ASSIGNED
+    assert can_send_in(alice, conversation)
+    assert not visible_conversations(bob).filter(pk=conversation.pk).exists()
+    assert visible_conversations(admin).filter(pk=conversation.pk).exists()
+    event = conversation.events.get(kind=ConversationEvent.Kind.ASSIGNED)
+    assert event.actor == alice and event.data == {"to": alice.pk}
+
+
+def test_a_grab_that_loses_the_race_is_refused(grab_team, team_line, alice, bob, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    stale_copy = Conversation.objects.select_related("team").get(pk=conversation.pk)
+    conversation_grab(conversation=conversation, user=alice)
+    # bob's request read the conversation before alice's grab committed.
+    with pytest.raises(TeamActionRefused, match="first"):
+        conversation_grab(conversation=stale_copy, user=bob)
+    conversation.refresh_from_db()
+    assert conversation.owner == alice
+    assert conversation.events.filter(kind=ConversationEvent.Kind.ASSIGNED).count() == 1
+
+
+def test_leaving_a_grabbed_conversation_hands_it_back_to_the_team(
+    grab_team, team_line, alice, bob, admin
+):
+    conversation = receive(team_line, "+12025550123").conversation
+    conversation_grab(conversation=conversation, user=alice)
+    conversation_leave(conversation=conversation, user=alice)
+    assert conversation.owner is None and conversation.status == Conversation.Status.OPEN
+    assert visible_conversations(bob).filter(pk=conversation.pk).exists()
+    conversation_grab(conversation=conversation, user=bob)
+    assert conversation.owner == bob
+
+
+def test_grab_through_the_window_shows_in_the_thread(client, grab_team, team_line, alice, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    assert reverse("inbox:grab", args=[conversation.public_id]) in page.content.decode()
+    assert "You can read this conversation but not reply" in page.content.decode()
+
+    response = client.post(
+        reverse("inbox:grab", args=[conversation.public_id]), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="thread-header"' in html and 'hx-swap-oob="true"' in html
+    assert "Grabbed" in html
+    assert reverse("inbox:grab", args=[conversation.public_id]) not in html
+
+
+def test_a_refused_grab_explains_itself(client, grab_team, team_line, alice, bob, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    conversation_grab(conversation=conversation, user=alice)
+    client.force_login(admin)
+    response = client.post(
+        reverse("inbox:grab", args=[conversation.public_id]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "cannot be grabbed" in response.content.decode()
