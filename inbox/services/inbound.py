@@ -66,7 +66,7 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             )
             conversation, _ = Conversation.objects.get_or_create(contact=contact, sender_id=sender)
             conversation = (
-                Conversation.objects.select_for_update()
+                Conversation.objects.select_for_update(of=("self",))
                 .select_related("sender_id", "owner", "last_sender")
                 .get(pk=conversation.pk)
             )
@@ -146,7 +146,9 @@ def attachment_content_store(*, attachment_id: int, content: bytes, content_type
     """
     with transaction.atomic():
         attachment = (
-            Attachment.objects.select_for_update().select_related("message").get(pk=attachment_id)
+            Attachment.objects.select_for_update(of=("self",))
+            .select_related("message")
+            .get(pk=attachment_id)
         )
         if attachment.file:
             return

@@ -7,12 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from inbox.models import Message, MessageStatus
+from inbox.models import Message, MessageStatus, Organisation
 from inbox.services.sending import SendRefused, message_send
 from inbox.tasks import MAX_SEND_RETRIES, recover_stuck_messages
 
 from ..conftest import receive
-from .conftest import ACCOUNT_SID, PUBLIC_BASE_URL
+from .conftest import ACCOUNT_SID, PUBLIC_BASE_URL, payload
 
 CUSTOMER = "+12025550123"
 
@@ -185,3 +185,28 @@ def test_outbound_media_go_to_twilio_as_urls_it_can_fetch(send, tasks, fake_twil
 
 def test_a_forged_media_url_is_404(client):
     assert client.get("/webhooks/twilio/media/abc:def").status_code == 404
+
+
+def test_help_is_answered_through_twilio(
+    post_webhook, admin, alice_line, fake_twilio, worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook("messages", payload("inbound_sms", Body="HELP"))
+    worker.run()
+
+    [create] = fake_twilio.creates
+    assert create.value("To") == CUSTOMER
+    assert create.value("Body") == Organisation.load().help_reply
+
+
+def test_a_whatsapp_send_uses_whatsapp_addresses(
+    alice, whatsapp_line, fake_twilio, worker, django_capture_on_commit_callbacks
+):
+    conversation = receive(whatsapp_line, "+447700900123").conversation
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, author=alice, body="Hi from WhatsApp")
+    worker.run()
+
+    [create] = fake_twilio.creates
+    assert create.value("To") == "whatsapp:+447700900123"
+    assert create.value("From") == "whatsapp:+14155550150"

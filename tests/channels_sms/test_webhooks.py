@@ -120,3 +120,19 @@ def test_a_message_to_a_number_that_is_not_ours_is_answered_and_not_stored(
 
 def test_webhooks_only_accept_post(client):
     assert client.get(reverse("channels_sms:messages")).status_code == 405
+
+
+def test_twilios_opt_out_signal_opts_the_customer_out(post_webhook, alice_line):
+    post_webhook("messages", payload("inbound_stop_advanced_optout"))
+
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out_at is not None
+    assert contact.consents.get().source == "provider"
+
+
+def test_a_stop_keyword_then_start_through_the_webhook(post_webhook, alice_line):
+    post_webhook("messages", payload("inbound_sms", Body="STOP", MessageSid="SM1"))
+    assert Contact.objects.get().sms_opted_out_at is not None
+
+    post_webhook("messages", payload("inbound_sms", Body="start", MessageSid="SM2"))
+    assert Contact.objects.get().sms_opted_out_at is None

@@ -125,16 +125,15 @@ class FakeTwilio:
             plan = self._plans.pop(0) if self._plans else Planned()
         if not self._authorised(recorded.authorization):
             return self._send(handler, 401, _error(20003, "Authenticate", 401))
+        if plan.status != 200:
+            return self._send(handler, plan.status, _error(plan.code, plan.message, plan.status))
         if parts.path in self.media and method == "GET":
             content, content_type = self.media[parts.path]
             return self._send_bytes(handler, 200, content, content_type)
-        messages_path = f"{API}/Accounts/{self.account_sid}/Messages.json"
-        if parts.path != messages_path:
+        if parts.path != f"{API}/Accounts/{self.account_sid}/Messages.json":
             return self._send(
                 handler, 404, _error(20404, "The requested resource was not found", 404)
             )
-        if plan.status != 200:
-            return self._send(handler, plan.status, _error(plan.code, plan.message, plan.status))
         if method == "POST":
             message = self._create(recorded)
             time.sleep(plan.delay)
