@@ -42,11 +42,13 @@ class TwilioSmsAdapter:
         to = self.customer_address(conversation.contact.phone_e164)
         from_ = conversation.sender_id.address
         if message.attempts > 1:
-            found = client.message_find(
+            for found in client.messages_matching(
                 to=to, from_=from_, body=message.body, since=message.created_at
-            )
-            if found is not None:
-                return SendResult(provider_sid=found.sid, status=found.status)
+            ):
+                # The same words may have gone out as another of our messages.
+                known = Message.objects.filter(channel=message.channel, provider_sid=found.sid)
+                if not known.exists():
+                    return SendResult(provider_sid=found.sid, status=found.status)
         created = client.message_create(
             to=to,
             from_=from_,

@@ -73,8 +73,8 @@ def message_create(
     return ProviderMessage(sid=created.sid, status=created.status or "queued")
 
 
-def message_find(*, to: str, from_: str, body: str, since: datetime) -> ProviderMessage | None:
-    """The message to ``to`` from ``from_`` with ``body`` created since ``since``, if any.
+def messages_matching(*, to: str, from_: str, body: str, since: datetime) -> list[ProviderMessage]:
+    """Messages to ``to`` from ``from_`` with ``body`` created since ``since``, oldest first.
 
     Used before sending again after an attempt whose outcome we never learnt (a timeout, a
     worker that died): Twilio may have created the message although we saw no answer.
@@ -83,11 +83,12 @@ def message_find(*, to: str, from_: str, body: str, since: datetime) -> Provider
         found = twilio_client().messages.list(to=to, from_=from_, limit=50)
     except (TwilioRestException, requests.RequestException) as exc:
         raise send_error_from(exc) from exc
-    for message in found:
-        created = message.date_created
-        if (message.body or "") == body and (created is None or created >= since - _CLOCK_SKEW):
-            return ProviderMessage(sid=message.sid, status=message.status or "queued")
-    return None
+    return [
+        ProviderMessage(sid=m.sid, status=m.status or "queued")
+        for m in reversed(found)  # Twilio lists newest first
+        if (m.body or "") == body
+        and (m.date_created is None or m.date_created >= since - _CLOCK_SKEW)
+    ]
 
 
 def media_download(url: str) -> tuple[bytes, str]:

@@ -210,3 +210,18 @@ def test_a_whatsapp_send_uses_whatsapp_addresses(
     [create] = fake_twilio.creates
     assert create.value("To") == "whatsapp:+447700900123"
     assert create.value("From") == "whatsapp:+14155550150"
+
+
+def test_a_lookup_does_not_take_an_earlier_message_with_the_same_words(
+    send, tasks, fake_twilio, worker
+):
+    earlier = send("Thanks!")
+    worker.run()
+    fake_twilio.delay_next(1.5)
+    later = send("Thanks!")
+    worker.run()
+
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert len(fake_twilio.creates) == 2
+    assert {earlier.provider_sid, later.provider_sid} == {m["sid"] for m in fake_twilio.messages}
