@@ -21,7 +21,7 @@ from ..phone import InvalidPhoneNumber, normalise_phone
 from ..segments import count_segments
 from .consent import inbound_keywords_apply
 from .routing import inbound_owner
-from .sending import preview_of
+from .sending import media_preview, preview_of
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             conversation_record_inbound(
                 conversation=conversation,
                 owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
-                preview=preview_of(inbound.body) or _media_preview(len(inbound.media)),
+                preview=preview_of(inbound.body) or media_preview(len(inbound.media)),
                 at=now,
             )
             inbound_keywords_apply(
@@ -104,10 +104,6 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
         return existing, False
     log.info("inbound %s stored in %s", inbound.provider_sid, conversation.public_id)
     return message, True
-
-
-def _media_preview(count: int) -> str:
-    return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
 
 
 def conversation_record_inbound(*, conversation: Conversation, owner, preview: str, at) -> None:

@@ -47,6 +47,10 @@ def preview_of(body: str) -> str:
     return " ".join(body.split())[:140]
 
 
+def media_preview(count: int) -> str:
+    return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
+
+
 def check_can_send(
     *, conversation: Conversation, author: User, body: str, media_count: int = 0
 ) -> str:
@@ -112,7 +116,7 @@ def message_send(
             conversation_record_outbound(
                 conversation=conversation,
                 author=author,
-                body=body or f"📎 {len(media)} attachment(s)",
+                body=body or media_preview(len(media)),
                 at=now,
             )
             transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
@@ -265,12 +269,10 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
         )
         return DispatchOutcome(error=error)
     Message.objects.filter(pk=message_id).update(provider_sid=result.provider_sid)
-    if result.provider_sid and PROVIDER_STATUS.get(result.status) not in (
-        None,
-        MessageStatus.QUEUED,
-    ):
+    provider_status = PROVIDER_STATUS.get(result.status)
+    if provider_status not in (None, MessageStatus.QUEUED):
         # Found by a look-up after a lost answer: the provider may be further along already.
-        message_status_apply(message_id=message_id, status=PROVIDER_STATUS[result.status])
+        message_status_apply(message_id=message_id, status=provider_status)
     return DispatchOutcome(sent=True)
 
 

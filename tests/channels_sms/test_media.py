@@ -1,5 +1,7 @@
 """Inbound MMS media: fetched by a task with the account's credentials, stored via storage."""
 
+from django.urls import reverse
+
 from inbox.models import Attachment, Conversation
 
 from .conftest import payload
@@ -54,3 +56,20 @@ def test_a_fetched_attachment_is_not_downloaded_again(
     fetch_inbound_media.apply(args=[attachment_id])
 
     assert len(fake_twilio.requests) == 1
+
+
+def test_a_fetched_image_shows_in_the_thread(
+    client, post_webhook, alice, alice_line, fake_twilio, worker
+):
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    conversation = Conversation.objects.get()
+    client.force_login(alice)
+
+    waiting = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    worker.run()
+    shown = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+
+    assert "(fetching…)" in waiting.content.decode()
+    attachment = Attachment.objects.get()
+    assert f'<img src="{attachment.file.url}"' in shown.content.decode()
