@@ -163,6 +163,10 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds to wait for Twilio's API before treating a call as timed out (then retried).
+TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "15"))
+# Largest media file fetched from Twilio for an inbound MMS/WhatsApp message.
+TWILIO_MEDIA_MAX_BYTES = env_int("TWILIO_MEDIA_MAX_BYTES", 20 * 1024 * 1024)
 CONVERSE_PROVIDER = "twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "simulator"
 # Adapters by channel, looked up by import path so the inbox never imports a channel app.
 CONVERSE_CHANNEL_ADAPTERS = {
@@ -180,6 +184,7 @@ SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 
 # Limits and service levels.
 MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
+MESSAGE_MAX_MEDIA = env_int("MESSAGE_MAX_MEDIA", 10)
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
@@ -202,5 +207,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # The Twilio SDK logs every request's headers at INFO.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
+    path("webhooks/twilio/", include("channels_sms.urls")),
     path("", include("inbox.urls")),
 ]
 

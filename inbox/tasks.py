@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Message, MessageStatus
@@ -33,11 +34,16 @@ def recover_stuck_messages() -> int:
     """Re-enqueue outbound messages a dead worker or a lost task left unsent.
 
     A message is stuck when it is still queued without a provider id well after it was
-    saved. A claim older than the window is released first (its worker is gone).
+    saved (or after the send slot it was paced to). A claim older than the window is
+    released first: its worker is gone. The next attempt looks the message up at the
+    provider before sending, in case the dead worker's request got through.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
     stuck = Message.objects.filter(
-        status=MessageStatus.QUEUED, provider_sid__isnull=True, created_at__lt=cutoff
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
+        status=MessageStatus.QUEUED,
+        provider_sid__isnull=True,
+        created_at__lt=cutoff,
     )
     stuck.filter(dispatch_started_at__lt=cutoff).update(dispatch_started_at=None)
     ids = list(stuck.filter(dispatch_started_at__isnull=True).values_list("pk", flat=True)[:500])

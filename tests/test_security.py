@@ -19,7 +19,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-PUBLIC_PREFIXES = ("admin:", "webhooks:")  # Django admin has its own login; webhooks are signed
+PUBLIC_PREFIXES = ("admin:", "channels_sms:")  # admin has its own login; webhooks are signed
 
 
 def product_urls():

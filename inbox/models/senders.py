@@ -28,6 +28,8 @@ class SenderId(models.Model):
     )
     # Outbound pacing: about one segment per second on a US long code.
     rate_per_second = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    # The earliest time the next send may start; moved forward atomically by each send.
+    next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -1,7 +1,9 @@
 """Customer messages coming in from any channel: stored once, routed, summarised."""
 
 import logging
+import mimetypes
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,8 +19,9 @@ from ..models import (
 )
 from ..phone import InvalidPhoneNumber, normalise_phone
 from ..segments import count_segments
+from .consent import inbound_keywords_apply
 from .routing import inbound_owner
-from .sending import preview_of
+from .sending import media_preview, preview_of
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,8 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
     """Store a customer's message once and route its conversation; return (message, created).
 
     Idempotent by (channel, provider_sid): a redelivered webhook returns the stored message
-    and changes nothing. Raises UnknownSender when ``to_address`` is none of ours.
+    and changes nothing. Opt-out, opt-in and HELP keywords are acted on (F-CP1).
+    Raises UnknownSender when ``to_address`` is none of ours.
     """
     existing = Message.objects.filter(
         channel=inbound.channel, provider_sid=inbound.provider_sid
@@ -86,8 +90,13 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             conversation_record_inbound(
                 conversation=conversation,
                 owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
-                preview=preview_of(inbound.body) or _media_preview(len(inbound.media)),
+                preview=preview_of(inbound.body) or media_preview(len(inbound.media)),
                 at=now,
+            )
+            inbound_keywords_apply(
+                conversation=conversation,
+                body=inbound.body,
+                provider_signal=inbound.opt_out_type,
             )
     except IntegrityError:
         # A concurrent delivery of the same webhook stored it first.
@@ -99,10 +108,6 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
         return existing, False
     log.info("inbound %s stored in %s", inbound.provider_sid, conversation.public_id)
     return message, True
-
-
-def _media_preview(count: int) -> str:
-    return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
 
 
 def conversation_record_inbound(*, conversation: Conversation, owner, preview: str, at) -> None:
@@ -132,3 +137,28 @@ def conversation_record_inbound(*, conversation: Conversation, owner, preview: s
             "closed_at",
         ]
     )
+
+
+def attachment_content_store(*, attachment_id: int, content: bytes, content_type: str) -> None:
+    """Store the fetched file of an inbound attachment through Django's storage API.
+
+    Locks the attachment: two workers fetching the same media store one file.
+    """
+    with transaction.atomic():
+        attachment = (
+            Attachment.objects.select_for_update(of=("self",))
+            .select_related("message")
+            .get(pk=attachment_id)
+        )
+        if attachment.file:
+            return
+        extension = mimetypes.guess_extension(content_type) or ""
+        name = attachment.original_name or f"{attachment.public_id}{extension}"
+        attachment.file.save(name, ContentFile(content), save=False)
+        attachment.content_type = content_type
+        attachment.size = len(content)
+        attachment.original_name = name
+        attachment.save(update_fields=["file", "content_type", "size", "original_name"])
+        Conversation.objects.filter(pk=attachment.message.conversation_id).update(
+            changed_at=timezone.now()
+        )

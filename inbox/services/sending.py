@@ -1,9 +1,13 @@
 """Outbound messages: checked and saved first, then handed to the channel by a task (F-OP2)."""
 
 import logging
+import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -11,15 +15,17 @@ from django.utils import timezone
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
 from ..models import (
+    Attachment,
     Conversation,
     Message,
     MessageDirection,
     MessageStatus,
     Participation,
+    SenderId,
     User,
 )
 from ..segments import count_segments
-from .status import message_status_apply
+from .status import PROVIDER_STATUS, message_status_apply
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +47,35 @@ def preview_of(body: str) -> str:
     return " ".join(body.split())[:140]
 
 
-def check_can_send(*, conversation: Conversation, author: User, body: str) -> str:
+def media_preview(count: int) -> str:
+    return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
+
+
+def check_can_send(
+    *, conversation: Conversation, author: User, body: str, media_count: int = 0
+) -> str:
     """Validate a send and return the body to store; raise SendRefused with the reason."""
     body = (body or "").strip()
-    if not body:
+    if not body and not media_count:
         raise SendRefused("Write a message before sending.")
+    if media_count > settings.MESSAGE_MAX_MEDIA:
+        raise SendRefused(f"Attach at most {settings.MESSAGE_MAX_MEDIA} files to one message.")
     if len(body) > settings.MESSAGE_MAX_LENGTH:
         raise SendRefused(
             f"The message is {len(body)} characters; the limit is {settings.MESSAGE_MAX_LENGTH}."
         )
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
+    check_not_opted_out(conversation=conversation)
+    return body
+
+
+def check_not_opted_out(*, conversation: Conversation) -> None:
     if conversation.contact.sms_opted_out_at is not None:
         raise SendRefused(
             "The customer has opted out (they replied STOP). Nothing can be sent until they "
             "text START."
         )
-    return body
 
 
 def message_send(
@@ -66,8 +84,9 @@ def message_send(
     author: User,
     body: str,
     idempotency_key: str | None = None,
+    media: Sequence[UploadedFile] = (),
 ) -> Message:
-    """Save an outgoing message as queued and enqueue its delivery once the save commits.
+    """Save an outgoing message (and its media) as queued; enqueue delivery once it commits.
 
     With an ``idempotency_key`` already used, returns the message it created instead of
     sending again (double click, resubmitted form).
@@ -76,7 +95,9 @@ def message_send(
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    body = check_can_send(conversation=conversation, author=author, body=body)
+    body = check_can_send(
+        conversation=conversation, author=author, body=body, media_count=len(media)
+    )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -88,12 +109,17 @@ def message_send(
                 status=MessageStatus.QUEUED,
                 channel=conversation.sender_id.channel,
                 idempotency_key=idempotency_key or None,
-                segments=count_segments(body).segments,
+                segments=max(count_segments(body).segments, 1),
             )
+            for upload in media:
+                attachment_store(message=message, upload=upload)
             conversation_record_outbound(
-                conversation=conversation, author=author, body=body, at=now
+                conversation=conversation,
+                author=author,
+                body=body or media_preview(len(media)),
+                at=now,
             )
-            transaction.on_commit(lambda: enqueue_dispatch(message.pk))
+            transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
     except IntegrityError:
         # The same key won a race with us: that send stands, ours is the duplicate.
         if idempotency_key:
@@ -102,6 +128,42 @@ def message_send(
                 return existing
         raise
     return message
+
+
+def message_send_automatic(*, conversation: Conversation, body: str) -> Message:
+    """Send a reply nobody typed (the HELP answer) through the normal delivery path."""
+    check_not_opted_out(conversation=conversation)
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation,
+            direction=MessageDirection.OUTBOUND,
+            body=body,
+            status=MessageStatus.QUEUED,
+            channel=conversation.sender_id.channel,
+            segments=max(count_segments(body).segments, 1),
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
+        transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
+    return message
+
+
+def attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
+    """Store an uploaded file as an attachment of ``message`` through Django's storage."""
+    content_type = (
+        getattr(upload, "content_type", "")
+        or mimetypes.guess_type(upload.name or "")[0]
+        or "application/octet-stream"
+    )
+    attachment = Attachment(
+        message=message,
+        content_type=content_type,
+        size=upload.size or 0,
+        original_name=(upload.name or "")[:255],
+    )
+    attachment.file.save(upload.name or "attachment", upload, save=False)
+    attachment.save()
+    return attachment
 
 
 def conversation_record_outbound(
@@ -132,6 +194,41 @@ def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> None:
     from ..tasks import deliver_message  # tasks import services: import here, not at the top
 
     deliver_message.apply_async(args=[message_id], countdown=countdown)
+
+
+def enqueue_dispatch_paced(message_id: int) -> None:
+    """Enqueue a delivery in the sender ID's next free slot, so sends respect its rate."""
+    sender_id, segments = Message.objects.filter(pk=message_id).values_list(
+        "conversation__sender_id", "segments"
+    )[0]
+    countdown = sender_send_slot_reserve(sender_id=sender_id, segments=segments)
+    if countdown > 0:
+        # Stuck-message recovery leaves a message alone until its slot has come.
+        Message.objects.filter(pk=message_id).update(
+            scheduled_for=timezone.now() + timedelta(seconds=countdown)
+        )
+    enqueue_dispatch(message_id, countdown=countdown)
+
+
+def sender_send_slot_reserve(*, sender_id: int, segments: int) -> float:
+    """Reserve send time for ``segments`` on a sender ID; return seconds to wait before it.
+
+    A sender ID sends ``rate_per_second`` segments per second. Each send takes the slot at
+    ``next_send_at`` (or now) and moves it forward by its own duration, under a row lock, so
+    concurrent sends from many web and worker processes queue up instead of bursting.
+    """
+    with transaction.atomic():
+        sender = (
+            SenderId.objects.select_for_update()
+            .only("rate_per_second", "next_send_at")
+            .get(pk=sender_id)
+        )
+        now = timezone.now()
+        start = max(now, sender.next_send_at or now)
+        rate = float(sender.rate_per_second) or 1.0
+        duration = timedelta(seconds=max(segments, 1) / rate)
+        SenderId.objects.filter(pk=sender_id).update(next_send_at=start + duration)
+    return (start - now).total_seconds()
 
 
 def message_dispatch(*, message_id: int) -> DispatchOutcome:
@@ -172,6 +269,10 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
         )
         return DispatchOutcome(error=error)
     Message.objects.filter(pk=message_id).update(provider_sid=result.provider_sid)
+    provider_status = PROVIDER_STATUS.get(result.status)
+    if provider_status not in (None, MessageStatus.QUEUED):
+        # Found by a look-up after a lost answer: the provider may be further along already.
+        message_status_apply(message_id=message_id, status=provider_status)
     return DispatchOutcome(sent=True)
 
 

@@ -1,0 +1,110 @@
+"""Opt-out, opt-in and HELP keywords from customers (F-CP1), for every channel.
+
+Called from ``message_receive`` for each new customer message, so the rule holds whether the
+message came through a Twilio webhook or the simulator's customer phone.
+"""
+
+import string
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import ConsentRecord, Contact, Conversation, ConversationEvent, Organisation
+from ..models.people import User
+from .sending import message_send_automatic
+
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+
+OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
+
+
+def keyword_intent(*, body: str, provider_signal: str = "") -> str:
+    """What a customer message asks for: opt_out, opt_in, help, or "" for a plain message.
+
+    Like carriers, only a message made of the keyword alone counts ("Stop." yes, "don't stop"
+    no). The provider's own signal (Twilio's ``OptOutType``) wins when present.
+    """
+    signal = provider_signal.strip().upper()
+    if signal in {"STOP", "START", "HELP"}:
+        return {"STOP": OPT_OUT, "START": OPT_IN, "HELP": HELP}[signal]
+    word = body.strip().strip(string.punctuation + " ").upper()
+    if word in OPT_OUT_WORDS:
+        return OPT_OUT
+    if word in OPT_IN_WORDS:
+        return OPT_IN
+    if word in HELP_WORDS:
+        return HELP
+    return ""
+
+
+def contact_consent_change(
+    *,
+    contact: Contact,
+    conversation: Conversation | None,
+    opted_out: bool,
+    source: str,
+    detail: str = "",
+    actor: User | None = None,
+) -> bool:
+    """Record an opt-out (``opted_out``) or opt-in; return False when nothing changed.
+
+    Opt-out is contact-wide: nothing is sent to the customer from any sender ID until they
+    opt back in. Every change is kept in ConsentRecord and shown in the conversation.
+    """
+    if (contact.sms_opted_out_at is not None) == opted_out:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        contact.sms_opted_out_at = now if opted_out else None
+        contact.save(update_fields=["sms_opted_out_at"])
+        channel = conversation.sender_id.channel if conversation else "sms"
+        kind = ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN
+        ConsentRecord.objects.create(
+            contact=contact, channel=channel, kind=kind, source=source, detail=detail[:200]
+        )
+        if conversation is not None:
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.OPTED_OUT
+                if opted_out
+                else ConversationEvent.Kind.OPTED_IN,
+                actor=actor,
+                body=(
+                    f"The customer opted out ({detail}). Nothing will be sent until they opt in."
+                    if opted_out
+                    else f"The customer opted back in ({detail})."
+                ),
+                data={"source": source},
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(changed_at=now)
+    return True
+
+
+def inbound_keywords_apply(
+    *, conversation: Conversation, body: str, provider_signal: str = ""
+) -> str:
+    """Act on a keyword in a new customer message; return the intent that was applied.
+
+    HELP is answered with the organisation's help text through the normal send path, unless
+    the provider signalled it (Twilio's Advanced Opt-Out has then answered already) or the
+    customer has opted out.
+    """
+    intent = keyword_intent(body=body, provider_signal=provider_signal)
+    contact = conversation.contact
+    source = ConsentRecord.Source.PROVIDER if provider_signal else ConsentRecord.Source.KEYWORD
+    detail = provider_signal.upper() if provider_signal else body.strip()[:40].upper()
+    if intent in (OPT_OUT, OPT_IN):
+        contact_consent_change(
+            contact=contact,
+            conversation=conversation,
+            opted_out=intent == OPT_OUT,
+            source=source,
+            detail=detail,
+        )
+    elif intent == HELP and not provider_signal and contact.sms_opted_out_at is None:
+        message_send_automatic(conversation=conversation, body=Organisation.load().help_reply)
+    return intent

@@ -1,0 +1,78 @@
+"""Inbound MMS media: fetched by a task with the account's credentials, stored via storage."""
+
+from django.urls import reverse
+
+from inbox.models import Attachment, Conversation
+
+from .conftest import payload
+
+JPEG = b"\xff\xd8\xff\xe0 a small photo"
+
+
+def test_inbound_media_are_fetched_with_credentials_and_stored(
+    post_webhook, alice_line, fake_twilio, worker
+):
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    attachment = Attachment.objects.get()
+    assert not attachment.file  # the webhook answers before the download
+    before = Conversation.objects.get().changed_at
+
+    worker.run()
+
+    [download] = fake_twilio.requests
+    assert download.authorization.startswith("Basic ")
+    attachment.refresh_from_db()
+    assert attachment.file.read() == JPEG
+    assert attachment.size == len(JPEG)
+    assert attachment.content_type == "image/jpeg"
+    assert attachment.original_name.endswith(".jpg")
+    assert Conversation.objects.get().changed_at > before
+
+
+def test_a_media_fetch_that_fails_on_the_network_is_retried(
+    post_webhook, alice_line, fake_twilio, worker
+):
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    fake_twilio.fail_next(503, message="Service Unavailable")
+
+    worker.run()
+
+    assert worker.retried == 1
+    assert Attachment.objects.get().file.read() == JPEG
+
+
+def test_a_fetched_attachment_is_not_downloaded_again(
+    post_webhook, alice_line, fake_twilio, worker, tasks
+):
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    attachment_id = Attachment.objects.get().pk
+    worker.run()
+
+    from channels_sms.tasks import fetch_inbound_media
+
+    fetch_inbound_media.apply(args=[attachment_id])
+
+    assert len(fake_twilio.requests) == 1
+
+
+def test_a_fetched_image_shows_in_the_thread(
+    client, post_webhook, alice, alice_line, fake_twilio, worker
+):
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    conversation = Conversation.objects.get()
+    client.force_login(alice)
+
+    waiting = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    worker.run()
+    shown = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+
+    assert "(fetching…)" in waiting.content.decode()
+    attachment = Attachment.objects.get()
+    url = reverse(
+        "inbox:attachment", args=[attachment.message.conversation.public_id, attachment.public_id]
+    )
+    assert f'src="{url}"' in shown.content.decode()

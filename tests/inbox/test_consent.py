@@ -1,0 +1,128 @@
+"""Opt-out, opt-in and HELP keywords (F-CP1), on every channel."""
+
+import pytest
+
+from inbox.models import (
+    ConsentRecord,
+    Contact,
+    ConversationEvent,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    Organisation,
+)
+from inbox.services.consent import keyword_intent
+from inbox.services.sending import SendRefused, message_send
+from simulator.services import customer_reply
+
+from ..conftest import receive
+
+CUSTOMER = "+12025550123"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "STOP",
+        "stop",
+        " Stop. ",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+    ],
+)
+def test_each_opt_out_keyword_opts_out(body):
+    assert keyword_intent(body=body) == "opt_out"
+
+
+@pytest.mark.parametrize("body", ["START", "yes", "Unstop!"])
+def test_each_opt_in_keyword_opts_in(body):
+    assert keyword_intent(body=body) == "opt_in"
+
+
+@pytest.mark.parametrize("body", ["Please stop calling me", "stop it", "Can you help?", ""])
+def test_a_keyword_inside_a_sentence_is_a_plain_message(body):
+    assert keyword_intent(body=body) == ""
+
+
+def test_the_providers_opt_out_signal_wins_over_the_words():
+    assert keyword_intent(body="Arrêt", provider_signal="STOP") == "opt_out"
+    assert keyword_intent(body="Hello", provider_signal="START") == "opt_in"
+
+
+def test_stop_opts_the_customer_out_with_history_and_an_event(alice_line):
+    message = receive(alice_line, CUSTOMER, "STOP")
+
+    contact = Contact.objects.get()
+    assert contact.sms_opted_out_at is not None
+    record = ConsentRecord.objects.get()
+    assert (record.kind, record.source, record.channel) == ("opt_out", "keyword", "sms")
+    event = ConversationEvent.objects.get(conversation=message.conversation)
+    assert event.kind == ConversationEvent.Kind.OPTED_OUT
+    assert message.body == "STOP"  # the customer's message itself is kept in the thread
+
+
+def test_nothing_is_sent_to_an_opted_out_customer(alice, alice_line, tasks):
+    conversation = receive(alice_line, CUSTOMER, "STOP").conversation
+
+    with pytest.raises(SendRefused, match="opted out"):
+        message_send(conversation=conversation, author=alice, body="Come back!")
+    assert not Message.objects.filter(direction=MessageDirection.OUTBOUND).exists()
+
+
+def test_start_opts_back_in_and_sending_works_again(
+    alice, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    receive(alice_line, CUSTOMER, "STOP")
+    conversation = receive(alice_line, CUSTOMER, "START").conversation
+
+    assert conversation.contact.sms_opted_out_at is None
+    assert list(ConsentRecord.objects.order_by("at", "pk").values_list("kind", flat=True)) == [
+        "opt_out",
+        "opt_in",
+    ]
+    assert conversation.events.filter(kind=ConversationEvent.Kind.OPTED_IN).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, author=alice, body="Welcome back")
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+def test_a_second_stop_records_nothing_new(alice_line):
+    receive(alice_line, CUSTOMER, "STOP")
+    receive(alice_line, CUSTOMER, "QUIT")
+
+    assert ConsentRecord.objects.count() == 1
+    assert ConversationEvent.objects.count() == 1
+
+
+def test_help_is_answered_with_the_organisations_text(
+    admin, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    org = Organisation.load()
+    org.help_reply = "Acme support: reply STOP to stop, or write to us here."
+    org.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(alice_line, CUSTOMER, "HELP")
+
+    reply = Message.objects.get(direction=MessageDirection.OUTBOUND)
+    assert reply.body == org.help_reply
+    assert reply.status == MessageStatus.QUEUED and reply.author is None
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+def test_help_from_an_opted_out_customer_sends_nothing(admin, alice_line):
+    receive(alice_line, CUSTOMER, "STOP")
+    receive(alice_line, CUSTOMER, "INFO")
+
+    assert not Message.objects.filter(direction=MessageDirection.OUTBOUND).exists()
+
+
+def test_the_simulators_customer_phone_can_opt_out_too(alice_line):
+    customer_reply(sender=alice_line, customer_phone=CUSTOMER, body="Unsubscribe")
+
+    assert Contact.objects.get().sms_opted_out_at is not None
