@@ -1,14 +1,14 @@
 from django.urls import path
 
-from . import views
+from .views import conversation, lists
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.my_inbox, name="my_inbox"),
-    path("new/", views.conversation_new, name="conversation_new"),
-    path("segments/", views.segment_count, name="segments"),
-    path("c/<str:public_id>/", views.conversation_detail, name="conversation"),
-    path("c/<str:public_id>/thread/", views.conversation_thread, name="thread"),
-    path("c/<str:public_id>/send/", views.conversation_send, name="send"),
+    path("", lists.my_inbox, name="my_inbox"),
+    path("new/", conversation.conversation_new, name="conversation_new"),
+    path("segments/", conversation.segment_count, name="segments"),
+    path("c/<str:public_id>/", conversation.conversation_detail, name="conversation"),
+    path("c/<str:public_id>/thread/", conversation.conversation_thread, name="thread"),
+    path("c/<str:public_id>/send/", conversation.conversation_send, name="send"),
 ]
