@@ -62,7 +62,7 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             )
             conversation, _ = Conversation.objects.get_or_create(contact=contact, sender_id=sender)
             conversation = (
-                Conversation.objects.select_for_update()
+                Conversation.objects.select_for_update(of=("self",))
                 .select_related("sender_id", "owner", "last_sender")
                 .get(pk=conversation.pk)
             )
