@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_htmx",
     "inbox",
     "channels_sms",
@@ -172,6 +173,9 @@ SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
+# Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
+WAITING_SOON_OVERDUE_SECONDS = env_int("WAITING_SOON_OVERDUE_SECONDS", 180)
+WAITING_OVERDUE_SECONDS = env_int("WAITING_OVERDUE_SECONDS", 300)
 
 LOGGING = {
     "version": 1,
