@@ -16,6 +16,14 @@
     document.title = (unread > 0 ? "(" + unread + ") " : "") + base;
   }
 
+  // The list refreshes itself every 5 s, but only while it shows just its first page and
+  // nothing is ticked: a refresh would drop the older pages loaded below and the selection.
+  window.converseListIdle = function () {
+    return !document.querySelector(
+      "#conversation-list [data-older], #conversation-list input[name=ids]:checked"
+    );
+  };
+
   document.addEventListener("DOMContentLoaded", function () { scrollThread(); updateTitle(); });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "thread") scrollThread();
