@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_htmx",
     "inbox",
     "channels_sms",
@@ -194,6 +195,8 @@ OVERDUE_AFTER_SECONDS = env_int("OVERDUE_AFTER_SECONDS", 300)
 AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
+WAITING_SOON_OVERDUE_SECONDS = env_int("WAITING_SOON_OVERDUE_SECONDS", 180)
+WAITING_OVERDUE_SECONDS = env_int("WAITING_OVERDUE_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from . import selectors
-from .live_views import COMMIT_SLACK, format_version
+from .views.live import COMMIT_SLACK, format_version
 
 
 def converse(request) -> dict:

@@ -1,12 +1,15 @@
 """Reads for pages: querysets shaped for each screen, with a fixed number of queries."""
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import chain
 
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -17,12 +20,27 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 
-from .access import can_export, can_send_in, visible_conversations
-from .models import Attachment, Conversation, ConversationEvent, Message, ReadState, User
+from .access import can_export, can_send_in, usable_sender_ids, visible_conversations
+from .models import (
+    Attachment,
+    Channel,
+    Conversation,
+    ConversationEvent,
+    Label,
+    Message,
+    Participation,
+    ReadState,
+    Role,
+    SenderId,
+    User,
+)
 from .phone import format_phone
 from .services import service_levels, teams
+from .waiting import WaitingState, waiting_q, waiting_state, with_participants
 
 PAGE_SIZE = 50
 THREAD_LIMIT = 200
@@ -51,8 +69,11 @@ class Cursor:
             return None
 
 
-def with_unread(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
-    """Annotate ``is_unread``: a customer message newer than ``user``'s own read mark."""
+def with_unread(qs: QuerySet[Conversation], user: User | OuterRef) -> QuerySet[Conversation]:
+    """Annotate ``is_unread``: a customer message newer than ``user``'s own read mark.
+
+    ``user`` may be ``OuterRef("owner")``: unread for each conversation's owner.
+    """
     last_read = ReadState.objects.filter(user=user, conversation=OuterRef("pk")).values(
         "last_read_at"
     )[:1]
@@ -86,18 +107,189 @@ def list_columns(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
     return qs.select_related("contact", "sender_id", "owner")
 
 
-def my_inbox(*, user: User, after: Cursor | None = None):
-    """F-IN1: my conversations with at least one customer message, newest activity first."""
-    qs = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
-    return page(with_unread(list_columns(qs), user), after=after)
+@dataclass(frozen=True)
+class InboxView:
+    """Which list: my inbox, a sender ID's inbox, my sent messages, or an agent's inbox."""
+
+    kind: str
+    sender: SenderId | None = None
+    agent: User | None = None
+
+
+_PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """F-IN5 filters and the F-IN6 search, parsed from GET parameters (bad values ignored)."""
+
+    status: str = ""
+    waiting: str = ""
+    channel: str = ""
+    sender: str = ""
+    label: str = ""
+    assignee: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: QueryDict) -> "InboxFilters":
+        def pick(name: str, allowed) -> str:
+            value = params.get(name, "").strip()
+            return value if value in allowed else ""
+
+        assignee = params.get("assignee", "").strip()
+        return cls(
+            status=pick("status", Conversation.Status.values),
+            waiting=pick("waiting", WaitingState.values),
+            channel=pick("channel", Channel.values),
+            sender=params.get("sender", "").strip()[:16],
+            label=params.get("label", "").strip()[:50],
+            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            q=params.get("q", "").strip()[:100],
+        )
+
+    def as_params(self) -> dict[str, str]:
+        return {name: value for name, value in asdict(self).items() if value}
+
+    def __bool__(self) -> bool:
+        return bool(self.as_params())
+
+
+def search_q(text: str) -> Q:
+    """F-IN6: a name (substring), a contact id, or a phone number in any common format.
+
+    A phone number matches by its digits as the end of the stored E.164 number, so it is
+    found with or without the country code (and without a national trunk ``0``).
+    """
+    q = Q(contact__display_name__icontains=text) | Q(contact__public_id=text.lower())
+    if _PHONE_LIKE.match(text):
+        digits = re.sub(r"\D", "", text).lstrip("0")
+        if len(digits) >= 4:
+            q |= Q(contact__phone_e164__endswith=digits)
+    return q
+
+
+def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> QuerySet:
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.waiting:
+        qs = qs.filter(waiting_q(filters.waiting, now=now))
+    if filters.channel:
+        qs = qs.filter(sender_id__channel=filters.channel)
+    if filters.sender:
+        qs = qs.filter(sender_id__public_id=filters.sender)
+    if filters.label:
+        qs = qs.filter(contact__labels__name=filters.label)
+    if filters.assignee == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(owner_id=int(filters.assignee))
+    if filters.q:
+        qs = qs.filter(search_q(filters.q))
+    return qs
+
+
+def _sent_by(user: User) -> QuerySet[Participation]:
+    return Participation.objects.filter(user=user, last_sent_at__isnull=False)
+
+
+def inbox_conversations(
+    *, user: User, view: InboxView, filters: InboxFilters, after: Cursor | None = None
+):
+    """One page of a list (F-IN1…F-IN6) and the next page's cursor; one query.
+
+    Rows carry ``is_unread`` for the list's reader (the agent, in the Team Inbox) and
+    ``waiting`` (the waiting state for the badge).
+    """
+    reader = user
+    if view.kind == "mine":
+        qs = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+    elif view.kind == "sender":
+        qs = visible_conversations(user).filter(sender_id=view.sender)
+    elif view.kind == "sent":
+        qs = visible_conversations(user).filter(pk__in=_sent_by(user).values("conversation_id"))
+    elif view.kind == "team":
+        qs = Conversation.objects.filter(owner=view.agent, last_inbound_at__isnull=False)
+        reader = view.agent
+    else:
+        raise ValueError(f"Unknown list {view.kind!r}")
+    now = timezone.now()
+    qs = apply_filters(with_participants(qs), filters, now=now)
+    rows, next_cursor = page(with_unread(list_columns(qs), reader), after=after)
+    for row in rows:
+        row.waiting = waiting_state(
+            waiting_since=row.waiting_since, has_participant=row.has_participant, now=now
+        )
+    return rows, next_cursor
+
+
+@dataclass
+class InboxNav:
+    """The left navigation: every list the user may open, with its unread count."""
+
+    mine: int = 0
+    sent: int = 0
+    senders: list[SenderId] = field(default_factory=list)
+
+
+def inbox_nav(*, user: User) -> InboxNav:
+    """Lists and unread counts in three queries, however many sender IDs and conversations."""
+    senders = list(usable_sender_ids(user).order_by("label", "address"))
+    visible = visible_conversations(user).filter(last_inbound_at__isnull=False)
+    per_sender = dict(
+        with_unread(visible.filter(sender_id__in=[s.pk for s in senders]), user)
+        .filter(is_unread=True)
+        .order_by()
+        .values_list("sender_id")
+        .annotate(n=Count("pk"))
+    )
+    for sender in senders:
+        sender.unread = per_sender.get(sender.pk, 0)
+    i_sent = Exists(_sent_by(user).filter(conversation=OuterRef("pk")))
+    counts = (
+        with_unread(visible.annotate(i_sent=i_sent).filter(Q(owner=user) | Q(i_sent=True)), user)
+        .filter(is_unread=True)
+        .aggregate(
+            mine=Count("pk", filter=Q(owner=user)),
+            sent=Count("pk", filter=Q(i_sent=True)),
+        )
+    )
+    return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders)
 
 
 def unread_count(*, user: User) -> int:
-    return (
-        with_unread(Conversation.objects.filter(owner=user, last_inbound_at__isnull=False), user)
+    """My Inbox's unread conversations: the tab title and the live badge."""
+    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+    return with_unread(mine, user).filter(is_unread=True).count()
+
+
+def team_agents() -> list[User]:
+    """F-IN3: the standard users whose inboxes an admin can open, each with ``unread``
+    (by the agent's own read marks); two queries."""
+    agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
+    unread = dict(
+        with_unread(
+            Conversation.objects.filter(
+                owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
+            ),
+            OuterRef("owner"),
+        )
         .filter(is_unread=True)
-        .count()
+        .order_by()
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
     )
+    for agent in agents:
+        agent.unread = unread.get(agent.pk, 0)
+    return agents
+
+
+def filter_choices() -> dict:
+    """What the filter form offers besides fixed choices: labels and assignees (two queries)."""
+    return {
+        "labels": list(Label.objects.values_list("name", flat=True)),
+        "assignees": list(User.objects.filter(is_active=True).order_by("username")),
+    }
 
 
 def thread_items(*, conversation: Conversation) -> list[Message | ConversationEvent]:

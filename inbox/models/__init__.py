@@ -8,6 +8,7 @@ from .conversations import (
     ReadState,
 )
 from .messages import Attachment, Message, MessageDirection, MessageStatus
+from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
 
@@ -24,6 +25,7 @@ __all__ = [
     "Message",
     "MessageDirection",
     "MessageStatus",
+    "Notification",
     "Organisation",
     "Participation",
     "ReadState",

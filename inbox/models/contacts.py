@@ -1,4 +1,6 @@
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from .ids import new_public_id
 from .people import User
@@ -38,7 +40,18 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["display_name"], name="contact_name_idx")]
+        indexes = [
+            models.Index(fields=["display_name"], name="contact_name_idx"),
+            # Search (F-IN6), PostgreSQL only (migration 0002): substring match on names and
+            # phone numbers. Django's ``icontains`` compares UPPER(display_name), so the name
+            # index is on that expression; ``endswith`` on the phone uses the column itself.
+            GinIndex(
+                OpClass(Upper("display_name"), name="gin_trgm_ops"), name="contact_name_trgm_idx"
+            ),
+            GinIndex(
+                fields=["phone_e164"], opclasses=["gin_trgm_ops"], name="contact_phone_trgm_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.phone_e164 or self.public_id

@@ -21,6 +21,14 @@
     document.title = (unread > 0 ? "(" + unread + ") " : "") + base;
   }
 
+  // The list refreshes on inbox-changed only while it shows just its first page and
+  // nothing is ticked: a refresh would drop the older pages loaded below and the selection.
+  window.converseListIdle = function () {
+    return !document.querySelector(
+      "#conversation-list [data-older], #conversation-list input[name=ids]:checked"
+    );
+  };
+
   function notify(news) {
     if (!("Notification" in window) || Notification.permission !== "granted") return;
     news.forEach(function (item) {

@@ -75,7 +75,7 @@ def test_a_new_customer_message_appears_in_the_open_thread(sign_in, alice, alice
     receive(alice_line, "+12025550123", "Are you there?")
 
     expect(page.locator("#thread")).to_contain_text("Are you there?")
-    expect(page.locator(".waiting")).to_contain_text("Pending")
+    expect(page.locator(".window-badges .waiting")).to_contain_text("Pending")
 
 
 def test_a_note_and_a_close_from_the_window(sign_in, alice, alice_line, tasks):

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.live_views import format_version, parse_version
 from inbox.models import Conversation, ConversationEvent
+from inbox.views.live import format_version, parse_version
 
 from ..conftest import receive
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from . import selectors
+from .. import selectors
 
 # A transaction stamps changed_at when it writes and becomes visible when it commits: the
 # next version stays this far behind the clock so a slow commit is still seen.

@@ -1,39 +1,19 @@
-"""Inbox pages: parse, authorise, call one service or selector, render (partial for HTMX)."""
+"""The conversation window: read, live-refresh, send, start (F-CV1, F-CV2)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors
-from .access import can_send_in, conversation_for
-from .forms import ComposeForm, NewConversationForm
-from .phone import InvalidPhoneNumber
-from .segments import count_segments
-from .services.conversations import conversation_start
-from .services.read_state import conversation_mark_read
-from .services.sending import SendRefused, message_send
-
-
-def _list_context(request: HttpRequest) -> dict:
-    after = selectors.Cursor.decode(request.GET.get("after"))
-    conversations, next_cursor = selectors.my_inbox(user=request.user, after=after)
-    return {
-        "conversations": conversations,
-        "next_cursor": next_cursor.encode() if next_cursor else "",
-        "unread_count": selectors.unread_count(user=request.user),
-        "list_title": "My Inbox",
-        "active_id": request.GET.get("active", ""),
-    }
-
-
-@require_GET
-@login_required
-def my_inbox(request: HttpRequest) -> HttpResponse:
-    context = _list_context(request)
-    if request.htmx:
-        return render(request, "inbox/partials/conversation_list.html", context)
-    return render(request, "inbox/inbox.html", context)
+from .. import selectors
+from ..access import can_send_in, conversation_for
+from ..forms import ComposeForm, NewConversationForm
+from ..phone import InvalidPhoneNumber
+from ..segments import count_segments
+from ..services.conversations import conversation_start
+from ..services.read_state import conversation_mark_read
+from ..services.sending import SendRefused, message_send
+from .lists import list_context as _list_context
 
 
 def _thread_context(request: HttpRequest, conversation, compose_form=None) -> dict:

@@ -12,15 +12,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors
-from .access import can_send_in, conversation_for
-from .forms import ContactForm, NoteForm
-from .models import Conversation, User
-from .services.auto_assign import availability_set
-from .services.contacts import contact_update
-from .services.notes import NoteRefused, note_add
-from .services.service_levels import StatusRefused, conversation_close, conversation_reopen
-from .services.teams import (
+from .. import selectors
+from ..access import can_send_in, conversation_for
+from ..forms import ContactForm, NoteForm
+from ..models import Conversation, User
+from ..services.auto_assign import availability_set
+from ..services.contacts import contact_update
+from ..services.notes import NoteRefused, note_add
+from ..services.service_levels import StatusRefused, conversation_close, conversation_reopen
+from ..services.teams import (
     TeamActionRefused,
     conversation_grab,
     conversation_join,

@@ -9,9 +9,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from .access import can_export, conversation_for
-from .models import Attachment
-from .services.transcripts import transcript_pdf, transcript_txt
+from ..access import can_export, conversation_for
+from ..models import Attachment
+from ..services.transcripts import transcript_pdf, transcript_txt
 
 
 def _exportable(request: HttpRequest, public_id: str):

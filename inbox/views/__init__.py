@@ -1,0 +1,1 @@
+"""Inbox pages by subject: parse, authorise, call one service or selector, render."""

@@ -1,0 +1,197 @@
+"""Conversation lists (F-IN1…F-IN6) and what is done to many conversations at once (F-IN8)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import selectors
+from ..access import usable_sender_ids, visible_conversations
+from ..models import Channel, Conversation, Role, User
+from ..selectors import InboxFilters, InboxView
+from ..services.assignment import AssignRefused, conversations_assign
+from ..services.conversation_status import conversations_set_status
+from ..services.read_state import conversations_mark_read, conversations_mark_unread
+from ..waiting import WaitingState
+
+LIST_PARTIAL = "inbox/partials/conversation_list.html"
+
+
+def list_context(
+    request: HttpRequest, *, view: InboxView | None = None, title: str = "My Inbox"
+) -> dict:
+    """Everything the three-pane page shows around a list: nav, filters, rows, paging."""
+    view = view or InboxView("mine")
+    filters = InboxFilters.from_query(request.GET)
+    after = selectors.Cursor.decode(request.GET.get("after"))
+    conversations, next_cursor = selectors.inbox_conversations(
+        user=request.user, view=view, filters=filters, after=after
+    )
+    nav = selectors.inbox_nav(user=request.user)
+    path = _list_path(view)
+    params = filters.as_params()
+    return {
+        "view": view,
+        "nav": nav,
+        "filters": filters,
+        "filter_choices": selectors.filter_choices(),
+        "statuses": Conversation.Status.choices,
+        "waiting_states": WaitingState.choices,
+        "channels": Channel.choices,
+        "conversations": conversations,
+        "is_older_page": after is not None,
+        "list_url": f"{path}?{urlencode(params)}" if params else path,
+        "more_url": f"{path}?{urlencode(params | {'after': next_cursor.encode()})}"
+        if next_cursor
+        else "",
+        "unread_count": nav.mine,
+        # Already counted: spares the context processor's query for the live badge.
+        "live_unread": nav.mine,
+        "list_title": title,
+        "active_id": request.GET.get("active", ""),
+    }
+
+
+def _list_path(view: InboxView) -> str:
+    if view.kind == "sender":
+        return reverse("inbox:sender_inbox", args=[view.sender.public_id])
+    if view.kind == "sent":
+        return reverse("inbox:sent")
+    if view.kind == "team":
+        return reverse("inbox:team_agent", args=[view.agent.username])
+    return reverse("inbox:my_inbox")
+
+
+def _render_list(request: HttpRequest, context: dict) -> HttpResponse:
+    # The 5 s refresh and "older conversations" swap only the list; anything else
+    # (navigation, first load) gets the whole page.
+    if request.htmx and request.htmx.target in ("conversation-list", None):
+        return render(request, LIST_PARTIAL, context)
+    return render(request, "inbox/inbox.html", context)
+
+
+@require_GET
+@login_required
+def my_inbox(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, list_context(request))
+
+
+@require_GET
+@login_required
+def sender_inbox(request: HttpRequest, public_id: str) -> HttpResponse:
+    """F-IN2: one inbox per sender ID the user owns or shares (admins: every sender ID)."""
+    sender = get_object_or_404(usable_sender_ids(request.user), public_id=public_id)
+    view = InboxView("sender", sender=sender)
+    return _render_list(request, list_context(request, view=view, title=str(sender)))
+
+
+@require_GET
+@login_required
+def sent(request: HttpRequest) -> HttpResponse:
+    """F-IN4: conversations I started or replied to."""
+    view = InboxView("sent")
+    return _render_list(request, list_context(request, view=view, title="Sent Messages"))
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise Http404("No such page")
+
+
+@require_GET
+@login_required
+def team_inbox(request: HttpRequest) -> HttpResponse:
+    """F-IN3: admins pick a standard user to see their inbox."""
+    _require_admin(request.user)
+    context = {
+        "agents": selectors.team_agents(),
+        "nav": selectors.inbox_nav(user=request.user),
+        "list_title": "Team Inbox",
+        "view": InboxView("team"),
+    }
+    return render(request, "inbox/team.html", context)
+
+
+@require_GET
+@login_required
+def team_agent(request: HttpRequest, username: str) -> HttpResponse:
+    """F-IN3: one agent's inbox, unread as the agent sees it; opening a row marks it read
+    only for the admin."""
+    _require_admin(request.user)
+    agent = get_object_or_404(User, username=username, role=Role.STANDARD, is_active=True)
+    view = InboxView("team", agent=agent)
+    context = list_context(request, view=view, title=f"Team Inbox · {agent}")
+    context["agents"] = selectors.team_agents()
+    return _render_list(request, context)
+
+
+BULK_ACTIONS = {"read", "unread", "close", "reopen", "assign", "agent_read", "agent_unread"}
+
+
+@require_POST
+@login_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """F-IN8: act on the ticked conversations, then go back to the list.
+
+    Every id must be one the user may see (else 404). Marking read or unread for an
+    agent (admins, from the Team Inbox) changes the agent's own state, so it asks for a
+    confirmation first.
+    """
+    user = request.user
+    action = request.POST.get("action", "")
+    ids = set(request.POST.getlist("ids"))
+    back = _safe_next(request)
+    if action not in BULK_ACTIONS:
+        return redirect(back)
+    conversations = list(
+        visible_conversations(user).select_related("contact").filter(public_id__in=ids)
+    )
+    if len(conversations) != len(ids):
+        raise Http404("No such conversation")
+    if action in ("assign", "agent_read", "agent_unread"):
+        _require_admin(user)
+    if not conversations:
+        return redirect(back)
+    if action == "read":
+        conversations_mark_read(user=user, conversations=conversations)
+    elif action == "unread":
+        conversations_mark_unread(user=user, conversations=conversations)
+    elif action in ("close", "reopen"):
+        status = Conversation.Status.CLOSED if action == "close" else Conversation.Status.OPEN
+        conversations_set_status(conversations=conversations, status=status, by=user)
+    elif action == "assign":
+        assignee = get_object_or_404(User, pk=_int(request.POST.get("assignee")), is_active=True)
+        try:
+            conversations_assign(conversations=conversations, assignee=assignee, by=user)
+        except AssignRefused as refused:
+            return HttpResponse(str(refused), status=422)
+    else:
+        agent = get_object_or_404(
+            User, username=request.POST.get("agent", ""), role=Role.STANDARD, is_active=True
+        )
+        if request.POST.get("confirm") != "1":
+            context = {
+                "action": action,
+                "agent": agent,
+                "conversations": conversations,
+                "next": back,
+            }
+            return render(request, "inbox/confirm_agent_read.html", context)
+        mark = conversations_mark_read if action == "agent_read" else conversations_mark_unread
+        mark(user=agent, conversations=conversations)
+    return redirect(back)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("inbox:my_inbox")
+
+
+def _int(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
