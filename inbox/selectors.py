@@ -7,6 +7,7 @@ from itertools import chain
 from django.db.models import (
     BooleanField,
     Case,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -88,9 +89,18 @@ def my_inbox(*, user: User, after: Cursor | None = None):
 
 
 def unread_count(*, user: User) -> int:
+    """How many of my conversations have a customer message newer than my read mark.
+
+    Written as an anti-join (no read mark at or after the last inbound message) rather than
+    by filtering on the ``is_unread`` annotation: PostgreSQL then reads my read states once
+    instead of running a subquery per conversation, which matters for inboxes of thousands.
+    """
+    read_up_to_date = ReadState.objects.filter(
+        user=user, conversation=OuterRef("pk"), last_read_at__gte=OuterRef("last_inbound_at")
+    )
     return (
-        with_unread(Conversation.objects.filter(owner=user, last_inbound_at__isnull=False), user)
-        .filter(is_unread=True)
+        Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+        .exclude(Exists(read_up_to_date))
         .count()
     )
 
