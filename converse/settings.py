@@ -186,6 +186,8 @@ SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 # Limits and service levels.
 MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 MESSAGE_MAX_MEDIA = env_int("MESSAGE_MAX_MEDIA", 10)
+# Twilio accepts MMS up to 5 MB in all.
+OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.

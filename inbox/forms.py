@@ -13,10 +13,15 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+# What MMS and WhatsApp carry: images, PDF, audio, video, contact cards.
+MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf", "text/vcard", "text/x-vcard")
+
+
 class ComposeForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a reply…"}),
         max_length=settings.MESSAGE_MAX_LENGTH,
+        required=False,
         strip=True,
     )
     # One key per rendered form: a double click or a resubmission sends once.
@@ -25,6 +30,28 @@ class ComposeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        """Attachments come as ``media`` files: checked for count, size and type here."""
+        cleaned = super().clean()
+        media = self.files.getlist("media") if self.files else []
+        if len(media) > settings.MESSAGE_MAX_MEDIA:
+            raise forms.ValidationError(
+                f"Attach at most {settings.MESSAGE_MAX_MEDIA} files to one message."
+            )
+        total = sum(f.size for f in media)
+        if total > settings.OUTBOUND_MEDIA_MAX_BYTES:
+            limit = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"Attachments may total {limit} MB at most.")
+        for f in media:
+            if not (f.content_type or "").startswith(MEDIA_TYPES):
+                raise forms.ValidationError(
+                    f"{f.name} cannot be sent: attach images, PDF, audio or video."
+                )
+        if not cleaned.get("body") and not media:
+            raise forms.ValidationError("Write a message or attach a file before sending.")
+        cleaned["media"] = media
+        return cleaned
 
 
 class NewConversationForm(ComposeForm):

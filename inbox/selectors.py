@@ -258,9 +258,20 @@ def inbox_nav(*, user: User) -> InboxNav:
 
 
 def unread_count(*, user: User) -> int:
-    """My Inbox's unread conversations: the tab title and the live badge."""
-    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
-    return with_unread(mine, user).filter(is_unread=True).count()
+    """How many of my conversations have a customer message newer than my read mark.
+
+    Written as an anti-join (no read mark at or after the last inbound message) rather than
+    by filtering on the ``is_unread`` annotation: PostgreSQL then reads my read states once
+    instead of running a subquery per conversation, which matters for inboxes of thousands.
+    """
+    read_up_to_date = ReadState.objects.filter(
+        user=user, conversation=OuterRef("pk"), last_read_at__gte=OuterRef("last_inbound_at")
+    )
+    return (
+        Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+        .exclude(Exists(read_up_to_date))
+        .count()
+    )
 
 
 def team_agents() -> list[User]:

@@ -59,6 +59,13 @@ class Conversation(models.Model):
                 name="conv_owner_activity_idx",
                 condition=Q(last_inbound_at__isnull=False),
             ),
+            # Unread count: my conversations' last inbound times, read index-only.
+            models.Index(
+                fields=["owner", "id"],
+                include=["last_inbound_at"],
+                condition=Q(last_inbound_at__isnull=False),
+                name="conv_owner_unread_idx",
+            ),
             # Sender ID inbox.
             models.Index(
                 fields=["sender_id", "-last_activity_at", "-id"], name="conv_sender_activity_idx"
@@ -120,6 +127,14 @@ class ReadState(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "conversation"], name="one_read_state")
+        ]
+        # The unread count's other side: my read marks, read index-only.
+        indexes = [
+            models.Index(
+                fields=["user", "conversation"],
+                include=["last_read_at"],
+                name="readstate_user_read_idx",
+            )
         ]
 
 

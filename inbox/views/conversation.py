@@ -14,6 +14,7 @@ from ..services.conversations import conversation_start
 from ..services.read_state import conversation_mark_read
 from ..services.sending import SendRefused, message_send
 from .lists import list_context as _list_context
+from .live import format_version
 
 
 def _thread_context(request: HttpRequest, conversation, compose_form=None) -> dict:
@@ -40,7 +41,7 @@ def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     """Live refresh of the thread: 204 when nothing changed since ``?v=``."""
     conversation = conversation_for(request.user, public_id)
-    if request.GET.get("v") == _version(conversation):
+    if request.GET.get("v") == format_version(conversation.changed_at):
         return HttpResponse(status=204)
     conversation_mark_read(user=request.user, conversation=conversation)
     return render(
@@ -50,15 +51,11 @@ def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _version(conversation) -> str:
-    return f"{conversation.changed_at.timestamp():.6f}"
-
-
 @require_POST
 @login_required
 def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = conversation_for(request.user, public_id)
-    form = ComposeForm(request.POST)
+    form = ComposeForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             message_send(
@@ -66,6 +63,7 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
                 author=request.user,
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                media=form.cleaned_data["media"],
             )
         except SendRefused as refused:
             form.add_error(None, str(refused))

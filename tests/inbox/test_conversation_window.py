@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from inbox.models import Conversation, Message, MessageStatus
+from inbox.views.live import format_version
 
 from ..conftest import receive
 
@@ -123,7 +124,7 @@ def test_the_thread_poll_answers_204_until_something_changes(client, alice, alic
     conversation = receive(alice_line, "+12025550123", "Hi").conversation
     client.force_login(alice)
     url = reverse("inbox:thread", args=[conversation.public_id])
-    version = f"{conversation.changed_at.timestamp():.6f}"
+    version = format_version(conversation.changed_at)
     assert client.get(url, {"v": version}).status_code == 204
 
     message = conversation.messages.get()

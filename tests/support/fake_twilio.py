@@ -45,6 +45,8 @@ class Planned:
 class FakeTwilio:
     account_sid: str
     auth_token: str
+    # Every create waits this long, standing in for the real API's round trip (benchmarks).
+    latency: float = 0.0
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
@@ -136,7 +138,7 @@ class FakeTwilio:
             )
         if method == "POST":
             message = self._create(recorded)
-            time.sleep(plan.delay)
+            time.sleep(plan.delay + self.latency)
             return self._send(handler, 201, message)
         return self._send(handler, 200, self._page(recorded.query))
 

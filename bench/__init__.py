@@ -1,0 +1,1 @@
+"""``make bench``: a large realistic data set in PostgreSQL, and what Converse does with it."""

@@ -1,0 +1,154 @@
+"""Inbox pages through Django's test client: p50/p95 latency and SQL queries per page.
+
+A page is one line of ``PAGES``: a name, who is signed in, and a URL whose ``{placeholders}``
+are filled from ``Targets`` (each placeholder cycles through several real values, so a run
+does not measure one hot row). A page that answers anything but 200 or 204 is reported
+as an error.
+"""
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from inbox import selectors
+from inbox.models import Conversation, SenderId, User
+from inbox.views.live import format_version
+
+from .dataset import ADMIN, BUSY_AGENT
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    user: str  # "agent" (the busy agent) or "admin"
+    url: str
+
+
+PAGES = [
+    Page("My Inbox", "agent", "/"),
+    Page("My Inbox page 2+", "agent", "/?after={cursor}"),
+    Page("Conversation window", "agent", "/c/{conversation}/"),
+    Page("Thread poll, unchanged (204)", "agent", "/c/{conversation}/thread/?v={version}"),
+    Page("Thread poll, changed", "agent", "/c/{conversation}/thread/?v=0"),
+    Page("Search by phone", "agent", "/?q={phone}"),
+    Page("Search by name", "agent", "/?q={name}"),
+    Page("Sender ID inbox", "agent", "/s/{sender}/"),
+    Page("Sent Messages", "agent", "/sent/"),
+    Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
+    Page("My Inbox (admin)", "admin", "/"),
+    Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
+    Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
+]
+
+WARMUP = 3
+
+
+@dataclass
+class Targets:
+    """Real values for the URL placeholders, taken from the busy agent's inbox."""
+
+    values: dict[str, list[str]]
+
+    def url(self, template: str, i: int) -> str:
+        return template.format(**{k: v[i % len(v)] for k, v in self.values.items() if v})
+
+
+@dataclass
+class PageResult:
+    name: str
+    user: str
+    url: str
+    requests: int = 0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    queries: str = ""
+    status: str = "ok"
+    note: str = ""
+    slow_queries: list[dict] = field(default_factory=list)
+
+
+def find_targets(agent: User, *, limit: int = 50) -> Targets:
+    mine, no_filters = selectors.InboxView("mine"), selectors.InboxFilters()
+    conversations, cursor = selectors.inbox_conversations(user=agent, view=mine, filters=no_filters)
+    cursors: list[str] = []
+    while cursor is not None and len(cursors) < 20:
+        cursors.append(cursor.encode())
+        _, cursor = selectors.inbox_conversations(
+            user=agent, view=mine, filters=no_filters, after=cursor
+        )
+    chosen = conversations[:limit]
+    contacts = [c.contact for c in Conversation.objects.filter(owner=agent)[:limit]]
+    return Targets(
+        {
+            "conversation": [c.public_id for c in chosen],
+            "version": [format_version(c.changed_at) for c in chosen],
+            "cursor": cursors,
+            "phone": [c.phone_e164 for c in contacts if c.phone_e164],
+            "name": [c.display_name.split()[-1] for c in contacts if c.display_name],
+            "sender": list(
+                SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
+            ),
+            "agent": [agent.username],
+            "now": [format_version(timezone.now())],
+        }
+    )
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def measure_page(page: Page, client: Client, targets: Targets, requests: int) -> PageResult:
+    """Time ``requests`` GETs of ``page`` after a few warm-ups whose queries are counted.
+
+    Query capture slows a request, so timed requests run without it.
+    """
+    result = PageResult(page.name, page.user, page.url)
+    if "{cursor}" in page.url and not targets.values["cursor"]:
+        result.status, result.note = "skipped", "the inbox has a single page"
+        return result
+    counts: set[int] = set()
+    for i in range(WARMUP):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(targets.url(page.url, i))
+        if response.status_code not in (200, 204):
+            result.status, result.note = "error", f"HTTP {response.status_code}"
+            return result
+        counts.add(len(captured.captured_queries))
+    result.queries = "-".join(str(n) for n in sorted({min(counts), max(counts)}))
+    result.slow_queries = sorted(
+        captured.captured_queries, key=lambda q: float(q["time"]), reverse=True
+    )[:2]
+    timings = []
+    for i in range(requests):
+        url = targets.url(page.url, i)
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    result.requests = requests
+    result.p50_ms = round(statistics.median(timings), 2)
+    result.p95_ms = round(statistics.quantiles(timings, n=20)[18], 2)
+    return result
+
+
+def measure_pages(requests: int) -> list[PageResult]:
+    agent = User.objects.get(username=BUSY_AGENT)
+    targets = find_targets(agent)
+    clients = {"agent": signed_in(BUSY_AGENT), "admin": signed_in(ADMIN)}
+    return [measure_page(p, clients[p.user], targets, requests) for p in PAGES]
+
+
+def explain(sql: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of one captured query (SELECTs only: nothing is changed)."""
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -1,0 +1,156 @@
+"""Runs the measurements in order and lays the results out as a table."""
+
+import argparse
+import time
+from dataclasses import asdict
+
+from django.core.management import call_command
+from django.db import connection
+
+from inbox.models import Conversation, Message, User
+
+from . import dataset, load, outbound, pages, webhook
+
+SAFE_NAME = "bench"
+
+
+def run(args: argparse.Namespace, *, database: str) -> dict:
+    results: dict = {"database": database}
+    only = set(args.only.split(","))
+    results["dataset"] = prepare(args, database)
+    if "pages" in only:
+        results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests)]
+        if args.explain:
+            results["explain"] = explain_slowest(results["pages"])
+    if only & {"limits", "webhook"}:
+        results |= server_measurements(args, only)
+    if "outbound" in only:
+        results["outbound"] = asdict(
+            outbound.measure_outbound(
+                count=args.outbound,
+                concurrency=args.celery_concurrency,
+                latency=args.provider_latency_ms / 1000,
+            )
+        )
+    return results
+
+
+def prepare(args: argparse.Namespace, database: str) -> dict:
+    """Migrate, then build the data set unless ``--reuse`` finds one of the same size."""
+    base = dataset.SMALL if args.small else dataset.FULL
+    sizes = dataset.Sizes(
+        conversations=args.conversations or base.conversations,
+        messages=args.messages or base.messages,
+    )
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_seconds = round(time.perf_counter() - started, 1)
+    info = {"conversations": sizes.conversations, "messages": sizes.messages}
+    if args.reuse and dataset.present(sizes):
+        return info | {"built": False, "note": "reused"}
+    if SAFE_NAME not in database:
+        raise SystemExit(f"refusing to rebuild {database!r}: its name must contain {SAFE_NAME!r}")
+    print(f"building {sizes.conversations:,} conversations / {sizes.messages:,} messages …")
+    built = dataset.build(sizes)
+    busy = Conversation.objects.filter(
+        owner__username=dataset.BUSY_AGENT, last_inbound_at__isnull=False
+    ).count()
+    return info | {
+        "built": True,
+        "build_seconds": round(built.seconds, 1),
+        "migrate_seconds": migrate_seconds,
+        "rows": built.rows,
+        "busy_agent_inbox": busy,
+    }
+
+
+def server_measurements(args: argparse.Namespace, only: set[str]) -> dict:
+    """Bare view, raw inserts and webhook ingest, all against one gunicorn on loopback."""
+    out: dict = {}
+    dsn = connection.settings_dict
+    dsn_url = f"postgresql://{dsn['USER']}@{dsn['HOST']}:{dsn['PORT'] or 5432}/{dsn['NAME']}"
+    port = load.free_port()
+    connection.close()  # the client processes are forked from here
+    with load.gunicorn(port=port, workers=args.workers, env=webhook.twilio_env(port)):
+        common = {"concurrency": args.concurrency, "seconds": args.seconds}
+        if "limits" in only:
+            out["bare_view"] = asdict(load.http_load(port, load.bare_view, **common))
+            out["raw_insert"] = asdict(load.insert_load(dsn_url, **common))
+        if "webhook" in only:
+            out["webhook"] = ingest(port, common, out.get("raw_insert"))
+    return out
+
+
+def ingest(port: int, common: dict, raw_insert: dict | None) -> dict:
+    pairs = list(
+        Conversation.objects.order_by("pk")
+        .filter(contact__phone_e164__isnull=False)
+        .values_list("contact__phone_e164", "sender_id__address")[:2000]
+    )
+    requests = webhook.InboundRequests(port=port, pairs=pairs)
+    status = webhook.probe(requests)
+    if status != 200:
+        return {"status": "error", "note": f"a signed webhook got HTTP {status}"}
+    connection.close()
+    result = asdict(webhook.ingest(requests, **common))
+    result["stored"] = Message.objects.filter(provider_sid__startswith=f"SM{requests.run}").count()
+    if raw_insert:
+        result["ratio_to_raw_insert"] = round(result["per_second"] / raw_insert["per_second"], 3)
+    return result | {"status": "ok"}
+
+
+def explain_slowest(page_results: list[dict]) -> dict[str, list[str]]:
+    plans: dict[str, list[str]] = {}
+    for page in page_results:
+        plans[page["name"]] = [p for q in page["slow_queries"] if (p := pages.explain(q["sql"]))]
+    return plans
+
+
+def table(results: dict) -> str:
+    lines = []
+    ds = results["dataset"]
+    built = f"built in {ds['build_seconds']} s" if ds.get("built") else "reused"
+    lines.append(
+        f"Data set ({results['database']}): {ds['conversations']:,} conversations, "
+        f"{ds['messages']:,} messages, {built}"
+    )
+    if "pages" in results:
+        agent = User.objects.get(username=dataset.BUSY_AGENT)
+        inbox = Conversation.objects.filter(owner=agent, last_inbound_at__isnull=False).count()
+        lines.append(f"\nPages (test client; {dataset.BUSY_AGENT} has {inbox:,} in My Inbox)")
+        lines.append(f"{'page':<32} {'user':<6} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
+        for p in results["pages"]:
+            if p["status"] != "ok":
+                lines.append(f"{p['name']:<32} {p['user']:<6} {p['status']}: {p['note']}")
+                continue
+            lines.append(
+                f"{p['name']:<32} {p['user']:<6} {p['requests']:>4} {p['p50_ms']:>8.1f} "
+                f"{p['p95_ms']:>8.1f} {p['queries']:>5}"
+            )
+    lines.append("")
+    for key, label in (
+        ("bare_view", "bare Django view (gunicorn)"),
+        ("raw_insert", "raw INSERT tx"),
+    ):
+        if key in results:
+            r = results[key]
+            lines.append(f"{label:<34} {r['per_second']:>9,.1f}/s  (c={r['concurrency']})")
+    if "webhook" in results:
+        w = results["webhook"]
+        if w["status"] == "ok":
+            lines.append(
+                f"{'webhook ingest (signed, gunicorn)':<34} {w['per_second']:>9,.1f}/s  "
+                f"(c={w['concurrency']}, stored {w['stored']:,}, "
+                f"{w.get('ratio_to_raw_insert', 0):.0%} of raw inserts)"
+            )
+        else:
+            lines.append(f"{'webhook ingest':<34} {w['status']}: {w['note']}")
+    if "outbound" in results:
+        o = results["outbound"]
+        lines.append(
+            f"{'outbound send → accepted':<34} {o['per_second']:>9,.1f}/s  "
+            f"({o['messages']} via {o['provider']}; send() calls {o['send_calls_per_second']}/s)"
+        )
+        if o["note"]:
+            lines.append(f"  note: {o['note']}")
+    return "\n".join(lines)
