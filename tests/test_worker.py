@@ -1,67 +1,23 @@
 """A real Celery worker, on Redis, sends a message end to end (no broker stand-in)."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from converse.celery import app as celery_app
 from inbox.models import Contact, Conversation, MessageStatus
 from inbox.services.sending import message_send
 
-ROOT = Path(__file__).resolve().parent.parent
+from .support.workers import require_redis_and_postgres, start_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def worker():
-    if not settings.CELERY_BROKER_URL.startswith("redis"):
-        pytest.skip("needs Redis: set REDIS_URL (the suite is on the filesystem broker)")
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: a worker process cannot share SQLite's in-memory test db")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "SIMULATOR_STATUS_DELAY": "0.2",
-    }
+    require_redis_and_postgres()
     celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "converse",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    process = start_worker(SIMULATOR_STATUS_DELAY="0.2")
     yield process
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    stop_worker(process)
 
 
 def test_a_real_worker_sends_a_message_and_the_simulator_reports_delivery(

@@ -1,0 +1,228 @@
+"""Faults (issue 5): bursts of duplicate and out-of-order webhooks from concurrent clients,
+a worker killed mid-batch, Redis restarted with sends queued. PostgreSQL and Redis only:
+these need real concurrency, a real broker and worker processes.
+"""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from converse.celery import app as celery_app
+from inbox.models import Contact, Conversation, Message, MessageStatus
+from inbox.services.sending import message_send
+from inbox.tasks import recover_stuck_messages
+
+from ..support.workers import require_redis_and_postgres, start_worker, stop_worker, wait_for
+from .conftest import ACCOUNT_SID, AUTH_TOKEN, payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+    "--logfile", "/var/log/redis/ci.log",
+]  # fmt: skip
+
+
+@pytest.fixture
+def live_webhooks(settings, live_server):
+    """Webhooks served by a real threaded server, signed for its URL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent writers on SQLite serialise on one lock")
+    settings.PUBLIC_BASE_URL = live_server.url
+
+    def post(name: str, params: dict[str, str]) -> int:
+        path = reverse(f"channels_sms:{name}")
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(live_server.url + path, params)
+        request = urllib.request.Request(
+            live_server.url + path,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={"X-Twilio-Signature": signature},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+
+    return post
+
+
+def burst(post, requests: list[tuple[str, dict[str, str]]]) -> list[int]:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda r: post(*r), requests))
+
+
+def test_a_burst_of_duplicate_inbound_webhooks_stores_each_message_once(
+    live_webhooks, alice, alice_line
+):
+    customers = [f"+1202555{n:04d}" for n in range(120, 125)]
+    sids = [f"SM{n:032x}" for n in range(30)]
+    requests = [
+        (
+            "messages",
+            payload(
+                "inbound_sms",
+                MessageSid=sid,
+                SmsSid=sid,
+                SmsMessageSid=sid,
+                From=customers[n % len(customers)],
+                To=alice_line.address,
+                Body=f"Message {n}",
+            ),
+        )
+        for n, sid in enumerate(sids)
+        for _ in range(4)  # every webhook delivered four times
+    ]
+    random.Random(5).shuffle(requests)
+
+    assert set(burst(live_webhooks, requests)) == {200}
+    assert Message.objects.count() == len(sids)
+    assert sorted(Message.objects.values_list("provider_sid", flat=True)) == sorted(sids)
+    assert Contact.objects.count() == len(customers)
+    assert Conversation.objects.count() == len(customers)
+
+
+def test_out_of_order_status_callbacks_from_concurrent_clients_end_on_the_right_status(
+    live_webhooks, alice, alice_line
+):
+    conversation = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
+    )
+    delivered = {f"SM{n:032x}": "delivered" for n in range(12)}
+    undelivered = {f"SM{n:032x}": "undelivered" for n in range(12, 18)}
+    for sid in [*delivered, *undelivered]:
+        Message.objects.create(
+            conversation=conversation, direction="out", author=alice, body=sid,
+            status=MessageStatus.QUEUED, channel="sms", provider_sid=sid,
+        )  # fmt: skip
+    requests = []
+    for sid in delivered:
+        for status in ["sent", "delivered", "sent", "queued", "delivered", "sending"]:
+            requests.append(
+                ("status", payload("status_delivered", MessageSid=sid, MessageStatus=status))
+            )
+    for sid in undelivered:
+        for status in ["sent", "undelivered", "sent", "queued", "undelivered"]:
+            requests.append(
+                ("status", payload("status_undelivered", MessageSid=sid, MessageStatus=status))
+            )
+    random.Random(7).shuffle(requests)
+
+    assert set(burst(live_webhooks, requests)) == {200}
+    final = dict(Message.objects.values_list("provider_sid", "status"))
+    assert final == delivered | undelivered
+    assert not Message.objects.filter(
+        provider_sid__in=delivered, delivered_at__isnull=True
+    ).exists()
+
+
+@pytest.fixture
+def twilio_worker_env(fake_twilio, settings, alice_line) -> dict[str, str]:
+    """A worker that sends to the fake Twilio; stuck sends are recovered after 3 s."""
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    settings.STUCK_MESSAGE_AFTER_SECONDS = 3
+    alice_line.rate_per_second = 100  # pacing is tested elsewhere: let the batch flow
+    alice_line.save()
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+        "STUCK_MESSAGE_AFTER_SECONDS": "3",
+    }
+
+
+def send_batch(alice, alice_line, count: int) -> list[Message]:
+    conversation = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
+    )
+    return [
+        message_send(conversation=conversation, author=alice, body=f"Batch message {n}")
+        for n in range(count)
+    ]
+
+
+def recover_until_all_sent(messages: list[Message], timeout: float = 90) -> bool:
+    """Run the stuck-message sweep (as beat would) until every message reached Twilio."""
+    ids = [m.pk for m in messages]
+
+    def all_sent() -> bool:
+        recover_stuck_messages()
+        return not Message.objects.filter(pk__in=ids, provider_sid__isnull=True).exists()
+
+    return wait_for(all_sent, timeout=timeout, every=1.0)
+
+
+def assert_each_sent_once(fake_twilio, messages: list[Message]) -> None:
+    created = Counter(r.value("Body") for r in fake_twilio.creates)
+    assert created == Counter(m.body for m in messages)
+    sids = list(
+        Message.objects.filter(pk__in=[m.pk for m in messages]).values_list(
+            "provider_sid", flat=True
+        )
+    )
+    assert len(set(sids)) == len(messages)
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_batch_and_restarted_sends_every_message_exactly_once(
+    twilio_worker_env, fake_twilio, alice, alice_line
+):
+    fake_twilio.latency = 0.3  # each create takes a while: the kill lands mid-request
+    first = start_worker(**twilio_worker_env)
+    try:
+        messages = send_batch(alice, alice_line, 12)
+        assert wait_for(lambda: len(fake_twilio.creates) >= 4, timeout=60)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        stop_worker(first)
+    second = start_worker(**twilio_worker_env)
+    try:
+        assert recover_until_all_sent(messages), "some messages never reached Twilio"
+    finally:
+        stop_worker(second)
+    assert_each_sent_once(fake_twilio, messages)
+
+
+def restart_redis() -> None:
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], check=False
+    )
+    assert wait_for(
+        lambda: subprocess.run(["redis-cli", "ping"], capture_output=True).returncode != 0, 10
+    )
+    subprocess.run(REDIS_START, check=True)
+    assert wait_for(
+        lambda: (
+            subprocess.run(["redis-cli", "ping"], capture_output=True).stdout.strip() == b"PONG"
+        ),
+        10,
+    )
+
+
+@pytest.mark.worker
+def test_sends_queued_when_redis_restarts_are_all_sent_once(
+    twilio_worker_env, fake_twilio, alice, alice_line, settings
+):
+    if shutil.which("redis-server") is None or "127.0.0.1:6379" not in settings.CELERY_BROKER_URL:
+        pytest.skip("needs the local Redis on 127.0.0.1:6379 and redis-server to restart it")
+    messages = send_batch(alice, alice_line, 8)  # queued in Redis, no worker running yet
+    restart_redis()  # Redis keeps nothing on disk here: the queued tasks are gone
+    time.sleep(0.5)
+    worker = start_worker(**twilio_worker_env)
+    try:
+        assert recover_until_all_sent(messages), "sends queued before the restart were lost"
+    finally:
+        stop_worker(worker)
+    assert_each_sent_once(fake_twilio, messages)

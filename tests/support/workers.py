@@ -1,0 +1,53 @@
+"""Real Celery workers for tests: separate processes on Redis, sharing the test database."""
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def require_redis_and_postgres() -> None:
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        pytest.skip("needs Redis: set REDIS_URL (the suite is on the filesystem broker)")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: a worker process cannot share SQLite's in-memory test db")
+
+
+def start_worker(**env: str) -> subprocess.Popen:
+    """A ``celery worker --pool=solo`` on the test database and broker, with ``env`` added."""
+    db = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=solo",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=environment,
+    )  # fmt: skip
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, every: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
