@@ -151,6 +151,4 @@ def table(results: dict) -> str:
             f"{'outbound send → accepted':<34} {o['per_second']:>9,.1f}/s  "
             f"({o['messages']} via {o['provider']}; send() calls {o['send_calls_per_second']}/s)"
         )
-        if o["note"]:
-            lines.append(f"  note: {o['note']}")
     return "\n".join(lines)
