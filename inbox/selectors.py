@@ -39,8 +39,8 @@ from .models import (
     User,
 )
 from .phone import format_phone
-from .services import service_levels, teams
-from .waiting import WaitingState, waiting_q, waiting_state, with_participants
+from .services import teams
+from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
 PAGE_SIZE = 50
 THREAD_LIMIT = 200
@@ -199,7 +199,7 @@ def inbox_conversations(
     """One page of a list (F-IN1…F-IN6) and the next page's cursor; one query.
 
     Rows carry ``is_unread`` for the list's reader (the agent, in the Team Inbox) and
-    ``waiting`` (the waiting state for the badge).
+    ``waiting`` (the waiting badge and rep-needed flag, as the window header shows them).
     """
     reader = user
     if view.kind == "mine":
@@ -214,12 +214,10 @@ def inbox_conversations(
     else:
         raise ValueError(f"Unknown list {view.kind!r}")
     now = timezone.now()
-    qs = apply_filters(with_participants(qs), filters, now=now)
+    qs = apply_filters(with_anyone_joined(qs), filters, now=now)
     rows, next_cursor = page(with_unread(list_columns(qs), reader), after=after)
     for row in rows:
-        row.waiting = waiting_state(
-            waiting_since=row.waiting_since, has_participant=row.has_participant, now=now
-        )
+        row.waiting = waiting_of(conversation=row, anyone_joined=row.anyone_joined, now=now)
     return rows, next_cursor
 
 
@@ -321,11 +319,9 @@ def window_state(*, user: User, conversation: Conversation) -> dict:
     """What the conversation window shows about ``conversation`` and offers ``user`` to do."""
     can_act = can_send_in(user, conversation)
     closed = conversation.status == Conversation.Status.CLOSED
-    waiting = service_levels.waiting_state(conversation=conversation)
+    joined = anyone_joined(conversation=conversation)
     return {
-        "waiting_state": waiting,
-        "waiting_label": service_levels.WaitingState.LABELS.get(waiting, ""),
-        "rep_needed": service_levels.rep_needed(conversation=conversation),
+        "waiting": waiting_of(conversation=conversation, anyone_joined=joined, now=timezone.now()),
         "can_close": can_act and not closed,
         "can_reopen": can_act and closed,
         "can_join": teams.can_join(user, conversation),

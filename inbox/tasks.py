@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Message, MessageStatus
+from .services.conversation_status import conversations_auto_close
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
-from .services.service_levels import conversations_auto_close, service_levels_tick
+from .services.service_levels import service_levels_tick
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,17 @@
 """Waiting states (F-CV5), derived from the conversation summary; defined here only.
 
-A customer is waiting from ``waiting_since`` (their first unanswered message) until someone
-replies. While waiting, a conversation is:
+A conversation *waits* while ``waiting_since`` is set (a customer wrote and nobody has
+answered yet) and it is not closed. Its badge shows how long, the most urgent first:
+*overdue* after ``OVERDUE_AFTER_SECONDS``, *soon overdue* after
+``SOON_OVERDUE_AFTER_SECONDS``, *pending* before. *Rep needed* is a separate flag beside
+it: the conversation waits, nobody owns it and nobody has joined it.
 
-- *rep needed* when no one has taken part yet (nobody replied in it or joined it),
-- *pending* otherwise (someone took part; the customer awaits the next reply),
-
-and, by age, *soon overdue* after ``WAITING_SOON_OVERDUE_SECONDS`` and *overdue* after
-``WAITING_OVERDUE_SECONDS``. Lists filter with ``waiting_q`` and show ``waiting_state``;
-periodic tasks use ``waiting_q`` with the same thresholds.
+Lists filter with ``waiting_q`` and annotate their rows with ``with_anyone_joined``; the
+window header asks ``anyone_joined``; both show ``waiting_of``, so a row and its header
+always agree. The periodic tick uses ``thresholds``.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,52 +22,69 @@ from .models import Conversation, Participation
 
 
 class WaitingState(TextChoices):
-    REP_NEEDED = "rep_needed", "Rep needed"
+    """What the waiting filter offers; a badge shows one of the first three."""
+
     PENDING = "pending", "Pending"
     SOON_OVERDUE = "soon_overdue", "Soon overdue"
     OVERDUE = "overdue", "Overdue"
+    REP_NEEDED = "rep_needed", "Rep needed"
 
 
-def soon_overdue_after() -> timedelta:
-    return timedelta(seconds=settings.WAITING_SOON_OVERDUE_SECONDS)
+@dataclass(frozen=True)
+class Waiting:
+    """What one conversation shows: its age state (None when it does not wait) and the flag."""
+
+    state: WaitingState | None
+    rep_needed: bool
 
 
-def overdue_after() -> timedelta:
-    return timedelta(seconds=settings.WAITING_OVERDUE_SECONDS)
-
-
-def with_participants(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    """Annotate ``has_participant``: someone replied in or joined the conversation."""
-    return qs.annotate(
-        has_participant=Exists(Participation.objects.filter(conversation=OuterRef("pk")))
+def thresholds() -> tuple[timedelta, timedelta]:
+    """How long a customer waits before the conversation is soon overdue, then overdue."""
+    return (
+        timedelta(seconds=settings.SOON_OVERDUE_AFTER_SECONDS),
+        timedelta(seconds=settings.OVERDUE_AFTER_SECONDS),
     )
 
 
+def _joined(conversation: Conversation | OuterRef) -> QuerySet[Participation]:
+    return Participation.objects.filter(conversation=conversation, joined_at__isnull=False)
+
+
+def with_anyone_joined(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Annotate ``anyone_joined``, which ``waiting_of`` needs, in the list's own query."""
+    return qs.annotate(anyone_joined=Exists(_joined(OuterRef("pk"))))
+
+
+def anyone_joined(*, conversation: Conversation) -> bool:
+    """Whether someone has joined ``conversation``, for one conversation (one query)."""
+    return _joined(conversation).exists()
+
+
 def waiting_q(state: str, *, now: datetime) -> Q:
-    """Conversations in ``state`` at ``now``; REP_NEEDED and PENDING need ``with_participants``."""
-    waiting = Q(waiting_since__isnull=False)
-    if state == WaitingState.REP_NEEDED:
-        return waiting & Q(has_participant=False)
+    """Conversations in ``state`` at ``now``: PENDING is every waiting one, whatever its age."""
+    soon, overdue = thresholds()
+    waiting = Q(waiting_since__isnull=False) & ~Q(status=Conversation.Status.CLOSED)
     if state == WaitingState.PENDING:
-        return waiting & Q(has_participant=True)
+        return waiting
     if state == WaitingState.SOON_OVERDUE:
-        return Q(
-            waiting_since__lte=now - soon_overdue_after(), waiting_since__gt=now - overdue_after()
-        )
+        return waiting & Q(waiting_since__lte=now - soon, waiting_since__gt=now - overdue)
     if state == WaitingState.OVERDUE:
-        return Q(waiting_since__lte=now - overdue_after())
+        return waiting & Q(waiting_since__lte=now - overdue)
+    if state == WaitingState.REP_NEEDED:
+        return waiting & Q(owner__isnull=True) & ~Q(Exists(_joined(OuterRef("pk"))))
     raise ValueError(f"Unknown waiting state {state!r}")
 
 
-def waiting_state(
-    *, waiting_since: datetime | None, has_participant: bool, now: datetime
-) -> WaitingState | None:
-    """The most urgent state of one conversation, for its badge; None when nobody waits."""
-    if waiting_since is None:
-        return None
-    waited = now - waiting_since
-    if waited >= overdue_after():
-        return WaitingState.OVERDUE
-    if waited >= soon_overdue_after():
-        return WaitingState.SOON_OVERDUE
-    return WaitingState.PENDING if has_participant else WaitingState.REP_NEEDED
+def waiting_of(*, conversation: Conversation, anyone_joined: bool, now: datetime) -> Waiting:
+    """The badge and the rep-needed flag of ``conversation`` at ``now``."""
+    if conversation.waiting_since is None or conversation.status == Conversation.Status.CLOSED:
+        return Waiting(state=None, rep_needed=False)
+    soon, overdue = thresholds()
+    waited = now - conversation.waiting_since
+    if waited >= overdue:
+        state = WaitingState.OVERDUE
+    elif waited >= soon:
+        state = WaitingState.SOON_OVERDUE
+    else:
+        state = WaitingState.PENDING
+    return Waiting(state=state, rep_needed=conversation.owner_id is None and not anyone_joined)

@@ -1,16 +1,21 @@
-"""Manual conversation status changes (F-CV5): close, and reopen.
+"""Conversation status changes (F-CV5): close, reopen and auto-close, defined once.
 
-The transitions, defined once:
+The transitions an agent or the clock may ask for:
 
 - open or assigned → closed (a close);
-- closed → open, or assigned when the conversation has an owner (a reopen).
+- closed → open (a reopen), which lands on assigned when the conversation has an owner.
 
-Assigning is ``services.assignment``; a customer message reopens through inbound.
+Every change records one STATUS event, ``data={"from": …, "to": …}``, whose body is
+"Closed", "Reopened" or the auto-close reason. Assigning is ``services.assignment``; a
+customer message reopens through ``services.inbound``.
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Conversation, ConversationEvent, User
@@ -21,55 +26,101 @@ TRANSITIONS: dict[str, set[str]] = {
     S.ASSIGNED: {S.CLOSED},
     S.CLOSED: {S.OPEN},
 }
+REFUSALS = {
+    S.CLOSED: "This conversation is already closed.",
+    S.OPEN: "This conversation is not closed.",
+}
+AUTO_CLOSE_BATCH = 500
+
+
+class StatusRefused(Exception):
+    """A status change that does not apply (already closed, not closed)."""
 
 
 def can_set_status(current: str, requested: str) -> bool:
     return requested in TRANSITIONS.get(current, set())
 
 
+def _apply(
+    *, locked: Iterable[Conversation], status: str, by: User | None, body: str, now: datetime
+) -> list[Conversation]:
+    """Move each of the ``locked`` rows that allows it to ``status``; the caller holds the
+    row locks, so a concurrent change waits and then finds the new status."""
+    changed: list[Conversation] = []
+    events: list[ConversationEvent] = []
+    for conversation in locked:
+        if not can_set_status(conversation.status, status):
+            continue
+        before = conversation.status
+        if status == S.CLOSED:
+            conversation.status, conversation.closed_at = S.CLOSED, now
+            conversation.waiting_since = None
+        else:
+            conversation.status = S.ASSIGNED if conversation.owner_id else S.OPEN
+            conversation.closed_at = None
+        conversation.changed_at = now
+        changed.append(conversation)
+        events.append(
+            ConversationEvent(
+                conversation=conversation,
+                kind=ConversationEvent.Kind.STATUS,
+                actor=by,
+                body=body,
+                data={"from": before, "to": conversation.status},
+            )
+        )
+    Conversation.objects.bulk_update(
+        changed, ["status", "closed_at", "waiting_since", "changed_at"]
+    )
+    ConversationEvent.objects.bulk_create(events)
+    return changed
+
+
 def conversations_set_status(
     *, conversations: Iterable[Conversation], status: str, by: User | None
 ) -> list[Conversation]:
-    """Close or reopen each of ``conversations`` that allows it, in one transaction.
+    """Close (``closed``) or reopen (``open``) each of ``conversations`` that allows it.
 
-    ``by`` is the acting user (None for automatic changes). Locks the rows; a conversation
-    for which the change is not a valid transition is left alone. A reopened conversation
-    is ``assigned`` when it has an owner. Each change records a STATUS event. Returns the
+    Locks the rows in one transaction, so two concurrent closes record one event; a
+    conversation for which the change is not a transition is left alone. Returns the
     conversations that changed.
     """
     if status not in (S.OPEN, S.CLOSED):
         raise ValueError(f"Status {status!r} is not set by hand")
     pks = [c.pk for c in conversations]
-    now = timezone.now()
-    changed: list[Conversation] = []
+    body = "Closed" if status == S.CLOSED else "Reopened"
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().filter(pk__in=pks).order_by("pk")
-        for conversation in locked:
-            if not can_set_status(conversation.status, status):
-                continue
-            before = conversation.status
-            if status == S.CLOSED:
-                conversation.status, conversation.closed_at = S.CLOSED, now
-                conversation.waiting_since = None
-            else:
-                conversation.status = S.ASSIGNED if conversation.owner_id else S.OPEN
-                conversation.closed_at = None
-            conversation.changed_at = now
-            conversation.save(update_fields=["status", "closed_at", "waiting_since", "changed_at"])
-            changed.append(conversation)
-            ConversationEvent.objects.create(
-                conversation=conversation,
-                kind=ConversationEvent.Kind.STATUS,
-                actor=by,
-                body="Closed" if status == S.CLOSED else "Reopened",
-                data={"from": before, "to": conversation.status},
-            )
-    return changed
+        return _apply(locked=locked, status=status, by=by, body=body, now=timezone.now())
 
 
-def conversation_set_status(*, conversation: Conversation, status: str, by: User | None) -> bool:
-    """Close or reopen one conversation; False when that is not a valid transition."""
-    changed = conversations_set_status(conversations=[conversation], status=status, by=by)
-    if changed:
-        conversation.status = changed[0].status
-    return bool(changed)
+def conversation_set_status(
+    *, conversation: Conversation, status: str, by: User | None
+) -> Conversation:
+    """Close or reopen one conversation; raises StatusRefused when that is not a transition."""
+    if not conversations_set_status(conversations=[conversation], status=status, by=by):
+        raise StatusRefused(REFUSALS[status])
+    conversation.refresh_from_db()
+    return conversation
+
+
+def conversations_auto_close(*, now: datetime | None = None) -> int:
+    """Close every conversation without a customer message for AUTO_CLOSE_AFTER_SECONDS.
+
+    Works in batches of locked rows (``skip_locked``: a row an inbound message is updating
+    right now is left for the next run, and its new message keeps it open anyway). Returns
+    how many conversations were closed.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
+    quiet = Q(last_inbound_at__lt=cutoff) | Q(last_inbound_at__isnull=True, created_at__lt=cutoff)
+    due = Conversation.objects.exclude(status=S.CLOSED).filter(quiet)
+    hours = settings.AUTO_CLOSE_AFTER_SECONDS / 3600
+    reason = f"Closed automatically after {hours:g} h without a customer message"
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(due.select_for_update(skip_locked=True).order_by("pk")[:AUTO_CLOSE_BATCH])
+            if not batch:
+                return total
+            total += len(_apply(locked=batch, status=S.CLOSED, by=None, body=reason, now=now))

@@ -18,8 +18,8 @@ from ..forms import ContactForm, NoteForm
 from ..models import Conversation, User
 from ..services.auto_assign import availability_set
 from ..services.contacts import contact_update
+from ..services.conversation_status import StatusRefused, conversation_set_status
 from ..services.notes import NoteRefused, note_add
-from ..services.service_levels import StatusRefused, conversation_close, conversation_reopen
 from ..services.teams import (
     TeamActionRefused,
     conversation_grab,
@@ -63,20 +63,19 @@ def _window_action(service: Callable[..., object]) -> Callable[[HttpRequest, str
     return view
 
 
-def _close(*, conversation: Conversation, user: User) -> None:
-    if not can_send_in(user, conversation):
-        raise StatusRefused("You cannot close this conversation; grab or join it first.")
-    conversation_close(conversation=conversation, by=user)
+def _status_change(status: str, verb: str) -> Callable[..., None]:
+    """Close or reopen, for a user who may write in the conversation."""
+
+    def change(*, conversation: Conversation, user: User) -> None:
+        if not can_send_in(user, conversation):
+            raise StatusRefused(f"You cannot {verb} this conversation; grab or join it first.")
+        conversation_set_status(conversation=conversation, status=status, by=user)
+
+    return change
 
 
-def _reopen(*, conversation: Conversation, user: User) -> None:
-    if not can_send_in(user, conversation):
-        raise StatusRefused("You cannot reopen this conversation; grab or join it first.")
-    conversation_reopen(conversation=conversation, by=user)
-
-
-conversation_close_view = _window_action(_close)
-conversation_reopen_view = _window_action(_reopen)
+conversation_close_view = _window_action(_status_change(Conversation.Status.CLOSED, "close"))
+conversation_reopen_view = _window_action(_status_change(Conversation.Status.OPEN, "reopen"))
 conversation_join_view = _window_action(conversation_join)
 conversation_leave_view = _window_action(conversation_leave)
 conversation_grab_view = _window_action(conversation_grab)

@@ -1,13 +1,48 @@
-"""Closing and reopening conversations (F-CV5): every edge of the manual transitions."""
+"""Closing and reopening conversations (F-CV5): every edge, by hand, in bulk and by the clock."""
+
+import threading
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from inbox.models import Conversation, ConversationEvent
-from inbox.services.conversation_status import can_set_status, conversation_set_status
+from inbox.services.conversation_status import (
+    StatusRefused,
+    can_set_status,
+    conversation_set_status,
+    conversations_auto_close,
+    conversations_set_status,
+)
+from inbox.tasks import auto_close_conversations
 
 from ..conftest import receive
 
 S = Conversation.Status
+
+
+@pytest.fixture
+def conversation(alice_line):
+    return receive(alice_line, "+12025550123", "Hello?").conversation
+
+
+def quiet_for(conversation, **delta):
+    """Pretend the customer's last message (and the wait) started ``delta`` ago."""
+    at = timezone.now() - timedelta(**delta)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=at, waiting_since=at, created_at=at
+    )
+    conversation.refresh_from_db()
+    return conversation
+
+
+def status_events(conversation):
+    return list(
+        conversation.events.filter(kind=ConversationEvent.Kind.STATUS).values_list(
+            "actor", "body", "data"
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -27,24 +62,110 @@ def test_status_transitions(current, requested, allowed):
     assert can_set_status(current, requested) is allowed
 
 
-def test_closing_records_an_event_and_stops_the_wait(alice, alice_line):
-    c = receive(alice_line, "+12025550101").conversation
-    assert conversation_set_status(conversation=c, status=S.CLOSED, by=alice)
-    c.refresh_from_db()
-    assert c.status == S.CLOSED and c.closed_at and c.waiting_since is None
-    event = ConversationEvent.objects.get(conversation=c, kind=ConversationEvent.Kind.STATUS)
-    assert event.actor == alice and event.data == {"from": "assigned", "to": "closed"}
+def test_closing_records_an_event_and_stops_the_wait_and_a_new_message_reopens(
+    conversation, alice, alice_line
+):
+    conversation_set_status(conversation=conversation, status=S.CLOSED, by=alice)
+    assert conversation.status == S.CLOSED and conversation.closed_at
+    assert conversation.waiting_since is None
+    assert status_events(conversation) == [
+        (alice.pk, "Closed", {"from": "assigned", "to": "closed"})
+    ]
+
+    receive(alice_line, "+12025550123", "One more thing")
+    conversation.refresh_from_db()
+    assert conversation.status == S.ASSIGNED and conversation.closed_at is None
 
 
-def test_reopening_an_owned_conversation_makes_it_assigned(alice, alice_line):
-    c = receive(alice_line, "+12025550101").conversation
-    conversation_set_status(conversation=c, status=S.CLOSED, by=alice)
-    assert conversation_set_status(conversation=c, status=S.OPEN, by=alice)
-    c.refresh_from_db()
-    assert c.status == S.ASSIGNED and c.closed_at is None
+def test_reopen_goes_back_to_assigned_or_open(conversation, alice):
+    conversation_set_status(conversation=conversation, status=S.CLOSED, by=alice)
+    conversation_set_status(conversation=conversation, status=S.OPEN, by=alice)
+    assert conversation.status == S.ASSIGNED and conversation.closed_at is None
+    assert status_events(conversation)[-1] == (
+        alice.pk,
+        "Reopened",
+        {"from": "closed", "to": "assigned"},
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(owner=None)
+    conversation_set_status(conversation=conversation, status=S.CLOSED, by=alice)
+    conversation_set_status(conversation=conversation, status=S.OPEN, by=alice)
+    assert conversation.status == S.OPEN
 
 
-def test_an_invalid_change_changes_nothing(alice, alice_line):
-    c = receive(alice_line, "+12025550101").conversation
-    assert not conversation_set_status(conversation=c, status=S.OPEN, by=alice)
-    assert not ConversationEvent.objects.exists()
+@pytest.mark.parametrize(
+    ("first", "refused", "message"),
+    [
+        (S.CLOSED, S.CLOSED, "This conversation is already closed."),
+        (None, S.OPEN, "This conversation is not closed."),
+    ],
+)
+def test_a_change_that_is_not_a_transition_is_refused_and_changes_nothing(
+    conversation, alice, first, refused, message
+):
+    if first:
+        conversation_set_status(conversation=conversation, status=first, by=alice)
+    before = Conversation.objects.values("status", "changed_at").get(pk=conversation.pk)
+    with pytest.raises(StatusRefused, match=message):
+        conversation_set_status(conversation=conversation, status=refused, by=alice)
+    assert Conversation.objects.values("status", "changed_at").get(pk=conversation.pk) == before
+    assert len(status_events(conversation)) == (1 if first else 0)
+
+
+def test_a_bulk_change_leaves_alone_the_conversations_it_does_not_apply_to(alice, alice_line):
+    closed = receive(alice_line, "+12025550101").conversation
+    conversation_set_status(conversation=closed, status=S.CLOSED, by=alice)
+    open_ = receive(alice_line, "+12025550102").conversation
+    changed = conversations_set_status(conversations=[closed, open_], status=S.CLOSED, by=alice)
+    assert [c.pk for c in changed] == [open_.pk]
+    assert ConversationEvent.objects.filter(kind=ConversationEvent.Kind.STATUS).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_closes_record_one_event(alice, alice_line):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no row locks to race on")
+    conversation = receive(alice_line, "+12025550123").conversation
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def close():
+        start.wait()
+        try:
+            conversation_set_status(conversation=conversation, status=S.CLOSED, by=alice)
+            outcomes.append("closed")
+        except StatusRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["closed", "refused"]
+    assert len(status_events(conversation)) == 1
+
+
+def test_auto_close_after_a_day_without_a_customer_message(alice_line):
+    quiet = quiet_for(receive(alice_line, "+12025550123").conversation, hours=25)
+    recent = quiet_for(receive(alice_line, "+12025550178").conversation, hours=23)
+
+    assert auto_close_conversations.apply().get() == 1
+
+    quiet.refresh_from_db()
+    recent.refresh_from_db()
+    assert quiet.status == S.CLOSED and quiet.waiting_since is None
+    assert recent.status == S.ASSIGNED
+    [(actor, body, data)] = status_events(quiet)
+    assert actor is None and "automatically" in body
+    assert data == {"from": "assigned", "to": "closed"}
+    assert conversations_auto_close() == 0  # already closed: nothing more, no second event
+
+
+def test_auto_close_delay_is_a_setting(alice_line, settings):
+    settings.AUTO_CLOSE_AFTER_SECONDS = 60
+    conversation = quiet_for(receive(alice_line, "+12025550123").conversation, minutes=2)
+    assert conversations_auto_close() == 1
+    conversation.refresh_from_db()
+    assert conversation.status == S.CLOSED

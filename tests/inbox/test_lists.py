@@ -68,8 +68,9 @@ def test_sent_messages_lists_conversations_i_replied_to(client, alice, alice_lin
     [
         ({"status": "closed"}, {"closed"}),
         ({"waiting": "overdue"}, {"late"}),
-        ({"waiting": "rep_needed"}, {"late", "whatsapp"}),
-        ({"waiting": "pending"}, set()),
+        # My Inbox holds owned conversations: none needs a rep.
+        ({"waiting": "rep_needed"}, set()),
+        ({"waiting": "pending"}, {"late", "whatsapp"}),
         ({"channel": "whatsapp"}, {"whatsapp"}),
         ({"label": "VIP"}, {"late"}),
         ({"q": "Zoë"}, {"whatsapp"}),

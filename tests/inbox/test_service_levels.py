@@ -1,141 +1,26 @@
-"""Statuses over time and waiting states (F-CV5)."""
+"""Service levels over time (F-CV5): waiting conversations redraw as they cross a threshold."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from inbox.models import Conversation, ConversationEvent, Participation
-from inbox.services.service_levels import (
-    StatusRefused,
-    WaitingState,
-    conversation_close,
-    conversation_reopen,
-    conversations_auto_close,
-    rep_needed,
-    service_levels_tick,
-    waiting_q,
-    waiting_state,
-)
-from inbox.tasks import auto_close_conversations, service_level_tick
+from inbox.models import Conversation
+from inbox.services.service_levels import service_levels_tick
+from inbox.tasks import service_level_tick
 
 from ..conftest import receive
 
 
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Hello?").conversation
-
-
-def age(conversation, **delta):
-    """Pretend the customer's last message (and the wait) started ``delta`` ago."""
+def waited(conversation, **delta):
     at = timezone.now() - timedelta(**delta)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_inbound_at=at, waiting_since=at, created_at=at
-    )
+    Conversation.objects.filter(pk=conversation.pk).update(waiting_since=at)
     conversation.refresh_from_db()
     return conversation
 
 
-@pytest.mark.parametrize(
-    ("waited", "state"),
-    [
-        (timedelta(seconds=10), WaitingState.PENDING),
-        (timedelta(minutes=3, seconds=1), WaitingState.SOON_OVERDUE),
-        (timedelta(minutes=5, seconds=1), WaitingState.OVERDUE),
-    ],
-)
-def test_waiting_state_follows_the_thresholds(conversation, waited, state):
-    age(conversation, seconds=waited.total_seconds())
-    assert waiting_state(conversation=conversation) == state
-    assert Conversation.objects.filter(waiting_q(state)).get() == conversation
-
-
-def test_thresholds_are_settings(conversation, settings):
-    settings.SOON_OVERDUE_AFTER_SECONDS = 10
-    settings.OVERDUE_AFTER_SECONDS = 20
-    age(conversation, seconds=15)
-    assert waiting_state(conversation=conversation) == WaitingState.SOON_OVERDUE
-
-
-def test_a_reply_stops_the_wait(conversation, alice, tasks):
-    from inbox.services.sending import message_send
-
-    message_send(conversation=conversation, author=alice, body="On it")
-    conversation.refresh_from_db()
-    assert waiting_state(conversation=conversation) is None
-    assert not Conversation.objects.filter(waiting_q(WaitingState.PENDING)).exists()
-
-
-def test_rep_needed_until_someone_owns_or_joins(shared_line, admin, alice):
-    conversation = receive(shared_line, "+12025550123").conversation
-    Conversation.objects.filter(pk=conversation.pk).update(owner=None)
-    conversation.refresh_from_db()
-    assert rep_needed(conversation=conversation)
-    assert Conversation.objects.filter(waiting_q(WaitingState.REP_NEEDED)).exists()
-    Participation.objects.create(user=alice, conversation=conversation, joined_at=timezone.now())
-    assert not rep_needed(conversation=conversation)
-    assert not Conversation.objects.filter(waiting_q(WaitingState.REP_NEEDED)).exists()
-
-
-def test_close_records_an_event_and_a_new_message_reopens(conversation, alice, alice_line):
-    conversation_close(conversation=conversation, by=alice)
-    assert conversation.status == Conversation.Status.CLOSED and conversation.closed_at
-    assert conversation.waiting_since is None
-    event = conversation.events.get(kind=ConversationEvent.Kind.STATUS)
-    assert event.actor == alice and event.data == {"to": "closed"}
-
-    receive(alice_line, "+12025550123", "One more thing")
-    conversation.refresh_from_db()
-    assert conversation.status == Conversation.Status.ASSIGNED and conversation.closed_at is None
-
-
-def test_closing_twice_is_refused(conversation, alice):
-    conversation_close(conversation=conversation, by=alice)
-    with pytest.raises(StatusRefused):
-        conversation_close(conversation=conversation, by=alice)
-    assert conversation.events.count() == 1
-
-
-def test_reopen_goes_back_to_assigned_or_open(conversation, alice):
-    conversation_close(conversation=conversation, by=alice)
-    conversation_reopen(conversation=conversation, by=alice)
-    assert conversation.status == Conversation.Status.ASSIGNED
-    with pytest.raises(StatusRefused):
-        conversation_reopen(conversation=conversation, by=alice)
-    Conversation.objects.filter(pk=conversation.pk).update(owner=None)
-    conversation_close(conversation=conversation, by=alice)
-    conversation_reopen(conversation=conversation, by=alice)
-    assert conversation.status == Conversation.Status.OPEN
-
-
-def test_auto_close_after_a_day_without_a_customer_message(alice_line):
-    quiet = age(receive(alice_line, "+12025550123").conversation, hours=25)
-    recent = age(receive(alice_line, "+12025550178").conversation, hours=23)
-
-    assert auto_close_conversations.apply().get() == 1
-
-    quiet.refresh_from_db()
-    recent.refresh_from_db()
-    assert quiet.status == Conversation.Status.CLOSED
-    assert recent.status == Conversation.Status.ASSIGNED
-    event = quiet.events.get()
-    assert event.kind == ConversationEvent.Kind.STATUS and event.actor is None
-    assert "automatically" in event.body
-    assert conversations_auto_close() == 0  # already closed: nothing more, no second event
-
-
-def test_auto_close_delay_is_a_setting(alice_line, settings):
-    settings.AUTO_CLOSE_AFTER_SECONDS = 60
-    conversation = age(receive(alice_line, "+12025550123").conversation, minutes=2)
-    assert conversations_auto_close() == 1
-    conversation.refresh_from_db()
-    assert conversation.status == Conversation.Status.CLOSED
-
-
 def test_tick_marks_conversations_that_just_crossed_a_threshold(alice_line):
-    crossing = age(receive(alice_line, "+12025550123").conversation, minutes=3, seconds=10)
-    long_overdue = age(receive(alice_line, "+12025550178").conversation, minutes=30)
+    crossing = waited(receive(alice_line, "+12025550123").conversation, minutes=3, seconds=10)
+    long_overdue = waited(receive(alice_line, "+12025550178").conversation, minutes=30)
     before = Conversation.objects.get(pk=long_overdue.pk).changed_at
 
     assert service_levels_tick(period_seconds=30) == 1
