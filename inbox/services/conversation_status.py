@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..access import can_send_in
 from ..models import Conversation, ConversationEvent, User
 
 S = Conversation.Status
@@ -82,12 +83,13 @@ def conversations_set_status(
     """Close (``closed``) or reopen (``open``) each of ``conversations`` that allows it.
 
     Locks the rows in one transaction, so two concurrent closes record one event; a
-    conversation for which the change is not a transition is left alone. Returns the
-    conversations that changed.
+    conversation for which the change is not a transition, or in which ``by`` may not act
+    (a grab-mode conversation someone else owns), is left alone. Returns the conversations
+    that changed.
     """
     if status not in (S.OPEN, S.CLOSED):
         raise ValueError(f"Status {status!r} is not set by hand")
-    pks = [c.pk for c in conversations]
+    pks = [c.pk for c in conversations if by is None or can_send_in(by, c)]
     body = "Closed" if status == S.CLOSED else "Reopened"
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().filter(pk__in=pks).order_by("pk")

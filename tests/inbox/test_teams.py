@@ -125,3 +125,22 @@ def test_a_refused_grab_explains_itself(client, grab_team, team_line, alice, bob
     )
     assert response.status_code == 422
     assert "cannot be grabbed" in response.content.decode()
+
+
+def test_a_member_cannot_bulk_close_a_grab_conversation_nobody_grabbed(
+    client, grab_team, team_line, alice, admin
+):
+    conversation = receive(team_line, "+12025550123").conversation
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:bulk"), {"action": "close", "ids": [conversation.public_id]}
+    )
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.OPEN
+    assert not conversation.events.filter(kind=ConversationEvent.Kind.STATUS).exists()
+
+    conversation_grab(conversation=conversation, user=alice)
+    client.post(reverse("inbox:bulk"), {"action": "close", "ids": [conversation.public_id]})
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.CLOSED
