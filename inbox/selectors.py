@@ -7,18 +7,14 @@ from itertools import chain
 
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Exists,
-    F,
+    ExpressionWrapper,
     Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.http import QueryDict
 from django.urls import reverse
@@ -69,20 +65,25 @@ class Cursor:
             return None
 
 
+def read_up_to_date(user: User | OuterRef) -> Exists:
+    """``user`` has read the conversation since its last customer message."""
+    return Exists(
+        ReadState.objects.filter(
+            user=user, conversation=OuterRef("pk"), last_read_at__gte=OuterRef("last_inbound_at")
+        )
+    )
+
+
 def with_unread(qs: QuerySet[Conversation], user: User | OuterRef) -> QuerySet[Conversation]:
     """Annotate ``is_unread``: a customer message newer than ``user``'s own read mark.
 
-    ``user`` may be ``OuterRef("owner")``: unread for each conversation's owner.
+    ``user`` may be ``OuterRef("owner")``: unread for each conversation's owner. Written as
+    an anti-join (no read mark at or after the last inbound message): filtered on, it lets
+    PostgreSQL read the reader's read marks once instead of probing them row by row.
     """
-    last_read = ReadState.objects.filter(user=user, conversation=OuterRef("pk")).values(
-        "last_read_at"
-    )[:1]
-    return qs.annotate(my_last_read_at=Subquery(last_read)).annotate(
-        is_unread=Case(
-            When(last_inbound_at__isnull=True, then=Value(False)),
-            When(my_last_read_at__isnull=True, then=Value(True)),
-            When(last_inbound_at__gt=F("my_last_read_at"), then=Value(True)),
-            default=Value(False),
+    return qs.annotate(
+        is_unread=ExpressionWrapper(
+            Q(last_inbound_at__isnull=False) & ~read_up_to_date(user),
             output_field=BooleanField(),
         )
     )
@@ -256,20 +257,9 @@ def inbox_nav(*, user: User) -> InboxNav:
 
 
 def unread_count(*, user: User) -> int:
-    """How many of my conversations have a customer message newer than my read mark.
-
-    Written as an anti-join (no read mark at or after the last inbound message) rather than
-    by filtering on the ``is_unread`` annotation: PostgreSQL then reads my read states once
-    instead of running a subquery per conversation, which matters for inboxes of thousands.
-    """
-    read_up_to_date = ReadState.objects.filter(
-        user=user, conversation=OuterRef("pk"), last_read_at__gte=OuterRef("last_inbound_at")
-    )
-    return (
-        Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
-        .exclude(Exists(read_up_to_date))
-        .count()
-    )
+    """My Inbox's unread conversations: the tab title and the live badge."""
+    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+    return mine.exclude(read_up_to_date(user)).count()
 
 
 def team_agents() -> list[User]:
