@@ -23,7 +23,6 @@ from .dataset import BUSY_AGENT
 from .load import ROOT
 from .webhook import ACCOUNT_SID, AUTH_TOKEN
 
-
 SHORT_CODE_RATE = 100
 
 
