@@ -235,12 +235,8 @@ def inbox_nav(*, user: User) -> InboxNav:
     """Lists and unread counts in three queries, however many sender IDs and conversations."""
     senders = list(usable_sender_ids(user).order_by("label", "address"))
     visible = visible_conversations(user).filter(last_inbound_at__isnull=False)
-    per_sender = dict(
-        with_unread(visible.filter(sender_id__in=[s.pk for s in senders]), user)
-        .filter(is_unread=True)
-        .order_by()
-        .values_list("sender_id")
-        .annotate(n=Count("pk"))
+    per_sender = _unread_counts_by(
+        visible.filter(sender_id__in=[s.pk for s in senders]), reader=user, column="sender_id"
     )
     for sender in senders:
         sender.unread = per_sender.get(sender.pk, 0)
@@ -256,6 +252,19 @@ def inbox_nav(*, user: User) -> InboxNav:
     return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders)
 
 
+def _unread_counts_by(
+    qs: QuerySet[Conversation], *, reader: User | OuterRef, column: str
+) -> dict[int, int]:
+    """Unread conversations of ``qs`` for ``reader``, counted per value of ``column``."""
+    return dict(
+        with_unread(qs, reader)
+        .filter(is_unread=True)
+        .order_by()
+        .values_list(column)
+        .annotate(n=Count("pk"))
+    )
+
+
 def unread_count(*, user: User) -> int:
     """My Inbox's unread conversations: the tab title and the live badge."""
     mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
@@ -266,17 +275,12 @@ def team_agents() -> list[User]:
     """F-IN3: the standard users whose inboxes an admin can open, each with ``unread``
     (by the agent's own read marks); two queries."""
     agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
-    unread = dict(
-        with_unread(
-            Conversation.objects.filter(
-                owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
-            ),
-            OuterRef("owner"),
-        )
-        .filter(is_unread=True)
-        .order_by()
-        .values_list("owner_id")
-        .annotate(n=Count("pk"))
+    unread = _unread_counts_by(
+        Conversation.objects.filter(
+            owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
+        ),
+        reader=OuterRef("owner"),
+        column="owner_id",
     )
     for agent in agents:
         agent.unread = unread.get(agent.pk, 0)
