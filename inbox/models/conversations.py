@@ -29,7 +29,8 @@ class Conversation(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
     )
-    # The user who sent the latest outgoing message (inbound routing, F-CV3).
+    # Who a customer's next message goes to on a shared line (F-CV3): the user who sent the
+    # latest outgoing message, or who was assigned the conversation since.
     last_sender = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -39,8 +39,14 @@ def conversations_assign(
         if not locked:
             return []
         changed = [c.pk for c in locked]
+        # The assignee also becomes who the customer's next message goes to on a shared
+        # line (F-CV3: the user who last sent, or who was assigned, whichever came later).
         Conversation.objects.filter(pk__in=changed).update(
-            owner=assignee, status=Conversation.Status.ASSIGNED, closed_at=None, changed_at=now
+            owner=assignee,
+            last_sender=assignee,
+            status=Conversation.Status.ASSIGNED,
+            closed_at=None,
+            changed_at=now,
         )
         ReadState.objects.filter(user=assignee, conversation_id__in=changed).delete()
         ConversationEvent.objects.bulk_create(

@@ -12,7 +12,8 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
     """The user who should own ``conversation`` when a customer message arrives.
 
     - Owned sender ID: an unowned conversation goes to the sender ID's owner.
-    - Shared sender ID: the user who sent the last outgoing message in this conversation.
+    - Shared sender ID: the user who sent the last outgoing message in this conversation,
+      or who was assigned it since.
     - Already owned (assigned or answered): stays with its owner.
     - Team sender ID, first customer message: round robin among the team's available
       members when the team auto-assigns (F-AU1); in a grab-mode team nobody, until a

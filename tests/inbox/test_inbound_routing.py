@@ -74,3 +74,18 @@ def test_a_message_to_a_number_that_is_not_ours_is_refused(db):
     with pytest.raises(UnknownSender):
         receive(SenderId(address="+19999999999", channel="sms"), "+12025550123")
     assert not Message.objects.exists()
+
+
+def test_an_assignment_on_a_shared_line_survives_the_customers_next_message(
+    admin, alice, bob, shared_line
+):
+    from inbox.services.assignment import conversation_assign
+
+    conversation = receive(shared_line, "+12025550123", "Hi").conversation
+    message_send(conversation=conversation, author=alice, body="Alice here")
+    conversation_assign(conversation=conversation, assignee=bob, by=admin)
+    reply = receive(shared_line, "+12025550123", "Thanks")
+    assert reply.conversation.owner == bob
+
+    message_send(conversation=reply.conversation, author=alice, body="Alice again")
+    assert receive(shared_line, "+12025550123", "Ok").conversation.owner == alice
