@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from inbox.models import Message, SenderId
+from inbox.access import usable_sender_ids, visible_conversations
+from inbox.models import Message, SenderId, User
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
 from .numbers import FAILING_NUMBERS
@@ -17,13 +18,18 @@ from .services import customer_reply
 
 class CustomerReplyForm(forms.Form):
     sender = forms.ModelChoiceField(
-        queryset=SenderId.objects.filter(is_active=True), label="To", to_field_name="public_id"
+        queryset=SenderId.objects.none(), label="To", to_field_name="public_id"
     )
     phone = forms.CharField(label="Customer's number", max_length=40)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Text as the customer…"}),
         max_length=1600,
     )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only lines whose inbox the user may open: the phone shows their threads.
+        self.fields["sender"].queryset = usable_sender_ids(user)
 
     def clean_phone(self) -> str:
         try:
@@ -41,7 +47,7 @@ def _require_simulator() -> None:
 @login_required
 def customer_phone(request: HttpRequest) -> HttpResponse:
     _require_simulator()
-    form = CustomerReplyForm(request.POST or None, initial=request.GET.dict())
+    form = CustomerReplyForm(request.POST or None, initial=request.GET.dict(), user=request.user)
     if request.method == "POST" and form.is_valid():
         sender, phone = form.cleaned_data["sender"], form.cleaned_data["phone"]
         customer_reply(sender=sender, customer_phone=phone, body=form.cleaned_data["body"])
@@ -52,6 +58,7 @@ def customer_phone(request: HttpRequest) -> HttpResponse:
     if sender_pk and phone:
         messages = list(
             Message.objects.filter(
+                conversation__in=visible_conversations(request.user),
                 conversation__sender_id__public_id=sender_pk,
                 conversation__contact__phone_e164=phone,
             ).order_by("-created_at", "-id")[:50]

@@ -136,3 +136,27 @@ def test_the_phone_page_is_off_when_twilio_is_configured(client, alice, settings
     settings.CONVERSE_PROVIDER = "twilio"
     client.force_login(alice)
     assert client.get(reverse("simulator:phone")).status_code == 404
+
+
+def test_the_phone_page_shows_and_offers_only_lines_the_user_may_open(
+    client, alice, bob, alice_line, bob_line
+):
+    receive(alice_line, "+12025550123", "For Alice only")
+    client.force_login(bob)
+    page = client.get(
+        reverse("simulator:phone"), {"sender": alice_line.public_id, "phone": "+12025550123"}
+    ).content.decode()
+    assert "For Alice only" not in page
+    assert alice_line.public_id not in page.split('name="sender"')[1].split("</select>")[0]
+    response = client.post(
+        reverse("simulator:phone"),
+        {"sender": alice_line.public_id, "phone": "+12025550123", "body": "Injected"},
+    )
+    assert response.status_code == 422
+    assert not Message.objects.filter(body="Injected").exists()
+
+
+def test_uploaded_media_are_never_served_from_media_url(client, alice, settings):
+    settings.DEBUG = True
+    client.force_login(alice)
+    assert client.get("/media/attachments/x/evil.html").status_code == 404
