@@ -19,14 +19,16 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
       members when the team auto-assigns (F-AU1); in a grab-mode team nobody, until a
       member grabs it.
     - Unknown customer writing for the first time: an admin.
+    - A deactivated user never receives: the next rule applies instead.
     - Otherwise: the user who last wrote to this customer from any sender ID, else an admin.
     """
     sender = conversation.sender_id
-    if sender.is_shared and conversation.last_sender_id:
-        return conversation.last_sender
-    if conversation.owner_id:
-        return conversation.owner
-    if sender.owner_id:
+    last_sender, owner = conversation.last_sender, conversation.owner
+    if sender.is_shared and last_sender is not None and last_sender.is_active:
+        return last_sender
+    if owner is not None and owner.is_active:
+        return owner
+    if sender.owner is not None and sender.owner.is_active:
         return sender.owner
     if sender.team_id:
         if conversation.last_inbound_at is None:

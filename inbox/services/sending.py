@@ -92,7 +92,7 @@ def message_send(
     sending again (double click, resubmitted form).
     """
     if idempotency_key:
-        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _sent_with_key(idempotency_key, conversation=conversation, author=author)
         if existing is not None:
             return existing
     body = check_can_send(
@@ -123,11 +123,24 @@ def message_send(
     except IntegrityError:
         # The same key won a race with us: that send stands, ours is the duplicate.
         if idempotency_key:
-            existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+            existing = _sent_with_key(idempotency_key, conversation=conversation, author=author)
             if existing is not None:
                 return existing
         raise
     return message
+
+
+def _sent_with_key(key: str, *, conversation: Conversation, author: User) -> Message | None:
+    """The message this author already sent in this conversation with ``key``.
+
+    A key used anywhere else is refused: it cannot stand for this send.
+    """
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.conversation_id != conversation.pk or existing.author_id != author.pk:
+        raise SendRefused("This form was already used for another message; reload the page.")
+    return existing
 
 
 def message_send_automatic(*, conversation: Conversation, body: str) -> Message:

@@ -89,3 +89,11 @@ def test_an_assignment_on_a_shared_line_survives_the_customers_next_message(
 
     message_send(conversation=reply.conversation, author=alice, body="Alice again")
     assert receive(shared_line, "+12025550123", "Ok").conversation.owner == alice
+
+
+def test_a_deactivated_agent_no_longer_receives_customer_messages(admin, alice, shared_line):
+    conversation = receive(shared_line, "+12025550123", "Hi").conversation
+    message_send(conversation=conversation, author=alice, body="Alice here")
+    alice.is_active = False
+    alice.save()
+    assert receive(shared_line, "+12025550123", "Hello?").conversation.owner == admin

@@ -122,3 +122,13 @@ def test_a_transient_error_that_never_clears_fails_with_the_reason(
     assert message.status == MessageStatus.FAILED
     assert message.error_code == "timeout"
     assert "did not answer" in message.error_reason
+
+
+def test_an_idempotency_key_from_another_conversation_is_refused(alice, conversation, alice_line):
+    first = message_send(conversation=conversation, author=alice, body="Hi", idempotency_key="k9")
+    other = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550178"), sender_id=alice_line
+    )
+    with pytest.raises(SendRefused, match="already used"):
+        message_send(conversation=other, author=alice, body="Hi", idempotency_key="k9")
+    assert list(Message.objects.all()) == [first]

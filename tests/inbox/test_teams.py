@@ -144,3 +144,23 @@ def test_a_member_cannot_bulk_close_a_grab_conversation_nobody_grabbed(
     client.post(reverse("inbox:bulk"), {"action": "close", "ids": [conversation.public_id]})
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.CLOSED
+
+
+def test_a_grab_team_member_starts_a_conversation_and_owns_it(
+    client, grab_team, team_line, alice, django_capture_on_commit_callbacks, tasks
+):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("inbox:conversation_new"),
+            {
+                "sender": team_line.pk,
+                "phone": "+12025550123",
+                "body": "Hi",
+                "idempotency_key": "g1",
+            },
+        )
+    assert response.status_code == 302
+    conversation = Conversation.objects.get()
+    assert conversation.owner == alice and conversation.team == grab_team
+    assert conversation.messages.filter(direction="out").count() == 1
