@@ -173,12 +173,12 @@ def test_the_team_inbox_shows_an_agent_inbox_with_the_agent_unread_state(
 # sent counts), the filter choices (labels, assignees). A sender ID inbox adds the sender ID;
 # the Team Inbox adds the agent, the agents and their unread counts.
 LIST_PAGES = [
-    ("alice", 8, lambda s: reverse("inbox:my_inbox")),
-    ("alice", 8, lambda s: reverse("inbox:sent")),
-    ("alice", 9, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
-    ("admin", 9, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
-    ("admin", 11, lambda s: reverse("inbox:team_agent", args=["alice"])),
-    ("alice", 8, lambda s: "/?q=Customer&status=assigned&waiting=pending&channel=sms"),
+    ("alice", 9, lambda s: reverse("inbox:my_inbox")),
+    ("alice", 9, lambda s: reverse("inbox:sent")),
+    ("alice", 10, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
+    ("admin", 10, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
+    ("admin", 12, lambda s: reverse("inbox:team_agent", args=["alice"])),
+    ("alice", 9, lambda s: "/?q=Customer&status=assigned&waiting=pending&channel=sms"),
 ]
 
 
