@@ -1,9 +1,11 @@
 """Celery tasks of the Twilio channel: thin wrappers taking ids."""
 
 import logging
+from datetime import timedelta
 
 import requests
 from celery import shared_task
+from django.utils import timezone
 
 from inbox.models import Attachment
 from inbox.services.inbound import attachment_content_store
@@ -13,6 +15,9 @@ from . import client
 log = logging.getLogger(__name__)
 
 MAX_MEDIA_RETRIES = 5
+
+# A fetch normally runs within seconds; the sweep leaves younger media to it.
+MEDIA_SWEEP_AFTER_MINUTES = 10
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_MEDIA_RETRIES)
@@ -38,3 +43,26 @@ def fetch_inbound_media(self, attachment_id: int) -> None:
         content=content,
         content_type=content_type or attachment.content_type,
     )
+
+
+@shared_task
+def fetch_missing_media() -> int:
+    """Queue again the inbound media of recent messages still not fetched.
+
+    Covers a fetch that was never queued (the broker failed after the message was stored;
+    Twilio's redelivery is then a duplicate) or whose worker died. Only messages from the
+    last two hours are looked at, so a file the provider refuses is not asked for forever.
+    """
+    now = timezone.now()
+    missing = list(
+        Attachment.objects.filter(
+            file="",
+            message__created_at__lt=now - timedelta(minutes=MEDIA_SWEEP_AFTER_MINUTES),
+            message__created_at__gt=now - timedelta(hours=2),
+        )
+        .exclude(source_url="")
+        .values_list("pk", flat=True)[:500]
+    )
+    for attachment_id in missing:
+        fetch_inbound_media.delay(attachment_id)
+    return len(missing)

@@ -148,6 +148,7 @@ CELERY_TASK_ROUTES = {
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",
         "schedule": 300.0,

@@ -76,3 +76,25 @@ def test_a_fetched_image_shows_in_the_thread(
         "inbox:attachment", args=[attachment.message.conversation.public_id, attachment.public_id]
     )
     assert f'src="{url}"' in shown.content.decode()
+
+
+def test_media_whose_fetch_was_never_queued_are_swept_up(
+    alice_line, alice, fake_twilio, post_webhook, tasks, worker
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels_sms.tasks import fetch_missing_media
+    from inbox.models import Message
+
+    media_url = fake_twilio.add_media(JPEG, "image/jpeg")
+    post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    tasks.queued.clear()  # the broker lost the fetch
+    assert fetch_missing_media() == 0  # too recent: the normal fetch may still be on its way
+
+    Message.objects.update(created_at=timezone.now() - timedelta(minutes=15))
+    assert fetch_missing_media() == 1
+    worker.run()
+    assert Attachment.objects.get().file.read() == JPEG
+    assert fetch_missing_media() == 0
