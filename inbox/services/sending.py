@@ -101,15 +101,11 @@ def message_send(
     now = timezone.now()
     try:
         with transaction.atomic():
-            message = Message.objects.create(
+            message = _outbound_queue(
                 conversation=conversation,
-                direction=MessageDirection.OUTBOUND,
                 author=author,
                 body=body,
-                status=MessageStatus.QUEUED,
-                channel=conversation.sender_id.channel,
                 idempotency_key=idempotency_key or None,
-                segments=max(count_segments(body).segments, 1),
             )
             for upload in media:
                 attachment_store(message=message, upload=upload)
@@ -119,7 +115,6 @@ def message_send(
                 body=body or media_preview(len(media)),
                 at=now,
             )
-            transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
     except IntegrityError:
         # The same key won a race with us: that send stands, ours is the duplicate.
         if idempotency_key:
@@ -148,16 +143,31 @@ def message_send_automatic(*, conversation: Conversation, body: str) -> Message:
     check_not_opted_out(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.create(
-            conversation=conversation,
-            direction=MessageDirection.OUTBOUND,
-            body=body,
-            status=MessageStatus.QUEUED,
-            channel=conversation.sender_id.channel,
-            segments=max(count_segments(body).segments, 1),
-        )
+        message = _outbound_queue(conversation=conversation, author=None, body=body)
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
-        transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
+    return message
+
+
+def _outbound_queue(
+    *,
+    conversation: Conversation,
+    author: User | None,
+    body: str,
+    idempotency_key: str | None = None,
+) -> Message:
+    """Save a queued outgoing message; its paced delivery is enqueued when the caller's
+    transaction commits (call inside ``transaction.atomic``)."""
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=MessageDirection.OUTBOUND,
+        author=author,
+        body=body,
+        status=MessageStatus.QUEUED,
+        channel=conversation.sender_id.channel,
+        idempotency_key=idempotency_key,
+        segments=max(count_segments(body).segments, 1),
+    )
+    transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
     return message
 
 
