@@ -141,9 +141,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {
-    "inbox.tasks.deliver_message": {"queue": "default"},
-}
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
