@@ -34,7 +34,6 @@ from .models import (
     SenderId,
     User,
 )
-from .phone import format_phone
 from .services import teams
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
@@ -345,11 +344,6 @@ class News:
     url: str
 
 
-def _contact_name(conversation: Conversation) -> str:
-    contact = conversation.contact
-    return contact.display_name or format_phone(contact.phone_e164 or "") or str(contact)
-
-
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     """New customer messages in my conversations, and conversations assigned to me."""
     news = []
@@ -361,7 +355,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         news.append(
             News(
                 key=f"m-{c.public_id}-{c.last_inbound_at.timestamp():.6f}",
-                title=f"New message from {_contact_name(c)}",
+                title=f"New message from {c.contact.shown_name}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
@@ -378,7 +372,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         news.append(
             News(
                 key=f"a-{event.pk}",
-                title=f"Assigned to you: {_contact_name(c)}",
+                title=f"Assigned to you: {c.contact.shown_name}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )

@@ -57,6 +57,13 @@ class Contact(models.Model):
         return self.display_name or self.phone_e164 or self.public_id
 
     @property
+    def shown_name(self) -> str:
+        """The name people see: the saved name, else the number in a readable form."""
+        from ..phone import format_phone
+
+        return self.display_name or format_phone(self.phone_e164 or "") or self.public_id
+
+    @property
     def is_saved(self) -> bool:
         """A contact someone has named, as opposed to a number that just wrote in."""
         return bool(self.display_name)

@@ -22,9 +22,7 @@ class TranscriptLine:
 
 
 def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
-    customer = conversation.contact.display_name or format_phone(
-        conversation.contact.phone_e164 or ""
-    )
+    customer = conversation.contact.shown_name
     messages = (
         Message.objects.filter(conversation=conversation)
         .select_related("author")
