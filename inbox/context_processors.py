@@ -3,7 +3,8 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from . import selectors
-from .views.live import COMMIT_SLACK, format_version
+from .versions import COMMIT_SLACK
+from .views.live import format_version
 
 
 def converse(request) -> dict:

@@ -20,6 +20,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from . import versions
 from .access import can_export, can_send_in, usable_sender_ids, visible_conversations
 from .models import (
     Attachment,
@@ -103,8 +104,31 @@ def page(qs: QuerySet[Conversation], *, after: Cursor | None, limit: int = PAGE_
     return rows, next_cursor
 
 
+# What a list row shows (and its cursor is made of); nothing else is read or parsed.
+LIST_COLUMNS = (
+    "public_id",
+    "status",
+    "owner_id",
+    "last_inbound_at",
+    "last_activity_at",
+    "last_message_preview",
+    "last_message_direction",
+    "waiting_since",
+    "changed_at",
+    "contact__public_id",
+    "contact__display_name",
+    "contact__phone_e164",
+    "sender_id__channel",
+    "sender_id__address",
+    "sender_id__label",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
 def list_columns(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
-    return qs.select_related("contact", "sender_id", "owner")
+    return qs.select_related("contact", "sender_id", "owner").only(*LIST_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -231,22 +255,32 @@ class InboxNav:
 
 
 def inbox_nav(*, user: User) -> InboxNav:
-    """Lists and unread counts in four queries, however many sender IDs and conversations."""
+    """Lists and unread counts: three queries while the counts are cached, six otherwise,
+    however many sender IDs and conversations."""
     senders = list(usable_sender_ids(user).order_by("label", "address"))
-    visible = visible_conversations(user).filter(last_inbound_at__isnull=False)
-    per_sender = _unread_counts_by(
-        visible.filter(sender_id__in=[s.pk for s in senders]), reader=user, column="sender_id"
+    teams_seen = () if user.is_admin else tuple(user.teams.order_by("pk").values_list("pk", "mode"))
+    counts = versions.cached_counts(
+        "nav",
+        (user.pk, user.role, user.read_marks_changed_at, tuple(s.pk for s in senders), teams_seen),
+        lambda: _nav_counts(user, senders),
     )
     for sender in senders:
-        sender.unread = per_sender.get(sender.pk, 0)
+        sender.unread = counts["senders"].get(sender.pk, 0)
+    return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders)
+
+
+def _nav_counts(user: User, senders: list[SenderId]) -> dict:
+    visible = visible_conversations(user).filter(last_inbound_at__isnull=False)
     # Two narrow counts, each led by an index (my conversations; my participations): one
     # count over "mine or sent" would scan every conversation the user can see.
     sent = visible.filter(pk__in=_sent_by(user).values("conversation_id"))
-    return InboxNav(
-        mine=unread_count(user=user),
-        sent=sent.exclude(read_up_to_date(user)).count(),
-        senders=senders,
-    )
+    return {
+        "senders": _unread_counts_by(
+            visible.filter(sender_id__in=[s.pk for s in senders]), reader=user, column="sender_id"
+        ),
+        "mine": unread_count(user=user),
+        "sent": sent.exclude(read_up_to_date(user)).count(),
+    }
 
 
 def _unread_counts_by(
@@ -270,14 +304,18 @@ def unread_count(*, user: User) -> int:
 
 def team_agents() -> list[User]:
     """F-IN3: the standard users whose inboxes an admin can open, each with ``unread``
-    (by the agent's own read marks); two queries."""
+    (by the agent's own read marks); one query while the counts are cached, two otherwise."""
     agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
-    unread = _unread_counts_by(
-        Conversation.objects.filter(
-            owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
+    unread = versions.cached_counts(
+        "agents",
+        tuple((a.pk, a.read_marks_changed_at) for a in agents),
+        lambda: _unread_counts_by(
+            Conversation.objects.filter(
+                owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
+            ),
+            reader=OuterRef("owner"),
+            column="owner_id",
         ),
-        reader=OuterRef("owner"),
-        column="owner_id",
     )
     for agent in agents:
         agent.unread = unread.get(agent.pk, 0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from celery.app.task import Task
+from django.core.cache import cache
 from django.db import connection
 
 from inbox.channels import InboundMessage
@@ -33,6 +34,12 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached unread counts are keyed by the database's state; each test starts without."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -112,7 +112,13 @@ class Participation(models.Model):
                 fields=["user", "-last_sent_at"],
                 name="participation_sent_idx",
                 condition=Q(last_sent_at__isnull=False),
-            )
+            ),
+            # "Has anyone joined?" for every row of a list: a probe, not a table scan.
+            models.Index(
+                fields=["conversation"],
+                name="participation_joined_idx",
+                condition=Q(joined_at__isnull=False),
+            ),
         ]
 
 

@@ -16,6 +16,8 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     # Members marked available take part in a team's round-robin auto-assignment.
     is_available = models.BooleanField(default=True)
+    # When this user's read marks last changed: part of the key of their cached unread counts.
+    read_marks_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     @property
     def is_admin(self) -> bool:

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Conversation, ConversationEvent, Notification, ReadState, User
+from ..models import Conversation, ConversationEvent, Notification, User
+from .read_state import conversations_mark_unread
 
 
 class AssignRefused(Exception):
@@ -48,7 +49,7 @@ def conversations_assign(
             closed_at=None,
             changed_at=now,
         )
-        ReadState.objects.filter(user=assignee, conversation_id__in=changed).delete()
+        conversations_mark_unread(user=assignee, conversations=locked)
         ConversationEvent.objects.bulk_create(
             ConversationEvent(
                 conversation=c,

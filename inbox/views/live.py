@@ -18,10 +18,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
-
-# A transaction stamps changed_at when it writes and becomes visible when it commits: the
-# next version stays this far behind the clock so a slow commit is still seen.
-COMMIT_SLACK = timedelta(seconds=1)
+from ..versions import COMMIT_SLACK
 
 
 def parse_version(raw: str | None) -> datetime | None:
@@ -46,6 +43,7 @@ def changes(request: HttpRequest) -> HttpResponse:
     latest = selectors.latest_change(user=request.user, since=since)
     if latest is None:
         return HttpResponse(status=204)
+    # The next version stays COMMIT_SLACK behind the clock so a slow commit is still seen.
     version = max(since, min(latest, now - COMMIT_SLACK))
     unread = selectors.unread_count(user=request.user)
     response = render(

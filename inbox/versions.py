@@ -1,0 +1,49 @@
+"""What pages know about change: every write that a page shows stamps ``changed_at``.
+
+The live poll compares these stamps with the version a page carries. Unread counts, which
+read thousands of rows for a busy agent and the whole table for an admin, are cached under
+a key made of the newest stamp and everything else they are counted from (who reads, what
+they may see, when their read marks last changed). A key is never deleted: after any
+change the next page asks for a new key, and the old entry ages out of the cache.
+"""
+
+import hashlib
+from collections.abc import Callable, Hashable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import Conversation
+
+# A transaction stamps changed_at when it writes and becomes visible when it commits: a
+# stamp younger than this may still have older stamps committing behind it.
+COMMIT_SLACK = timedelta(seconds=1)
+CACHE_SECONDS = 600
+
+T = TypeVar("T")
+
+
+def conversations_changed_at() -> datetime | None:
+    """The newest change to any conversation (one probe of the ``changed_at`` index)."""
+    return Conversation.objects.aggregate(latest=Max("changed_at"))["latest"]
+
+
+def cached_counts(name: str, depends_on: tuple[Hashable, ...], count: Callable[[], T]) -> T:
+    """``count()``, cached until any conversation changes or ``depends_on`` differs.
+
+    While the newest change is younger than the commit slack, an older change may not be
+    visible yet: the result is then counted afresh and not kept.
+    """
+    latest = conversations_changed_at()
+    digest = hashlib.blake2b(repr((latest, depends_on)).encode(), digest_size=16).hexdigest()
+    key = f"counts:{name}:{digest}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    value = count()
+    if latest is None or timezone.now() - latest >= COMMIT_SLACK:
+        cache.set(key, value, CACHE_SECONDS)
+    return value

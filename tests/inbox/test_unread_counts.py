@@ -1,0 +1,112 @@
+"""Unread counts in the navigation and the Team Inbox are cached, and never go stale."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from inbox import versions
+from inbox.models import Channel, Conversation, SenderId, TeamMode
+from inbox.services.assignment import conversations_assign
+from inbox.services.sending import message_send
+
+from ..conftest import receive
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Every change counts as committed at once, so counts are kept between pages."""
+    monkeypatch.setattr(versions, "COMMIT_SLACK", timedelta(0))
+
+
+def nav(client):
+    response = client.get(reverse("inbox:my_inbox"))
+    return response.context["nav"]
+
+
+def test_counts_are_kept_between_pages_while_nothing_changes(
+    client, alice, alice_line, settled, django_assert_num_queries
+):
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    assert nav(client).mine == 1
+    # Session, user, rows, sender IDs, teams, newest change, labels, assignees: no counting.
+    with django_assert_num_queries(8):
+        assert nav(client).mine == 1
+
+
+def test_a_new_customer_message_is_counted_at_once(client, alice, alice_line, settled):
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    assert nav(client).mine == 1
+    receive(alice_line, "+12025550102", "Me too")
+    counts = nav(client)
+    assert counts.mine == 2
+    assert {s.pk: s.unread for s in counts.senders}[alice_line.pk] == 2
+
+
+def test_reading_and_marking_unread_change_my_counts(client, alice, alice_line, settled):
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(alice)
+    assert nav(client).mine == 1
+    client.get(reverse("inbox:conversation", args=[c.public_id]))
+    assert nav(client).mine == 0
+    client.post(reverse("inbox:bulk"), {"ids": [c.public_id], "action": "unread"})
+    assert nav(client).mine == 1
+
+
+def test_a_line_shared_with_me_shows_its_count(client, alice, bob, bob_line, settled):
+    receive(bob_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    assert bob_line.pk not in {s.pk for s in nav(client).senders}
+    bob_line.shared_with.add(alice)
+    assert {s.pk: s.unread for s in nav(client).senders}[bob_line.pk] == 1
+
+
+def test_a_conversation_assigned_away_leaves_my_count(
+    client, admin, alice, bob, alice_line, settled
+):
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(alice)
+    assert nav(client).mine == 1
+    conversations_assign(conversations=[c], assignee=bob, by=admin)
+    assert nav(client).mine == 0
+
+
+def test_the_team_inbox_follows_what_the_agent_reads(client, admin, alice, alice_line, settled):
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(admin)
+    team = reverse("inbox:team_inbox")
+    assert {a.username: a.unread for a in client.get(team).context["agents"]}["alice"] == 1
+    agent = client.__class__()
+    agent.force_login(alice)
+    agent.get(reverse("inbox:conversation", args=[c.public_id]))
+    assert {a.username: a.unread for a in client.get(team).context["agents"]}["alice"] == 0
+
+
+def test_counts_of_a_change_still_committing_are_not_kept(
+    client, alice, alice_line, django_assert_num_queries
+):
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    nav(client)
+    # The change is younger than the commit slack: counted again (three more queries).
+    with django_assert_num_queries(11):
+        assert nav(client).mine == 1
+
+
+def test_a_team_turned_to_grab_mode_hides_what_others_grabbed(
+    client, alice, bob, support_team, settled
+):
+    team_line = SenderId.objects.create(
+        address="+14155550150", channel=Channel.SMS, label="Team line", team=support_team
+    )
+    c = receive(team_line, "+12025550101", "Hello").conversation
+    message_send(conversation=c, author=alice, body="On it")
+    receive(team_line, "+12025550101", "Thanks")
+    Conversation.objects.filter(pk=c.pk).update(owner=bob, team=support_team)  # bob grabbed it
+    client.force_login(alice)
+    assert nav(client).sent == 1
+    support_team.mode = TeamMode.GRAB
+    support_team.save()
+    assert nav(client).sent == 0
