@@ -252,6 +252,8 @@ class InboxNav:
     mine: int = 0
     sent: int = 0
     senders: list[SenderId] = field(default_factory=list)
+    # What the counts were counted from: the template caches the drawn navigation under it.
+    version: versions.CountsVersion | None = None
 
 
 def inbox_nav(*, user: User) -> InboxNav:
@@ -259,14 +261,20 @@ def inbox_nav(*, user: User) -> InboxNav:
     however many sender IDs and conversations."""
     senders = list(usable_sender_ids(user).order_by("label", "address"))
     teams_seen = () if user.is_admin else tuple(user.teams.order_by("pk").values_list("pk", "mode"))
-    counts = versions.cached_counts(
+    version = versions.counts_version(
         "nav",
-        (user.pk, user.role, user.read_marks_changed_at, tuple(s.pk for s in senders), teams_seen),
-        lambda: _nav_counts(user, senders),
+        (
+            user.pk,
+            user.role,
+            user.read_marks_changed_at,
+            tuple((s.pk, s.channel, s.address, s.label) for s in senders),
+            teams_seen,
+        ),
     )
+    counts = versions.cached_counts(version, lambda: _nav_counts(user, senders))
     for sender in senders:
         sender.unread = counts["senders"].get(sender.pk, 0)
-    return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders)
+    return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
 
 
 def _nav_counts(user: User, senders: list[SenderId]) -> dict:
@@ -306,9 +314,11 @@ def team_agents() -> list[User]:
     """F-IN3: the standard users whose inboxes an admin can open, each with ``unread``
     (by the agent's own read marks); one query while the counts are cached, two otherwise."""
     agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
+    version = versions.counts_version(
+        "agents", tuple((a.pk, a.read_marks_changed_at) for a in agents)
+    )
     unread = versions.cached_counts(
-        "agents",
-        tuple((a.pk, a.read_marks_changed_at) for a in agents),
+        version,
         lambda: _unread_counts_by(
             Conversation.objects.filter(
                 owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False

@@ -9,6 +9,7 @@ change the next page asks for a new key, and the old entry ages out of the cache
 
 import hashlib
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -31,19 +32,33 @@ def conversations_changed_at() -> datetime | None:
     return Conversation.objects.aggregate(latest=Max("changed_at"))["latest"]
 
 
-def cached_counts(name: str, depends_on: tuple[Hashable, ...], count: Callable[[], T]) -> T:
-    """``count()``, cached until any conversation changes or ``depends_on`` differs.
+@dataclass(frozen=True)
+class CountsVersion:
+    """Names the state some unread counts are counted from.
 
-    While the newest change is younger than the commit slack, an older change may not be
-    visible yet: the result is then counted afresh and not kept.
+    ``keep_seconds`` is 0 while the newest change is younger than the commit slack: an
+    older change may not be visible yet, so nothing counted (or drawn) from it is kept.
+    Templates cache fragments drawn from the counts under the same key and time.
     """
+
+    key: str
+    keep_seconds: int
+
+
+def counts_version(name: str, depends_on: tuple[Hashable, ...]) -> CountsVersion:
+    """The version of counts ``name`` for ``depends_on`` (who reads, what they may see)."""
     latest = conversations_changed_at()
     digest = hashlib.blake2b(repr((latest, depends_on)).encode(), digest_size=16).hexdigest()
-    key = f"counts:{name}:{digest}"
-    found = cache.get(key)
+    settled = latest is None or timezone.now() - latest >= COMMIT_SLACK
+    return CountsVersion(f"counts:{name}:{digest}", CACHE_SECONDS if settled else 0)
+
+
+def cached_counts(version: CountsVersion, count: Callable[[], T]) -> T:
+    """``count()``, kept under ``version`` when it is settled."""
+    found = cache.get(version.key)
     if found is not None:
         return found
     value = count()
-    if latest is None or timezone.now() - latest >= COMMIT_SLACK:
-        cache.set(key, value, CACHE_SECONDS)
+    if version.keep_seconds:
+        cache.set(version.key, value, version.keep_seconds)
     return value

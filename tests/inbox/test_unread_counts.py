@@ -110,3 +110,35 @@ def test_a_team_turned_to_grab_mode_hides_what_others_grabbed(
     support_team.mode = TeamMode.GRAB
     support_team.save()
     assert nav(client).sent == 0
+
+
+def test_the_navigation_shows_a_renamed_line_at_once(client, alice, alice_line, settled):
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    assert "Alice&#x27;s line" in client.get(reverse("inbox:my_inbox")).content.decode()
+    alice_line.label = "Sales"
+    alice_line.save()
+    page = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert "Sales" in page and "Alice&#x27;s line" not in page
+
+
+def test_the_navigation_marks_the_list_that_is_open(
+    client, alice, alice_line, shared_line, settled
+):
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    lists = [reverse("inbox:my_inbox")] + [
+        reverse("inbox:sender_inbox", args=[line.public_id]) for line in (alice_line, shared_line)
+    ]
+
+    def current(url):
+        page = client.get(url).content.decode()
+        marked = 'hx-swap="outerHTML" hx-push-url="true" aria-current="page"'
+        return [
+            href
+            for href in lists
+            if f'href="{href}" hx-get="{href}" hx-target="#main" hx-select="#main" {marked}' in page
+        ]
+
+    for url in lists + lists:
+        assert current(url) == [url]
