@@ -7,6 +7,7 @@ from django.core.validators import validate_slug
 from .access import usable_sender_ids
 from .models import Contact, SenderId, User
 from .phone import InvalidPhoneNumber, normalise_phone
+from .selectors import contact_with_details
 
 
 def new_idempotency_key() -> str:
@@ -99,7 +100,7 @@ class ContactForm(forms.Form):
     )
 
     def __init__(self, *args, contact: Contact, **kwargs):
-        values = list(contact.field_values.select_related("field").order_by("field__name"))
+        values = list(contact_with_details(contact).field_values.all())
         kwargs.setdefault(
             "initial",
             {

@@ -15,6 +15,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.http import QueryDict
 from django.urls import reverse
@@ -25,6 +26,8 @@ from .access import can_export, can_send_in, usable_sender_ids, visible_conversa
 from .models import (
     Attachment,
     Channel,
+    Contact,
+    ContactFieldValue,
     Conversation,
     ConversationEvent,
     Label,
@@ -338,6 +341,20 @@ def filter_choices() -> dict:
         "labels": list(Label.objects.values_list("name", flat=True)),
         "assignees": list(User.objects.filter(is_active=True).order_by("username")),
     }
+
+
+def contact_with_details(contact: Contact) -> Contact:
+    """``contact`` with its labels and custom field values (named, by name) loaded, in two
+    queries however often the panel and its form read them; loading twice is free."""
+    prefetch_related_objects(
+        [contact],
+        "labels",
+        Prefetch(
+            "field_values",
+            queryset=ContactFieldValue.objects.select_related("field").order_by("field__name"),
+        ),
+    )
+    return contact
 
 
 def thread_items(*, conversation: Conversation) -> list[Message | ConversationEvent]:

@@ -28,8 +28,6 @@ def contact_panel(context, conversation) -> dict:
     return {
         "conversation": conversation,
         "contact_form": ContactForm(contact=conversation.contact),
-        # With their names, in one query (not one per custom field).
-        "field_values": conversation.contact.field_values.select_related("field"),
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }

@@ -177,3 +177,41 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
     client.force_login(alice)
     html = client.get(reverse("inbox:segments"), {"body": "ł" * 71}).content.decode()
     assert "71 characters" in html and "2 segments" in html and "UCS-2" in html
+
+
+def test_the_window_queries_do_not_grow_with_the_thread_or_the_contact(
+    client, alice, alice_line, django_assert_num_queries
+):
+    from inbox.services.contacts import contact_update
+    from inbox.services.sending import message_send
+
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(alice)
+    url = reverse("inbox:conversation", args=[c.public_id])
+    client.get(url)  # the first visit marks it read; later visits write nothing
+
+    def grow(n):
+        for i in range(n):
+            message_send(conversation=c, author=alice, body=f"Reply {i}")
+            receive(alice_line, "+12025550101", f"Answer {i}")
+        contact_update(
+            contact=c.contact,
+            by=alice,
+            display_name="Maria",
+            email="",
+            labels=[f"label{i}" for i in range(n)],
+            custom_fields={f"field{i}": str(i) for i in range(n)},
+            conversation=c,
+        )
+        client.get(url)
+
+    grow(1)
+    # Session, user, conversation, read mark (move, then look), thread (messages, their
+    # attachments, events), list rows, nav (sender IDs, teams, newest change, three counts),
+    # filter choices (labels, assignees), window state (joined by anyone, by me), contact
+    # panel (labels, custom field values).
+    with django_assert_num_queries(21):
+        client.get(url)
+    grow(5)
+    with django_assert_num_queries(21):
+        client.get(url)
