@@ -22,7 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import versions
-from .access import can_export, can_send_in, usable_sender_ids, visible_conversations
+from .access import (
+    Reach,
+    can_export,
+    can_send_in,
+    reach_of,
+    usable_sender_ids,
+    visible_conversations,
+)
 from .models import (
     Attachment,
     Channel,
@@ -263,7 +270,7 @@ def inbox_nav(*, user: User) -> InboxNav:
     """Lists and unread counts: three queries while the counts are cached, six otherwise,
     however many sender IDs and conversations."""
     senders = list(usable_sender_ids(user).order_by("label", "address"))
-    teams_seen = () if user.is_admin else tuple(user.teams.order_by("pk").values_list("pk", "mode"))
+    reach = None if user.is_admin else reach_of(user)
     version = versions.counts_version(
         "nav",
         (
@@ -271,17 +278,17 @@ def inbox_nav(*, user: User) -> InboxNav:
             user.role,
             user.read_marks_changed_at,
             tuple((s.pk, s.channel, s.address, s.label) for s in senders),
-            teams_seen,
+            reach,
         ),
     )
-    counts = versions.cached_counts(version, lambda: _nav_counts(user, senders))
+    counts = versions.cached_counts(version, lambda: _nav_counts(user, senders, reach))
     for sender in senders:
         sender.unread = counts["senders"].get(sender.pk, 0)
     return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
 
 
-def _nav_counts(user: User, senders: list[SenderId]) -> dict:
-    visible = visible_conversations(user).filter(last_inbound_at__isnull=False)
+def _nav_counts(user: User, senders: list[SenderId], reach: Reach | None) -> dict:
+    visible = visible_conversations(user, reach).filter(last_inbound_at__isnull=False)
     # Two narrow counts, each led by an index (my conversations; my participations): one
     # count over "mine or sent" would scan every conversation the user can see.
     sent = visible.filter(pk__in=_sent_by(user).values("conversation_id"))

@@ -1,10 +1,10 @@
 """Live updates (F-IN7): one cheap poll per open tab says whether anything changed.
 
 The page carries a version (``since``, epoch seconds with microseconds). The poll answers
-204 when no conversation the user can see changed after it: three indexed queries
-(session, user, one aggregate). Otherwise it answers with the new version and an
-``inbox-changed`` client event carrying the unread count and what deserves a desktop
-notification; the list and the thread refresh themselves on that event.
+204 when no conversation the user can see changed after it: four small queries (session,
+user, the user's sender IDs and teams, one indexed aggregate). Otherwise it answers with the
+new version and an ``inbox-changed`` client event carrying the unread count and what deserves
+a desktop notification; the list and the thread refresh themselves on that event.
 """
 
 from datetime import UTC, datetime, timedelta

@@ -39,13 +39,14 @@ def test_versions_round_trip_to_the_microsecond():
     assert parse_version("garbage") is None
 
 
-def test_an_idle_inbox_costs_three_queries_and_answers_204(
+def test_an_idle_inbox_costs_four_queries_and_answers_204(
     client, alice, alice_line, django_assert_num_queries
 ):
     long_ago(receive(alice_line, "+12025550123").conversation)
     client.force_login(alice)
     since = format_version(timezone.now() - timedelta(seconds=5))
-    with django_assert_num_queries(3):  # session, user, one aggregate over what alice sees
+    # Session, user, alice's sender IDs and teams, one aggregate over what she sees.
+    with django_assert_num_queries(4):
         response = poll(client, since)
     assert response.status_code == 204 and response.content == b""
 

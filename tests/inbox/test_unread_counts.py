@@ -30,7 +30,8 @@ def test_counts_are_kept_between_pages_while_nothing_changes(
     receive(alice_line, "+12025550101", "Hello")
     client.force_login(alice)
     assert nav(client).mine == 1
-    # Session, user, rows, sender IDs, teams, newest change, labels, assignees: no counting.
+    # Session, user, rows, sender IDs, my sender IDs and teams, newest change, labels,
+    # assignees: no counting.
     with django_assert_num_queries(8):
         assert nav(client).mine == 1
 
