@@ -1,7 +1,8 @@
+from html import escape
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -49,19 +50,33 @@ def waiting_badges(waiting: Waiting, since, with_age: bool = False) -> str:
     """The waiting badge (pending, soon overdue, overdue) and the rep-needed flag."""
     parts = []
     if waiting.state:
-        age = f" · {ago(since)}" if with_age else ""
+        label = waiting.state.label + (f" · {ago(since)}" if with_age else "")
         parts.append(
-            format_html(
-                '<span class="waiting waiting-{}" title="Waiting since {}">{}{}</span>',
-                waiting.state.value,
-                f"{timezone.localtime(since):%H:%M}",
-                waiting.state.label,
-                age,
-            )
+            f'<span class="waiting waiting-{waiting.state.value}" title="Waiting since '
+            f'{timezone.localtime(since):%H:%M}">{escape(label)}</span>'
         )
     if waiting.rep_needed:
-        parts.append(mark_safe('<span class="waiting waiting-rep_needed">Rep needed</span>'))
+        parts.append('<span class="waiting waiting-rep_needed">Rep needed</span>')
     return mark_safe(" ".join(parts))
+
+
+# One row of a conversation list. Every {field} is filled with escaped text, except {older}
+# and {meta}, which _row builds from escaped parts.
+ROW = (
+    '<li class="{classes}"{older}>'
+    '<input type="checkbox" class="row-select" name="ids" value="{id}" form="bulk-form"'
+    ' aria-label="Select {label}">'
+    '<a href="{url}">'
+    '<span class="avatar channel-{channel}" aria-hidden="true">{initial}</span>'
+    '<span class="row-main">'
+    '<span class="row-top"><span class="name">{name}</span>'
+    '<time datetime="{iso}" title="{when}">{ago}</time></span>'
+    '<span class="row-bottom"><span class="preview">{you}{preview}</span>'
+    '<span class="status status-{status}">{status_label}</span></span>'
+    '<span class="row-meta"><span class="channel-icon channel-{channel}" title="{channel_label}">'
+    "{channel_short}</span>{meta}</span>"
+    "</span></a></li>"
+)
 
 
 @register.simple_tag
@@ -77,46 +92,32 @@ def conversation_rows(conversations, *, list_kind: str, active_id: str, older: b
 
 def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
     contact, sender, local = c.contact, c.sender_id, timezone.localtime(c.last_activity_at)
-    classes = "conversation-row" + (" unread" if c.is_unread else "")
-    classes += " active" if c.public_id == active_id else ""
-    meta = [format_html(" {}", sender.label or sender.address)]
+    text = {
+        "classes": "conversation-row"
+        + (" unread" if c.is_unread else "")
+        + (" active" if c.public_id == active_id else ""),
+        "id": c.public_id,
+        "label": contact.display_name or contact.phone_e164,
+        "url": f"{url}{c.public_id}/",
+        "channel": sender.channel,
+        "initial": contact.display_name[:1].upper() if contact.display_name else "#",
+        "name": contact.shown_name,
+        "iso": local.isoformat(),
+        "when": f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
+        "ago": ago(c.last_activity_at),
+        "you": "You: " if c.last_message_direction == MessageDirection.OUTBOUND else "",
+        "preview": c.last_message_preview,
+        "status": c.status,
+        "status_label": c.get_status_display(),
+        "channel_label": sender.get_channel_display(),
+        "channel_short": "WA" if sender.channel == Channel.WHATSAPP else "SMS",
+    }
+    meta = " " + escape(sender.label or sender.address)
     if c.owner and list_kind != "mine":
-        meta.append(format_html(" · {}", c.owner))
+        meta += " · " + escape(str(c.owner))
     if c.waiting.state or c.waiting.rep_needed:
-        meta.append(format_html(" {}", waiting_badges(c.waiting, c.waiting_since)))
+        meta += " " + waiting_badges(c.waiting, c.waiting_since)
     if c.is_unread:
-        meta.append(mark_safe('<span class="sr-only"> (unread)</span>'))
-    return format_html(
-        '<li class="{}"{}>'
-        '<input type="checkbox" class="row-select" name="ids" value="{}" form="bulk-form"'
-        ' aria-label="Select {}">'
-        '<a href="{}{}/">'
-        '<span class="avatar channel-{}" aria-hidden="true">{}</span>'
-        '<span class="row-main">'
-        '<span class="row-top"><span class="name">{}</span>'
-        '<time datetime="{}" title="{}">{}</time></span>'
-        '<span class="row-bottom"><span class="preview">{}{}</span>'
-        '<span class="status status-{}">{}</span></span>'
-        '<span class="row-meta"><span class="channel-icon channel-{}" title="{}">{}</span>{}</span>'
-        "</span></a></li>",
-        classes,
-        mark_safe(" data-older") if older else "",
-        c.public_id,
-        contact.display_name or contact.phone_e164,
-        url,
-        c.public_id,
-        sender.channel,
-        contact.display_name[:1].upper() if contact.display_name else "#",
-        contact.shown_name,
-        local.isoformat(),
-        f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
-        ago(c.last_activity_at),
-        "You: " if c.last_message_direction == MessageDirection.OUTBOUND else "",
-        c.last_message_preview,
-        c.status,
-        c.get_status_display(),
-        sender.channel,
-        sender.get_channel_display(),
-        "WA" if sender.channel == Channel.WHATSAPP else "SMS",
-        mark_safe("".join(meta)),
-    )
+        meta += '<span class="sr-only"> (unread)</span>'
+    markup = {"older": " data-older" if older else "", "meta": meta}
+    return ROW.format_map({k: escape(str(v)) for k, v in text.items()} | markup)
