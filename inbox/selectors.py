@@ -255,13 +255,25 @@ def inbox_conversations(
     return rows, next_cursor
 
 
+@dataclass(slots=True)
+class NavSender:
+    """A sender ID as the navigation lists it (read as plain values: an admin has hundreds)."""
+
+    pk: int
+    public_id: str
+    channel: str
+    address: str
+    label: str
+    unread: int = 0
+
+
 @dataclass
 class InboxNav:
     """The left navigation: every list the user may open, with its unread count."""
 
     mine: int = 0
     sent: int = 0
-    senders: list[SenderId] = field(default_factory=list)
+    senders: list["NavSender"] = field(default_factory=list)
     # What the counts were counted from: the template caches the drawn navigation under it.
     version: versions.CountsVersion | None = None
 
@@ -269,7 +281,12 @@ class InboxNav:
 def inbox_nav(*, user: User) -> InboxNav:
     """Lists and unread counts: three queries while the counts are cached, six otherwise,
     however many sender IDs and conversations."""
-    senders = list(usable_sender_ids(user).order_by("label", "address"))
+    senders = [
+        NavSender(*row)
+        for row in usable_sender_ids(user)
+        .order_by("label", "address")
+        .values_list("pk", "public_id", "channel", "address", "label")
+    ]
     reach = None if user.is_admin else reach_of(user)
     version = versions.counts_version(
         "nav",
@@ -287,7 +304,7 @@ def inbox_nav(*, user: User) -> InboxNav:
     return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
 
 
-def _nav_counts(user: User, senders: list[SenderId], reach: Reach | None) -> dict:
+def _nav_counts(user: User, senders: list[NavSender], reach: Reach | None) -> dict:
     visible = visible_conversations(user, reach).filter(last_inbound_at__isnull=False)
     # Two narrow counts, each led by an index (my conversations; my participations): one
     # count over "mine or sent" would scan every conversation the user can see.
@@ -346,7 +363,11 @@ def filter_choices() -> dict:
     """What the filter form offers besides fixed choices: labels and assignees (two queries)."""
     return {
         "labels": list(Label.objects.values_list("name", flat=True)),
-        "assignees": list(User.objects.filter(is_active=True).order_by("username")),
+        "assignees": list(
+            User.objects.filter(is_active=True)
+            .order_by("username")
+            .only("username", "first_name", "last_name")
+        ),
     }
 
 
