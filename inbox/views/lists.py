@@ -121,10 +121,10 @@ def team_agent(request: HttpRequest, username: str) -> HttpResponse:
     only for the admin."""
     _require_admin(request.user)
     agent = get_object_or_404(User, username=username, role=Role.STANDARD, is_active=True)
+    # The list header shows the agent's own unread count.
+    agent.unread = next((a.unread for a in selectors.team_agents() if a.pk == agent.pk), 0)
     view = InboxView("team", agent=agent)
-    context = list_context(request, view=view, title=f"Team Inbox · {agent}")
-    context["agents"] = selectors.team_agents()
-    return _render_list(request, context)
+    return _render_list(request, list_context(request, view=view, title=f"Team Inbox · {agent}"))
 
 
 BULK_ACTIONS = {"read", "unread", "close", "reopen", "assign", "agent_read", "agent_unread"}

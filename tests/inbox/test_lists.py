@@ -161,6 +161,7 @@ def test_the_team_inbox_shows_an_agent_inbox_with_the_agent_unread_state(
     assert [(a.username, a.unread) for a in agents] == [("alice", 1)]
     page = client.get(reverse("inbox:team_agent", args=["alice"]))
     assert [x.is_unread for x in page.context["conversations"]] == [True]
+    assert '<span class="badge">1</span>' in rows(page)  # alice's unread, in the header
 
     client.get(reverse("inbox:conversation", args=[c.public_id]))
     assert ReadState.objects.filter(user=admin, conversation=c).exists()
