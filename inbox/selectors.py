@@ -49,7 +49,9 @@ from .services import teams
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
 PAGE_SIZE = 50
-THREAD_LIMIT = 200
+# The window opens on the newest THREAD_PAGE messages; "Show earlier" adds as many again.
+THREAD_PAGE = 50
+THREAD_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -385,18 +387,43 @@ def contact_with_details(contact: Contact) -> Contact:
     return contact
 
 
-def thread_items(*, conversation: Conversation) -> list[Message | ConversationEvent]:
-    """The latest messages and events of a thread, oldest first, for the window."""
+@dataclass(frozen=True)
+class Thread:
+    """What the window shows of a thread: the newest ``size`` messages (with the events
+    among them), oldest first, and whether older messages exist."""
+
+    items: list[Message | ConversationEvent]
+    size: int
+    has_earlier: bool
+
+    @property
+    def earlier_size(self) -> int:
+        return min(self.size + THREAD_PAGE, THREAD_MAX)
+
+    @staticmethod
+    def size_from(raw: str | None) -> int:
+        """The ``?show=`` of a request: how many messages the reader has asked to see."""
+        try:
+            return max(THREAD_PAGE, min(int(raw or THREAD_PAGE), THREAD_MAX))
+        except ValueError:
+            return THREAD_PAGE
+
+
+def thread(*, conversation: Conversation, size: int = THREAD_PAGE) -> Thread:
+    """The newest ``size`` messages of ``conversation`` and its events since the oldest."""
     messages = list(
         Message.objects.filter(conversation=conversation)
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
-        .order_by("-created_at", "-id")[:THREAD_LIMIT]
+        .order_by("-created_at", "-id")[: size + 1]
     )
+    has_earlier = len(messages) > size
+    messages = messages[:size]
     events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
-    if len(messages) == THREAD_LIMIT:
+    if has_earlier:
         events = events.filter(created_at__gte=messages[-1].created_at)
-    return sorted(chain(messages, events), key=lambda item: item.created_at)
+    items = sorted(chain(messages, events), key=lambda item: item.created_at)
+    return Thread(items=items, size=size, has_earlier=has_earlier)
 
 
 def window_state(*, user: User, conversation: Conversation) -> dict:

@@ -17,10 +17,17 @@ from .lists import list_context as _list_context
 from .live import format_version
 
 
+def thread_of(request: HttpRequest, conversation) -> selectors.Thread:
+    """The thread as far back as the reader has asked (``?show=``, else the newest page)."""
+    return selectors.thread(
+        conversation=conversation, size=selectors.Thread.size_from(request.GET.get("show"))
+    )
+
+
 def _thread_context(request: HttpRequest, conversation, compose_form=None) -> dict:
     return {
         "conversation": conversation,
-        "items": selectors.thread_items(conversation=conversation),
+        "thread": thread_of(request, conversation),
         "can_send": can_send_in(request.user, conversation),
         "compose_form": compose_form or ComposeForm(),
     }
@@ -47,7 +54,7 @@ def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "inbox/partials/thread.html",
-        {"conversation": conversation, "items": selectors.thread_items(conversation=conversation)},
+        {"conversation": conversation, "thread": thread_of(request, conversation)},
     )
 
 

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import selectors
 from ..access import can_send_in, conversation_for
 from ..forms import ContactForm, NoteForm
 from ..models import Conversation, User
@@ -26,6 +25,7 @@ from ..services.teams import (
     conversation_join,
     conversation_leave,
 )
+from .conversation import thread_of
 
 Refusals = (StatusRefused, TeamActionRefused, NoteRefused)
 
@@ -40,7 +40,7 @@ def _thread_response(
     conversation.refresh_from_db()
     context = {
         "conversation": conversation,
-        "items": selectors.thread_items(conversation=conversation),
+        "thread": thread_of(request, conversation),
         "oob_thread": True,
         "window_error": error,
     }
@@ -120,7 +120,7 @@ def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         context = {
             "conversation": conversation,
             "contact_form": ContactForm(contact=conversation.contact),
-            "items": selectors.thread_items(conversation=conversation),
+            "thread": thread_of(request, conversation),
             "oob_thread": True,
         }
     status = 422 if form.errors else 200

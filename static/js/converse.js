@@ -6,10 +6,23 @@
 
   var notified = new Set();
 
+  // After "Show earlier messages", the message that was the oldest stays where the reader
+  // is looking instead of the thread jumping to the newest one.
+  var keepInView = null;
+
   function scrollThread() {
+    var kept = keepInView && document.getElementById(keepInView);
+    keepInView = null;
+    if (kept) return kept.scrollIntoView();
     var thread = document.getElementById("thread");
     if (thread) thread.scrollTop = thread.scrollHeight;
   }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#thread .earlier a")) return;
+    var oldest = document.querySelector("#thread .message, #thread .event");
+    keepInView = oldest ? oldest.id : null;
+  });
 
   function currentUnread() {
     var source = document.getElementById("live") || document.getElementById("conversation-list");

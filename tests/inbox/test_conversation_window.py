@@ -215,3 +215,30 @@ def test_the_window_queries_do_not_grow_with_the_thread_or_the_contact(
     grow(5)
     with django_assert_num_queries(22):
         client.get(url)
+
+
+def test_a_long_thread_opens_on_its_newest_messages_and_shows_earlier_ones_on_request(
+    client, alice, alice_line, monkeypatch
+):
+    from inbox import selectors
+
+    monkeypatch.setattr(selectors, "THREAD_PAGE", 3)
+    c = receive(alice_line, "+12025550101", "Message 0").conversation
+    for i in range(1, 5):
+        receive(alice_line, "+12025550101", f"Message {i}")
+    client.force_login(alice)
+    url = reverse("inbox:conversation", args=[c.public_id])
+    page = client.get(url).content.decode()
+    assert all(f"Message {i}<" in page for i in (2, 3, 4))
+    assert "Message 1<" not in page and "Message 0<" not in page
+    assert "Show earlier messages" in page and f"{url}?show=6" in page
+
+    earlier = client.get(
+        reverse("inbox:thread", args=[c.public_id]) + "?show=6", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert all(f"Message {i}<" in earlier for i in range(5))
+    assert "Show earlier messages" not in earlier
+    assert "show=6" in earlier  # the live refresh keeps what the reader opened
+
+    nonsense = client.get(url + "?show=lots").content.decode()
+    assert "Message 1<" not in nonsense and "Show earlier messages" in nonsense
