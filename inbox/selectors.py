@@ -46,6 +46,7 @@ from .models import (
     User,
 )
 from .services import teams
+from .services.read_state import single_read_behind
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
 PAGE_SIZE = 50
@@ -290,23 +291,62 @@ def inbox_nav(*, user: User) -> InboxNav:
         .values_list("pk", "public_id", "channel", "address", "label")
     ]
     reach = None if user.is_admin else reach_of(user)
-    version = versions.counts_version(
-        "nav",
-        (
-            user.pk,
-            user.role,
-            user.read_marks_changed_at,
-            tuple((s.pk, s.channel, s.address, s.label) for s in senders),
-            reach,
+    latest = versions.conversations_changed_at()
+
+    def version_at(read_marks_stamp) -> versions.CountsVersion:
+        return versions.counts_version(
+            "nav",
+            (
+                user.pk,
+                user.role,
+                read_marks_stamp,
+                tuple((s.pk, s.channel, s.address, s.label) for s in senders),
+                reach,
+            ),
+            latest=latest,
+        )
+
+    version = version_at(user.read_marks_changed_at)
+    counts = versions.cached_counts(
+        version,
+        lambda: (
+            _counts_less_single_read(user, version_at)
+            or _nav_counts(user, {s.pk for s in senders}, reach)
         ),
     )
-    counts = versions.cached_counts(version, lambda: _nav_counts(user, senders, reach))
     for sender in senders:
         sender.unread = counts["senders"].get(sender.pk, 0)
     return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
 
 
-def _nav_counts(user: User, senders: list[NavSender], reach: Reach | None) -> dict:
+def _counts_less_single_read(user: User, version_at) -> dict | None:
+    """When the user's last read-mark change was opening one unread conversation and the
+    counts from before it are kept: those counts, less that conversation (one small query
+    instead of counting again). None otherwise."""
+    read = single_read_behind(user)
+    before = read and versions.kept_counts(version_at(read.before))
+    if not before:
+        return None
+    read_one = (
+        Conversation.objects.filter(pk=read.conversation_id)
+        .annotate(sent=Exists(_sent_by(user).filter(conversation=OuterRef("pk"))))
+        .values_list("owner_id", "sender_id", "sent")
+        .first()
+    )
+    if read_one is None:
+        return None
+    owner_id, sender_id, sent = read_one
+    senders = dict(before["senders"])
+    if sender_id in senders:
+        senders[sender_id] -= 1
+    return {
+        "senders": senders,
+        "mine": before["mine"] - (owner_id == user.pk),
+        "sent": before["sent"] - sent,
+    }
+
+
+def _nav_counts(user: User, shown: set[int], reach: Reach | None) -> dict:
     """Unread per sender ID, mine and sent, in one pass over what ``user`` can see."""
     visible = visible_conversations(user, reach).filter(last_inbound_at__isnull=False)
     rows = (
@@ -320,7 +360,6 @@ def _nav_counts(user: User, senders: list[NavSender], reach: Reach | None) -> di
             sent=Count("pk", filter=Q(pk__in=_sent_by(user).values("conversation_id"))),
         )
     )
-    shown = {s.pk for s in senders}
     counts = {"senders": {}, "mine": 0, "sent": 0}
     for sender_id, n, mine, sent in rows:
         if sender_id in shown:
@@ -354,7 +393,9 @@ def team_agents() -> list[User]:
     (by the agent's own read marks); one query while the counts are cached, two otherwise."""
     agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
     version = versions.counts_version(
-        "agents", tuple((a.pk, a.read_marks_changed_at) for a in agents)
+        "agents",
+        tuple((a.pk, a.read_marks_changed_at) for a in agents),
+        latest=versions.conversations_changed_at(),
     )
     unread = versions.cached_counts(
         version,

@@ -45,17 +45,24 @@ class CountsVersion:
     keep_seconds: int
 
 
-def counts_version(name: str, depends_on: tuple[Hashable, ...]) -> CountsVersion:
-    """The version of counts ``name`` for ``depends_on`` (who reads, what they may see)."""
-    latest = conversations_changed_at()
+def counts_version(
+    name: str, depends_on: tuple[Hashable, ...], *, latest: datetime | None
+) -> CountsVersion:
+    """The version of counts ``name`` for ``depends_on`` (who reads, what they may see) when
+    ``latest`` is the newest conversation change (``conversations_changed_at()``)."""
     digest = hashlib.blake2b(repr((latest, depends_on)).encode(), digest_size=16).hexdigest()
     settled = latest is None or timezone.now() - latest >= COMMIT_SLACK
     return CountsVersion(f"counts:{name}:{digest}", CACHE_SECONDS if settled else 0)
 
 
+def kept_counts(version: CountsVersion):
+    """The counts kept under ``version``, or None."""
+    return cache.get(version.key)
+
+
 def cached_counts(version: CountsVersion, count: Callable[[], T]) -> T:
     """``count()``, kept under ``version`` when it is settled."""
-    found = cache.get(version.key)
+    found = kept_counts(version)
     if found is not None:
         return found
     value = count()

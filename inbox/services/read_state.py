@@ -1,14 +1,39 @@
 """Per-user read marks (F-CV6): unread means a customer message newer than my mark.
 
 Every change to a user's marks goes through here and stamps ``read_marks_changed_at``, so
-unread counts cached for that user are counted afresh.
+unread counts cached for that user are counted afresh, except after opening one unread
+conversation: that change is noted (``SingleRead``) so the counts can follow it instead.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from ..models import Conversation, ReadState, User
+
+
+@dataclass(frozen=True)
+class SingleRead:
+    """The change that produced a read-mark stamp: one conversation went from unread to read,
+    and the stamp before it."""
+
+    before: datetime | None
+    conversation_id: int
+
+
+def _single_read_key(user_id: int, stamp: datetime) -> str:
+    return f"single-read:{user_id}:{stamp.isoformat()}"
+
+
+def single_read_behind(user: User) -> SingleRead | None:
+    """What changed ``user``'s read marks last, when it was one conversation becoming read."""
+    if user.read_marks_changed_at is None:
+        return None
+    return cache.get(_single_read_key(user.pk, user.read_marks_changed_at))
 
 
 def _stamp(user: User, now) -> None:
@@ -31,7 +56,18 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
         )
         if not created:
             return
-    _stamp(user, now)
+    with transaction.atomic():
+        # The user's row lock orders concurrent reads, so each stamp knows the one before.
+        before = (
+            User.objects.select_for_update()
+            .values_list("read_marks_changed_at", flat=True)
+            .get(pk=user.pk)
+        )
+        stamp = timezone.now()
+        _stamp(user, stamp)
+        # Kept at once: should this transaction roll back, no user ever carries the stamp.
+        single_read = SingleRead(before=before, conversation_id=conversation.pk)
+        cache.set(_single_read_key(user.pk, stamp), single_read, 600)
 
 
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:

@@ -3,6 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inbox import versions
@@ -143,3 +146,36 @@ def test_the_navigation_marks_the_list_that_is_open(
 
     for url in lists + lists:
         assert current(url) == [url]
+
+
+def test_opening_unread_conversations_follows_the_counts_without_counting_again(
+    client, alice, alice_line, shared_line, settled
+):
+    replied = receive(alice_line, "+12025550101", "Hello").conversation
+    message_send(conversation=replied, author=alice, body="Hi")
+    receive(alice_line, "+12025550101", "Still there?")
+    mine = receive(alice_line, "+12025550102", "Hello").conversation
+    shared = receive(shared_line, "+12025550103", "Hello").conversation
+    client.force_login(alice)
+
+    def shown():
+        counts = nav(client)
+        return counts.mine, counts.sent, {s.pk: s.unread for s in counts.senders}
+
+    def counted_afresh():
+        cache.clear()
+        return shown()
+
+    assert shown() == (2, 1, {alice_line.pk: 2, shared_line.pk: 1})
+    for conversation, expected in [
+        (replied, (1, 0, {alice_line.pk: 1, shared_line.pk: 1})),
+        (shared, (1, 0, {alice_line.pk: 1, shared_line.pk: 0})),
+        (mine, (0, 0, {alice_line.pk: 0, shared_line.pk: 0})),
+    ]:
+        nav(client)  # the counts before this read are kept
+        with CaptureQueriesContext(connection) as window:
+            client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+        # The window's navigation follows the read instead of counting again.
+        assert not [q for q in window.captured_queries if "COUNT(" in q["sql"]]
+        assert shown() == expected
+        assert counted_afresh() == expected
