@@ -11,11 +11,17 @@
   var keepInView = null;
 
   function scrollThread() {
-    var kept = keepInView && document.getElementById(keepInView);
-    keepInView = null;
-    if (kept) return kept.scrollIntoView();
     var thread = document.getElementById("thread");
-    if (thread) thread.scrollTop = thread.scrollHeight;
+    var kept = keepInView && document.getElementById(keepInView);
+    // htmx may report one swap twice: forget the message once this round of events is over.
+    setTimeout(function () { keepInView = null; }, 0);
+    if (!thread) return;
+    if (kept) {
+      // Scroll the thread only (not the page) so the kept message sits near its top.
+      thread.scrollTop += kept.getBoundingClientRect().top - thread.getBoundingClientRect().top - 48;
+    } else {
+      thread.scrollTop = thread.scrollHeight;
+    }
   }
 
   document.addEventListener("click", function (event) {
@@ -82,10 +88,11 @@
     setTitle(currentUnread());
     setUpNotifyButton();
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
+  function onThreadSwap(event) {
     if (event.detail.target && event.detail.target.id === "thread") scrollThread();
-  });
-  document.addEventListener("htmx:oobAfterSwap", scrollThread);
+  }
+  document.addEventListener("htmx:afterSwap", onThreadSwap);
+  document.addEventListener("htmx:oobAfterSwap", onThreadSwap);
   document.addEventListener("inbox-changed", function (event) {
     setTitle(event.detail.unread || 0);
     notify(event.detail.news || []);

@@ -91,3 +91,28 @@ def test_a_note_and_a_close_from_the_window(sign_in, alice, alice_line, tasks):
     page.get_by_role("button", name="Close").click()
     expect(page.locator("#thread-header .status")).to_have_text("Closed")
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+
+
+def test_a_long_thread_scrolls_in_its_pane_and_shows_earlier_messages_in_place(
+    sign_in, alice, alice_line, tasks
+):
+    conversation = receive(alice_line, "+12025550123", "Message 0").conversation
+    for i in range(1, 60):
+        receive(alice_line, "+12025550123", f"Message {i}")
+    page = sign_in(alice)
+    page.goto(page.url + f"c/{conversation.public_id}/")
+
+    def bubble(n):
+        return page.locator(".bubble p", has_text=re.compile(rf"^Message {n}$"))
+
+    # The newest message and the reply box are on screen, however long the thread.
+    expect(bubble(59)).to_be_in_viewport()
+    expect(page.get_by_placeholder(re.compile("Write a reply"))).to_be_in_viewport()
+    expect(bubble(10)).to_have_count(1)
+    expect(bubble(9)).to_have_count(0)
+
+    page.get_by_role("link", name="Show earlier messages").click()
+    expect(bubble(0)).to_have_count(1)
+    expect(bubble(10)).to_be_in_viewport()  # the reader stays where they were
+    expect(bubble(59)).not_to_be_in_viewport()
+    expect(page.get_by_role("link", name="Show earlier messages")).to_have_count(0)
