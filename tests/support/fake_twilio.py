@@ -28,6 +28,7 @@ class Recorded:
     form: dict[str, list[str]]
     query: dict[str, list[str]]
     authorization: str
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks' request rate)
 
     def value(self, name: str) -> str:
         return (self.form.get(name) or [""])[0]
