@@ -14,15 +14,18 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect
-def database_connection_check(**_) -> None:
+def database_connection_check(task, **_) -> None:
     """Let a task reuse its thread's database connection only while it is healthy.
 
     Celery opens a new database connection for every task unless ``CELERY_DB_REUSE_MAX``
     says otherwise, and a new PostgreSQL connection costs more than the send it serves.
     Reused, it is checked here as Django checks a web request's: past ``CONN_MAX_AGE``, or
     broken (the database restarted, a query was interrupted), it is closed, and the task
-    opens a new one.
+    opens a new one. A task run eagerly (tests, ``CELERY_TASK_ALWAYS_EAGER``) runs inside its
+    caller, whose connection and transaction are left alone.
     """
+    if task.request.is_eager:
+        return
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
         if connection.connection is not None and not connection.is_usable():
