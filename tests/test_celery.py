@@ -9,7 +9,14 @@ from converse.celery import app
 from inbox.models import Message
 from inbox.tasks import deliver_message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: an in-memory SQLite test database dies with its connection",
+    ),
+]
 
 
 def run_task_hooks() -> None:
