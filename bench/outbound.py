@@ -3,7 +3,7 @@
 Many agents click send at once: ``agents`` processes each sign in as an agent and post the
 compose form (Django's test client through the whole view: session, permission, the
 conversation look-up, ``message_send``, the redirect), one click after the other as fast as
-the answers come. A real Celery worker (the broker of ``CELERY_BROKER_URL``) delivers them
+the answers come. Real Celery workers (the broker of ``CELERY_BROKER_URL``) deliver them
 through the Twilio adapter and SDK to the Twilio-compatible server of the tests, on loopback,
 which answers each create after ``latency`` (the real API's round trip). "Accepted" is the
 moment the worker has stored the provider's SID.
@@ -60,7 +60,8 @@ class OutboundRun:
     latency_ms: float
     agents: int
     sender_ids: int
-    worker_threads: int
+    worker_processes: int
+    worker_threads: int  # in all processes together
     messages: int = 0
     accepted_per_second: float | None = None
     clicks_per_second: float | None = None
@@ -82,11 +83,11 @@ def flush_broker() -> None:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
 
-def start_worker(env: dict[str, str], threads: int) -> subprocess.Popen:
+def start_worker(env: dict[str, str], threads: int, number: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=threads",
         f"--concurrency={threads}", "--loglevel=WARNING", "--without-gossip",
-        "--without-mingle", "--without-heartbeat", "-Q", "default",
+        "--without-mingle", "--without-heartbeat", "-Q", "default", "-n", f"bench{number}@%h",
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=os.environ | env)
 
@@ -204,7 +205,7 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 def run_case(
-    result: OutboundRun, agents: list[Agent], api: FakeTwilio, worker: subprocess.Popen
+    result: OutboundRun, agents: list[Agent], api: FakeTwilio, workers: list[subprocess.Popen]
 ) -> OutboundRun:
     """Start the agents together, wait until every click is accepted, fill in ``result``."""
     tag = f"ob{time.time_ns():x}"
@@ -223,12 +224,12 @@ def run_case(
             raise RuntimeError(f"warm-up clicks answered {warmups}, not redirects")
         wait_accepted(f"{tag}w-", len(agents), timeout=120)  # the worker is up and warm
         expected = sum(a.clicks for a in agents)
-        machine, worker_cpu = cpu_times(), process_cpu_seconds(worker.pid)
+        machine, worker_cpu = cpu_times(), sum(process_cpu_seconds(w.pid) for w in workers)
         started = time.time()
         go.set()
         finished = wait_accepted(f"{tag}t-", expected, timeout=600)
         busy, total = (b - a for a, b in zip(machine, cpu_times(), strict=True))
-        worker_cpu = process_cpu_seconds(worker.pid) - worker_cpu
+        worker_cpu = sum(process_cpu_seconds(w.pid) for w in workers) - worker_cpu
         reports = [out.get(timeout=60) for _ in processes]
     finally:
         go.set()
@@ -274,8 +275,15 @@ def verdict(run: OutboundRun) -> str:
 
 
 def measure_outbound(
-    *, count: int, agents: int, threads: int, latencies_ms: list[float], paced_rate: float
+    *,
+    count: int,
+    agents: int,
+    processes: int,
+    threads: int,
+    latencies_ms: list[float],
+    paced_rate: float,
 ) -> list[OutboundRun]:
+    """``processes`` Celery workers of ``threads`` threads each deliver every run."""
     flush_broker()
     api = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN).start()
     env = {
@@ -283,15 +291,14 @@ def measure_outbound(
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_API_BASE_URL": api.url,
     }
-    worker = start_worker(env, threads)
+    workers = [start_worker(env, threads, n) for n in range(processes)]
+    slots = processes * threads
     runs: list[OutboundRun] = []
     try:
         for latency_ms in latencies_ms:
             api.latency = latency_ms / 1000
             provider = (
-                {"provider (worker threads / latency)": threads / api.latency}
-                if api.latency
-                else {}
+                {"provider (worker threads / latency)": slots / api.latency} if api.latency else {}
             )
             cases = [
                 ("spread", spread_case(agents, count), SHORT_CODE_RATE),
@@ -302,13 +309,17 @@ def measure_outbound(
                 ),
             ]
             for name, (case_agents, senders), rate in cases:
-                run = OutboundRun(name, latency_ms, len(case_agents), len(senders), threads)
+                run = OutboundRun(
+                    name, latency_ms, len(case_agents), len(senders), processes, slots
+                )
                 # Benchmark replies are one segment: a sender ID sends ``rate`` of them a second.
                 run.bounds = provider | {"sender pacing": rate * len(senders)}
-                runs.append(run_case(run, case_agents, api, worker))
+                runs.append(run_case(run, case_agents, api, workers))
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
         flush_broker()
         api.stop()
     return runs

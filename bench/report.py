@@ -28,6 +28,7 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         runs = outbound.measure_outbound(
             count=args.outbound,
             agents=args.agents,
+            processes=args.celery_workers,
             threads=args.celery_concurrency,
             latencies_ms=args.provider_latency_ms,
             paced_rate=args.paced_rate,
@@ -156,7 +157,8 @@ def outbound_table(runs: list[dict]) -> list[str]:
     lines = [
         "",
         f"Outbound: agent clicks send → provider accepted ({first['agents']} agents at once, "
-        f"one Celery worker × {first['worker_threads']} threads)",
+        f"{first['worker_processes']} Celery worker process(es), {first['worker_threads']} "
+        "threads in all)",
         f"{'case':<24} {'latency':>7} {'msgs':>5} {'accepted/s':>10} {'clicks/s':>9} "
         f"{'provider/s':>10} {'backlog':>7} {'bound/s':>8} {'CPU':>4}  limit",
     ]

@@ -31,7 +31,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
     parser.add_argument("--outbound", type=int, default=500, help="messages per outbound run")
     parser.add_argument("--agents", type=int, default=8, help="agents clicking send at once")
-    parser.add_argument("--celery-concurrency", type=int, default=8, help="worker threads")
+    parser.add_argument("--celery-workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--celery-concurrency", type=int, default=8, help="threads per worker")
     parser.add_argument(
         "--provider-latency-ms",
         type=lambda v: [float(ms) for ms in v.split(",")],

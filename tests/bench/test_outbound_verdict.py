@@ -4,7 +4,9 @@ from bench.outbound import OutboundRun, verdict
 
 
 def run(accepted: float, *, backlog: int = 0, cpu: float = 0.5, **bounds: float) -> OutboundRun:
-    result = OutboundRun("spread", 100, agents=8, sender_ids=50, worker_threads=8)
+    result = OutboundRun(
+        "spread", 100, agents=8, sender_ids=50, worker_processes=1, worker_threads=8
+    )
     result.accepted_per_second = accepted
     result.unsent_when_clicks_ended = backlog
     result.cpu_busy = cpu
