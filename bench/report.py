@@ -25,13 +25,15 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
-        results["outbound"] = asdict(
-            outbound.measure_outbound(
-                count=args.outbound,
-                concurrency=args.celery_concurrency,
-                latency=args.provider_latency_ms / 1000,
-            )
+        runs = outbound.measure_outbound(
+            count=args.outbound,
+            agents=args.agents,
+            processes=args.celery_workers,
+            threads=args.celery_concurrency,
+            latencies_ms=args.provider_latency_ms,
+            paced_rate=args.paced_rate,
         )
+        results["outbound"] = [asdict(r) for r in runs]
     return results
 
 
@@ -146,9 +148,37 @@ def table(results: dict) -> str:
         else:
             lines.append(f"{'webhook ingest':<34} {w['status']}: {w['note']}")
     if "outbound" in results:
-        o = results["outbound"]
-        lines.append(
-            f"{'outbound send → accepted':<34} {o['per_second']:>9,.1f}/s  "
-            f"({o['messages']} via {o['provider']}; send() calls {o['send_calls_per_second']}/s)"
-        )
+        lines += outbound_table(results["outbound"])
     return "\n".join(lines)
+
+
+def outbound_table(runs: list[dict]) -> list[str]:
+    first = runs[0]
+    lines = [
+        "",
+        f"Outbound: agent clicks send → provider accepted ({first['agents']} agents at once, "
+        f"{first['worker_processes']} Celery worker process(es), {first['worker_threads']} "
+        "threads in all)",
+        f"{'case':<24} {'latency':>7} {'msgs':>5} {'accepted/s':>10} {'clicks/s':>9} "
+        f"{'provider/s':>10} {'backlog':>7} {'bound/s':>8} {'CPU':>4}  limit",
+    ]
+    for r in runs:
+        bound = min(r["bounds"].values()) if r["bounds"] else None
+        case = f"{r['case']} ({r['sender_ids']} IDs)" if r["sender_ids"] > 1 else r["case"]
+        lines.append(
+            f"{case:<24} {r['latency_ms']:>4g} ms {r['messages']:>5} "
+            f"{r['accepted_per_second']:>10,.1f} {r['clicks_per_second']:>9,.1f} "
+            f"{r['provider_requests_per_second'] or 0:>10,.1f} {r['unsent_when_clicks_ended']:>7} "
+            f"{f'{bound:,.0f}' if bound else '-':>8} {r['cpu_busy'] or 0:>4.0%}  {r['limit']}"
+        )
+        if r["status"] != "ok":
+            lines.append(f"  {r['status']}: {r['note']}")
+    lines.append(
+        "CPU per message: "
+        + ", ".join(
+            f"{r['case']} {r['latency_ms']:g} ms: click {r['click_cpu_ms']} ms, "
+            f"worker {r['worker_cpu_ms_per_message']} ms"
+            for r in runs
+        )
+    )
+    return lines

@@ -29,10 +29,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
-    parser.add_argument("--outbound", type=int, default=500, help="messages sent outbound")
-    parser.add_argument("--celery-concurrency", type=int, default=8, help="worker threads")
+    parser.add_argument("--outbound", type=int, default=500, help="messages per outbound run")
+    parser.add_argument("--agents", type=int, default=8, help="agents clicking send at once")
+    parser.add_argument("--celery-workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--celery-concurrency", type=int, default=8, help="threads per worker")
     parser.add_argument(
-        "--provider-latency-ms", type=float, default=0.0, help="fake Twilio answer delay"
+        "--provider-latency-ms",
+        type=lambda v: [float(ms) for ms in v.split(",")],
+        default=[0.0, 100.0],
+        help="the Twilio-compatible server's answer delay; comma-separated runs (0,100)",
+    )
+    parser.add_argument(
+        "--paced-rate", type=float, default=100, help="segments/s of the one-sender run"
     )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow queries")
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")

@@ -4,7 +4,7 @@ import logging
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -89,19 +89,23 @@ def message_send(
     """Save an outgoing message (and its media) as queued; enqueue delivery once it commits.
 
     With an ``idempotency_key`` already used, returns the message it created instead of
-    sending again (double click, resubmitted form).
+    sending again (double click, resubmitted form). The key's unique constraint decides: a
+    fresh key, the usual case, costs no look-up.
     """
-    if idempotency_key:
-        existing = _sent_with_key(idempotency_key, conversation=conversation, author=author)
-        if existing is not None:
+    try:
+        body = check_can_send(
+            conversation=conversation, author=author, body=body, media_count=len(media)
+        )
+    except SendRefused:
+        # A resubmitted form whose first send went out before the refusal applied (the
+        # customer opted out since, say): that send stands, as if the form were new.
+        if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):
             return existing
-    body = check_can_send(
-        conversation=conversation, author=author, body=body, media_count=len(media)
-    )
+        raise
     now = timezone.now()
     try:
         with transaction.atomic():
-            message = _outbound_queue(
+            message = _outbound_save(
                 conversation=conversation,
                 author=author,
                 body=body,
@@ -115,17 +119,16 @@ def message_send(
                 body=body or media_preview(len(media)),
                 at=now,
             )
+            dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     except IntegrityError:
-        # The same key won a race with us: that send stands, ours is the duplicate.
-        if idempotency_key:
-            existing = _sent_with_key(idempotency_key, conversation=conversation, author=author)
-            if existing is not None:
-                return existing
+        # The key was used already (a double click, or a race we lost): that send stands.
+        if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):
+            return existing
         raise
     return message
 
 
-def _sent_with_key(key: str, *, conversation: Conversation, author: User) -> Message | None:
+def _sent_with_key(key: str, conversation: Conversation, author: User) -> Message | None:
     """The message this author already sent in this conversation with ``key``.
 
     A key used anywhere else is refused: it cannot stand for this send.
@@ -143,21 +146,21 @@ def message_send_automatic(*, conversation: Conversation, body: str) -> Message:
     check_not_opted_out(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
-        message = _outbound_queue(conversation=conversation, author=None, body=body)
+        message = _outbound_save(conversation=conversation, author=None, body=body)
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
+        dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     return message
 
 
-def _outbound_queue(
+def _outbound_save(
     *,
     conversation: Conversation,
     author: User | None,
     body: str,
     idempotency_key: str | None = None,
 ) -> Message:
-    """Save a queued outgoing message; its paced delivery is enqueued when the caller's
-    transaction commits (call inside ``transaction.atomic``)."""
-    message = Message.objects.create(
+    """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
+    return Message.objects.create(
         conversation=conversation,
         direction=MessageDirection.OUTBOUND,
         author=author,
@@ -167,8 +170,6 @@ def _outbound_queue(
         idempotency_key=idempotency_key,
         segments=max(count_segments(body).segments, 1),
     )
-    transaction.on_commit(lambda: enqueue_dispatch_paced(message.pk))
-    return message
 
 
 def attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
@@ -208,8 +209,11 @@ def conversation_record_outbound(
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
     for name, value in fields.items():
         setattr(conversation, name, value)
-    Participation.objects.update_or_create(
-        user=author, conversation=conversation, defaults={"last_sent_at": at}
+    Participation.objects.bulk_create(
+        [Participation(user=author, conversation=conversation, last_sent_at=at)],
+        update_conflicts=True,
+        unique_fields=["user", "conversation"],
+        update_fields=["last_sent_at"],
     )
 
 
@@ -219,39 +223,44 @@ def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> None:
     deliver_message.apply_async(args=[message_id], countdown=countdown)
 
 
-def enqueue_dispatch_paced(message_id: int) -> None:
-    """Enqueue a delivery in the sender ID's next free slot, so sends respect its rate."""
-    sender_id, segments = Message.objects.filter(pk=message_id).values_list(
-        "conversation__sender_id", "segments"
-    )[0]
-    countdown = sender_send_slot_reserve(sender_id=sender_id, segments=segments)
-    if countdown > 0:
+def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
+    """Give ``message`` the next send slot of its sender ID; enqueue its delivery for that
+    slot when the caller's transaction commits.
+
+    Call it last inside the caller's ``transaction.atomic``: it holds the sender ID's row
+    lock until the commit, and every path locks the conversation first, the sender ID last.
+    """
+    slot = sender_send_slot_reserve(sender_id=sender_id, segments=message.segments)
+    if slot > timezone.now():
         # Stuck-message recovery leaves a message alone until its slot has come.
-        Message.objects.filter(pk=message_id).update(
-            scheduled_for=timezone.now() + timedelta(seconds=countdown)
+        message.scheduled_for = slot
+        Message.objects.filter(pk=message.pk).update(scheduled_for=slot)
+    transaction.on_commit(
+        lambda: enqueue_dispatch(
+            message.pk, countdown=max((slot - timezone.now()).total_seconds(), 0)
         )
-    enqueue_dispatch(message_id, countdown=countdown)
+    )
 
 
-def sender_send_slot_reserve(*, sender_id: int, segments: int) -> float:
-    """Reserve send time for ``segments`` on a sender ID; return seconds to wait before it.
+def sender_send_slot_reserve(*, sender_id: int, segments: int) -> datetime:
+    """Reserve send time for ``segments`` on a sender ID; return when the send may start.
 
     A sender ID sends ``rate_per_second`` segments per second. Each send takes the slot at
     ``next_send_at`` (or now) and moves it forward by its own duration, under a row lock, so
-    concurrent sends from many web and worker processes queue up instead of bursting.
+    concurrent sends from many web and worker processes queue up instead of bursting. Call
+    it inside a transaction: the lock is held until it ends.
     """
-    with transaction.atomic():
-        sender = (
-            SenderId.objects.select_for_update()
-            .only("rate_per_second", "next_send_at")
-            .get(pk=sender_id)
-        )
-        now = timezone.now()
-        start = max(now, sender.next_send_at or now)
-        rate = float(sender.rate_per_second) or 1.0
-        duration = timedelta(seconds=max(segments, 1) / rate)
-        SenderId.objects.filter(pk=sender_id).update(next_send_at=start + duration)
-    return (start - now).total_seconds()
+    sender = (
+        SenderId.objects.select_for_update()
+        .only("rate_per_second", "next_send_at")
+        .get(pk=sender_id)
+    )
+    now = timezone.now()
+    start = max(now, sender.next_send_at or now)
+    rate = float(sender.rate_per_second) or 1.0
+    duration = timedelta(seconds=max(segments, 1) / rate)
+    SenderId.objects.filter(pk=sender_id).update(next_send_at=start + duration)
+    return start
 
 
 def message_dispatch(*, message_id: int) -> DispatchOutcome:

@@ -47,6 +47,15 @@ def test_a_send_reaches_twilio_with_the_status_callback(send, fake_twilio, worke
     assert message.status == MessageStatus.QUEUED
 
 
+def test_sends_from_one_worker_reuse_one_connection_to_twilio(send, fake_twilio, worker):
+    send("First")
+    send("Second")
+    worker.run()
+
+    assert len(fake_twilio.creates) == 2
+    assert fake_twilio.connections_opened == 1
+
+
 def test_a_500_then_success_sends_once(send, fake_twilio, worker):
     fake_twilio.fail_next(500, message="Internal Server Error")
     message = send()

@@ -2,10 +2,13 @@
 
 import pytest
 
+from inbox.access import conversation_for
 from inbox.channels import SendError
 from inbox.models import Contact, Conversation, Message, MessageStatus, Participation
 from inbox.services.sending import SendRefused, message_dispatch, message_send
 from inbox.tasks import MAX_SEND_RETRIES, deliver_message
+
+from ..conftest import receive
 
 
 @pytest.fixture
@@ -44,6 +47,42 @@ def test_the_same_idempotency_key_sends_once(
     assert first == second
     assert Message.objects.count() == 1
     assert tasks.names == ["inbox.tasks.deliver_message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_is_one_transaction_of_five_statements(
+    alice, alice_line, tasks, django_assert_num_queries
+):
+    conversation = receive(alice_line, "+12025550123").conversation
+    conversation = conversation_for(alice, conversation.public_id)  # as the compose view has it
+    # BEGIN; the message, the thread summary, the participation upsert, the sender ID's send
+    # slot (lock, move on); COMMIT. A fresh idempotency key needs no look-up.
+    with django_assert_num_queries(7):
+        message = message_send(
+            conversation=conversation, author=alice, body="Hello", idempotency_key="k5"
+        )
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+    assert Message.objects.get(idempotency_key="k5") == message
+
+
+def test_a_form_resubmitted_after_the_customer_opted_out_returns_the_first_send(
+    alice, conversation, tasks, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = message_send(
+            conversation=conversation, author=alice, body="Hi", idempotency_key="k2"
+        )
+    Contact.objects.filter(pk=conversation.contact_id).update(sms_opted_out_at=timezone.now())
+    conversation.refresh_from_db()
+
+    again = message_send(conversation=conversation, author=alice, body="Hi", idempotency_key="k2")
+
+    assert again == first
+    assert tasks.names == ["inbox.tasks.deliver_message"]
+    with pytest.raises(SendRefused, match="opted out"):
+        message_send(conversation=conversation, author=alice, body="Hi", idempotency_key="k3")
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 1601])

@@ -6,7 +6,9 @@ and can be told to answer the next requests with errors (Twilio's error JSON) or
 """
 
 import base64
+import contextlib
 import json
+import socket
 import threading
 import time
 import uuid
@@ -26,6 +28,7 @@ class Recorded:
     form: dict[str, list[str]]
     query: dict[str, list[str]]
     authorization: str
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks' request rate)
 
     def value(self, name: str) -> str:
         return (self.form.get(name) or [""])[0]
@@ -50,13 +53,32 @@ class FakeTwilio:
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    connections_opened: int = 0
     _plans: list[Planned] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _connections: set[socket.socket] = field(default_factory=set)
 
     def start(self) -> "FakeTwilio":
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Twilio's API does: clients reuse their connection.
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, Nagle's algorithm and the
+            # client's delayed ACK hold every answer on a kept-alive connection for 40 ms.
+            disable_nagle_algorithm = True
+
+            def setup(self):
+                super().setup()
+                with fake._lock:
+                    fake._connections.add(self.connection)
+                    fake.connections_opened += 1
+
+            def finish(self):
+                super().finish()
+                with fake._lock:
+                    fake._connections.discard(self.connection)
+
             def log_message(self, *args):
                 pass
 
@@ -72,8 +94,13 @@ class FakeTwilio:
         return self
 
     def stop(self) -> None:
+        """Stop answering, on kept-alive connections too: the provider is gone."""
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
