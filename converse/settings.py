@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inbox.tasks.auto_close_conversations",
         "schedule": 300.0,
     },
+    "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),
