@@ -11,6 +11,7 @@ from inbox.models import Attachment
 from inbox.services.inbound import attachment_content_store
 
 from . import client
+from .ingest import webhook_process, webhooks_unprocessed
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,39 @@ MAX_MEDIA_RETRIES = 5
 
 # A fetch normally runs within seconds; the sweep leaves younger media to it.
 MEDIA_SWEEP_AFTER_MINUTES = 10
+
+
+@shared_task(acks_late=True)
+def ingest_inbound(webhook_id: int) -> None:
+    """Route a stored inbound webhook into its conversation, then fetch its media."""
+    processed = webhook_process(webhook_id=webhook_id)
+    for attachment_id in processed.attachment_ids if processed else ():
+        fetch_inbound_media.delay(attachment_id)
+
+
+def enqueue_ingest(webhook_id: int) -> None:
+    """Queue the routing of a stored webhook. A broker that is down is logged, not raised:
+    the payload is safe in the database and ``requeue_unprocessed_webhooks`` queues it."""
+    try:
+        with ingest_inbound.app.producer_or_acquire() as producer:
+            # Give up at once rather than after seconds of reconnecting: Twilio is waiting.
+            producer.connection.ensure_connection(max_retries=0)
+            ingest_inbound.apply_async(args=[webhook_id], producer=producer, retry=False)
+    except Exception:
+        log.warning(
+            "inbound webhook %s stored but not queued; the sweep will", webhook_id, exc_info=True
+        )
+
+
+@shared_task
+def requeue_unprocessed_webhooks() -> int:
+    """Queue again the inbound webhooks that no worker processed (lost task, dead worker)."""
+    ids = webhooks_unprocessed(now=timezone.now())
+    for webhook_id in ids:
+        ingest_inbound.delay(webhook_id)
+    if ids:
+        log.warning("re-queued %d unprocessed inbound webhooks", len(ids))
+    return len(ids)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_MEDIA_RETRIES)

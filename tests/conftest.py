@@ -138,6 +138,14 @@ class TaskQueue:
     def names(self) -> list[str]:
         return [q.task.name for q in self.queued]
 
+    def run_named(self, name: str) -> int:
+        """Run the queued tasks called ``name``, in order, and leave the others queued."""
+        mine = [q for q in self.queued if q.task.name == name]
+        self.queued = [q for q in self.queued if q.task.name != name]
+        for item in mine:
+            item.task.apply(args=item.args, kwargs=item.kwargs, throw=False).get()
+        return len(mine)
+
     def run_all(self, limit: int = 200) -> int:
         ran = 0
         while self.queued and ran < limit:

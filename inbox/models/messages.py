@@ -42,7 +42,8 @@ class Message(models.Model):
     error_code = models.CharField(max_length=16, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    # A customer message's time is when the provider posted it, not when a worker stored it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
     dispatch_started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

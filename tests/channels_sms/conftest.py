@@ -57,8 +57,11 @@ def twilio_settings(settings, fake_twilio):
 
 
 @pytest.fixture
-def post_webhook(client):
-    """POST ``params`` to a Twilio webhook, signed as Twilio would unless told otherwise."""
+def post_webhook(client, tasks):
+    """POST ``params`` to a Twilio webhook, signed as Twilio would unless told otherwise.
+
+    What the webhook queues waits in ``tasks``: ``ingest()`` routes stored inbound messages.
+    """
 
     def post(name: str, params: dict[str, str], *, signature: str | None = None):
         path = reverse(f"channels_sms:{name}")
@@ -66,6 +69,12 @@ def post_webhook(client):
         return client.post(path, params, headers=headers)
 
     return post
+
+
+@pytest.fixture
+def ingest(tasks):
+    """Run the queued ``ingest_inbound`` tasks, as the inbound worker would; return how many."""
+    return lambda: tasks.run_named("channels_sms.tasks.ingest_inbound")
 
 
 @pytest.fixture
