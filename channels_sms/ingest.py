@@ -1,18 +1,19 @@
 """Inbound webhooks: stored in one insert while Twilio waits, routed by a worker (F-OP1).
 
-``webhook_store`` is all the request does besides checking the signature. The task
-``ingest_inbound`` calls ``webhook_process``, which hands the payload to the inbox
-(``message_receive``) and may run any number of times: the message's unique provider SID
-keeps it single. ``webhooks_unprocessed`` is what beat re-queues when a task was never
-queued (broker down) or its worker died.
+``webhook_store`` is all the request does besides checking the signature (and, at most once
+per ``tasks.WAKE_WINDOW``, queueing a drain). The task ``ingest_inbound`` runs
+``webhooks_route``: it claims stored payloads oldest first and hands each to the inbox
+(``message_receive``). Routing may be tried any number of times: a payload is marked
+processed in the transaction that stores its message, and the message's unique provider SID
+keeps it single anyway. Beat queues a drain when payloads wait longer than ``SWEEP_AFTER``
+(a wake-up lost because the broker was down, a worker that died).
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -26,22 +27,15 @@ from .models import InboundWebhook
 log = logging.getLogger(__name__)
 
 ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAdapter()}
-# A payload not processed this long after it came is re-queued by the sweep...
+# A payload still unprocessed this long after it came makes the sweep queue a drain...
 SWEEP_AFTER = timedelta(minutes=1)
-# ... unless this many workers already started on it and failed: that needs a person.
+# ... unless its routing failed this many times: that needs a person.
 MAX_ATTEMPTS = 5
 
 _INSERT = (
     "INSERT INTO {table} (channel, message_sid, payload, received_at, attempts, outcome) "
     "VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT (channel, message_sid) DO NOTHING RETURNING id"
 )
-
-
-@dataclass(frozen=True)
-class Processed:
-    outcome: str
-    # Inbound media to fetch: the new message's attachments.
-    attachment_ids: tuple[int, ...] = ()
 
 
 def adapter_for_params(params: QueryDict) -> TwilioSmsAdapter:
@@ -73,20 +67,54 @@ def webhook_store(
     return row[0] if row else None
 
 
-def webhook_process(*, webhook_id: int) -> Processed | None:
-    """Turn a stored payload into the customer's message; None if that was done already.
+def _routable() -> QuerySet[InboundWebhook]:
+    return InboundWebhook.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
 
-    Counts the attempt first (a conditional UPDATE on an unprocessed row), so a payload
-    that keeps failing is eventually left for a person rather than retried for ever.
+
+def webhooks_route(*, limit: int) -> int:
+    """Route stored payloads, oldest first, until none is left to claim (or ``limit`` were
+    routed); return how many were.
+
+    Each payload is claimed with a row lock (``FOR UPDATE SKIP LOCKED``) in the transaction
+    that stores its message and marks it processed: concurrent drains share the backlog, and
+    one that dies leaves its payload to the next. A payload whose routing raises is counted
+    in ``attempts`` and skipped until the next drain.
     """
-    started = InboundWebhook.objects.filter(pk=webhook_id, processed_at__isnull=True).update(
-        attempts=F("attempts") + 1
-    )
-    if not started:
-        return None
-    webhook = InboundWebhook.objects.get(pk=webhook_id)
+    from .tasks import fetch_inbound_media  # the tasks call this module: import here
+
+    failed: list[int] = []
+    routed = 0
+    while routed < limit:
+        claimed = None
+        try:
+            with transaction.atomic():
+                claimed = (
+                    _routable()
+                    .exclude(pk__in=failed)
+                    .order_by("received_at")
+                    .select_for_update(skip_locked=True)
+                    .first()
+                )
+                if claimed is None:
+                    return routed
+                media = _route(claimed)
+                for attachment_id in media:
+                    transaction.on_commit(lambda pk=attachment_id: fetch_inbound_media.delay(pk))
+        except Exception:
+            if claimed is None:
+                raise
+            log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
+            InboundWebhook.objects.filter(pk=claimed.pk).update(attempts=F("attempts") + 1)
+            failed.append(claimed.pk)
+            continue
+        routed += 1
+    return routed
+
+
+def _route(webhook: InboundWebhook) -> list[int]:
+    """Hand one claimed payload to the inbox and mark it processed; return media to fetch."""
     inbound = ADAPTERS[webhook.channel].parse_inbound(QueryDict(webhook.payload))
-    processed = Processed(InboundWebhook.Outcome.DUPLICATE)
+    media: list[int] = []
     try:
         message, created = message_receive(inbound=inbound, received_at=webhook.received_at)
     except UnknownSender:
@@ -95,31 +123,29 @@ def webhook_process(*, webhook_id: int) -> Processed | None:
             inbound.provider_sid,
             inbound.to_address,
         )
-        processed = Processed(InboundWebhook.Outcome.UNKNOWN_SENDER)
+        outcome = InboundWebhook.Outcome.UNKNOWN_SENDER
     else:
-        if created:
-            media = message.attachments.values_list("pk", flat=True) if inbound.media else ()
-            processed = Processed(InboundWebhook.Outcome.STORED, tuple(media))
-    InboundWebhook.objects.filter(pk=webhook_id).update(
-        processed_at=timezone.now(), outcome=processed.outcome
-    )
-    return processed
+        outcome = InboundWebhook.Outcome.STORED if created else InboundWebhook.Outcome.DUPLICATE
+        if created and inbound.media:
+            media = list(message.attachments.values_list("pk", flat=True))
+    webhook.attempts += 1
+    webhook.processed_at = timezone.now()
+    webhook.outcome = outcome
+    webhook.save(update_fields=["attempts", "processed_at", "outcome"])
+    return media
 
 
-def webhooks_unprocessed(*, now: datetime, limit: int = 500) -> list[int]:
-    """Payloads no worker finished within ``SWEEP_AFTER``, oldest first; logs given-up ones."""
-    pending = InboundWebhook.objects.filter(
+def webhooks_waiting(*, now: datetime) -> int:
+    """How many payloads are still to route ``SWEEP_AFTER`` after they came; logs the ones
+    left for a person."""
+    late = InboundWebhook.objects.filter(
         processed_at__isnull=True, received_at__lt=now - SWEEP_AFTER
     )
-    given_up = pending.filter(attempts__gte=MAX_ATTEMPTS).count()
+    given_up = late.filter(attempts__gte=MAX_ATTEMPTS).count()
     if given_up:
         log.error(
             "%d inbound webhooks failed %d times and are left unprocessed (see InboundWebhook)",
             given_up,
             MAX_ATTEMPTS,
         )
-    return list(
-        pending.filter(attempts__lt=MAX_ATTEMPTS)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return late.filter(attempts__lt=MAX_ATTEMPTS).count()

@@ -33,7 +33,7 @@ from inbox.services.status import provider_status_apply
 
 from .adapter import MEDIA_SALT
 from .ingest import adapter_for_params, webhook_store
-from .tasks import enqueue_ingest
+from .tasks import wake_ingest
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +100,22 @@ def inbound_message(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("NumMedia must be a number.")
     if not 0 <= num_media <= MAX_NUM_MEDIA:
         return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_NUM_MEDIA}.")
-    webhook_id = webhook_store(
+    stored = webhook_store(
         channel=adapter_for_params(params).channel,
         message_sid=params["MessageSid"],
-        payload=params.urlencode(),
+        payload=_signed_form(request),
         received_at=timezone.now(),
     )
-    if webhook_id is not None:  # None: a redelivery of a stored webhook
-        enqueue_ingest(webhook_id)
+    if stored is not None:  # None: a redelivery of a stored webhook
+        wake_ingest()
     return _twiml()
+
+
+def _signed_form(request: HttpRequest) -> str:
+    """The signed parameters, form-encoded: Twilio's own body when it is a form (always)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.body.decode()
+    return request.POST.urlencode()
 
 
 @twilio_signed

@@ -1,7 +1,7 @@
 """Inbound ingest (F-OP1): the webhook stores the payload and answers; a worker routes it.
 
-Nothing is lost (a broker that is down, a worker that dies: the sweep queues it again) and
-nothing is doubled (duplicates and re-run tasks store one message).
+Nothing is lost (a broker that is down, a worker that dies: the sweep queues a drain) and
+nothing is doubled (duplicates and drains run twice store one message).
 """
 
 import logging
@@ -11,10 +11,12 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from channels_sms import ingest as ingest_module
+from channels_sms import tasks as sms_tasks
 from channels_sms.ingest import MAX_ATTEMPTS
 from channels_sms.models import InboundWebhook
 from channels_sms.tasks import ingest_inbound, requeue_unprocessed_webhooks
-from inbox.models import Contact, Conversation, Message
+from inbox.models import Message
 
 from .conftest import payload
 
@@ -22,9 +24,8 @@ INGEST = "channels_sms.tasks.ingest_inbound"
 
 
 def sms(sid: str, body: str = "Hello", **changes: str) -> dict[str, str]:
-    return payload(
-        "inbound_sms", MessageSid=sid, SmsSid=sid, SmsMessageSid=sid, Body=body, **changes
-    )
+    ids = {"MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid}
+    return payload("inbound_sms", Body=body, **ids, **changes)
 
 
 def age(minutes: float) -> None:
@@ -40,6 +41,7 @@ def test_the_webhook_stores_the_payload_and_a_worker_makes_the_message(
     assert response.status_code == 200
     webhook = InboundWebhook.objects.get()
     assert (webhook.channel, webhook.message_sid, webhook.processed_at) == ("sms", "SM1", None)
+    assert "Body=Is+my+order+shipped%3F" in webhook.payload
     assert not Message.objects.exists()
     assert tasks.names == [INGEST]
 
@@ -65,23 +67,23 @@ def test_a_redelivery_after_processing_queues_nothing_and_stores_nothing(
     assert Message.objects.count() == InboundWebhook.objects.count() == 1
 
 
-def test_a_task_run_twice_stores_once(post_webhook, alice_line, tasks):
+def test_a_drain_run_twice_stores_once(post_webhook, alice_line, tasks):
     post_webhook("messages", sms("SM1"))
-    webhook_id = InboundWebhook.objects.get().pk
+    post_webhook("messages", sms("SM2"))
 
-    ingest_inbound.apply(args=[webhook_id])
-    ingest_inbound.apply(args=[webhook_id])
+    assert ingest_inbound.apply().get() == 2
+    assert ingest_inbound.apply().get() == 0
 
-    assert Message.objects.count() == 1
-    assert InboundWebhook.objects.get().attempts == 1
+    assert Message.objects.count() == 2
+    assert list(InboundWebhook.objects.values_list("attempts", flat=True)) == [1, 1]
 
 
-def test_a_worker_that_died_after_storing_the_message_is_not_stored_again(
+def test_a_payload_routed_again_after_its_worker_died_is_not_stored_twice(
     post_webhook, ingest, alice_line
 ):
     post_webhook("messages", sms("SM1"))
     ingest()
-    # As if the worker died between storing the message and marking the payload.
+    # As if the message had been stored but the payload not marked: routing runs again.
     InboundWebhook.objects.update(processed_at=None, outcome="")
     age(minutes=2)
 
@@ -103,9 +105,9 @@ def test_a_payload_stored_while_the_broker_is_down_is_processed_by_the_sweep(
         response = post_webhook("messages", sms("SM1", "Still there?"))
 
     assert response.status_code == 200
-    assert "stored but not queued" in caplog.text
+    assert "stored but no drain queued" in caplog.text
     assert tasks.queued == [] and not Message.objects.exists()
-    assert requeue_unprocessed_webhooks() == 0  # too recent: its task may be on its way
+    assert requeue_unprocessed_webhooks() == 0  # too recent: its drain may be on its way
 
     age(minutes=2)
     assert requeue_unprocessed_webhooks() == 1
@@ -115,7 +117,29 @@ def test_a_payload_stored_while_the_broker_is_down_is_processed_by_the_sweep(
     assert requeue_unprocessed_webhooks() == 0
 
 
-def test_a_payload_that_keeps_failing_is_left_for_a_person_and_logged(
+def test_a_payload_whose_routing_fails_does_not_hold_up_the_others_and_is_retried(
+    post_webhook, alice_line, tasks, monkeypatch
+):
+    post_webhook("messages", sms("SM1", "Breaks routing"))
+    post_webhook("messages", sms("SM2", "Fine"))
+    route = ingest_module._route
+
+    def fails_on_sm1(webhook):
+        if webhook.message_sid == "SM1":
+            raise RuntimeError("a bug")
+        return route(webhook)
+
+    with monkeypatch.context() as broken:
+        broken.setattr(ingest_module, "_route", fails_on_sm1)
+        assert ingest_inbound.apply().get() == 1
+
+    assert list(Message.objects.values_list("body", flat=True)) == ["Fine"]
+    assert InboundWebhook.objects.get(message_sid="SM1").attempts == 1
+    assert ingest_inbound.apply().get() == 1  # the bug is fixed
+    assert Message.objects.count() == 2
+
+
+def test_a_payload_that_failed_too_often_is_left_for_a_person_and_logged(
     post_webhook, alice_line, tasks, caplog
 ):
     post_webhook("messages", sms("SM1"))
@@ -126,35 +150,22 @@ def test_a_payload_that_keeps_failing_is_left_for_a_person_and_logged(
         assert requeue_unprocessed_webhooks() == 0
 
     assert f"1 inbound webhooks failed {MAX_ATTEMPTS} times" in caplog.text
+    assert ingest_inbound.apply().get() == 0
+    assert not Message.objects.exists()
 
 
-def test_messages_stored_out_of_order_read_in_the_order_they_were_written(
-    post_webhook, tasks, alice, alice_line
+def test_a_busy_web_process_queues_one_drain_per_window(
+    post_webhook, ingest, tasks, alice_line, monkeypatch
 ):
-    post_webhook("messages", sms("SM1", "First"))
-    post_webhook("messages", sms("SM2", "Second"))
-    first, second = tasks.queued
-    tasks.queued = [second, first]  # the second one's worker was faster
+    monkeypatch.setattr(sms_tasks, "WAKE_WINDOW", 60)
+    monkeypatch.setattr(sms_tasks.wake_ingest.__self__, "last", float("-inf"))
 
-    tasks.run_all()
+    for n in range(3):
+        post_webhook("messages", sms(f"SM{n}"))
 
-    conversation = Conversation.objects.get()
-    thread = conversation.messages.order_by("created_at", "id")
-    assert [m.body for m in thread] == ["First", "Second"]
-    assert conversation.last_message_preview == "Second"
-    assert conversation.waiting_since == thread[0].created_at
-
-
-def test_a_late_stop_does_not_undo_a_start_written_after_it(post_webhook, tasks, alice_line):
-    post_webhook("messages", sms("SM1", "STOP"))
-    post_webhook("messages", sms("SM2", "START"))
-    stop, start = tasks.queued
-    tasks.queued = [start, stop]
-
-    tasks.run_all()
-
-    assert Contact.objects.get().sms_opted_out_at is None
-    assert Message.objects.count() == 2
+    assert [q.countdown for q in tasks.queued] == [60]  # runs once the window has closed
+    assert ingest() == 1
+    assert Message.objects.count() == 3
 
 
 @pytest.mark.parametrize(
