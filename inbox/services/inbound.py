@@ -81,7 +81,7 @@ def message_receive(
                 # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the
                 # nullable side of the outer joins select_related adds.
                 Conversation.objects.select_for_update(of=("self",))
-                .select_related("sender_id__team", "owner", "last_sender")
+                .select_related("sender_id__team", "owner", "last_sender", "contact")
                 .get(pk=conversation.pk)
             )
             newest = not _newer_message_shown(conversation=conversation, written_at=written_at)

@@ -250,3 +250,25 @@ def test_sends_queued_when_redis_restarts_are_all_sent_once(
     finally:
         stop_worker(worker)
     assert_each_sent_once(fake_twilio, messages)
+
+
+@pytest.mark.worker
+def test_webhooks_that_came_while_no_worker_ran_are_routed_when_one_starts(
+    live_webhooks, alice, alice_line
+):
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    sids = [f"SM{n:032x}" for n in range(200, 220)]
+    for n, sid in enumerate(sids):
+        params = payload("inbound_sms", MessageSid=sid, SmsSid=sid, Body=f"Message {n}")
+        assert live_webhooks("messages", params) == 200
+    assert not Message.objects.exists()
+
+    worker = start_worker()
+    try:
+        assert wait_for(lambda: Message.objects.count() == len(sids), timeout=60)
+    finally:
+        stop_worker(worker)
+    assert not InboundWebhook.objects.filter(processed_at__isnull=True).exists()
+    thread = Conversation.objects.get().messages.order_by("created_at", "id")
+    assert [m.body for m in thread] == [f"Message {n}" for n in range(len(sids))]
