@@ -7,7 +7,7 @@ With nothing set, Converse runs on a SQLite file and Celery's filesystem broker 
 from pathlib import Path
 
 import dj_database_url
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -147,7 +147,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_DB_REUSE_MAX = 1000
 # Customer messages have their own queue, so a backlog of sends or exports never delays
 # them; a plain worker consumes both, ``-Q inbound`` makes one that only ingests.
-CELERY_TASK_QUEUES = [Queue("default"), Queue("inbound")]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "inbound")
+]
 CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
