@@ -31,6 +31,8 @@ ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAda
 SWEEP_AFTER = timedelta(minutes=1)
 # ... unless its routing failed this many times: that needs a person.
 MAX_ATTEMPTS = 5
+# Processed payloads are kept this long for support, then deleted: the messages stay.
+KEEP_PROCESSED = timedelta(days=7)
 
 _INSERT = (
     "INSERT INTO {table} (channel, message_sid, payload, received_at, attempts, outcome) "
@@ -149,3 +151,12 @@ def webhooks_waiting(*, now: datetime) -> int:
             MAX_ATTEMPTS,
         )
     return late.filter(attempts__lt=MAX_ATTEMPTS).count()
+
+
+def webhooks_forget(*, now: datetime) -> int:
+    """Delete payloads processed more than ``KEEP_PROCESSED`` ago; return how many.
+
+    A redelivery after that stores a new payload, and its routing finds the message.
+    """
+    deleted, _ = InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
+    return deleted

@@ -12,7 +12,7 @@ from inbox.models import Attachment
 from inbox.services.inbound import attachment_content_store
 
 from . import client
-from .ingest import webhooks_route, webhooks_waiting
+from .ingest import webhooks_forget, webhooks_route, webhooks_waiting
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,11 @@ def requeue_unprocessed_webhooks() -> int:
         log.warning("%d inbound webhooks waited over a minute; draining them", waiting)
         ingest_inbound.delay()
     return waiting
+
+
+@shared_task
+def forget_processed_webhooks() -> int:
+    return webhooks_forget(now=timezone.now())
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_MEDIA_RETRIES)

@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
         "schedule": 60.0,
     },
+    "forget-processed-webhooks": {
+        "task": "channels_sms.tasks.forget_processed_webhooks",
+        "schedule": 3600.0,
+    },
     "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",

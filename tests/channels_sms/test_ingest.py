@@ -15,7 +15,11 @@ from channels_sms import ingest as ingest_module
 from channels_sms import tasks as sms_tasks
 from channels_sms.ingest import MAX_ATTEMPTS
 from channels_sms.models import InboundWebhook
-from channels_sms.tasks import ingest_inbound, requeue_unprocessed_webhooks
+from channels_sms.tasks import (
+    forget_processed_webhooks,
+    ingest_inbound,
+    requeue_unprocessed_webhooks,
+)
 from inbox.models import Message
 
 from .conftest import payload
@@ -182,3 +186,19 @@ def test_a_message_for_a_number_that_is_not_ours_is_settled_without_a_message(
     assert InboundWebhook.objects.get().processed_at is not None
     age(minutes=2)
     assert requeue_unprocessed_webhooks() == 0
+
+
+def test_processed_payloads_are_deleted_after_a_week_and_their_messages_stay(
+    post_webhook, ingest, alice_line
+):
+    post_webhook("messages", sms("SM1"))
+    post_webhook("messages", sms("SM2"))
+    ingest()
+    InboundWebhook.objects.filter(message_sid="SM1").update(
+        processed_at=timezone.now() - timedelta(days=7, minutes=1)
+    )
+
+    assert forget_processed_webhooks() == 1
+
+    assert list(InboundWebhook.objects.values_list("message_sid", flat=True)) == ["SM2"]
+    assert Message.objects.count() == 2
