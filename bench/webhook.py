@@ -102,8 +102,9 @@ class RouteResult:
 def route(run: str, *, concurrency: int, seconds: float) -> RouteResult:
     """Start an inbound worker on the queued payloads of ``run``; measure its rate once it
     routes, for ``seconds``; then stop it and drop what is left in the queue."""
-    mine = InboundWebhook.objects.filter(message_sid__startswith=f"SM{run}")
-    pending = mine.filter(processed_at__isnull=True)
+    pending = InboundWebhook.objects.filter(
+        message_sid__startswith=f"SM{run}", processed_at__isnull=True
+    )
     command = [
         sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=prefork",
         f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip",
