@@ -1,13 +1,16 @@
 """Runs the measurements in order and lays the results out as a table."""
 
 import argparse
+import os
 import time
 from dataclasses import asdict
 
 from django.core.management import call_command
 from django.db import connection
 
-from inbox.models import Conversation, Message, User
+from channels_sms.models import InboundWebhook
+from converse.celery import app as celery_app
+from inbox.models import Conversation, User
 
 from . import dataset, load, outbound, pages, webhook
 
@@ -79,25 +82,35 @@ def server_measurements(args: argparse.Namespace, only: set[str]) -> dict:
             out["bare_view"] = asdict(load.http_load(port, load.bare_view, **common))
             out["raw_insert"] = asdict(load.insert_load(dsn_url, **common))
         if "webhook" in only:
-            out["webhook"] = ingest(port, common, out.get("raw_insert"))
+            out["webhook"] = ingest(port, common, out.get("raw_insert"), out.get("bare_view"))
     return out
 
 
-def ingest(port: int, common: dict, raw_insert: dict | None) -> dict:
+def ingest(port: int, common: dict, raw_insert: dict | None, bare_view: dict | None) -> dict:
     pairs = list(
         Conversation.objects.order_by("pk")
         .filter(contact__phone_e164__isnull=False)
         .values_list("contact__phone_e164", "sender_id__address")[:2000]
     )
     requests = webhook.InboundRequests(port=port, pairs=pairs)
+    # Nothing queued or left unrouted by an earlier run: the worker measures this one.
+    celery_app.control.purge()
+    InboundWebhook.objects.filter(processed_at__isnull=True).delete()
     status = webhook.probe(requests)
     if status != 200:
         return {"status": "error", "note": f"a signed webhook got HTTP {status}"}
     connection.close()
     result = asdict(webhook.ingest(requests, **common))
-    result["stored"] = Message.objects.filter(provider_sid__startswith=f"SM{requests.run}").count()
+    result["stored"] = InboundWebhook.objects.filter(
+        message_sid__startswith=f"SM{requests.run}"
+    ).count()
     if raw_insert:
         result["ratio_to_raw_insert"] = round(result["per_second"] / raw_insert["per_second"], 3)
+    if bare_view:
+        result["ratio_to_bare_view"] = round(result["per_second"] / bare_view["per_second"], 3)
+    result["routing"] = asdict(
+        webhook.route(requests.run, concurrency=os.cpu_count() or 2, seconds=common["seconds"])
+    )
     return result | {"status": "ok"}
 
 
@@ -143,7 +156,14 @@ def table(results: dict) -> str:
             lines.append(
                 f"{'webhook ingest (signed, gunicorn)':<34} {w['per_second']:>9,.1f}/s  "
                 f"(c={w['concurrency']}, stored {w['stored']:,}, "
-                f"{w.get('ratio_to_raw_insert', 0):.0%} of raw inserts)"
+                f"{w.get('ratio_to_raw_insert', 0):.0%} of raw inserts, "
+                f"{w.get('ratio_to_bare_view', 0):.0%} of the bare view)"
+            )
+            r = w["routing"]
+            lines.append(
+                f"{'  routed into conversations':<34} {r['per_second']:>9,.1f}/s  "
+                f"(inbound worker, {r['concurrency']} processes; {r['routed']:,} in "
+                f"{r['seconds']} s, {r['left']:,} left)"
             )
         else:
             lines.append(f"{'webhook ingest':<34} {w['status']}: {w['note']}")

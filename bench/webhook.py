@@ -1,18 +1,27 @@
 """Webhook ingest: signed Twilio "message comes in" POSTs through gunicorn (public contract).
 
 Requests follow Twilio's form fields and sign them like Twilio does: HMAC-SHA1 of
-PUBLIC_BASE_URL + path and the sorted parameters, with the auth token.
+PUBLIC_BASE_URL + path and the sorted parameters, with the auth token. The webhook stores
+each payload and queues it; ``route`` then starts the inbound worker on that backlog and
+counts how many messages per second it routes into conversations.
 """
 
 import http.client
+import os
 import random
 import secrets
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from .load import HOST, LoadResult, http_load
+from channels_sms.models import InboundWebhook
+from converse.celery import app as celery_app
+
+from .load import HOST, ROOT, LoadResult, http_load
 
 PATH = "/webhooks/twilio/messages"
 ACCOUNT_SID = "AC" + "0b" * 16
@@ -79,3 +88,47 @@ def probe(requests: InboundRequests) -> int:
 
 def ingest(requests: InboundRequests, *, concurrency: int, seconds: float) -> LoadResult:
     return http_load(requests.port, requests, concurrency=concurrency, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    per_second: float
+    routed: int
+    seconds: float
+    concurrency: int
+    left: int  # payloads of the run still unrouted when the measurement ended
+
+
+def route(run: str, *, concurrency: int, seconds: float) -> RouteResult:
+    """Start an inbound worker on the queued payloads of ``run``; measure its rate once it
+    routes, for ``seconds``; then stop it and drop what is left in the queue."""
+    pending = InboundWebhook.objects.filter(
+        message_sid__startswith=f"SM{run}", processed_at__isnull=True
+    )
+    command = [
+        sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=prefork",
+        f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip",
+        "--without-mingle", "--without-heartbeat", "-Q", "inbound",
+    ]  # fmt: skip
+    worker = subprocess.Popen(command, cwd=ROOT, env=os.environ)
+    try:
+        total = pending.count()
+        deadline = time.monotonic() + 60
+        while pending.count() == total and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started, left_at_start = time.perf_counter(), pending.count()
+        while time.perf_counter() - started < seconds and pending.exists():
+            time.sleep(0.05)
+        elapsed, left = time.perf_counter() - started, pending.count()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        celery_app.control.purge()
+    routed = left_at_start - left
+    return RouteResult(
+        per_second=round(routed / elapsed, 1),
+        routed=routed,
+        seconds=round(elapsed, 1),
+        concurrency=concurrency,
+        left=left,
+    )

@@ -1,8 +1,10 @@
 """Twilio's webhooks: "a message comes in" (SMS, MMS, WhatsApp) and status callbacks.
 
 Each request is checked against ``X-Twilio-Signature`` with the auth token over
-``PUBLIC_BASE_URL`` + the path Twilio called (the URL Twilio signed, even behind a proxy),
-handed to an inbox service, and answered with empty TwiML at once; media are fetched by a task.
+``PUBLIC_BASE_URL`` + the path Twilio called (the URL Twilio signed, even behind a proxy)
+and answered with empty TwiML at once. An inbound message is only stored as it came (one
+insert) and queued: a worker routes it and fetches its media (``ingest.py``). A status
+callback is applied in the request: it is one locked update.
 """
 
 import logging
@@ -21,40 +23,32 @@ from django.http import (
     HttpResponseForbidden,
 )
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
-from channels_whatsapp.adapter import TwilioWhatsAppAdapter
 from inbox.models import Attachment, MessageDirection
-from inbox.services.inbound import UnknownSender, message_receive
 from inbox.services.status import provider_status_apply
 
-from .adapter import MEDIA_SALT, TwilioSmsAdapter
-from .tasks import fetch_inbound_media
+from .adapter import MEDIA_SALT
+from .ingest import adapter_for_params, webhook_store
+from .tasks import wake_ingest
 
 log = logging.getLogger(__name__)
 
 # Twilio posts a few kilobytes at most (1,600 characters of body, ten media URLs).
 MAX_WEBHOOK_BYTES = 64 * 1024
 MAX_NUM_MEDIA = 10
+MAX_SID_LENGTH = 64  # Twilio's are 34 characters
 # How long Twilio may fetch an outbound attachment after the message was handed over.
 MEDIA_URL_MAX_AGE = timedelta(days=2)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
-_SMS = TwilioSmsAdapter()
-_WHATSAPP = TwilioWhatsAppAdapter()
-
 
 def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
-
-
-def _adapter_for(params) -> TwilioSmsAdapter:
-    """WhatsApp traffic is told apart by its ``whatsapp:`` addresses."""
-    address = params.get("From", "") or params.get("To", "")
-    return _WHATSAPP if address.startswith("whatsapp:") else _SMS
 
 
 def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
@@ -98,24 +92,30 @@ def inbound_message(request: HttpRequest) -> HttpResponse:
     params = request.POST
     if not all(params.get(name) for name in ("MessageSid", "From", "To")):
         return HttpResponseBadRequest("MessageSid, From and To are required.")
+    if len(params["MessageSid"]) > MAX_SID_LENGTH:
+        return HttpResponseBadRequest("MessageSid is too long.")
     try:
         num_media = int(params.get("NumMedia") or 0)
     except ValueError:
         return HttpResponseBadRequest("NumMedia must be a number.")
     if not 0 <= num_media <= MAX_NUM_MEDIA:
         return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_NUM_MEDIA}.")
-    inbound = _adapter_for(params).parse_inbound(params)
-    try:
-        message, created = message_receive(inbound=inbound)
-    except UnknownSender:
-        log.warning(
-            "inbound %s to %s: not one of our sender IDs", inbound.provider_sid, inbound.to_address
-        )
-        return _twiml()
-    if created:
-        for attachment_id in message.attachments.values_list("pk", flat=True):
-            fetch_inbound_media.delay(attachment_id)
+    stored = webhook_store(
+        channel=adapter_for_params(params).channel,
+        message_sid=params["MessageSid"],
+        payload=_signed_form(request),
+        received_at=timezone.now(),
+    )
+    if stored is not None:  # None: a redelivery of a stored webhook
+        wake_ingest()
     return _twiml()
+
+
+def _signed_form(request: HttpRequest) -> str:
+    """The signed parameters, form-encoded: Twilio's own body when it is a form (always)."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.body.decode()
+    return request.POST.urlencode()
 
 
 @twilio_signed
@@ -124,7 +124,7 @@ def status_callback(request: HttpRequest) -> HttpResponse:
     params = request.POST
     if not params.get("MessageSid"):
         return HttpResponseBadRequest("MessageSid is required.")
-    adapter = _adapter_for(params)
+    adapter = adapter_for_params(params)
     update = adapter.parse_status(params)
     provider_status_apply(
         channel=adapter.channel,

@@ -7,6 +7,7 @@ With nothing set, Converse runs on a SQLite file and Celery's filesystem broker 
 from pathlib import Path
 
 import dj_database_url
+from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -144,15 +145,30 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Keep a worker thread's database connection for this many tasks (checked before each one,
 # see converse/celery.py) instead of connecting anew for every task.
 CELERY_DB_REUSE_MAX = 1000
+# Customer messages have their own queue, so a backlog of sends or exports never delays
+# them; a plain worker consumes both, ``-Q inbound`` makes one that only ingests.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in ("default", "inbound")
+]
+CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    "requeue-unprocessed-webhooks": {
+        "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
+        "schedule": 60.0,
+    },
+    "forget-processed-webhooks": {
+        "task": "channels_sms.tasks.forget_processed_webhooks",
+        "schedule": 3600.0,
+    },
     "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",
         "schedule": 300.0,
     },
+    "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),

@@ -12,10 +12,13 @@ from .models import Message, MessageStatus
 from .services.conversation_status import conversations_auto_close
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
+from .services.status import early_statuses_forget
 
 log = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 6
+# A status callback whose SID is still none of ours after this long was not for our send.
+EARLY_STATUS_KEPT_FOR = timedelta(days=1)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)
@@ -66,3 +69,8 @@ def auto_close_conversations() -> int:
 @shared_task
 def service_level_tick() -> int:
     return service_levels_tick(period_seconds=settings.SERVICE_LEVEL_TICK_SECONDS)
+
+
+@shared_task
+def forget_early_statuses() -> int:
+    return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)

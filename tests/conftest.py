@@ -7,6 +7,7 @@ with no access to anything of theirs. Sender IDs: ``alice_line`` (owned by alice
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from celery.app.task import Task
@@ -107,8 +108,16 @@ def shared_line(alice, bob) -> SenderId:
 _sid_counter = iter(range(10**9))
 
 
-def receive(sender: SenderId, customer: str, body: str = "Hello", *, sid: str | None = None):
-    """Deliver a customer message to ``sender`` through the inbound service."""
+def receive(
+    sender: SenderId,
+    customer: str,
+    body: str = "Hello",
+    *,
+    sid: str | None = None,
+    received_at: datetime | None = None,
+):
+    """Deliver a customer message to ``sender`` through the inbound service; ``received_at``
+    is when the provider posted it (default: now)."""
     inbound = InboundMessage(
         channel=sender.channel,
         provider_sid=sid or f"SMtest{next(_sid_counter):026d}",
@@ -116,7 +125,7 @@ def receive(sender: SenderId, customer: str, body: str = "Hello", *, sid: str | 
         to_address=sender.address,
         body=body,
     )
-    message, _ = message_receive(inbound=inbound)
+    message, _ = message_receive(inbound=inbound, received_at=received_at)
     return message
 
 
@@ -137,6 +146,14 @@ class TaskQueue:
     @property
     def names(self) -> list[str]:
         return [q.task.name for q in self.queued]
+
+    def run_named(self, name: str) -> int:
+        """Run the queued tasks called ``name``, in order, and leave the others queued."""
+        mine = [q for q in self.queued if q.task.name == name]
+        self.queued = [q for q in self.queued if q.task.name != name]
+        for item in mine:
+            item.task.apply(args=item.args, kwargs=item.kwargs, throw=False).get()
+        return len(mine)
 
     def run_all(self, limit: int = 200) -> int:
         ran = 0

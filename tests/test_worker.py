@@ -36,3 +36,17 @@ def test_a_real_worker_sends_a_message_and_the_simulator_reports_delivery(
     assert wait_for(delivered), f"message stuck in {message.status}"
     assert message.provider_sid.startswith("SM")
     assert message.sent_at <= message.delivered_at
+
+
+def test_a_task_goes_to_one_queue_only():
+    """Queues bound with the same routing key would each receive every task sent to either."""
+    queues = celery_app.amqp.queues
+    bindings = [(q.exchange.name, q.routing_key) for q in queues.values()]
+    assert len(set(bindings)) == len(bindings) == len(queues)
+    assert (
+        celery_app.amqp.router.route({}, "channels_sms.tasks.ingest_inbound")["queue"].name
+        == "inbound"
+    )
+    assert (
+        celery_app.amqp.router.route({}, "inbox.tasks.deliver_message")["queue"].name == "default"
+    )

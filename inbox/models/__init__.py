@@ -7,7 +7,7 @@ from .conversations import (
     Participation,
     ReadState,
 )
-from .messages import Attachment, Message, MessageDirection, MessageStatus
+from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
@@ -21,6 +21,7 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "CustomField",
+    "EarlyStatus",
     "Label",
     "Message",
     "MessageDirection",

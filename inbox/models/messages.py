@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .conversations import Conversation
 from .ids import new_public_id
@@ -41,7 +42,8 @@ class Message(models.Model):
     error_code = models.CharField(max_length=16, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    # A customer message's time is when the provider posted it, not when a worker stored it.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
     dispatch_started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -74,6 +76,27 @@ class Message(models.Model):
     @property
     def is_outbound(self) -> bool:
         return self.direction == MessageDirection.OUTBOUND
+
+
+class EarlyStatus(models.Model):
+    """A provider status callback that came before we stored the message's SID.
+
+    Twilio may report a status while the worker that sent the message is still recording
+    its SID. The callback is kept here and applied, in arrival order, once the SID is
+    stored (``inbox.services.status``); callbacks for SIDs that never turn up are swept.
+    """
+
+    channel = models.CharField(max_length=16)
+    provider_sid = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices)
+    error_code = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "provider_sid"], name="early_status_sid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.status} for {self.provider_sid}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

@@ -5,11 +5,20 @@ message came through a Twilio webhook or the simulator's customer phone.
 """
 
 import string
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ConsentRecord, Contact, Conversation, ConversationEvent, Organisation
+from ..models import (
+    ConsentRecord,
+    Contact,
+    Conversation,
+    ConversationEvent,
+    Message,
+    MessageDirection,
+    Organisation,
+)
 from ..models.people import User
 from .sending import message_send_automatic
 
@@ -84,17 +93,38 @@ def contact_consent_change(
     return True
 
 
+def _later_consent_keyword(*, contact: Contact, written_at: datetime) -> bool:
+    """Whether a STOP or START the customer wrote after ``written_at`` is already stored."""
+    later = Message.objects.filter(
+        conversation__contact=contact,
+        direction=MessageDirection.INBOUND,
+        created_at__gt=written_at,
+    ).values_list("body", flat=True)
+    return any(keyword_intent(body=body) in (OPT_OUT, OPT_IN) for body in later)
+
+
 def inbound_keywords_apply(
-    *, conversation: Conversation, body: str, provider_signal: str = ""
+    *,
+    conversation: Conversation,
+    body: str,
+    provider_signal: str = "",
+    written_at: datetime | None = None,
 ) -> str:
     """Act on a keyword in a new customer message; return the intent that was applied.
 
     HELP is answered with the organisation's help text through the normal send path, unless
     the provider signalled it (Twilio's Advanced Opt-Out has then answered already) or the
-    customer has opted out.
+    customer has opted out. An opt-out or opt-in stored after a later one the customer wrote
+    (``written_at`` is when they wrote this one) is superseded: the customer's last word holds.
     """
     intent = keyword_intent(body=body, provider_signal=provider_signal)
     contact = conversation.contact
+    if (
+        intent in (OPT_OUT, OPT_IN)
+        and written_at is not None
+        and _later_consent_keyword(contact=contact, written_at=written_at)
+    ):
+        return ""
     source = ConsentRecord.Source.PROVIDER if provider_signal else ConsentRecord.Source.KEYWORD
     detail = provider_signal.upper() if provider_signal else body.strip()[:40].upper()
     if intent in (OPT_OUT, OPT_IN):

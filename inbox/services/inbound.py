@@ -2,6 +2,7 @@
 
 import logging
 import mimetypes
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -43,12 +44,20 @@ def contact_for_address(address: str, *, profile_name: str = "") -> tuple[Contac
     return contact, created
 
 
-def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
+def message_receive(
+    *, inbound: InboundMessage, received_at: datetime | None = None
+) -> tuple[Message, bool]:
     """Store a customer's message once and route its conversation; return (message, created).
 
+    ``received_at`` is when the provider posted the message (default: now): it is the
+    message's time in the thread, however late a worker gets to it, so two messages stored
+    out of order still read in the order the customer wrote them.
+
     Idempotent by (channel, provider_sid): a redelivered webhook returns the stored message
-    and changes nothing. Opt-out, opt-in and HELP keywords are acted on (F-CP1).
-    Raises UnknownSender when ``to_address`` is none of ours.
+    and changes nothing. Safe for concurrent workers: the contact and the conversation are
+    unique rows (a second worker waits on the first one's insert and then uses it), and the
+    conversation row is locked while the message is added. Opt-out, opt-in and HELP
+    keywords are acted on (F-CP1). Raises UnknownSender when ``to_address`` is none of ours.
     """
     existing = Message.objects.filter(
         channel=inbound.channel, provider_sid=inbound.provider_sid
@@ -59,6 +68,7 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
     if sender is None:
         raise UnknownSender(inbound.to_address)
     now = timezone.now()
+    written_at = received_at or now
     try:
         with transaction.atomic():
             contact, contact_is_new = contact_for_address(
@@ -71,9 +81,10 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
                 # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the
                 # nullable side of the outer joins select_related adds.
                 Conversation.objects.select_for_update(of=("self",))
-                .select_related("sender_id__team", "owner", "last_sender")
+                .select_related("sender_id__team", "owner", "last_sender", "contact")
                 .get(pk=conversation.pk)
             )
+            newest = not _newer_message_shown(conversation=conversation, written_at=written_at)
             message = Message.objects.create(
                 conversation=conversation,
                 direction=MessageDirection.INBOUND,
@@ -82,6 +93,7 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
                 channel=inbound.channel,
                 provider_sid=inbound.provider_sid,
                 segments=max(count_segments(inbound.body).segments, 1),
+                created_at=written_at,
             )
             Attachment.objects.bulk_create(
                 Attachment(message=message, content_type=m.content_type, source_url=m.url)
@@ -90,13 +102,17 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
             conversation_record_inbound(
                 conversation=conversation,
                 owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
-                preview=preview_of(inbound.body) or media_preview(len(inbound.media)),
+                preview=(preview_of(inbound.body) or media_preview(len(inbound.media)))
+                if newest
+                else None,
                 at=now,
+                written_at=written_at,
             )
             inbound_keywords_apply(
                 conversation=conversation,
                 body=inbound.body,
                 provider_signal=inbound.opt_out_type,
+                written_at=written_at,
             )
     except IntegrityError:
         # A concurrent delivery of the same webhook stored it first.
@@ -110,16 +126,51 @@ def message_receive(*, inbound: InboundMessage) -> tuple[Message, bool]:
     return message, True
 
 
-def conversation_record_inbound(*, conversation: Conversation, owner, preview: str, at) -> None:
-    """Update the thread summary for a customer message; a closed conversation reopens."""
+def _newer_message_shown(*, conversation: Conversation, written_at: datetime) -> bool:
+    """Whether the thread already holds a message newer than one written at ``written_at``.
+
+    Only a message stored late can be older than what the conversation shows: without one
+    stored since it was written (``last_inbound_at`` is when the newest was stored), no query.
+    """
+    if conversation.last_outbound_at is not None and conversation.last_outbound_at > written_at:
+        return True
+    if conversation.last_inbound_at is None or conversation.last_inbound_at <= written_at:
+        return False
+    return Message.objects.filter(
+        conversation=conversation, direction=MessageDirection.INBOUND, created_at__gt=written_at
+    ).exists()
+
+
+def conversation_record_inbound(
+    *,
+    conversation: Conversation,
+    owner,
+    preview: str | None,
+    at: datetime,
+    written_at: datetime | None = None,
+) -> None:
+    """Update the thread summary for a customer message; a closed conversation reopens.
+
+    ``at`` is when the message reached the inbox: the conversation is unread and newest in
+    the lists from then, even when a worker stored the message late. ``written_at`` (default
+    ``at``) is when the customer wrote it: they wait from then, unless we replied since.
+    A ``preview`` of None keeps the one shown (a newer message was stored first).
+    """
+    written_at = written_at or at
     conversation.owner = owner
     conversation.last_inbound_at = at
     conversation.last_activity_at = at
     conversation.changed_at = at
-    conversation.last_message_preview = preview
-    conversation.last_message_direction = MessageDirection.INBOUND
-    if conversation.waiting_since is None:
-        conversation.waiting_since = at
+    if preview is not None:
+        conversation.last_message_preview = preview
+        conversation.last_message_direction = MessageDirection.INBOUND
+    answered = conversation.last_outbound_at is not None and (
+        conversation.last_outbound_at >= written_at
+    )
+    if not answered and (
+        conversation.waiting_since is None or conversation.waiting_since > written_at
+    ):
+        conversation.waiting_since = written_at
     conversation.status = (
         Conversation.Status.ASSIGNED if owner is not None else Conversation.Status.OPEN
     )

@@ -25,7 +25,7 @@ from ..models import (
     User,
 )
 from ..segments import count_segments
-from .status import PROVIDER_STATUS, message_status_apply
+from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,9 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
             error_detail=error.detail,
         )
         return DispatchOutcome(error=error)
-    Message.objects.filter(pk=message_id).update(provider_sid=result.provider_sid)
+    message_provider_sid_store(
+        message_id=message_id, channel=message.channel, provider_sid=result.provider_sid
+    )
     provider_status = PROVIDER_STATUS.get(result.status)
     if provider_status not in (None, MessageStatus.QUEUED):
         # Found by a look-up after a lost answer: the provider may be further along already.

@@ -57,8 +57,11 @@ def twilio_settings(settings, fake_twilio):
 
 
 @pytest.fixture
-def post_webhook(client):
-    """POST ``params`` to a Twilio webhook, signed as Twilio would unless told otherwise."""
+def post_webhook(client, tasks):
+    """POST ``params`` to a Twilio webhook, signed as Twilio would unless told otherwise.
+
+    What the webhook queues waits in ``tasks``: ``ingest()`` routes stored inbound messages.
+    """
 
     def post(name: str, params: dict[str, str], *, signature: str | None = None):
         path = reverse(f"channels_sms:{name}")
@@ -66,6 +69,24 @@ def post_webhook(client):
         return client.post(path, params, headers=headers)
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _wake_for_every_webhook(monkeypatch):
+    """Each stored webhook queues its own drain: tests see what one webhook does alone."""
+    monkeypatch.setattr("channels_sms.tasks.WAKE_WINDOW", 0)
+
+
+@pytest.fixture
+def ingest(tasks, django_capture_on_commit_callbacks):
+    """Run the queued ``ingest_inbound`` drains, as the inbound worker would (what they do
+    once a message commits included); return how many ran."""
+
+    def run() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return tasks.run_named("channels_sms.tasks.ingest_inbound")
+
+    return run
 
 
 @pytest.fixture

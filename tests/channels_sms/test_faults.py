@@ -19,11 +19,13 @@ from django.db import connection
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from channels_sms.models import InboundWebhook
 from converse.celery import app as celery_app
 from inbox.models import Contact, Conversation, Message, MessageStatus
 from inbox.services.sending import message_send
 from inbox.tasks import recover_stuck_messages
 
+from ..conftest import TaskQueue
 from ..support.workers import require_redis_and_postgres, start_worker, stop_worker, wait_for
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, payload
 
@@ -62,8 +64,22 @@ def burst(post, requests: list[tuple[str, dict[str, str]]]) -> list[int]:
         return list(pool.map(lambda r: post(*r), requests))
 
 
+def run_concurrently(tasks: TaskQueue, workers: int = 8) -> None:
+    """Run what was queued on ``workers`` threads at once, as that many Celery workers would."""
+
+    def run(item) -> None:
+        try:
+            item.task.apply(args=item.args, kwargs=item.kwargs).get()
+        finally:
+            connection.close()
+
+    queued, tasks.queued = tasks.queued, []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, queued))
+
+
 def test_a_burst_of_duplicate_inbound_webhooks_stores_each_message_once(
-    live_webhooks, alice, alice_line
+    live_webhooks, tasks, alice, alice_line
 ):
     customers = [f"+1202555{n:04d}" for n in range(120, 125)]
     sids = [f"SM{n:032x}" for n in range(30)]
@@ -86,10 +102,18 @@ def test_a_burst_of_duplicate_inbound_webhooks_stores_each_message_once(
     random.Random(5).shuffle(requests)
 
     assert set(burst(live_webhooks, requests)) == {200}
+    assert InboundWebhook.objects.count() == len(tasks.queued) == len(sids)
+    run_concurrently(tasks)  # new customers' messages, side by side
+
     assert Message.objects.count() == len(sids)
     assert sorted(Message.objects.values_list("provider_sid", flat=True)) == sorted(sids)
     assert Contact.objects.count() == len(customers)
     assert Conversation.objects.count() == len(customers)
+    posted = dict(InboundWebhook.objects.values_list("message_sid", "received_at"))
+    for conversation in Conversation.objects.all():
+        thread = list(conversation.messages.order_by("created_at", "id"))
+        assert [m.created_at for m in thread] == sorted(posted[m.provider_sid] for m in thread)
+        assert conversation.last_message_preview == thread[-1].body
 
 
 def test_out_of_order_status_callbacks_from_concurrent_clients_end_on_the_right_status(
@@ -226,3 +250,25 @@ def test_sends_queued_when_redis_restarts_are_all_sent_once(
     finally:
         stop_worker(worker)
     assert_each_sent_once(fake_twilio, messages)
+
+
+@pytest.mark.worker
+def test_webhooks_that_came_while_no_worker_ran_are_routed_when_one_starts(
+    live_webhooks, alice, alice_line
+):
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    sids = [f"SM{n:032x}" for n in range(200, 220)]
+    for n, sid in enumerate(sids):
+        params = payload("inbound_sms", MessageSid=sid, SmsSid=sid, Body=f"Message {n}")
+        assert live_webhooks("messages", params) == 200
+    assert not Message.objects.exists()
+
+    worker = start_worker()
+    try:
+        assert wait_for(lambda: Message.objects.count() == len(sids), timeout=60)
+    finally:
+        stop_worker(worker)
+    assert not InboundWebhook.objects.filter(processed_at__isnull=True).exists()
+    thread = Conversation.objects.get().messages.order_by("created_at", "id")
+    assert [m.body for m in thread] == [f"Message {n}" for n in range(len(sids))]

@@ -10,10 +10,11 @@ JPEG = b"\xff\xd8\xff\xe0 a small photo"
 
 
 def test_inbound_media_are_fetched_with_credentials_and_stored(
-    post_webhook, alice_line, fake_twilio, worker
+    post_webhook, ingest, alice_line, fake_twilio, worker
 ):
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")
     post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    ingest()
     attachment = Attachment.objects.get()
     assert not attachment.file  # the webhook answers before the download
     before = Conversation.objects.get().changed_at
@@ -31,10 +32,11 @@ def test_inbound_media_are_fetched_with_credentials_and_stored(
 
 
 def test_a_media_fetch_that_fails_on_the_network_is_retried(
-    post_webhook, alice_line, fake_twilio, worker
+    post_webhook, ingest, alice_line, fake_twilio, worker
 ):
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")
     post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    ingest()
     fake_twilio.fail_next(503, message="Service Unavailable")
 
     worker.run()
@@ -44,10 +46,11 @@ def test_a_media_fetch_that_fails_on_the_network_is_retried(
 
 
 def test_a_fetched_attachment_is_not_downloaded_again(
-    post_webhook, alice_line, fake_twilio, worker, tasks
+    post_webhook, ingest, alice_line, fake_twilio, worker, tasks
 ):
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")
     post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    ingest()
     attachment_id = Attachment.objects.get().pk
     worker.run()
 
@@ -59,10 +62,11 @@ def test_a_fetched_attachment_is_not_downloaded_again(
 
 
 def test_a_fetched_image_shows_in_the_thread(
-    client, post_webhook, alice, alice_line, fake_twilio, worker
+    client, post_webhook, ingest, alice, alice_line, fake_twilio, worker
 ):
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")
     post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    ingest()
     conversation = Conversation.objects.get()
     client.force_login(alice)
 
@@ -79,7 +83,7 @@ def test_a_fetched_image_shows_in_the_thread(
 
 
 def test_media_whose_fetch_was_never_queued_are_swept_up(
-    alice_line, alice, fake_twilio, post_webhook, tasks, worker
+    alice_line, alice, fake_twilio, post_webhook, ingest, tasks, worker
 ):
     from datetime import timedelta
 
@@ -90,6 +94,7 @@ def test_media_whose_fetch_was_never_queued_are_swept_up(
 
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")
     post_webhook("messages", payload("inbound_mms", MediaUrl0=media_url))
+    ingest()
     tasks.queued.clear()  # the broker lost the fetch
     assert fetch_missing_media() == 0  # too recent: the normal fetch may still be on its way
 

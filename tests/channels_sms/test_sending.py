@@ -197,10 +197,11 @@ def test_a_forged_media_url_is_404(client):
 
 
 def test_help_is_answered_through_twilio(
-    post_webhook, admin, alice_line, fake_twilio, worker, django_capture_on_commit_callbacks
+    post_webhook, ingest, admin, alice_line, fake_twilio, worker, django_capture_on_commit_callbacks
 ):
+    post_webhook("messages", payload("inbound_sms", Body="HELP"))
     with django_capture_on_commit_callbacks(execute=True):
-        post_webhook("messages", payload("inbound_sms", Body="HELP"))
+        ingest()
     worker.run()
 
     [create] = fake_twilio.creates

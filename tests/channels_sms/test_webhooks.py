@@ -5,17 +5,21 @@ import logging
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
+from channels_sms.models import InboundWebhook
 from inbox.models import Attachment, Channel, Contact, Message, MessageStatus
 
 from .conftest import AUTH_TOKEN, payload, sign
 
 
-def test_an_inbound_sms_is_stored_in_the_sender_owners_inbox(post_webhook, alice, alice_line):
+def test_an_inbound_sms_is_stored_in_the_sender_owners_inbox(
+    post_webhook, ingest, alice, alice_line
+):
     response = post_webhook("messages", payload("inbound_sms"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml"
     assert response.content.decode().endswith("<Response/>")
+    assert ingest() == 1
     message = Message.objects.get()
     assert message.channel == Channel.SMS
     assert message.provider_sid == "SM3b0b1b7d7c5f4a0e9c2d1f6a8e4b2c01"
@@ -25,11 +29,13 @@ def test_an_inbound_sms_is_stored_in_the_sender_owners_inbox(post_webhook, alice
     assert message.conversation.owner == alice
 
 
-def test_duplicate_webhook_stores_one_message(post_webhook, alice_line, tasks):
+def test_duplicate_webhook_stores_one_message(post_webhook, ingest, alice_line, tasks):
     first = post_webhook("messages", payload("inbound_mms"))
     second = post_webhook("messages", payload("inbound_mms"))
 
     assert first.status_code == second.status_code == 200
+    assert InboundWebhook.objects.count() == 1
+    assert ingest() == 1
     assert Message.objects.count() == 1
     assert Attachment.objects.count() == 1
     assert tasks.names == ["channels_sms.tasks.fetch_inbound_media"]
@@ -42,7 +48,7 @@ def test_forged_signature_is_403_and_stores_nothing(post_webhook, alice_line, ca
         missing = post_webhook("messages", params, signature="")
 
     assert forged.status_code == missing.status_code == 403
-    assert not Message.objects.exists() and not Contact.objects.exists()
+    assert not InboundWebhook.objects.exists() and not Contact.objects.exists()
     assert "https://converse.example.com/webhooks/twilio/messages" in caplog.text
 
 
@@ -56,7 +62,7 @@ def test_a_tampered_body_is_403(client, alice_line):
     )
 
     assert response.status_code == 403
-    assert not Message.objects.exists()
+    assert not InboundWebhook.objects.exists()
 
 
 def test_the_signature_is_checked_against_the_public_url_not_the_internal_host(client, alice_line):
@@ -74,7 +80,7 @@ def test_without_an_auth_token_every_webhook_is_refused(post_webhook, alice_line
     response = post_webhook("messages", params, signature=sign("/ignored", params, ""))
 
     assert response.status_code == 403
-    assert not Message.objects.exists()
+    assert not InboundWebhook.objects.exists()
 
 
 def test_a_body_over_the_size_limit_is_a_clear_400(post_webhook, alice_line):
@@ -82,7 +88,7 @@ def test_a_body_over_the_size_limit_is_a_clear_400(post_webhook, alice_line):
 
     assert response.status_code == 400
     assert b"too large" in response.content
-    assert not Message.objects.exists()
+    assert not InboundWebhook.objects.exists()
 
 
 def test_more_media_than_twilio_sends_is_a_clear_400(post_webhook, alice_line):
@@ -90,11 +96,12 @@ def test_more_media_than_twilio_sends_is_a_clear_400(post_webhook, alice_line):
 
     assert response.status_code == 400
     assert b"NumMedia" in response.content
-    assert not Message.objects.exists()
+    assert not InboundWebhook.objects.exists()
 
 
-def test_a_whatsapp_message_is_stored_on_the_whatsapp_channel(post_webhook, whatsapp_line):
+def test_a_whatsapp_message_is_stored_on_the_whatsapp_channel(post_webhook, ingest, whatsapp_line):
     post_webhook("messages", payload("inbound_whatsapp"))
+    ingest()
 
     message = Message.objects.get()
     assert message.channel == Channel.WHATSAPP
@@ -103,36 +110,46 @@ def test_a_whatsapp_message_is_stored_on_the_whatsapp_channel(post_webhook, what
     assert message.conversation.contact.display_name == "Dana"
 
 
-def test_an_unknown_customer_on_a_shared_line_goes_to_an_admin(post_webhook, admin, shared_line):
+def test_an_unknown_customer_on_a_shared_line_goes_to_an_admin(
+    post_webhook, ingest, admin, shared_line
+):
     post_webhook("messages", payload("inbound_sms", To=shared_line.address))
+    ingest()
 
     assert Message.objects.get().conversation.owner == admin
 
 
-def test_a_message_to_a_number_that_is_not_ours_is_answered_and_not_stored(
-    post_webhook, alice_line
+def test_a_message_to_a_number_that_is_not_ours_is_answered_logged_and_not_stored(
+    post_webhook, ingest, alice_line, caplog
 ):
     response = post_webhook("messages", payload("inbound_sms", To="+14155559999"))
+    with caplog.at_level(logging.WARNING, logger="channels_sms.ingest"):
+        ingest()
 
     assert response.status_code == 200
     assert not Message.objects.exists()
+    assert "to +14155559999: not one of our sender IDs" in caplog.text
+    assert InboundWebhook.objects.get().outcome == InboundWebhook.Outcome.UNKNOWN_SENDER
 
 
 def test_webhooks_only_accept_post(client):
     assert client.get(reverse("channels_sms:messages")).status_code == 405
 
 
-def test_twilios_opt_out_signal_opts_the_customer_out(post_webhook, alice_line):
+def test_twilios_opt_out_signal_opts_the_customer_out(post_webhook, ingest, alice_line):
     post_webhook("messages", payload("inbound_stop_advanced_optout"))
+    ingest()
 
     contact = Contact.objects.get()
     assert contact.sms_opted_out_at is not None
     assert contact.consents.get().source == "provider"
 
 
-def test_a_stop_keyword_then_start_through_the_webhook(post_webhook, alice_line):
+def test_a_stop_keyword_then_start_through_the_webhook(post_webhook, ingest, alice_line):
     post_webhook("messages", payload("inbound_sms", Body="STOP", MessageSid="SM1"))
+    ingest()
     assert Contact.objects.get().sms_opted_out_at is not None
 
     post_webhook("messages", payload("inbound_sms", Body="start", MessageSid="SM2"))
+    ingest()
     assert Contact.objects.get().sms_opted_out_at is None

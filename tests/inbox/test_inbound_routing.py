@@ -1,6 +1,9 @@
 """Inbound routing (F-CV3) and idempotent storage of customer messages."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from inbox.models import Contact, Conversation, Message
 from inbox.services.inbound import UnknownSender
@@ -97,3 +100,47 @@ def test_a_deactivated_agent_no_longer_receives_customer_messages(admin, alice, 
     alice.is_active = False
     alice.save()
     assert receive(shared_line, "+12025550123", "Hello?").conversation.owner == admin
+
+
+def test_messages_stored_out_of_order_read_in_the_order_the_customer_wrote_them(alice, alice_line):
+    """Two workers routing one customer's messages: the later one was stored first."""
+    written = timezone.now() - timedelta(seconds=2)
+    receive(alice_line, "+12025550123", "Second", received_at=written + timedelta(seconds=1))
+    receive(alice_line, "+12025550123", "First", received_at=written)
+
+    conversation = Conversation.objects.get()
+    thread = list(conversation.messages.order_by("created_at", "id"))
+    assert [m.body for m in thread] == ["First", "Second"]
+    assert thread[0].created_at == written
+    assert conversation.last_message_preview == "Second"
+    assert conversation.waiting_since == written
+    assert conversation.last_inbound_at > written + timedelta(seconds=1)  # unread from now
+
+
+def test_a_late_message_written_before_our_reply_does_not_make_the_customer_wait(alice, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    written = timezone.now()
+    message_send(conversation=conversation, author=alice, body="Hello, how can I help?")
+
+    receive(alice_line, "+12025550123", "Are you there?", received_at=written)
+
+    conversation.refresh_from_db()
+    assert conversation.waiting_since is None
+    assert conversation.last_message_preview == "Hello, how can I help?"
+
+
+def test_a_late_stop_does_not_undo_a_start_written_after_it(alice_line):
+    written = timezone.now() - timedelta(seconds=2)
+    receive(alice_line, "+12025550123", "START", received_at=written + timedelta(seconds=1))
+    receive(alice_line, "+12025550123", "STOP", received_at=written)
+
+    assert Contact.objects.get().sms_opted_out_at is None
+    assert Message.objects.count() == 2
+
+
+def test_a_late_stop_still_opts_out_when_nothing_later_said_otherwise(alice_line):
+    written = timezone.now() - timedelta(seconds=2)
+    receive(alice_line, "+12025550123", "Thanks", received_at=written + timedelta(seconds=1))
+    receive(alice_line, "+12025550123", "STOP", received_at=written)
+
+    assert Contact.objects.get().sms_opted_out_at is not None

@@ -54,6 +54,8 @@ class FakeTwilio:
     messages: list[dict] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     connections_opened: int = 0
+    # SIDs to give the next created messages, in order (random ones after these).
+    next_sids: list[str] = field(default_factory=list)
     _plans: list[Planned] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _connections: set[socket.socket] = field(default_factory=set)
@@ -171,7 +173,8 @@ class FakeTwilio:
 
     def _create(self, recorded: Recorded) -> dict:
         now = format_datetime(datetime.now(UTC), usegmt=True)
-        sid = "SM" + uuid.uuid4().hex
+        with self._lock:
+            sid = self.next_sids.pop(0) if self.next_sids else "SM" + uuid.uuid4().hex
         media = recorded.form.get("MediaUrl", [])
         message = {
             "account_sid": self.account_sid,

@@ -1,0 +1,162 @@
+"""Inbound webhooks: stored in one insert while Twilio waits, routed by a worker (F-OP1).
+
+``webhook_store`` is all the request does besides checking the signature (and, at most once
+per ``tasks.WAKE_WINDOW``, queueing a drain). The task ``ingest_inbound`` runs
+``webhooks_route``: it claims stored payloads oldest first and hands each to the inbox
+(``message_receive``). Routing may be tried any number of times: a payload is marked
+processed in the transaction that stores its message, and the message's unique provider SID
+keeps it single anyway. Beat queues a drain when payloads wait longer than ``SWEEP_AFTER``
+(a wake-up lost because the broker was down, a worker that died).
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from channels_whatsapp.adapter import TwilioWhatsAppAdapter
+from inbox.models import Channel
+from inbox.services.inbound import UnknownSender, message_receive
+
+from .adapter import TwilioSmsAdapter
+from .models import InboundWebhook
+
+log = logging.getLogger(__name__)
+
+ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAdapter()}
+# A payload still unprocessed this long after it came makes the sweep queue a drain...
+SWEEP_AFTER = timedelta(minutes=1)
+# ... unless its routing failed this many times: that needs a person.
+MAX_ATTEMPTS = 5
+# Processed payloads are kept this long for support, then deleted: the messages stay.
+KEEP_PROCESSED = timedelta(days=7)
+
+_INSERT = (
+    "INSERT INTO {table} (channel, message_sid, payload, received_at, attempts, outcome) "
+    "VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT (channel, message_sid) DO NOTHING RETURNING id"
+)
+
+
+def adapter_for_params(params: QueryDict) -> TwilioSmsAdapter:
+    """WhatsApp traffic is told apart by its ``whatsapp:`` addresses."""
+    address = params.get("From", "") or params.get("To", "")
+    return ADAPTERS[Channel.WHATSAPP if address.startswith("whatsapp:") else Channel.SMS]
+
+
+def webhook_store(
+    *, channel: str, message_sid: str, payload: str, received_at: datetime
+) -> int | None:
+    """Store a payload unless one with this (channel, MessageSid) is; return its new id.
+
+    None for a duplicate. One statement, committed on its own: raw SQL because this is the
+    whole cost of a webhook, and the ORM has no INSERT … ON CONFLICT DO NOTHING RETURNING.
+    """
+    sql = _INSERT.format(table=connection.ops.quote_name(InboundWebhook._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                channel,
+                message_sid,
+                payload,
+                connection.ops.adapt_datetimefield_value(received_at),
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _routable() -> QuerySet[InboundWebhook]:
+    return InboundWebhook.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+
+
+def webhooks_route(*, limit: int) -> int:
+    """Route stored payloads, oldest first, until none is left to claim (or ``limit`` were
+    routed); return how many were.
+
+    Each payload is claimed with a row lock (``FOR UPDATE SKIP LOCKED``) in the transaction
+    that stores its message and marks it processed: concurrent drains share the backlog, and
+    one that dies leaves its payload to the next. A payload whose routing raises is counted
+    in ``attempts`` and skipped until the next drain.
+    """
+    from .tasks import fetch_inbound_media  # the tasks call this module: import here
+
+    failed: list[int] = []
+    routed = 0
+    while routed < limit:
+        claimed = None
+        try:
+            with transaction.atomic():
+                claimed = (
+                    _routable()
+                    .exclude(pk__in=failed)
+                    .order_by("received_at")
+                    .select_for_update(skip_locked=True)
+                    .first()
+                )
+                if claimed is None:
+                    return routed
+                media = _route(claimed)
+                for attachment_id in media:
+                    transaction.on_commit(lambda pk=attachment_id: fetch_inbound_media.delay(pk))
+        except Exception:
+            if claimed is None:
+                raise
+            log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
+            InboundWebhook.objects.filter(pk=claimed.pk).update(attempts=F("attempts") + 1)
+            failed.append(claimed.pk)
+            continue
+        routed += 1
+    return routed
+
+
+def _route(webhook: InboundWebhook) -> list[int]:
+    """Hand one claimed payload to the inbox and mark it processed; return media to fetch."""
+    inbound = ADAPTERS[webhook.channel].parse_inbound(QueryDict(webhook.payload))
+    media: list[int] = []
+    try:
+        message, created = message_receive(inbound=inbound, received_at=webhook.received_at)
+    except UnknownSender:
+        log.warning(
+            "inbound %s to %s: not one of our sender IDs; nothing stored",
+            inbound.provider_sid,
+            inbound.to_address,
+        )
+        outcome = InboundWebhook.Outcome.UNKNOWN_SENDER
+    else:
+        outcome = InboundWebhook.Outcome.STORED if created else InboundWebhook.Outcome.DUPLICATE
+        if created and inbound.media:
+            media = list(message.attachments.values_list("pk", flat=True))
+    webhook.attempts += 1
+    webhook.processed_at = timezone.now()
+    webhook.outcome = outcome
+    webhook.save(update_fields=["attempts", "processed_at", "outcome"])
+    return media
+
+
+def webhooks_waiting(*, now: datetime) -> int:
+    """How many payloads are still to route ``SWEEP_AFTER`` after they came; logs the ones
+    left for a person."""
+    late = InboundWebhook.objects.filter(
+        processed_at__isnull=True, received_at__lt=now - SWEEP_AFTER
+    )
+    given_up = late.filter(attempts__gte=MAX_ATTEMPTS).count()
+    if given_up:
+        log.error(
+            "%d inbound webhooks failed %d times and are left unprocessed (see InboundWebhook)",
+            given_up,
+            MAX_ATTEMPTS,
+        )
+    return late.filter(attempts__lt=MAX_ATTEMPTS).count()
+
+
+def webhooks_forget(*, now: datetime) -> int:
+    """Delete payloads processed more than ``KEEP_PROCESSED`` ago; return how many.
+
+    A redelivery after that stores a new payload, and its routing finds the message.
+    """
+    deleted, _ = InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
+    return deleted
