@@ -13,6 +13,7 @@ from ..models import (
     Attachment,
     Contact,
     Conversation,
+    ConversationEvent,
     Message,
     MessageDirection,
     MessageStatus,
@@ -149,7 +150,8 @@ def conversation_record_inbound(
     at: datetime,
     written_at: datetime | None = None,
 ) -> None:
-    """Update the thread summary for a customer message; a closed conversation reopens.
+    """Update the thread summary for a customer message; a closed conversation reopens (with
+    a STATUS event, like every status change).
 
     ``at`` is when the message reached the inbox: the conversation is unread and newest in
     the lists from then, even when a worker stored the message late. ``written_at`` (default
@@ -171,9 +173,17 @@ def conversation_record_inbound(
         conversation.waiting_since is None or conversation.waiting_since > written_at
     ):
         conversation.waiting_since = written_at
+    before = conversation.status
     conversation.status = (
         Conversation.Status.ASSIGNED if owner is not None else Conversation.Status.OPEN
     )
+    if before == Conversation.Status.CLOSED:
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.STATUS,
+            body="Reopened by the customer's message",
+            data={"from": before, "to": conversation.status},
+        )
     conversation.closed_at = None
     conversation.save(
         update_fields=[

@@ -75,6 +75,13 @@ def test_closing_records_an_event_and_stops_the_wait_and_a_new_message_reopens(
     receive(alice_line, "+12025550123", "One more thing")
     conversation.refresh_from_db()
     assert conversation.status == S.ASSIGNED and conversation.closed_at is None
+    assert status_events(conversation)[-1] == (
+        None,
+        "Reopened by the customer's message",
+        {"from": "closed", "to": "assigned"},
+    )
+    receive(alice_line, "+12025550123", "And another")  # not closed: no new event
+    assert len(status_events(conversation)) == 2
 
 
 def test_reopen_goes_back_to_assigned_or_open(conversation, alice):
