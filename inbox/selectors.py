@@ -313,10 +313,17 @@ def inbox_nav(*, user: User) -> InboxNav:
             _counts_less_single_read(user, version_at)
             or _nav_counts(user, {s.pk for s in senders}, reach)
         ),
+        # The stamp was read when the request began: counts that already include a later
+        # change of marks must not be kept under it (later reads subtract from them).
+        still_current=lambda: _read_marks_stamp(user) == user.read_marks_changed_at,
     )
     for sender in senders:
         sender.unread = counts["senders"].get(sender.pk, 0)
     return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
+
+
+def _read_marks_stamp(user: User) -> datetime | None:
+    return User.objects.values_list("read_marks_changed_at", flat=True).get(pk=user.pk)
 
 
 def _counts_less_single_read(user: User, version_at) -> dict | None:
@@ -406,7 +413,10 @@ def team_agents() -> list[User]:
             reader=OuterRef("owner"),
             column="owner_id",
         ),
+        # Agents' counts are only counted afresh (nothing subtracts from them).
+        still_current=lambda: True,
     )
+
     for agent in agents:
         agent.unread = unread.get(agent.pk, 0)
     return agents

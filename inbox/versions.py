@@ -60,12 +60,15 @@ def kept_counts(version: CountsVersion):
     return cache.get(version.key)
 
 
-def cached_counts(version: CountsVersion, count: Callable[[], T]) -> T:
-    """``count()``, kept under ``version`` when it is settled."""
+def cached_counts(
+    version: CountsVersion, count: Callable[[], T], *, still_current: Callable[[], bool]
+) -> T:
+    """``count()``, kept under ``version`` when it is settled and ``still_current()`` says,
+    after counting, that nothing named in the version changed meanwhile."""
     found = kept_counts(version)
     if found is not None:
         return found
     value = count()
-    if version.keep_seconds:
+    if version.keep_seconds and still_current():
         cache.set(version.key, value, version.keep_seconds)
     return value

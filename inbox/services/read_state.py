@@ -5,7 +5,8 @@ unread counts cached for that user are counted afresh, except after opening one 
 conversation: that change is noted (``SingleRead``) so the counts can follow it instead.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,9 +37,25 @@ def single_read_behind(user: User) -> SingleRead | None:
     return cache.get(_single_read_key(user.pk, user.read_marks_changed_at))
 
 
-def _stamp(user: User, now) -> None:
-    User.objects.filter(pk=user.pk).update(read_marks_changed_at=now)
-    user.read_marks_changed_at = now
+@contextmanager
+def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
+    """A transaction in which ``user``'s read marks change; yields the stamp before it and
+    the stamp that will name the change.
+
+    The user's row is locked first, so changes to one user's marks (and the stamps naming
+    them) happen one after another, and the marks and their new stamp commit together: a
+    page that counted under a stamp counted exactly the marks it names.
+    """
+    with transaction.atomic():
+        before = (
+            User.objects.select_for_update(no_key=True)
+            .values_list("read_marks_changed_at", flat=True)
+            .get(pk=user.pk)
+        )
+        stamp = timezone.now()
+        yield before, stamp
+        User.objects.filter(pk=user.pk).update(read_marks_changed_at=stamp)
+        user.read_marks_changed_at = stamp
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
@@ -46,44 +63,42 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
     changes nothing (and so keeps the user's cached counts)."""
     if conversation.last_inbound_at is None:
         return  # no customer message: nothing is unread, nor can it become read
-    now = timezone.now()
-    moved = ReadState.objects.filter(
-        user=user, conversation=conversation, last_read_at__lt=conversation.last_inbound_at
-    ).update(last_read_at=now)
-    if not moved:
-        _, created = ReadState.objects.get_or_create(
-            user=user, conversation=conversation, defaults={"last_read_at": now}
+    marks = ReadState.objects.filter(user=user, conversation=conversation)
+    if marks.filter(last_read_at__gte=conversation.last_inbound_at).exists():
+        return
+    with _changing_marks(user) as (before, stamp):
+        moved = marks.filter(last_read_at__lt=conversation.last_inbound_at).update(
+            last_read_at=stamp
         )
-        if not created:
-            return
-    with transaction.atomic():
-        # The user's row lock orders concurrent reads, so each stamp knows the one before.
-        before = (
-            User.objects.select_for_update()
-            .values_list("read_marks_changed_at", flat=True)
-            .get(pk=user.pk)
-        )
-        stamp = timezone.now()
-        _stamp(user, stamp)
-        # Kept at once: should this transaction roll back, no user ever carries the stamp.
-        single_read = SingleRead(before=before, conversation_id=conversation.pk)
-        cache.set(_single_read_key(user.pk, stamp), single_read, 600)
+        if (
+            moved
+            or ReadState.objects.get_or_create(
+                user=user, conversation=conversation, defaults={"last_read_at": stamp}
+            )[1]
+        ):
+            # Kept at once: should this transaction roll back, no user carries the stamp.
+            cache.set(
+                _single_read_key(user.pk, stamp),
+                SingleRead(before=before, conversation_id=conversation.pk),
+                600,
+            )
+        # Otherwise another tab read it meanwhile: the stamp moves, unexplained (recount).
 
 
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark every one of ``conversations`` read for ``user`` (one upsert)."""
     now = timezone.now()
-    ReadState.objects.bulk_create(
-        [ReadState(user=user, conversation=c, last_read_at=now) for c in conversations],
-        update_conflicts=True,
-        unique_fields=["user", "conversation"],
-        update_fields=["last_read_at"],
-    )
-    _stamp(user, now)
+    with _changing_marks(user):
+        ReadState.objects.bulk_create(
+            [ReadState(user=user, conversation=c, last_read_at=now) for c in conversations],
+            update_conflicts=True,
+            unique_fields=["user", "conversation"],
+            update_fields=["last_read_at"],
+        )
 
 
 def conversations_mark_unread(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark ``conversations`` unread for ``user``: without a read mark, any customer message
     counts as unread."""
-    ReadState.objects.filter(user=user, conversation__in=list(conversations)).delete()
-    _stamp(user, timezone.now())
+    with _changing_marks(user):
+        ReadState.objects.filter(user=user, conversation__in=list(conversations)).delete()

@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inbox import versions
-from inbox.models import Channel, Conversation, SenderId, TeamMode
+from inbox import selectors, versions
+from inbox.models import Channel, Conversation, SenderId, TeamMode, User
 from inbox.services.assignment import conversations_assign
+from inbox.services.read_state import conversation_mark_read
 from inbox.services.sending import message_send
 
 from ..conftest import receive
@@ -179,3 +180,16 @@ def test_opening_unread_conversations_follows_the_counts_without_counting_again(
         assert not [q for q in window.captured_queries if "COUNT(" in q["sql"]]
         assert shown() == expected
         assert counted_afresh() == expected
+
+
+def test_a_page_counting_while_another_tab_reads_does_not_skew_the_counts(
+    alice, alice_line, settled
+):
+    opened = receive(alice_line, "+12025550101", "Hello").conversation
+    receive(alice_line, "+12025550102", "Hello")
+    list_refresh = User.objects.get(pk=alice.pk)  # a request that began before the read
+    conversation_mark_read(user=User.objects.get(pk=alice.pk), conversation=opened)
+    # The older request counts after the read: right for itself, but not to be kept under
+    # the stamp it began with, which the read's adjustment starts from.
+    assert selectors.inbox_nav(user=list_refresh).mine == 1
+    assert selectors.inbox_nav(user=User.objects.get(pk=alice.pk)).mine == 1
