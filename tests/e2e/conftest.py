@@ -29,8 +29,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Live updates arrive on the next poll; on a loaded CI machine that can take a while.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
