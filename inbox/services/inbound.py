@@ -68,8 +68,7 @@ def message_receive(
     sender = SenderId.objects.filter(address=inbound.to_address, is_active=True).first()
     if sender is None:
         raise UnknownSender(inbound.to_address)
-    now = timezone.now()
-    written_at = received_at or now
+    written_at = received_at or timezone.now()
     try:
         with transaction.atomic():
             contact, contact_is_new = contact_for_address(
@@ -106,7 +105,8 @@ def message_receive(
                 preview=(preview_of(inbound.body) or media_preview(len(inbound.media)))
                 if newest
                 else None,
-                at=now,
+                # Stamped once the row is locked: the change commits right after its stamp.
+                at=timezone.now(),
                 written_at=written_at,
             )
             inbound_keywords_apply(
