@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -31,6 +31,8 @@ ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAda
 SWEEP_AFTER = timedelta(minutes=1)
 # ... unless its routing failed this many times: that needs a person.
 MAX_ATTEMPTS = 5
+# A worker that took a payload this long ago and did not finish it has died.
+CLAIM_LEASE = timedelta(minutes=2)
 # Processed payloads are kept this long for support, then deleted: the messages stay.
 KEEP_PROCESSED = timedelta(days=7)
 
@@ -73,40 +75,60 @@ def _routable() -> QuerySet[InboundWebhook]:
     return InboundWebhook.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
 
 
+def _claim(*, skip: list[int]) -> InboundWebhook | None:
+    """Take the oldest payload that no live worker holds, and count the attempt.
+
+    Committed before routing starts: a payload whose routing kills the worker process
+    still counts toward ``MAX_ATTEMPTS``, and its lease lets the other payloads through.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            _routable()
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+            .exclude(pk__in=skip)
+            .order_by("received_at")
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if claimed is not None:
+            InboundWebhook.objects.filter(pk=claimed.pk).update(
+                attempts=F("attempts") + 1, claimed_at=now
+            )
+    return claimed
+
+
 def webhooks_route(*, limit: int) -> int:
     """Route stored payloads, oldest first, until none is left to claim (or ``limit`` were
     routed); return how many were.
 
-    Each payload is claimed with a row lock (``FOR UPDATE SKIP LOCKED``) in the transaction
-    that stores its message and marks it processed: concurrent drains share the backlog, and
-    one that dies leaves its payload to the next. A payload whose routing raises is counted
-    in ``attempts`` and skipped until the next drain.
+    Each payload is claimed (``_claim``), then routed in one transaction that stores its
+    message and marks it processed under the payload's row lock: concurrent drains share
+    the backlog, and a payload taken by a worker that died is taken again once its lease
+    has passed. A payload whose routing raises is released for the next drain.
     """
     from .tasks import fetch_inbound_media  # the tasks call this module: import here
 
     failed: list[int] = []
     routed = 0
     while routed < limit:
-        claimed = None
+        claimed = _claim(skip=failed)
+        if claimed is None:
+            return routed
         try:
             with transaction.atomic():
-                claimed = (
-                    _routable()
-                    .exclude(pk__in=failed)
-                    .order_by("received_at")
-                    .select_for_update(skip_locked=True)
+                webhook = (
+                    InboundWebhook.objects.select_for_update()
+                    .filter(pk=claimed.pk, processed_at__isnull=True)
                     .first()
                 )
-                if claimed is None:
-                    return routed
-                media = _route(claimed)
-                for attachment_id in media:
+                if webhook is None:
+                    continue  # another drain finished it after its lease had passed
+                for attachment_id in _route(webhook):
                     transaction.on_commit(lambda pk=attachment_id: fetch_inbound_media.delay(pk))
         except Exception:
-            if claimed is None:
-                raise
             log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
-            InboundWebhook.objects.filter(pk=claimed.pk).update(attempts=F("attempts") + 1)
+            InboundWebhook.objects.filter(pk=claimed.pk).update(claimed_at=None)
             failed.append(claimed.pk)
             continue
         routed += 1
@@ -130,10 +152,9 @@ def _route(webhook: InboundWebhook) -> list[int]:
         outcome = InboundWebhook.Outcome.STORED if created else InboundWebhook.Outcome.DUPLICATE
         if created and inbound.media:
             media = list(message.attachments.values_list("pk", flat=True))
-    webhook.attempts += 1
     webhook.processed_at = timezone.now()
     webhook.outcome = outcome
-    webhook.save(update_fields=["attempts", "processed_at", "outcome"])
+    webhook.save(update_fields=["processed_at", "outcome"])
     return media
 
 

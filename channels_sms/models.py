@@ -25,8 +25,11 @@ class InboundWebhook(models.Model):
     # When Twilio posted it: the message's time, however long the worker took.
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
-    # Workers that started on it; the sweep gives up after ``MAX_ATTEMPTS``.
+    # Workers that took it, counted before routing (so a payload that kills its worker
+    # counts too); drains leave it to a person after ``MAX_ATTEMPTS``.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker last took it: no other drain takes it before ``CLAIM_LEASE`` has passed.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
 
     class Meta:

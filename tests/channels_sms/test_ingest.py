@@ -33,8 +33,11 @@ def sms(sid: str, body: str = "Hello", **changes: str) -> dict[str, str]:
 
 
 def age(minutes: float) -> None:
-    """Make every stored payload older, as if Twilio had posted it ``minutes`` ago."""
-    InboundWebhook.objects.update(received_at=timezone.now() - timedelta(minutes=minutes))
+    """Make every stored payload older, as if Twilio had posted it (and any worker had taken
+    it) ``minutes`` ago."""
+    then = timezone.now() - timedelta(minutes=minutes)
+    InboundWebhook.objects.update(received_at=then)
+    InboundWebhook.objects.filter(claimed_at__isnull=False).update(claimed_at=then)
 
 
 def test_the_webhook_stores_the_payload_and_a_worker_makes_the_message(
@@ -202,3 +205,22 @@ def test_processed_payloads_are_deleted_after_a_week_and_their_messages_stay(
 
     assert list(InboundWebhook.objects.values_list("message_sid", flat=True)) == ["SM2"]
     assert Message.objects.count() == 2
+
+
+def test_a_payload_that_kills_its_worker_holds_up_nothing_and_is_given_up_in_the_end(
+    post_webhook, alice_line, tasks
+):
+    post_webhook("messages", sms("SM1", "Kills the worker"))
+    post_webhook("messages", sms("SM2", "Fine"))
+    InboundWebhook.objects.filter(message_sid="SM2").update(
+        received_at=timezone.now() + timedelta(seconds=1)
+    )
+    for _ in range(MAX_ATTEMPTS):
+        # A worker takes the oldest payload and dies routing it (no exception to catch).
+        assert ingest_module._claim(skip=[]).message_sid == "SM1"
+        # Meanwhile the next drain routes the others instead of dying on it again.
+        assert ingest_inbound.apply().get() in (0, 1)
+        age(minutes=3)  # the dead worker's lease runs out
+    assert list(Message.objects.values_list("body", flat=True)) == ["Fine"]
+    assert InboundWebhook.objects.get(message_sid="SM1").attempts == MAX_ATTEMPTS
+    assert ingest_inbound.apply().get() == 0  # left for a person
