@@ -282,8 +282,9 @@ class InboxNav:
 
 
 def inbox_nav(*, user: User) -> InboxNav:
-    """Lists and unread counts: three queries while the counts are cached, four otherwise,
-    however many sender IDs and conversations."""
+    """Lists and unread counts in a fixed number of queries however many sender IDs and
+    conversations: three while the counts are kept (sender IDs, a standard user's reach,
+    the newest change), then one to count (or adjust) them and one to check the stamp."""
     senders = [
         NavSender(*row)
         for row in usable_sender_ids(user)
@@ -470,7 +471,7 @@ class Thread:
             return THREAD_PAGE
 
 
-def thread(*, conversation: Conversation, size: int = THREAD_PAGE) -> Thread:
+def thread(*, conversation: Conversation, size: int) -> Thread:
     """The newest ``size`` messages of ``conversation`` and its events since the oldest."""
     messages = list(
         Message.objects.filter(conversation=conversation)

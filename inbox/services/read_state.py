@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Conversation, ReadState, User
+from ..versions import CACHE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -80,17 +81,16 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
             cache.set(
                 _single_read_key(user.pk, stamp),
                 SingleRead(before=before, conversation_id=conversation.pk),
-                600,
+                CACHE_SECONDS,  # as long as the counts it adjusts may be kept
             )
         # Otherwise another tab read it meanwhile: the stamp moves, unexplained (recount).
 
 
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark every one of ``conversations`` read for ``user`` (one upsert)."""
-    now = timezone.now()
-    with _changing_marks(user):
+    with _changing_marks(user) as (_, stamp):
         ReadState.objects.bulk_create(
-            [ReadState(user=user, conversation=c, last_read_at=now) for c in conversations],
+            [ReadState(user=user, conversation=c, last_read_at=stamp) for c in conversations],
             update_conflicts=True,
             unique_fields=["user", "conversation"],
             update_fields=["last_read_at"],
