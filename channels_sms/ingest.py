@@ -11,6 +11,7 @@ keeps it single anyway. Beat queues a drain when payloads wait longer than ``SWE
 
 import logging
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -33,6 +34,9 @@ SWEEP_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 # A worker that took a payload this long ago and did not finish it has died.
 CLAIM_LEASE = timedelta(minutes=2)
+# Fresh payloads one worker takes at once: one commit claims them all. Should the worker
+# die, the rest of its batch waits out the lease.
+CLAIM_BATCH = 20
 # Processed payloads are kept this long for support, then deleted: the messages stay.
 KEEP_PROCESSED = timedelta(days=7)
 
@@ -75,24 +79,29 @@ def _routable() -> QuerySet[InboundWebhook]:
     return InboundWebhook.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
 
 
-def _claim(*, skip: list[int]) -> InboundWebhook | None:
-    """Take the oldest payload that no live worker holds, and count the attempt.
+def _claim(*, skip: list[int], size: int = CLAIM_BATCH) -> list[InboundWebhook]:
+    """Take the oldest payloads that no live worker holds, and count the attempt.
 
+    Fresh payloads are taken up to ``size`` at once; one that was tried before is taken
+    alone, so a payload that kills its worker takes no other payload down with it again.
     Committed before routing starts: a payload whose routing kills the worker process
     still counts toward ``MAX_ATTEMPTS``, and its lease lets the other payloads through.
     """
     now = timezone.now()
     with transaction.atomic():
-        claimed = (
+        candidates = list(
             _routable()
             .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
             .exclude(pk__in=skip)
             .order_by("received_at")
-            .select_for_update(skip_locked=True)
-            .first()
+            .select_for_update(skip_locked=True)[:size]
         )
-        if claimed is not None:
-            InboundWebhook.objects.filter(pk=claimed.pk).update(
+        if candidates and candidates[0].attempts:
+            claimed = candidates[:1]
+        else:
+            claimed = list(takewhile(lambda webhook: not webhook.attempts, candidates))
+        if claimed:
+            InboundWebhook.objects.filter(pk__in=[webhook.pk for webhook in claimed]).update(
                 attempts=F("attempts") + 1, claimed_at=now
             )
     return claimed
@@ -102,37 +111,46 @@ def webhooks_route(*, limit: int) -> int:
     """Route stored payloads, oldest first, until none is left to claim (or ``limit`` were
     routed); return how many were.
 
-    Each payload is claimed (``_claim``), then routed in one transaction that stores its
-    message and marks it processed under the payload's row lock: concurrent drains share
-    the backlog, and a payload taken by a worker that died is taken again once its lease
-    has passed. A payload whose routing raises is released for the next drain.
+    Payloads are claimed (``_claim``), then each is routed in one transaction that stores
+    its message and marks it processed under the payload's row lock: concurrent drains
+    share the backlog, and a payload taken by a worker that died is taken again once its
+    lease has passed. A payload whose routing raises is released for the next drain.
     """
-    from .tasks import fetch_inbound_media  # the tasks call this module: import here
-
-    failed: list[int] = []
+    not_routed: list[int] = []
     routed = 0
     while routed < limit:
-        claimed = _claim(skip=failed)
-        if claimed is None:
+        claimed = _claim(skip=not_routed, size=min(CLAIM_BATCH, limit - routed))
+        if not claimed:
             return routed
-        try:
-            with transaction.atomic():
-                webhook = (
-                    InboundWebhook.objects.select_for_update()
-                    .filter(pk=claimed.pk, processed_at__isnull=True)
-                    .first()
-                )
-                if webhook is None:
-                    continue  # another drain finished it after its lease had passed
-                for attachment_id in _route(webhook):
-                    transaction.on_commit(lambda pk=attachment_id: fetch_inbound_media.delay(pk))
-        except Exception:
-            log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
-            InboundWebhook.objects.filter(pk=claimed.pk).update(claimed_at=None)
-            failed.append(claimed.pk)
-            continue
-        routed += 1
+        for webhook in claimed:
+            if _route_claimed(webhook):
+                routed += 1
+            else:
+                not_routed.append(webhook.pk)
     return routed
+
+
+def _route_claimed(claimed: InboundWebhook) -> bool:
+    """Route one claimed payload; False when this drain did not: routing raised (the
+    payload is released for the next drain) or another drain had finished it."""
+    from .tasks import fetch_inbound_media  # the tasks call this module: import here
+
+    try:
+        with transaction.atomic():
+            webhook = (
+                InboundWebhook.objects.select_for_update()
+                .filter(pk=claimed.pk, processed_at__isnull=True)
+                .first()
+            )
+            if webhook is None:
+                return False  # another drain finished it after its lease had passed
+            for attachment_id in _route(webhook):
+                transaction.on_commit(lambda pk=attachment_id: fetch_inbound_media.delay(pk))
+    except Exception:
+        log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
+        InboundWebhook.objects.filter(pk=claimed.pk).update(claimed_at=None)
+        return False
+    return True
 
 
 def _route(webhook: InboundWebhook) -> list[int]:

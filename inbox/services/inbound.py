@@ -74,16 +74,7 @@ def message_receive(
             contact, contact_is_new = contact_for_address(
                 inbound.from_address, profile_name=inbound.profile_name
             )
-            conversation, _ = Conversation.objects.get_or_create(
-                contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
-            )
-            conversation = (
-                # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the
-                # nullable side of the outer joins select_related adds.
-                Conversation.objects.select_for_update(of=("self",))
-                .select_related("sender_id__team", "owner", "last_sender", "contact")
-                .get(pk=conversation.pk)
-            )
+            conversation = _conversation_locked(contact=contact, sender=sender)
             newest = not _newer_message_shown(conversation=conversation, written_at=written_at)
             message = Message.objects.create(
                 conversation=conversation,
@@ -125,6 +116,22 @@ def message_receive(
         return existing, False
     log.info("inbound %s stored in %s", inbound.provider_sid, conversation.public_id)
     return message, True
+
+
+def _conversation_locked(*, contact: Contact, sender: SenderId) -> Conversation:
+    """The conversation of ``contact`` with ``sender``, created when new, its row locked."""
+    # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the nullable side
+    # of the outer joins select_related adds.
+    locked = Conversation.objects.select_for_update(of=("self",)).select_related(
+        "sender_id__team", "owner", "last_sender", "contact"
+    )
+    conversation = locked.filter(contact=contact, sender_id=sender).first()
+    if conversation is None:
+        created, _ = Conversation.objects.get_or_create(
+            contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
+        )
+        conversation = locked.get(pk=created.pk)
+    return conversation
 
 
 def _newer_message_shown(*, conversation: Conversation, written_at: datetime) -> bool:

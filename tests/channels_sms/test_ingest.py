@@ -215,12 +215,18 @@ def test_a_payload_that_kills_its_worker_holds_up_nothing_and_is_given_up_in_the
     InboundWebhook.objects.filter(message_sid="SM2").update(
         received_at=timezone.now() + timedelta(seconds=1)
     )
-    for _ in range(MAX_ATTEMPTS):
-        # A worker takes the oldest payload and dies routing it (no exception to catch).
-        assert ingest_module._claim(skip=[]).message_sid == "SM1"
-        # Meanwhile the next drain routes the others instead of dying on it again.
+    # A worker takes the fresh payloads together and dies routing the first one (no
+    # exception to catch): the whole batch waits out the lease.
+    assert [w.message_sid for w in ingest_module._claim(skip=[])] == ["SM1", "SM2"]
+    assert ingest_inbound.apply().get() == 0
+    age(minutes=3)
+    for _ in range(MAX_ATTEMPTS - 1):
+        # Tried before, it is now taken alone, and it kills its worker again...
+        assert [w.message_sid for w in ingest_module._claim(skip=[])] == ["SM1"]
+        # ... while the next drain routes the others.
         assert ingest_inbound.apply().get() in (0, 1)
+        assert list(Message.objects.values_list("body", flat=True)) == ["Fine"]
         age(minutes=3)  # the dead worker's lease runs out
-    assert list(Message.objects.values_list("body", flat=True)) == ["Fine"]
     assert InboundWebhook.objects.get(message_sid="SM1").attempts == MAX_ATTEMPTS
     assert ingest_inbound.apply().get() == 0  # left for a person
+    assert not InboundWebhook.objects.filter(message_sid="SM1", processed_at__isnull=False)
