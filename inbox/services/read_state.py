@@ -64,37 +64,39 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
     changes nothing (and so keeps the user's cached counts)."""
     if conversation.last_inbound_at is None:
         return  # no customer message: nothing is unread, nor can it become read
+    seen_stamp = user.read_marks_changed_at
     marks = ReadState.objects.filter(user=user, conversation=conversation)
     if marks.filter(last_read_at__gte=conversation.last_inbound_at).exists():
         return
     with _changing_marks(user) as (before, stamp):
-        moved = marks.filter(last_read_at__lt=conversation.last_inbound_at).update(
-            last_read_at=stamp
-        )
-        if (
-            moved
-            or ReadState.objects.get_or_create(
-                user=user, conversation=conversation, defaults={"last_read_at": stamp}
-            )[1]
-        ):
-            # Kept at once: should this transaction roll back, no user carries the stamp.
+        _marks_set(user=user, conversations=[conversation], at=stamp)
+        if before == seen_stamp:
+            # No change to the marks since they showed it unread: this read is the whole
+            # change. Kept at once: should this transaction roll back, no user carries the
+            # stamp.
             cache.set(
                 _single_read_key(user.pk, stamp),
                 SingleRead(before=before, conversation_id=conversation.pk),
                 CACHE_SECONDS,  # as long as the counts it adjusts may be kept
             )
-        # Otherwise another tab read it meanwhile: the stamp moves, unexplained (recount).
+        # Otherwise another tab changed the marks meanwhile: the stamp moves, unexplained
+        # (the counts are counted again).
+
+
+def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetime) -> None:
+    """Read marks at ``at`` (one upsert)."""
+    ReadState.objects.bulk_create(
+        [ReadState(user=user, conversation=c, last_read_at=at) for c in conversations],
+        update_conflicts=True,
+        unique_fields=["user", "conversation"],
+        update_fields=["last_read_at"],
+    )
 
 
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:
-    """Mark every one of ``conversations`` read for ``user`` (one upsert)."""
+    """Mark every one of ``conversations`` read for ``user``."""
     with _changing_marks(user) as (_, stamp):
-        ReadState.objects.bulk_create(
-            [ReadState(user=user, conversation=c, last_read_at=stamp) for c in conversations],
-            update_conflicts=True,
-            unique_fields=["user", "conversation"],
-            update_fields=["last_read_at"],
-        )
+        _marks_set(user=user, conversations=conversations, at=stamp)
 
 
 def conversations_mark_unread(*, user: User, conversations: Iterable[Conversation]) -> None:

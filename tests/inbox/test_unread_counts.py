@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from inbox import selectors, versions
 from inbox.models import Channel, Conversation, SenderId, TeamMode, User
+from inbox.services import read_state
 from inbox.services.assignment import conversations_assign
 from inbox.services.read_state import conversation_mark_read
 from inbox.services.sending import message_send
@@ -193,3 +194,30 @@ def test_a_page_counting_while_another_tab_reads_does_not_skew_the_counts(
     # the stamp it began with, which the read's adjustment starts from.
     assert selectors.inbox_nav(user=list_refresh).mine == 1
     assert selectors.inbox_nav(user=User.objects.get(pk=alice.pk)).mine == 1
+
+
+def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
+    alice, alice_line, settled, monkeypatch
+):
+    opened = receive(alice_line, "+12025550101", "Hello").conversation
+    receive(alice_line, "+12025550102", "Hello")
+
+    def fresh_alice():
+        return User.objects.get(pk=alice.pk)
+
+    assert selectors.inbox_nav(user=fresh_alice()).mine == 2
+    changing_marks = read_state._changing_marks
+    other_tab = [opened]
+
+    def other_tab_reads_first(user):
+        # The other tab reads it between this tab's look at the marks and its lock, and
+        # its page keeps the counts that follow that read.
+        if other_tab:
+            conversation_mark_read(user=fresh_alice(), conversation=other_tab.pop())
+            assert selectors.inbox_nav(user=fresh_alice()).mine == 1
+        return changing_marks(user)
+
+    monkeypatch.setattr(read_state, "_changing_marks", other_tab_reads_first)
+    conversation_mark_read(user=fresh_alice(), conversation=opened)
+
+    assert selectors.inbox_nav(user=fresh_alice()).mine == 1
