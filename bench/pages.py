@@ -27,12 +27,18 @@ class Page:
     name: str
     user: str  # "agent" (the busy agent) or "admin"
     url: str
+    htmx_target: str = ""  # an htmx request for this element (a partial page)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"HX-Request": "true", "HX-Target": self.htmx_target} if self.htmx_target else {}
 
 
 PAGES = [
     Page("My Inbox", "agent", "/"),
     Page("My Inbox page 2+", "agent", "/?after={cursor}"),
     Page("Conversation window", "agent", "/c/{conversation}/"),
+    Page("Row opened from the list", "agent", "/c/{conversation}/", htmx_target="window"),
     Page("Thread poll, unchanged (204)", "agent", "/c/{conversation}/thread/?v={version}"),
     Page("Thread poll, changed", "agent", "/c/{conversation}/thread/?v=0"),
     Page("Search by phone", "agent", "/?q={phone}"),
@@ -40,6 +46,7 @@ PAGES = [
     Page("Sender ID inbox", "agent", "/s/{sender}/"),
     Page("Sent Messages", "agent", "/sent/"),
     Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
+    Page("Navigation redraw", "agent", "/nav/?kind=mine"),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
@@ -117,7 +124,7 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     counts: set[int] = set()
     for i in range(WARMUP):
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(targets.url(page.url, i))
+            response = client.get(targets.url(page.url, i), headers=page.headers)
         if response.status_code not in (200, 204):
             result.status, result.note = "error", f"HTTP {response.status_code}"
             return result
@@ -130,7 +137,7 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     for i in range(requests):
         url = targets.url(page.url, i)
         started = time.perf_counter()
-        client.get(url)
+        client.get(url, headers=page.headers)
         timings.append((time.perf_counter() - started) * 1000)
     result.requests = requests
     result.p50_ms = round(statistics.median(timings), 2)

@@ -42,4 +42,5 @@ urlpatterns = [
     path("c/<str:public_id>/contact/", window.contact_edit, name="contact"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),
+    path("nav/", lists.nav_refresh, name="nav"),
 ]

@@ -59,15 +59,15 @@ def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
         user.read_marks_changed_at = stamp
 
 
-def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
-    """``user`` has seen ``conversation`` up to now. Opening a conversation already read
-    changes nothing (and so keeps the user's cached counts)."""
+def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
+    """``user`` has seen ``conversation`` up to now; return whether it was unread. Opening a
+    conversation already read changes nothing (and so keeps the user's cached counts)."""
     if conversation.last_inbound_at is None:
-        return  # no customer message: nothing is unread, nor can it become read
+        return False  # no customer message: nothing is unread, nor can it become read
     seen_stamp = user.read_marks_changed_at
     marks = ReadState.objects.filter(user=user, conversation=conversation)
     if marks.filter(last_read_at__gte=conversation.last_inbound_at).exists():
-        return
+        return False
     with _changing_marks(user) as (before, stamp):
         _marks_set(user=user, conversations=[conversation], at=stamp)
         if before == seen_stamp:
@@ -81,6 +81,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
             )
         # Otherwise another tab changed the marks meanwhile: the stamp moves, unexplained
         # (the counts are counted again).
+    return True
 
 
 def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetime) -> None:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from .. import selectors
 from ..access import can_send_in, conversation_for
@@ -37,10 +38,25 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
 @login_required
 def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = conversation_for(request.user, public_id)
-    conversation_mark_read(user=request.user, conversation=conversation)
+    was_unread = conversation_mark_read(user=request.user, conversation=conversation)
+    if request.htmx.target == "window":
+        return _window_swap(request, conversation, was_unread=was_unread)
     context = _thread_context(request, conversation) | _list_context(request)
     context["active_id"] = conversation.public_id
     return render(request, "inbox/conversation.html", context)
+
+
+def _window_swap(request: HttpRequest, conversation, *, was_unread: bool) -> HttpResponse:
+    """A row opened from the list: the thread and contact panes only, so the list keeps its
+    place, its older pages and its ticks. A read changes the counts: the page hears of it
+    (``inbox-changed``) and refreshes the list and the navigation."""
+    response = render(
+        request, "inbox/partials/window_swap.html", _thread_context(request, conversation)
+    )
+    if was_unread:
+        unread = selectors.inbox_nav(user=request.user).mine
+        trigger_client_event(response, "inbox-changed", {"unread": unread}, after="settle")
+    return response
 
 
 @require_GET

@@ -50,7 +50,9 @@ def list_context(
         # Already counted: spares the context processor's query for the live badge.
         "live_unread": nav.mine,
         "list_title": title,
-        "active_id": request.GET.get("active", ""),
+        # The open conversation's row (the conversation page sets it; after a refresh the
+        # page marks it).
+        "active_id": "",
     }
 
 
@@ -125,6 +127,23 @@ def team_agent(request: HttpRequest, username: str) -> HttpResponse:
     agent.unread = next((a.unread for a in selectors.team_agents() if a.pk == agent.pk), 0)
     view = InboxView("team", agent=agent)
     return _render_list(request, list_context(request, view=view, title=f"Team Inbox · {agent}"))
+
+
+@require_GET
+@login_required
+def nav_refresh(request: HttpRequest) -> HttpResponse:
+    """The navigation alone, with fresh counts: it redraws itself when the inbox changes
+    (``?kind=`` and ``?sender=`` say which inbox the page shows)."""
+    kind = request.GET.get("kind", "mine")
+    if kind == "sender":
+        sender = get_object_or_404(
+            usable_sender_ids(request.user), public_id=request.GET.get("sender")
+        )
+        view = InboxView("sender", sender=sender)
+    else:
+        view = InboxView(kind if kind in ("sent", "team") else "mine")
+    context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
+    return render(request, "inbox/partials/inbox_nav.html", context)
 
 
 BULK_ACTIONS = {"read", "unread", "close", "reopen", "assign", "agent_read", "agent_unread"}

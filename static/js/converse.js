@@ -88,13 +88,53 @@
     setTitle(currentUnread());
     setUpNotifyButton();
   });
-  function onThreadSwap(event) {
-    if (event.detail.target && event.detail.target.id === "thread") scrollThread();
+  // The open conversation's row: marked when it is clicked, and again whenever the list is
+  // redrawn (a refresh does not know which conversation the page shows).
+  function markActiveRow(link) {
+    document.querySelectorAll(".conversation-row").forEach(function (row) {
+      var rowLink = row.querySelector(":scope > a");
+      var active = link ? rowLink === link : rowLink.getAttribute("href") === location.pathname;
+      row.classList.toggle("active", active);
+    });
   }
-  document.addEventListener("htmx:afterSwap", onThreadSwap);
-  document.addEventListener("htmx:oobAfterSwap", onThreadSwap);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var link = event.detail.elt;
+    if (!link.matches || !link.matches(".conversation-row > a")) return;
+    markActiveRow(link);
+    link.parentElement.classList.remove("unread");
+  });
+
+  function onSwap(event) {
+    var target = event.detail.target;
+    if (!target) return;
+    if (target.id === "thread") scrollThread();
+    if (target.id === "conversation-list") markActiveRow(null);
+  }
+  document.addEventListener("htmx:afterSwap", onSwap);
+  document.addEventListener("htmx:oobAfterSwap", onSwap);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "window") return;
+    // A conversation opened from the list (its title is in): on a phone the thread now
+    // takes the screen.
+    document.body.classList.replace("no-thread", "has-thread");
+    scrollThread();
+    setTitle(currentUnread());
+  });
   document.addEventListener("inbox-changed", function (event) {
-    setTitle(event.detail.unread || 0);
+    var unread = event.detail.unread || 0;
+    setTitle(unread);
+    // My Inbox's count, wherever the page shows it: the top bar and the list header.
+    var badge = document.getElementById("live");
+    if (badge) {
+      badge.dataset.unread = unread;
+      badge.classList.toggle("is-zero", !unread);
+    }
+    document.querySelectorAll("#live, [data-my-unread]").forEach(function (count) {
+      count.textContent = unread;
+      count.setAttribute("aria-label", unread + " unread");
+      if (count.id !== "live") count.hidden = !unread;
+    });
     notify(event.detail.news || []);
   });
   document.addEventListener("keydown", function (event) {

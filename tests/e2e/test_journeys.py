@@ -116,3 +116,39 @@ def test_a_long_thread_scrolls_in_its_pane_and_shows_earlier_messages_in_place(
     expect(bubble(10)).to_be_in_viewport()  # the reader stays where they were
     expect(bubble(59)).not_to_be_in_viewport()
     expect(page.get_by_role("link", name="Show earlier messages")).to_have_count(0)
+
+
+def test_opening_a_row_from_older_conversations_keeps_the_list_where_it_was(
+    sign_in, alice, alice_line, tasks
+):
+    oldest = receive(alice_line, "+12025550100", "The oldest question").conversation
+    for n in range(1, 52):
+        receive(alice_line, f"+120255501{n:02d}", f"Question {n}")
+    page = sign_in(alice, init_script="window.__notReloaded = true")
+    page.evaluate("window.__notReloaded = 'still here'")
+    my_inbox = page.locator("#inbox-nav a", has_text="My Inbox").locator(".badge")
+    expect(my_inbox).to_have_text("52")
+
+    page.get_by_role("link", name="Older conversations").click()
+    row = page.locator(".conversation-row", has_text="The oldest question")
+    row.locator("a").click()
+
+    expect(page.locator("#thread")).to_contain_text("The oldest question")
+    expect(page).to_have_url(re.compile(rf"/c/{oldest.public_id}/$"))
+    expect(page).to_have_title(re.compile(r"^\(51\) \+1 202-555-0100 · Converse$"))
+    # The same page: the older conversations stay loaded, the row is marked open and read.
+    assert page.evaluate("window.__notReloaded") == "still here"
+    expect(row).to_have_class(re.compile(r"\bactive\b"))
+    expect(row).not_to_have_class(re.compile(r"\bunread\b"))
+    expect(page.locator(".conversation-row.active")).to_have_count(1)
+    expect(my_inbox).to_have_text("51")
+    expect(page.locator("#live")).to_have_text("51")
+    expect(page.locator(".list-header .badge")).to_have_text("51")
+    # Keyboard: k moves to the row above, in place too.
+    page.keyboard.press("k")
+    expect(page.locator("#thread")).to_contain_text("Question 1")
+    assert page.evaluate("window.__notReloaded") == "still here"
+    # Back goes to the conversation opened before.
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/c/{oldest.public_id}/$"))
+    expect(page.locator("#thread")).to_contain_text("The oldest question")

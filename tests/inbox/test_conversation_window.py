@@ -1,5 +1,7 @@
 """The walking-skeleton journey through the browser views: sign in, start, send, poll."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -242,3 +244,59 @@ def test_a_long_thread_opens_on_its_newest_messages_and_shows_earlier_ones_on_re
 
     nonsense = client.get(url + "?show=lots").content.decode()
     assert "Message 1<" not in nonsense and "Show earlier messages" in nonsense
+
+
+def open_from_list(client, conversation):
+    """A row clicked in the list: htmx asks for the window only."""
+    return client.get(
+        reverse("inbox:conversation", args=[conversation.public_id]),
+        headers={"HX-Request": "true", "HX-Target": "window"},
+    )
+
+
+def test_a_row_opened_from_the_list_gets_the_window_and_tells_the_page_it_was_read(
+    client, alice, alice_line
+):
+    conversation = receive(alice_line, "+12025550123", "Is my order shipped?").conversation
+    receive(alice_line, "+12025550178", "Still waiting")
+    client.force_login(alice)
+
+    response = open_from_list(client, conversation)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.startswith("<title>+1 202-555-0123 · Converse</title>")
+    assert 'id="window"' in page and "Is my order shipped?" in page
+    assert 'id="contact-panel"' in page
+    # Neither the list nor the navigation: they stay as they are on the page.
+    assert "conversation-list" not in page and "inbox-nav" not in page
+    assert response.headers["HX-Trigger-After-Settle"] == '{"inbox-changed": {"unread": 1}}'
+
+    again = open_from_list(client, conversation)
+    assert "HX-Trigger-After-Settle" not in again.headers  # nothing was unread
+
+
+def test_a_row_of_someone_elses_conversation_is_not_found(client, alice, bob_line):
+    conversation = receive(bob_line, "+12025550178", "For Bob").conversation
+    client.force_login(alice)
+    assert open_from_list(client, conversation).status_code == 404
+
+
+def test_the_navigation_redraws_itself_with_fresh_counts_for_the_inbox_shown(
+    client, alice, bob, alice_line, shared_line, bob_line
+):
+    client.force_login(alice)
+    page = client.get(reverse("inbox:sender_inbox", args=[shared_line.public_id]))
+    refresh_url = f"{reverse('inbox:nav')}?kind=sender&amp;sender={shared_line.public_id}"
+    assert f'hx-get="{refresh_url}" hx-trigger="inbox-changed from:body"' in page.content.decode()
+    receive(shared_line, "+12025550123", "Hello")
+
+    nav = client.get(refresh_url.replace("&amp;", "&")).content.decode()
+
+    assert nav.strip().startswith('<nav id="inbox-nav"')
+    assert 'aria-label="1 unread"' in nav
+    current = re.findall(r'<a href="([^"]+)"[^>]*aria-current="page"', nav)
+    assert current == [reverse("inbox:sender_inbox", args=[shared_line.public_id])]
+    # Someone else's sender ID is no inbox of mine.
+    other = client.get(reverse("inbox:nav"), {"kind": "sender", "sender": bob_line.public_id})
+    assert other.status_code == 404
