@@ -36,7 +36,7 @@ from django.urls import reverse
 from inbox.models import Channel, Conversation, Message, MessageStatus, SenderId, User
 from tests.support.fake_twilio import FakeTwilio
 
-from .load import ROOT
+from .load import ROOT, cpu_times
 from .pages import signed_in
 from .webhook import ACCOUNT_SID, AUTH_TOKEN
 
@@ -183,16 +183,6 @@ def wait_accepted(prefix: str, expected: int, timeout: float) -> float:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{expected - counts['accepted']} of {expected} sends not accepted")
         time.sleep(0.05)
-
-
-def cpu_times() -> tuple[int, int]:
-    """(busy, total) clock ticks of the whole machine since boot; (0, 0) off Linux."""
-    if not os.path.exists("/proc/stat"):
-        return 0, 0
-    with open("/proc/stat") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return sum(values) - idle, sum(values)
 
 
 def process_cpu_seconds(pid: int) -> float:

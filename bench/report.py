@@ -149,7 +149,9 @@ def table(results: dict) -> str:
     ):
         if key in results:
             r = results[key]
-            lines.append(f"{label:<34} {r['per_second']:>9,.1f}/s  (c={r['concurrency']})")
+            lines.append(
+                f"{label:<34} {r['per_second']:>9,.1f}/s  (c={r['concurrency']}; {cpu_cost(r)})"
+            )
     if "webhook" in results:
         w = results["webhook"]
         if w["status"] == "ok":
@@ -157,7 +159,7 @@ def table(results: dict) -> str:
                 f"{'webhook ingest (signed, gunicorn)':<34} {w['per_second']:>9,.1f}/s  "
                 f"(c={w['concurrency']}, stored {w['stored']:,}, "
                 f"{w.get('ratio_to_raw_insert', 0):.0%} of raw inserts, "
-                f"{w.get('ratio_to_bare_view', 0):.0%} of the bare view)"
+                f"{w.get('ratio_to_bare_view', 0):.0%} of the bare view; {cpu_cost(w)})"
             )
             r = w["routing"]
             lines.append(
@@ -170,6 +172,16 @@ def table(results: dict) -> str:
     if "outbound" in results:
         lines += outbound_table(results["outbound"])
     return "\n".join(lines)
+
+
+def cpu_cost(result: dict) -> str:
+    """The machine's CPU per request, and the load's own clients' part of it."""
+    if not result.get("cpu_ms"):
+        return "CPU not measured"
+    return (
+        f"CPU {result['cpu_ms']:.2f} ms each, {result['client_cpu_ms']:.2f} ms of it the "
+        "load's clients"
+    )
 
 
 def outbound_table(runs: list[dict]) -> list[str]:
