@@ -152,3 +152,24 @@ def test_opening_a_row_from_older_conversations_keeps_the_list_where_it_was(
     page.go_back()
     expect(page).to_have_url(re.compile(rf"/c/{oldest.public_id}/$"))
     expect(page.locator("#thread")).to_contain_text("The oldest question")
+
+
+def test_on_a_phone_a_row_opens_the_thread_and_back_returns_to_the_list(
+    sign_in, alice, alice_line, tasks
+):
+    for n in range(2):
+        receive(alice_line, f"+120255501{n:02d}", f"Question {n}")
+    page = sign_in(alice)
+    page.set_viewport_size({"width": 400, "height": 800})
+
+    page.locator(".conversation-row", has_text="Question 1").locator("a").click()
+    expect(page.locator("#thread")).to_be_visible()
+    expect(page.locator(".list-pane")).to_be_hidden()
+    expect(page.locator("#live")).to_have_text("1")
+
+    page.go_back()
+    expect(page.locator(".list-pane")).to_be_visible()
+    expect(page.locator(".thread-pane")).to_be_hidden()
+    # The list comes back as it is now: the conversation just read is no longer bold.
+    expect(page.locator(".conversation-row.unread")).to_have_count(1)
+    expect(page.locator("#live")).to_have_text("1")
