@@ -36,7 +36,7 @@ MAX_ATTEMPTS = 5
 CLAIM_LEASE = timedelta(minutes=2)
 # Fresh payloads one worker takes at once: one commit claims them all. Should the worker
 # die, the rest of its batch waits out the lease.
-CLAIM_BATCH = 20
+CLAIM_BATCH = 10
 # Processed payloads are kept this long for support, then deleted: the messages stay.
 KEEP_PROCESSED = timedelta(days=7)
 

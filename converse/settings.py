@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "inbox.middleware.HtmxVaryMiddleware",
     "inbox.middleware.UserTimeZoneMiddleware",
 ]
 

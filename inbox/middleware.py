@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 
 class UserTimeZoneMiddleware:
@@ -19,3 +20,17 @@ class UserTimeZoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class HtmxVaryMiddleware:
+    """Say that pages differ for htmx requests: a list or a conversation asked for by htmx
+    is a fragment of the page at the same URL, and a browser that cached the fragment must
+    not show it when the address is visited (Back, a reopened tab)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response

@@ -98,11 +98,20 @@
     });
   }
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
+  document.addEventListener("htmx:afterRequest", function (event) {
     var link = event.detail.elt;
     if (!link.matches || !link.matches(".conversation-row > a")) return;
+    if (event.detail.failed) {
+      // Gone or no longer ours (grabbed by someone else, say): the page says why.
+      window.location.href = link.href;
+      return;
+    }
     markActiveRow(link);
-    link.parentElement.classList.remove("unread");
+    // Opened, so read, except in an agent's list in the Team Inbox: that shows the agent's
+    // unread, and opening it reads it only for the admin.
+    if (link.closest("#conversation-list").dataset.kind !== "team") {
+      link.parentElement.classList.remove("unread");
+    }
   });
 
   function onSwap(event) {

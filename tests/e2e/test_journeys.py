@@ -173,3 +173,18 @@ def test_on_a_phone_a_row_opens_the_thread_and_back_returns_to_the_list(
     # The list comes back as it is now: the conversation just read is no longer bold.
     expect(page.locator(".conversation-row.unread")).to_have_count(1)
     expect(page.locator("#live")).to_have_text("1")
+
+
+def test_an_admin_opening_an_agents_row_leaves_it_unread_for_the_agent(
+    sign_in, admin, alice, alice_line, tasks
+):
+    receive(alice_line, "+12025550100", "Hello Alice")
+    page = sign_in(admin)
+    page.goto(page.url + f"team/{alice.username}/")
+    row = page.locator(".conversation-row", has_text="Hello Alice")
+
+    row.locator("a").click()
+
+    expect(page.locator("#thread")).to_contain_text("Hello Alice")
+    expect(row).to_have_class(re.compile(r"\bactive\b"))
+    expect(row).to_have_class(re.compile(r"\bunread\b"))  # still unread for Alice

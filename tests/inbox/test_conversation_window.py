@@ -268,6 +268,7 @@ def test_a_row_opened_from_the_list_gets_the_window_and_tells_the_page_it_was_re
     assert page.startswith("<title>+1 202-555-0123 · Converse</title>")
     assert 'id="window"' in page and "Is my order shipped?" in page
     assert 'id="contact-panel"' in page
+    assert page.count('id="thread-header"') == 1
     # Neither the list nor the navigation: they stay as they are on the page.
     assert "conversation-list" not in page and "inbox-nav" not in page
     assert response.headers["HX-Trigger-After-Settle"] == '{"inbox-changed": {"unread": 1}}'
@@ -300,3 +301,14 @@ def test_the_navigation_redraws_itself_with_fresh_counts_for_the_inbox_shown(
     # Someone else's sender ID is no inbox of mine.
     other = client.get(reverse("inbox:nav"), {"kind": "sender", "sender": bob_line.public_id})
     assert other.status_code == 404
+
+
+def test_pages_say_they_differ_for_htmx_requests(client, alice, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hello").conversation
+    client.force_login(alice)
+    for url in (
+        reverse("inbox:my_inbox"),
+        reverse("inbox:conversation", args=[conversation.public_id]),
+    ):
+        vary = client.get(url).headers["Vary"]
+        assert {"HX-Request", "HX-Target"} <= {v.strip() for v in vary.split(",")}
