@@ -97,6 +97,8 @@ def test_html_in_names_and_bodies_is_shown_as_text(client, alice, alice_line):
     contact = message.conversation.contact
     contact.display_name = HOSTILE_NAME
     contact.save()
+    alice_line.label = HOSTILE_NAME  # in the navigation and the sender ID filter
+    alice_line.save()
     client.force_login(alice)
     pages = [
         client.get(reverse("inbox:my_inbox")),
@@ -110,3 +112,4 @@ def test_html_in_names_and_bodies_is_shown_as_text(client, alice, alice_line):
         assert response.status_code == 200
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;img src=x onerror" in pages[1].content.decode()
+    assert pages[0].content.decode().count("&lt;script&gt;alert") >= 3  # row, nav, filter

@@ -1,9 +1,17 @@
 """Pieces of the conversation window that render themselves from the conversation."""
 
+from html import escape
+from itertools import groupby
+
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from inbox import selectors
 from inbox.forms import ContactForm
+from inbox.models import ConversationEvent, Message, MessageStatus
 
 register = template.Library()
 
@@ -31,3 +39,127 @@ def contact_panel(context, conversation) -> dict:
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
+
+
+# A thread's pieces, built in Python like the list's rows: a thread draws up to hundreds of
+# messages on every refresh, and the template engine took about 0.17 ms for each. Every
+# {field} is escaped text except those named *_html, which are built from escaped parts.
+DAY = '<div class="day-separator"><span>{day}</span></div>'
+MESSAGE = (
+    '<div class="message message-{direction}" id="m-{id}" data-status="{status}">'
+    '<div class="bubble">{body_html}{attachments_html}</div>'
+    '<div class="meta">{author_html}<time datetime="{iso}" title="{when}">{hm}</time>'
+    "{ticks_html}</div></div>"
+)
+IMAGE = (
+    '<a class="attachment" href="{url}"><img class="attachment-image" src="{url}" alt="{alt}"'
+    ' loading="lazy"></a>'
+)
+FILE = '<p class="attachment">📎 <a href="{url}">{name}</a></p>'
+FETCHING = '<p class="attachment">📎 {content_type} (fetching…)</p>'
+NOTE = (
+    '<div class="event event-note" id="e-{id}"><div class="note"><strong>Private note · '
+    "{actor}</strong><p>{body_html}</p></div></div>"
+)
+EVENT = (
+    '<div class="event event-{kind}" id="e-{id}"><span>{text} · '
+    '<time datetime="{iso}">{hm}</time></span></div>'
+)
+# What an outgoing message's status shows: (class, label, mark).
+TICKS = {
+    MessageStatus.SCHEDULED: ("queued", "Queued", "🕓"),
+    MessageStatus.QUEUED: ("queued", "Queued", "🕓"),
+    MessageStatus.SENT: ("sent", "Sent", "✓"),
+    MessageStatus.DELIVERED: ("delivered", "Delivered", "✓✓"),
+    MessageStatus.READ: ("read", "Read", "✓✓"),
+}
+FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
+
+
+def _fill(template_text: str, markup: dict[str, str] | None = None, **text) -> str:
+    return template_text.format_map({k: escape(str(v)) for k, v in text.items()} | (markup or {}))
+
+
+@register.simple_tag
+def thread_items(thread: selectors.Thread, conversation) -> str:
+    """The thread's messages and events, oldest first, under a line for each day."""
+    attachment_url = reverse("inbox:attachment", args=[conversation.public_id, "-"])[:-2]
+    parts = []
+    for day, items in groupby(thread.items, key=lambda item: _local(item).date()):
+        parts.append(_fill(DAY, day=f"{day:%A} {day.day} {day:%B %Y}"))
+        for item in items:
+            if isinstance(item, Message):
+                parts.append(_message(item, attachment_url))
+            else:
+                parts.append(_event(item))
+    return mark_safe("".join(parts))
+
+
+def _local(item: Message | ConversationEvent):
+    return timezone.localtime(item.created_at)
+
+
+def _message(message: Message, attachment_url: str) -> str:
+    at = _local(message)
+    author = message.author if message.is_outbound else None
+    return _fill(
+        MESSAGE,
+        {
+            "body_html": f"<p>{linebreaksbr(message.body)}</p>" if message.body else "",
+            "attachments_html": "".join(
+                _attachment(a, attachment_url) for a in message.attachments.all()
+            ),
+            "author_html": f'<span class="author">{escape(str(author))}</span> · '
+            if author
+            else "",
+            "ticks_html": _ticks(message) if message.is_outbound else "",
+        },
+        direction=message.direction,
+        id=message.public_id,
+        status=message.status,
+        iso=at.isoformat(),
+        when=f"{at:%a} {at.day} {at:%b %Y, %H:%M:%S}",
+        hm=f"{at:%H:%M}",
+    )
+
+
+def _attachment(attachment, attachment_url: str) -> str:
+    url = f"{attachment_url}{attachment.public_id}/"
+    if not attachment.file:
+        return _fill(FETCHING, content_type=attachment.content_type)
+    if attachment.content_type.startswith("image/"):
+        return _fill(IMAGE, url=url, alt=attachment.original_name or "Image from the customer")
+    return _fill(FILE, url=url, name=attachment.original_name or "attachment")
+
+
+def _ticks(message: Message) -> str:
+    if message.status in FAILED:
+        reason = escape(message.error_reason)
+        code = f" (error {escape(message.error_code)})" if message.error_code else ""
+        return (
+            f'<span class="tick tick-failed" title="{reason}{code}" aria-label="Failed: '
+            f'{reason}">⚠</span><span class="failure-reason">{reason}</span>'
+        )
+    if message.status not in TICKS:
+        return ""
+    css, label, mark = TICKS[message.status]
+    return f'<span class="tick tick-{css}" title="{label}" aria-label="{label}">{mark}</span>'
+
+
+def _event(event: ConversationEvent) -> str:
+    if event.kind == ConversationEvent.Kind.NOTE:
+        return _fill(
+            NOTE,
+            {"body_html": linebreaksbr(event.body)},
+            id=event.pk,
+            actor=event.actor or "",
+        )
+    at = _local(event)
+    text = event.get_kind_display()
+    if event.body:
+        text += f": {event.body}"
+    if event.actor:
+        text += f" · {event.actor}"
+    return _fill(
+        EVENT, kind=event.kind, id=event.pk, text=text, iso=at.isoformat(), hm=f"{at:%H:%M}"
+    )
