@@ -88,8 +88,8 @@
     setTitle(currentUnread());
     setUpNotifyButton();
   });
-  // The open conversation's row: marked when it is clicked, and again whenever the list is
-  // redrawn (a refresh does not know which conversation the page shows).
+  // The open conversation's row: marked when its window has come, and again whenever the
+  // list is redrawn (a refresh does not know which conversation the page shows).
   function markActiveRow(link) {
     document.querySelectorAll(".conversation-row").forEach(function (row) {
       var rowLink = row.querySelector(":scope > a");
@@ -98,21 +98,33 @@
     });
   }
 
-  document.addEventListener("htmx:afterRequest", function (event) {
+  // A row's answer is awaited on the link itself: a live refresh may redraw the list while
+  // the window comes, and the link's events then no longer reach the document.
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var link = event.detail.elt;
     if (!link.matches || !link.matches(".conversation-row > a")) return;
-    if (event.detail.failed) {
+    link.addEventListener("htmx:afterRequest", function (after) {
+      rowOpened(link, after.detail);
+    }, { once: true });
+  });
+
+  function rowOpened(link, detail) {
+    if (!detail.successful) {
       // Gone or no longer ours (grabbed by someone else, say): the page says why.
-      window.location.href = link.href;
+      if (detail.failed) window.location.href = link.href;
       return;
     }
-    markActiveRow(link);
+    var href = link.getAttribute("href");
+    var current = link.isConnected
+      ? link
+      : document.querySelector('.conversation-row > a[href="' + href + '"]');
+    if (!current) return;
+    markActiveRow(current);
     // Opened, so read, except in an agent's list in the Team Inbox: that shows the agent's
     // unread, and opening it reads it only for the admin.
-    if (link.closest("#conversation-list").dataset.kind !== "team") {
-      link.parentElement.classList.remove("unread");
-    }
-  });
+    var list = current.closest("#conversation-list");
+    if (list && list.dataset.kind !== "team") current.parentElement.classList.remove("unread");
+  }
 
   function onSwap(event) {
     var target = event.detail.target;

@@ -188,3 +188,18 @@ def test_an_admin_opening_an_agents_row_leaves_it_unread_for_the_agent(
     expect(page.locator("#thread")).to_contain_text("Hello Alice")
     expect(row).to_have_class(re.compile(r"\bactive\b"))
     expect(row).to_have_class(re.compile(r"\bunread\b"))  # still unread for Alice
+
+
+def test_a_row_that_is_no_longer_ours_opens_the_page_that_says_so(
+    sign_in, alice, alice_line, bob, bob_line, tasks
+):
+    conversation = receive(alice_line, "+12025550100", "Hello Alice").conversation
+    page = sign_in(alice)
+    # Moved to Bob's line and given to Bob after Alice's list was drawn.
+    Conversation.objects.filter(pk=conversation.pk).update(sender_id=bob_line, owner=bob)
+
+    page.locator(".conversation-row", has_text="Hello Alice").locator("a").click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{conversation.public_id}/$"))
+    expect(page.locator("body")).to_contain_text("Not Found")
+    expect(page.locator("#thread")).to_have_count(0)
