@@ -88,13 +88,15 @@
     setTitle(currentUnread());
     setUpNotifyButton();
   });
-  // The open conversation's row: marked when its window has come, and again whenever the
-  // list is redrawn (a refresh does not know which conversation the page shows).
-  function markActiveRow(link) {
+
+  // The open conversation's row is marked whenever something was swapped in: a window,
+  // a refreshed or filtered list, older conversations.
+  function markActiveRow() {
+    var open = document.getElementById("window");
+    var openUrl = open ? open.dataset.url : null;
     document.querySelectorAll(".conversation-row").forEach(function (row) {
-      var rowLink = row.querySelector(":scope > a");
-      var active = link ? rowLink === link : rowLink.getAttribute("href") === location.pathname;
-      row.classList.toggle("active", active);
+      var href = row.querySelector(":scope > a").getAttribute("href");
+      row.classList.toggle("active", href === openUrl);
     });
   }
 
@@ -118,23 +120,19 @@
     var current = link.isConnected
       ? link
       : document.querySelector('.conversation-row > a[href="' + href + '"]');
-    if (!current) return;
-    markActiveRow(current);
     // Opened, so read, except in an agent's list in the Team Inbox: that shows the agent's
     // unread, and opening it reads it only for the admin.
-    var list = current.closest("#conversation-list");
+    var list = current && current.closest("#conversation-list");
     if (list && list.dataset.kind !== "team") current.parentElement.classList.remove("unread");
   }
 
   function onSwap(event) {
-    var target = event.detail.target;
-    if (!target) return;
-    if (target.id === "thread") scrollThread();
-    if (target.id === "conversation-list") markActiveRow(null);
+    if (event.detail.target && event.detail.target.id === "thread") scrollThread();
   }
   document.addEventListener("htmx:afterSwap", onSwap);
   document.addEventListener("htmx:oobAfterSwap", onSwap);
   document.addEventListener("htmx:afterSettle", function (event) {
+    markActiveRow();
     if (!event.detail.target || event.detail.target.id !== "window") return;
     // A conversation opened from the list (its title is in): on a phone the thread now
     // takes the screen.

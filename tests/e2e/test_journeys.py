@@ -152,6 +152,12 @@ def test_opening_a_row_from_older_conversations_keeps_the_list_where_it_was(
     page.go_back()
     expect(page).to_have_url(re.compile(rf"/c/{oldest.public_id}/$"))
     expect(page.locator("#thread")).to_contain_text("The oldest question")
+    # A filter redraws the list: the open conversation's row is marked in it still.
+    page.get_by_label("Channel").select_option("sms")
+    expect(page).to_have_url(re.compile(r"channel=sms"))
+    expect(page.locator(".conversation-row.active")).to_have_count(0)  # on an older page
+    page.get_by_role("link", name="Older conversations").click()
+    expect(row).to_have_class(re.compile(r"\bactive\b"))
 
 
 def test_on_a_phone_a_row_opens_the_thread_and_back_returns_to_the_list(
