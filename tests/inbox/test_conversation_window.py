@@ -1,6 +1,7 @@
 """The walking-skeleton journey through the browser views: sign in, start, send, poll."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -181,8 +182,21 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
     assert "71 characters" in html and "2 segments" in html and "UCS-2" in html
 
 
+@pytest.mark.parametrize(
+    ("headers", "queries"),
+    [
+        # Session, user, sender IDs and teams, conversation, is it read already, thread
+        # (messages, their attachments, events), list rows, nav (sender IDs, reach, newest
+        # change, one count), filter choices (labels, assignees), window state (joined by
+        # anyone, by me), contact panel (labels, custom field values).
+        ({}, 19),
+        # Opened from the list: the same without the list, the navigation and the filters.
+        ({"HX-Request": "true", "HX-Target": "window"}, 12),
+    ],
+    ids=["page", "opened from the list"],
+)
 def test_the_window_queries_do_not_grow_with_the_thread_or_the_contact(
-    client, alice, alice_line, django_assert_num_queries
+    client, alice, alice_line, django_assert_num_queries, headers, queries
 ):
     from inbox.services.contacts import contact_update
     from inbox.services.sending import message_send
@@ -205,18 +219,14 @@ def test_the_window_queries_do_not_grow_with_the_thread_or_the_contact(
             custom_fields={f"field{i}": str(i) for i in range(n)},
             conversation=c,
         )
-        client.get(url)
+        client.get(url, headers=headers)
 
     grow(1)
-    # Session, user, sender IDs and teams, conversation, is it read already, thread
-    # (messages, their attachments, events), list rows, nav (sender IDs, reach, newest change,
-    # one count), filter choices (labels, assignees), window state (joined by anyone, by
-    # me), contact panel (labels, custom field values).
-    with django_assert_num_queries(19):
-        client.get(url)
+    with django_assert_num_queries(queries):
+        client.get(url, headers=headers)
     grow(5)
-    with django_assert_num_queries(19):
-        client.get(url)
+    with django_assert_num_queries(queries):
+        client.get(url, headers=headers)
 
 
 def test_a_long_thread_opens_on_its_newest_messages_and_shows_earlier_ones_on_request(
@@ -312,3 +322,25 @@ def test_pages_say_they_differ_for_htmx_requests(client, alice, alice_line):
     ):
         vary = client.get(url).headers["Vary"]
         assert {"HX-Request", "HX-Target"} <= {v.strip() for v in vary.split(",")}
+
+
+def test_the_navigation_redraw_queries_do_not_grow_with_sender_ids(
+    client, alice, alice_line, django_assert_num_queries, monkeypatch
+):
+    from inbox import versions
+    from inbox.models import SenderId
+
+    monkeypatch.setattr(versions, "COMMIT_SLACK", timedelta(0))  # counts are kept at once
+    receive(alice_line, "+12025550101", "Hello")
+    client.force_login(alice)
+    url = reverse("inbox:nav")
+    for n in (1, 6):
+        for i in range(SenderId.objects.count(), n):
+            line = SenderId.objects.create(address=f"+1415555{i:04d}", label=f"Line {i}")
+            line.shared_with.add(alice)
+            receive(line, "+12025550101", "Hello")
+        client.get(url)  # counts them
+        # Session, user, sender IDs, reach, newest change: the counts are kept.
+        with django_assert_num_queries(5):
+            nav = client.get(url).content.decode()
+        assert len(re.findall(r'nav-label">[^<]+</span><span class="badge"', nav)) == n
