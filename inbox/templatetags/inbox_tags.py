@@ -1,11 +1,11 @@
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from inbox.models import Channel, MessageDirection
+from inbox.markup import channel_short, fill, url_stem
+from inbox.models import MessageDirection
 from inbox.phone import format_phone
 from inbox.waiting import Waiting
 
@@ -76,7 +76,7 @@ def conversation_rows(conversations, *, list_kind: str, active_id: str, older: b
     Built in Python like the rows of Django's admin change list: a list draws fifty rows on
     every refresh, and the template engine took about half a millisecond for each.
     """
-    url = reverse("inbox:conversation", args=["-"])[:-2]
+    url = url_stem("inbox:conversation")
     return mark_safe("".join(_row(c, url, list_kind, active_id, older) for c in conversations))
 
 
@@ -100,7 +100,7 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
         "status": c.status,
         "status_label": c.get_status_display(),
         "channel_label": sender.get_channel_display(),
-        "channel_short": "WA" if sender.channel == Channel.WHATSAPP else "SMS",
+        "channel_short": channel_short(sender.channel),
     }
     meta = " " + escape(sender.label or sender.address)
     if c.owner and list_kind != "mine":
@@ -110,7 +110,7 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
     if c.is_unread:
         meta += '<span class="sr-only"> (unread)</span>'
     markup = {"older": " data-older" if older else "", "meta": meta}
-    return ROW.format_map({k: escape(str(v)) for k, v in text.items()} | markup)
+    return fill(ROW, markup, **text)
 
 
 # One sender ID in the navigation: {current} and {badge} are built from escaped parts.
@@ -126,13 +126,13 @@ NAV_SENDER = (
 def nav_sender_links(senders, *, current_pk: int | None) -> str:
     """The navigation's sender IDs, built in Python like list rows: an admin has hundreds,
     and the navigation is drawn again whenever the counts change."""
-    url = reverse("inbox:sender_inbox", args=["-"])[:-2]
+    url = url_stem("inbox:sender_inbox")
     links = []
     for sender in senders:
         text = {
             "url": f"{url}{sender.public_id}/",
             "channel": sender.channel,
-            "channel_short": "WA" if sender.channel == Channel.WHATSAPP else "SMS",
+            "channel_short": channel_short(sender.channel),
             "label": sender.label or sender.address,
         }
         unread = sender.unread
@@ -142,7 +142,7 @@ def nav_sender_links(senders, *, current_pk: int | None) -> str:
             if unread
             else "",
         }
-        links.append(NAV_SENDER.format_map({k: escape(str(v)) for k, v in text.items()} | markup))
+        links.append(fill(NAV_SENDER, markup, **text))
     return mark_safe("".join(links))
 
 

@@ -5,12 +5,12 @@ from itertools import groupby
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox import selectors
 from inbox.forms import ContactForm
+from inbox.markup import fill, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
 
 register = template.Library()
@@ -76,17 +76,13 @@ TICKS = {
 FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
 
-def _fill(template_text: str, markup: dict[str, str] | None = None, **text) -> str:
-    return template_text.format_map({k: escape(str(v)) for k, v in text.items()} | (markup or {}))
-
-
 @register.simple_tag
 def thread_items(thread: selectors.Thread, conversation) -> str:
     """The thread's messages and events, oldest first, under a line for each day."""
-    attachment_url = reverse("inbox:attachment", args=[conversation.public_id, "-"])[:-2]
+    attachment_url = url_stem("inbox:attachment", conversation.public_id)
     parts = []
     for day, items in groupby(thread.items, key=lambda item: _local(item).date()):
-        parts.append(_fill(DAY, day=f"{day:%A} {day.day} {day:%B %Y}"))
+        parts.append(fill(DAY, day=f"{day:%A} {day.day} {day:%B %Y}"))
         for item in items:
             if isinstance(item, Message):
                 parts.append(_message(item, attachment_url))
@@ -102,7 +98,7 @@ def _local(item: Message | ConversationEvent):
 def _message(message: Message, attachment_url: str) -> str:
     at = _local(message)
     author = message.author if message.is_outbound else None
-    return _fill(
+    return fill(
         MESSAGE,
         {
             "body_html": f"<p>{linebreaksbr(message.body)}</p>" if message.body else "",
@@ -126,10 +122,10 @@ def _message(message: Message, attachment_url: str) -> str:
 def _attachment(attachment, attachment_url: str) -> str:
     url = f"{attachment_url}{attachment.public_id}/"
     if not attachment.file:
-        return _fill(FETCHING, content_type=attachment.content_type)
+        return fill(FETCHING, content_type=attachment.content_type)
     if attachment.content_type.startswith("image/"):
-        return _fill(IMAGE, url=url, alt=attachment.original_name or "Image from the customer")
-    return _fill(FILE, url=url, name=attachment.original_name or "attachment")
+        return fill(IMAGE, url=url, alt=attachment.original_name or "Image from the customer")
+    return fill(FILE, url=url, name=attachment.original_name or "attachment")
 
 
 def _ticks(message: Message) -> str:
@@ -148,7 +144,7 @@ def _ticks(message: Message) -> str:
 
 def _event(event: ConversationEvent) -> str:
     if event.kind == ConversationEvent.Kind.NOTE:
-        return _fill(
+        return fill(
             NOTE,
             {"body_html": linebreaksbr(event.body)},
             id=event.pk,
@@ -160,6 +156,6 @@ def _event(event: ConversationEvent) -> str:
         text += f": {event.body}"
     if event.actor:
         text += f" · {event.actor}"
-    return _fill(
+    return fill(
         EVENT, kind=event.kind, id=event.pk, text=text, iso=at.isoformat(), hm=f"{at:%H:%M}"
     )
