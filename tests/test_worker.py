@@ -6,7 +6,7 @@ from converse.celery import app as celery_app
 from inbox.models import Contact, Conversation, MessageStatus
 from inbox.services.sending import message_send
 
-from .support.workers import require_redis_and_postgres, start_worker, stop_worker, wait_for
+from .support.workers import require_redis_and_postgres, running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -15,9 +15,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def worker():
     require_redis_and_postgres()
     celery_app.control.purge()
-    process = start_worker(SIMULATOR_STATUS_DELAY="0.2")
-    yield process
-    stop_worker(process)
+    with running_worker(SIMULATOR_STATUS_DELAY="0.2") as process:
+        yield process
 
 
 def test_a_real_worker_sends_a_message_and_the_simulator_reports_delivery(

@@ -26,7 +26,7 @@ from inbox.services.sending import message_send
 from inbox.tasks import recover_stuck_messages
 
 from ..conftest import TaskQueue
-from ..support.workers import require_redis_and_postgres, start_worker, stop_worker, wait_for
+from ..support.workers import require_redis_and_postgres, running_worker, wait_for
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,19 +203,13 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_message_exactly_onc
     twilio_worker_env, fake_twilio, alice, alice_line
 ):
     fake_twilio.latency = 0.3  # each create takes a while: the kill lands mid-request
-    first = start_worker(**twilio_worker_env)
-    try:
+    with running_worker(**twilio_worker_env) as first:
         messages = send_batch(alice, alice_line, 12)
         assert wait_for(lambda: len(fake_twilio.creates) >= 4, timeout=60)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-    finally:
-        stop_worker(first)
-    second = start_worker(**twilio_worker_env)
-    try:
+    with running_worker(**twilio_worker_env):
         assert recover_until_all_sent(messages), "some messages never reached Twilio"
-    finally:
-        stop_worker(second)
     assert_each_sent_once(fake_twilio, messages)
 
 
@@ -244,11 +238,8 @@ def test_sends_queued_when_redis_restarts_are_all_sent_once(
     messages = send_batch(alice, alice_line, 8)  # queued in Redis, no worker running yet
     restart_redis()  # Redis keeps nothing on disk here: the queued tasks are gone
     time.sleep(0.5)
-    worker = start_worker(**twilio_worker_env)
-    try:
+    with running_worker(**twilio_worker_env):
         assert recover_until_all_sent(messages), "sends queued before the restart were lost"
-    finally:
-        stop_worker(worker)
     assert_each_sent_once(fake_twilio, messages)
 
 
@@ -264,11 +255,8 @@ def test_webhooks_that_came_while_no_worker_ran_are_routed_when_one_starts(
         assert live_webhooks("messages", params) == 200
     assert not Message.objects.exists()
 
-    worker = start_worker()
-    try:
+    with running_worker():
         assert wait_for(lambda: Message.objects.count() == len(sids), timeout=60)
-    finally:
-        stop_worker(worker)
     assert not InboundWebhook.objects.filter(processed_at__isnull=True).exists()
     thread = Conversation.objects.get().messages.order_by("created_at", "id")
     assert [m.body for m in thread] == [f"Message {n}" for n in range(len(sids))]

@@ -4,7 +4,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,10 @@ def require_redis_and_postgres() -> None:
         pytest.skip("needs PostgreSQL: a worker process cannot share SQLite's in-memory test db")
 
 
-def start_worker(**env: str) -> subprocess.Popen:
-    """A ``celery worker --pool=solo`` on the test database and broker, with ``env`` added."""
+@contextmanager
+def running_worker(**env: str) -> Iterator[subprocess.Popen]:
+    """A ``celery worker --pool=solo`` on the test database and broker, with ``env`` added,
+    for the ``with`` block; stopped at its end unless it is gone already (killed by a test)."""
     db = connection.settings_dict
     environment = {
         **os.environ,
@@ -30,18 +33,18 @@ def start_worker(**env: str) -> subprocess.Popen:
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         **env,
     }
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
         cwd=ROOT,
         env=environment,
     )  # fmt: skip
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=20)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, every: float = 0.2) -> bool:
