@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
     },
     "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
+    "sync-whatsapp-templates": {
+        "task": "channels_whatsapp.tasks.sync_templates",
+        "schedule": 3600.0,
+    },
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversation, export, lists, live, window
+from .views import conversation, export, lists, live, whatsapp, window
 
 app_name = "inbox"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("team/<str:username>/", lists.team_agent, name="team_agent"),
     path("bulk/", lists.bulk, name="bulk"),
     path("new/", conversation.conversation_new, name="conversation_new"),
+    path("new/template/", whatsapp.conversation_new_template, name="conversation_new_template"),
     path("segments/", conversation.segment_count, name="segments"),
     path("c/<str:public_id>/", conversation.conversation_detail, name="conversation"),
     path("c/<str:public_id>/thread/", conversation.conversation_thread, name="thread"),
@@ -40,6 +41,10 @@ urlpatterns = [
     path("c/<str:public_id>/grab/", window.conversation_grab_view, name="grab"),
     path("c/<str:public_id>/note/", window.conversation_note, name="note"),
     path("c/<str:public_id>/contact/", window.contact_edit, name="contact"),
+    path("c/<str:public_id>/templates/", whatsapp.conversation_templates, name="templates"),
+    path("c/<str:public_id>/compose/", whatsapp.compose_refresh, name="compose_refresh"),
+    path("c/<str:public_id>/consent/", whatsapp.contact_consent, name="consent"),
+    path("consent/import/", whatsapp.consent_import, name="consent_import"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),

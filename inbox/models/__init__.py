@@ -11,6 +11,7 @@ from .messages import Attachment, EarlyStatus, Message, MessageDirection, Messag
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
+from .templates import WhatsAppTemplate
 
 __all__ = [
     "Attachment",
@@ -35,4 +36,5 @@ __all__ = [
     "Team",
     "TeamMode",
     "User",
+    "WhatsAppTemplate",
 ]

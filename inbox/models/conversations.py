@@ -158,6 +158,7 @@ class ConversationEvent(models.Model):
         LEFT = "left", "Left"
         EXPORTED = "exported", "Exported"
         CONTACT = "contact", "Contact changed"
+        CONSENT = "consent", "WhatsApp consent"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
