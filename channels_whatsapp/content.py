@@ -5,7 +5,7 @@
 
 import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException
 
 from channels_sms.client import send_error_from, twilio_client
 from inbox.channels import TemplateData
@@ -21,7 +21,7 @@ def content_templates() -> list[TemplateData]:
         client.content.base_url = settings.TWILIO_API_BASE_URL.rstrip("/")
     try:
         listed = client.content.v1.content_and_approvals.list(page_size=500)
-    except (TwilioRestException, requests.RequestException) as exc:
+    except (TwilioException, requests.RequestException) as exc:  # a page the SDK could not read
         raise send_error_from(exc) from exc
     return [template_from(item) for item in listed if item.sid]
 
