@@ -38,6 +38,19 @@
     });
   }
 
+  // The template's text as the customer will see it, while the agent fills the variables.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.name || input.name.indexOf("var_") !== 0) return;
+    var form = input.closest("form");
+    var preview = form && form.querySelector(".template-preview[data-body]");
+    if (!preview) return;
+    preview.textContent = preview.dataset.body.replace(/\{\{\s*(\w+)\s*\}\}/g, function (all, name) {
+      var field = form.querySelector('[name="var_' + name + '"]');
+      return field && field.value.trim() ? field.value : all;
+    });
+  });
+
   setInterval(tick, 15000);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSettle", tick);
