@@ -47,9 +47,16 @@ PAGES = [
     Page("Sent Messages", "agent", "/sent/"),
     Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
     Page("Navigation redraw", "agent", "/nav/?kind=mine"),
+    Page(
+        "Template picker search",
+        "agent",
+        "/c/{conversation}/templates/?q=order",
+        htmx_target="template-results",
+    ),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
+    Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
 ]
 
 WARMUP = 3

@@ -124,7 +124,7 @@ def message_send(
                 body=body,
                 idempotency_key=idempotency_key or None,
                 content_sid=content_sid,
-                content_variables=content_variables or {},
+                content_variables=content_variables,
             )
             for upload in media:
                 attachment_store(message=message, upload=upload)
@@ -186,7 +186,7 @@ def _outbound_save(
         channel=conversation.sender_id.channel,
         idempotency_key=idempotency_key,
         content_sid=content_sid,
-        content_variables=content_variables or {},
+        content_variables=content_variables,
         segments=max(count_segments(body).segments, 1),
     )
 

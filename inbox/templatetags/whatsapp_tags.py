@@ -86,4 +86,5 @@ def whatsapp_consent(context, conversation: Conversation) -> dict:
         "form": ConsentForm(),
         "csrf_token": context.get("csrf_token"),
         "consent_error": context.get("consent_error", ""),
+        "is_admin": context["request"].user.is_admin,
     }
