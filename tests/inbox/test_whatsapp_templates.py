@@ -237,3 +237,48 @@ def test_the_picker_search_costs_a_fixed_number_of_queries(
     # session, user, the user's reach, the conversation, the templates
     with django_assert_num_queries(5):
         client.get(url, {"q": "order"}, headers={"HX-Request": "true"})
+
+
+def test_without_javascript_a_template_opens_on_the_conversation_page(
+    client, conversation, alice, order_template
+):
+    client.force_login(alice)
+    url = reverse("inbox:templates", args=[conversation.public_id])
+    page = client.get(url, {"sid": order_template.content_sid})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="thread"' in html and 'name="var_2"' in html
+
+
+def test_the_whatsapp_window_costs_a_fixed_number_of_queries(
+    client, conversation, alice, order_template, django_assert_num_queries
+):
+    client.force_login(alice)
+    url = reverse("inbox:conversation", args=[conversation.public_id])
+    client.get(url)
+    with django_assert_num_queries(WHATSAPP_WINDOW_QUERIES):
+        client.get(url)
+    for n in range(5):
+        receive(conversation.sender_id, "+12025550123", f"More {n}")
+        WhatsAppTemplate.objects.create(content_sid=f"HX{n}", name=f"t{n}", approval="approved")
+        consent(conversation.contact, actor=alice)
+        whatsapp_consent_set(
+            contact=conversation.contact, granted=False, source="entered", actor=alice
+        )
+    client.get(url)  # marks the new messages read
+    with django_assert_num_queries(WHATSAPP_WINDOW_QUERIES):
+        client.get(url)
+
+
+# The window's usual queries (test_conversation_window), with a line of its own in the
+# navigation, plus two: the approved templates and the WhatsApp consent history.
+WHATSAPP_WINDOW_QUERIES = 22
+
+
+def test_the_new_template_conversation_page_costs_a_fixed_number_of_queries(
+    client, wa_line, alice, order_template, django_assert_num_queries
+):
+    client.force_login(alice)
+    # session, user, unread count, "any sender ID?", the sender IDs, the templates
+    with django_assert_num_queries(6):
+        client.get(reverse("inbox:conversation_new_template"))

@@ -87,3 +87,12 @@ def test_the_customer_phone_shows_the_rendered_template(client, wa_line, alice, 
         "/simulator/", {"sender": wa_line.public_id, "phone": "+12025550123"}
     ).content.decode()
     assert "Hello Ann, we are following up on your request." in page
+
+
+def test_beat_keeps_the_templates_fresh(db, settings):
+    from channels_whatsapp.tasks import sync_templates
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "channels_whatsapp.tasks.sync_templates" in schedule
+    sync_templates.apply()
+    assert WhatsAppTemplate.objects.filter(approval="approved").count() == 3
