@@ -286,7 +286,7 @@ WHATSAPP_WINDOW_QUERIES = 20
 
 
 def test_the_new_template_conversation_page_costs_a_fixed_number_of_queries(
-    client, wa_line, alice, order_template, django_assert_num_queries, settle_counts
+    client, wa_line, alice, order_template, django_assert_num_queries
 ):
     client.force_login(alice)
     url = reverse("inbox:conversation_new_template")
