@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# The local demo runs in debug (the development key, plain static files); production never does.
+run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -103,8 +104,11 @@ def transcript_html(*, conversation: Conversation, by: User) -> str:
 
 
 def transcript_pdf(*, conversation: Conversation, by: User) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+    from weasyprint import CSS, HTML  # heavy import: only when a PDF is asked for
 
-    pdf = HTML(string=transcript_html(conversation=conversation, by=by)).write_pdf()
+    stylesheet = CSS(filename=finders.find("css/transcript.css"))
+    pdf = HTML(string=transcript_html(conversation=conversation, by=by)).write_pdf(
+        stylesheets=[stylesheet]
+    )
     _record_export(conversation=conversation, by=by, fmt="pdf")
     return pdf

@@ -1,0 +1,36 @@
+"""Response headers every page gets: a Content-Security-Policy that allows only our own
+scripts and styles, a Permissions-Policy, and ``no-store`` on what a signed-in user sees.
+
+HSTS, nosniff and the referrer policy come from Django's SecurityMiddleware (settings).
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+def policy_header(directives: dict[str, str]) -> str:
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    """Place after AuthenticationMiddleware: whether the response is private depends on it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.csp = policy_header(settings.CONTENT_SECURITY_POLICY)
+        self.permissions = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A view may set a stricter policy of its own (media served to Twilio).
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Conversations, transcripts and media must not stay in a shared browser's or a
+            # proxy's cache after the agent signs out.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
