@@ -1,9 +1,8 @@
 """Sign-in throttling (django-axes) and the pieces of it that depend on our deployment."""
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest
-
-from axes.backends import AxesStandaloneBackend
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -7,7 +7,7 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-producti
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 
-from converse.settings import *  # noqa: E402, F403
+from converse.settings import *  # noqa: F403
 
 # No collectstatic step in tests: serve templates' static paths without a manifest.
 STORAGES = {
