@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
 
@@ -34,3 +35,26 @@ class SecurityHeadersMiddleware:
             # proxy's cache after the agent signs out.
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is over ``REQUEST_MAX_BYTES`` before anything
+    reads it (the CSRF check would parse, and spool to disk, a 200 MB upload first).
+
+    Place before CsrfViewMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads no body it cannot size
+        if declared > settings.REQUEST_MAX_BYTES:
+            limit_mb = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
+            return HttpResponse(
+                render_to_string("request_too_large.html", {"limit_mb": limit_mb}),
+                status=413,
+            )
+        return self.get_response(request)

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "converse.security.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "converse.security.SecurityHeadersMiddleware",
@@ -270,6 +271,9 @@ MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 MESSAGE_MAX_MEDIA = env_int("MESSAGE_MAX_MEDIA", 10)
 # Twilio accepts MMS up to 5 MB in all.
 OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+# Any request body larger than this is refused before it is read: the attachments' limit
+# plus room for the form's other fields and multipart framing.
+REQUEST_MAX_BYTES = OUTBOUND_MEDIA_MAX_BYTES + 256 * 1024
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
