@@ -78,6 +78,14 @@ def _header(conversation: Conversation) -> dict:
     }
 
 
+# Starts every line of a message after its first in the TXT transcript.
+CONTINUATION = "    | "
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
 def transcript_txt(*, conversation: Conversation, by: User) -> str:
     header = _header(conversation)
     out = [
@@ -89,8 +97,12 @@ def transcript_txt(*, conversation: Conversation, by: User) -> str:
     for line in _lines(conversation):
         stamp = timezone.localtime(line.at).strftime("%Y-%m-%d %H:%M")
         status = f" [{line.status}]" if line.status else ""
-        out.append(f"[{stamp}] {line.who}{status}: {line.text}".rstrip())
-        out.extend(f"    [media: {name}]" for name in line.attachments)
+        first, *rest = line.text.splitlines() or [""]
+        out.append(f"[{stamp}] {_one_line(line.who)}{status}: {first}".rstrip())
+        # A message's further lines are marked as its own, so text a customer wrote can
+        # never pass for another entry of the transcript.
+        out.extend(f"{CONTINUATION}{text}".rstrip() for text in rest)
+        out.extend(f"    [media: {_one_line(name)}]" for name in line.attachments)
     _record_export(conversation=conversation, by=by, fmt="txt")
     return "\n".join(out) + "\n"
 
