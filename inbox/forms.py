@@ -47,8 +47,7 @@ class ComposeForm(forms.Form):
             f.seek(0)
             if sniffed is None:
                 raise forms.ValidationError(
-                    f"{f.name} cannot be sent: attach JPEG, PNG or GIF images, PDF, audio "
-                    "or video."
+                    f"{f.name} cannot be sent: attach JPEG, PNG or GIF images, PDF, audio or video."
                 )
             f.content_type = sniffed  # what is stored and served, whatever the browser said
         if not cleaned.get("body") and not media:
