@@ -7,7 +7,7 @@ HSTS, nosniff and the referrer policy come from Django's SecurityMiddleware (set
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
@@ -58,3 +58,32 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL character in the path, the query or a form field: PostgreSQL
+    text cannot hold one, so a lookup with it would fail as a 500.
+
+    Twilio's webhooks (``/webhooks/``) are left to their own handling: they are signed and
+    their payloads are cleaned where they are stored. Place before CsrfViewMiddleware.
+    """
+
+    EXEMPT_PREFIXES = ("/webhooks/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or _has_nul(request.GET):
+            return HttpResponseBadRequest("NUL characters are not allowed in a request.")
+        if (
+            request.method == "POST"
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and _has_nul(request.POST)
+        ):
+            return HttpResponseBadRequest("NUL characters are not allowed in a form.")
+        return self.get_response(request)
+
+
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
