@@ -282,6 +282,8 @@ SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)
 OVERDUE_AFTER_SECONDS = env_int("OVERDUE_AFTER_SECONDS", 300)
 # A conversation without a customer message for this long closes by itself.
 AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
+# A PDF transcript of more messages and events than this is built by a worker.
+TRANSCRIPT_SYNC_MAX_ENTRIES = env_int("TRANSCRIPT_SYNC_MAX_ENTRIES", 60)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 
@@ -299,5 +301,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # The Twilio SDK logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; failures and lockouts stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }
