@@ -183,7 +183,7 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=()"
+    "magnetometer=(), gyroscope=(), accelerometer=()"
 )
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
