@@ -45,6 +45,7 @@ from .models import (
     SenderId,
     User,
 )
+from .params import param_id
 from .services import teams
 from .services.read_state import single_read_behind
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
@@ -72,8 +73,11 @@ class Cursor:
         if not raw:
             return None
         try:
-            ts, pk = raw.split("_", 1)
-            return cls(datetime.fromtimestamp(float(ts), tz=UTC), int(pk))
+            ts, raw_pk = raw.split("_", 1)
+            pk = param_id(raw_pk)
+            if pk is None:
+                return None
+            return cls(datetime.fromtimestamp(float(ts), tz=UTC), pk)
         except (ValueError, OverflowError, OSError):
             return None
 
@@ -181,7 +185,7 @@ class InboxFilters:
             channel=pick("channel", Channel.values),
             sender=params.get("sender", "").strip()[:16],
             label=params.get("label", "").strip()[:50],
-            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            assignee=assignee if assignee == "none" or param_id(assignee) else "",
             q=params.get("q", "").strip()[:100],
         )
 

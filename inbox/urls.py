@@ -30,6 +30,21 @@ urlpatterns = [
         name="transcript_txt",
     ),
     path(
+        "c/<str:public_id>/transcript/",
+        export.transcript_export_start,
+        name="transcript_export",
+    ),
+    path(
+        "c/<str:public_id>/transcript/<str:export_id>/",
+        export.transcript_export_status,
+        name="transcript_export_status",
+    ),
+    path(
+        "c/<str:public_id>/transcript/<str:export_id>/file/",
+        export.transcript_export_file,
+        name="transcript_export_file",
+    ),
+    path(
         "c/<str:public_id>/media/<str:attachment_id>/",
         export.attachment_download,
         name="attachment",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import selectors
 from ..access import usable_sender_ids, visible_conversations
 from ..models import Channel, Conversation, Role, User
+from ..params import param_id
 from ..selectors import InboxFilters, InboxView
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
@@ -209,7 +210,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path on this site only: ``redirect`` would take a bare word for a URL name.
+    on_site = target.startswith("/") and target.isprintable()
+    if on_site and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -217,4 +220,4 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _int(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
+    return param_id(raw) or 0
