@@ -146,13 +146,11 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="CONVERSE_PERCENTILE",
-            template="%(function)s(%(expressions)s, %(fraction)s)",
-            **extra,
-        )
+        # A copy, not template=…: Aggregate.as_sql sets the template itself with a filter.
+        clone = self.copy()
+        clone.function = "CONVERSE_PERCENTILE"
+        clone.template = "%(function)s(%(expressions)s, %(fraction)s)"
+        return clone.as_sql(compiler, connection, **extra)
 
 
 def response_seconds() -> Seconds:

@@ -24,7 +24,7 @@
           animation: false,
           scales: {
             x: { stacked: true },
-            y: { stacked: true, beginAtZero: true, title: { display: true, text: yTitle } },
+            y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: yTitle } },
           },
           plugins: { tooltip: tooltipLabel ? { callbacks: { label: tooltipLabel } } : {} },
           onHover: function (event, elements) {
