@@ -163,10 +163,11 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
     messages = _messages(query).filter(
         created_at__gte=period.previous.start, created_at__lt=period.end
     )
-    per_sender = {
-        row["conversation__sender_id"]: row
-        for row in messages.order_by()
-        .values("conversation__sender_id")
+    # One pass over the messages, by sender ID and owner: the headline, per-sender and
+    # per-agent counts are its sums.
+    counts = list(
+        messages.order_by()
+        .values("conversation__sender_id", "conversation__owner_id")
         .annotate(
             customer=Count(
                 "pk", filter=metrics.customer_messages_q() & _between("created_at", period)
@@ -179,10 +180,9 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
                 "pk", filter=metrics.agent_messages_q() & _between("created_at", period.previous)
             ),
         )
-    }
+    )
     totals = {
-        k: sum(r[k] for r in per_sender.values())
-        for k in ("customer", "customer_prev", "agent", "agent_prev")
+        k: sum(r[k] for r in counts) for k in ("customer", "customer_prev", "agent", "agent_prev")
     }
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
@@ -233,7 +233,17 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
         ),
         Figure("Opt-outs", opt_outs["now"], opt_outs["prev"], link(on="optout")),
     ]
-    return figures, per_sender
+    return figures, counts
+
+
+def _sums(counts: list[dict], column: str) -> dict:
+    """The message counts of ``headline`` added up per ``column`` (sender ID or owner)."""
+    sums: dict = {}
+    for row in counts:
+        into = sums.setdefault(row[column], {"customer": 0, "agent": 0})
+        into["customer"] += row["customer"]
+        into["agent"] += row["agent"]
+    return sums
 
 
 def series(query: ReportQuery, *, tz) -> dict:
@@ -361,18 +371,16 @@ def _table_figures(qs: QuerySet, column: str, period: Period, now: datetime) -> 
     }
 
 
-def agent_table(query: ReportQuery, *, now: datetime, people: dict[int, User]) -> list[Row]:
+def agent_table(
+    query: ReportQuery, *, now: datetime, counts: list[dict], people: dict[int, User]
+) -> list[Row]:
     """Per agent (the conversations' owner): conversations opened, agent messages in them,
     median first response, share answered within the service level."""
     period, link = query.period, Links(query)
     figures = _table_figures(Conversation.objects.filter(filtered(query)), "owner_id", period, now)
-    replies = dict(
-        _messages(query)
-        .filter(metrics.agent_messages_q(), _between("created_at", period))
-        .order_by()
-        .values_list("conversation__owner_id")
-        .annotate(n=Count("pk"))
-    )
+    replies = {
+        k: v["agent"] for k, v in _sums(counts, "conversation__owner_id").items() if v["agent"]
+    }
     rows = []
     for owner_id in sorted(set(figures) | set(replies), key=lambda pk: str(people.get(pk, ""))):
         f = figures.get(owner_id, {})
@@ -399,12 +407,13 @@ def agent_table(query: ReportQuery, *, now: datetime, people: dict[int, User]) -
 
 
 def sender_table(
-    query: ReportQuery, *, now: datetime, per_sender: dict, senders: dict[int, SenderId]
+    query: ReportQuery, *, now: datetime, counts: list[dict], senders: dict[int, SenderId]
 ) -> list[Row]:
     """Per sender ID: conversations opened, customer and agent messages, median first
     response, share answered within the service level."""
     period, link = query.period, Links(query)
     figures = _table_figures(Conversation.objects.filter(filtered(query)), "sender_id", period, now)
+    per_sender = _sums(counts, "conversation__sender_id")
     rows = []
     ids = {pk for pk, r in per_sender.items() if r["customer"] or r["agent"]} | set(figures)
     for pk in sorted(ids, key=lambda pk: str(senders.get(pk, ""))):
@@ -441,14 +450,14 @@ def report(*, query: ReportQuery) -> Report:
     tz = query.period.tz
     people = {u.pk: u for u in User.objects.filter(is_active=True).order_by("username")}
     senders = {s.pk: s for s in SenderId.objects.order_by("label", "address")}
-    figures, per_sender = headline(query, now=now)
+    figures, counts = headline(query, now=now)
     return Report(
         query=query,
         headline=figures,
         series=series(query, tz=tz),
         heatmap=heatmap(query, tz=tz),
-        agents=agent_table(query, now=now, people=people),
-        senders=sender_table(query, now=now, per_sender=per_sender, senders=senders),
+        agents=agent_table(query, now=now, counts=counts, people=people),
+        senders=sender_table(query, now=now, counts=counts, senders=senders),
         choices={
             "teams": list(Team.objects.order_by("name")),
             "agents": list(people.values()),
