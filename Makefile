@@ -21,7 +21,15 @@ $(STAMP): $(DEV_LOCK) | $(PY)
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
 	touch $(STAMP)
 
-install: $(STAMP)
+# Browser libraries from npm (Chart.js for the reports page) into node_modules/, served as
+# static files. Without npm the reports page still works: tables, no charts.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: the reports page will show its tables without charts (see README)"; fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Pin pyproject.toml's dependencies with their hashes: the dev lock (everything, for make
 # and CI), then the runtime lock (Docker) with the same versions. Pins already in the dev

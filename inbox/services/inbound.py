@@ -22,6 +22,7 @@ from ..models import (
     SenderId,
 )
 from ..phone import InvalidPhoneNumber, normalise_phone
+from ..reports.metrics import first_times_after_inbound
 from ..segments import count_segments
 from .consent import inbound_keywords_apply
 from .routing import inbound_owner
@@ -201,8 +202,10 @@ def conversation_record_inbound(
             data={"from": before, "to": conversation.status},
         )
     conversation.closed_at = None
+    first_times = first_times_after_inbound(conversation=conversation, written_at=written_at)
     conversation.save(
         update_fields=[
+            *first_times,
             "owner",
             "last_inbound_at",
             "last_activity_at",

@@ -64,6 +64,8 @@ def _list_path(view: InboxView) -> str:
         return reverse("inbox:sent")
     if view.kind == "team":
         return reverse("inbox:team_agent", args=[view.agent.username])
+    if view.kind == "all":
+        return reverse("inbox:all_conversations")
     return reverse("inbox:my_inbox")
 
 
@@ -132,6 +134,16 @@ def team_agent(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_GET
 @login_required
+def all_conversations(request: HttpRequest) -> HttpResponse:
+    """Every conversation (admins): where a report's figures open the conversations they
+    count, through the list's report filters."""
+    _require_admin(request.user)
+    view = InboxView("all")
+    return _render_list(request, list_context(request, view=view, title="All conversations"))
+
+
+@require_GET
+@login_required
 def nav_refresh(request: HttpRequest) -> HttpResponse:
     """The navigation alone, with fresh counts: it redraws itself when the inbox changes
     (``?kind=`` and ``?sender=`` say which inbox the page shows)."""
@@ -142,7 +154,7 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
         )
         view = InboxView("sender", sender=sender)
     else:
-        view = InboxView(kind if kind in ("sent", "team") else "mine")
+        view = InboxView(kind if kind in ("sent", "team", "all") else "mine")
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 
