@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0010_report_summaries'),
+        ('inbox', '0009_message_time_from_provider'),
     ]
 
     operations = [
