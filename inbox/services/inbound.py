@@ -22,6 +22,7 @@ from ..models import (
 from ..phone import InvalidPhoneNumber, normalise_phone
 from ..segments import count_segments
 from .consent import inbound_keywords_apply
+from .contact_activity import contact_touch
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
 
@@ -205,6 +206,7 @@ def conversation_record_inbound(
             "closed_at",
         ]
     )
+    contact_touch(contact_id=conversation.contact_id, at=at)
 
 
 def attachment_content_store(*, attachment_id: int, content: bytes, content_type: str) -> None:

@@ -25,6 +25,7 @@ from ..models import (
     User,
 )
 from ..segments import count_segments
+from .contact_activity import contact_touch
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,7 @@ def conversation_record_outbound(
         fields["owner"] = author
         fields["status"] = Conversation.Status.ASSIGNED
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    contact_touch(contact_id=conversation.contact_id, at=at)
     for name, value in fields.items():
         setattr(conversation, name, value)
     Participation.objects.bulk_create(

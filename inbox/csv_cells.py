@@ -1,0 +1,28 @@
+"""CSV for spreadsheets: cells that cannot run as formulas, and reading uploaded text."""
+
+import csv
+import io
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """``value`` as a cell a spreadsheet shows as text: a leading ``=``, ``+``, ``-``, ``@``
+    (or tab/CR) would make it a formula, so such a cell gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def read_rows(text: str) -> list[list[str]]:
+    """Every row of ``text`` (comma, semicolon or tab separated, as the header suggests)."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def decode_upload(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252, which decodes any byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
