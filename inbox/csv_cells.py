@@ -2,15 +2,21 @@
 
 import csv
 import io
+import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# An E.164 number as we store it: a plus and digits, which no spreadsheet runs as code.
+E164 = re.compile(r"^\+\d{1,15}$")
 
 
 def csv_safe(value: object) -> str:
     """``value`` as a cell a spreadsheet shows as text: a leading ``=``, ``+``, ``-``, ``@``
-    (or tab/CR) would make it a formula, so such a cell gets a leading apostrophe."""
+    (or tab/CR) would make it a formula, so such a cell gets a leading apostrophe. Stored
+    E.164 numbers stay as they are, so an export imports again unchanged."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not E164.match(text):
+        return "'" + text
+    return text
 
 
 def read_rows(text: str) -> list[list[str]]:
