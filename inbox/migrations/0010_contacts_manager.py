@@ -25,6 +25,25 @@ def activity_from_conversations(apps, schema_editor):
     Contact.objects.update(last_activity_at=Coalesce(Subquery(newest), "created_at"))
 
 
+class AddColumnInPlace(migrations.AddField):
+    """SQLite adds a column with a default by rebuilding the table and all its indexes, and
+    the contact's trigram indexes exist only on PostgreSQL (0004): there the column is
+    added in place with a constant default, which ``activity_from_conversations`` replaces."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(
+            'ALTER TABLE "inbox_contact" ADD COLUMN "last_activity_at" datetime NOT NULL '
+            "DEFAULT '1970-01-01 00:00:00'"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute('ALTER TABLE "inbox_contact" DROP COLUMN "last_activity_at"')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -79,7 +98,7 @@ class Migration(migrations.Migration):
                 'ordering': ['title', 'id'],
             },
         ),
-        migrations.AddField(
+        AddColumnInPlace(
             model_name='contact',
             name='last_activity_at',
             field=models.DateTimeField(default=django.utils.timezone.now),
