@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -19,11 +20,12 @@ def csv_safe(value: object) -> str:
     return text
 
 
-def read_rows(text: str) -> list[list[str]]:
-    """Every row of ``text`` (comma, semicolon or tab separated, as the header suggests)."""
+def read_rows(text: str, *, limit: int | None = None) -> list[list[str]]:
+    """The rows of ``text`` (all, or the first ``limit``), comma, semicolon or tab
+    separated as the header suggests."""
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), limit))
 
 
 def decode_upload(data: bytes) -> str:

@@ -98,13 +98,13 @@ def import_create(*, by: User, file_name: str, text: str) -> ContactImport:
 
 
 def import_preview(contact_import: ContactImport) -> tuple[list[str], list[list[str]]]:
-    rows = read_rows(contact_import.source)
-    return rows[0], rows[1 : PREVIEW_ROWS + 1]
+    rows = read_rows(contact_import.source, limit=PREVIEW_ROWS + 1)
+    return rows[0], rows[1:]
 
 
 def import_start(*, contact_import: ContactImport, mapping: dict[str, str]) -> ContactImport:
     """Fix the column mapping and queue the import (once)."""
-    header = read_rows(contact_import.source)[0]
+    header = read_rows(contact_import.source, limit=1)[0]
     clean: dict[str, str] = {}
     for i, _ in enumerate(header):
         target = mapping.get(str(i), "")
@@ -228,7 +228,11 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     writer.writerow(["row", "reason", *map(csv_safe, header)])
     mapping = contact_import.mapping
     fields = _custom_fields(
-        [t[len("field:") :] for t in mapping.values() if t.startswith("field:")]
+        {
+            target[len("field:") :]: header[int(index)].strip() if int(index) < len(header) else ""
+            for index, target in mapping.items()
+            if target.startswith("field:")
+        }
     )
     seen: dict[str, int] = {}
     for start in range(0, len(data), CHUNK):
@@ -266,10 +270,12 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     return contact_import
 
 
-def _custom_fields(keys: list[str]) -> dict[str, CustomField]:
-    for key in keys:
-        CustomField.objects.get_or_create(name=key, defaults={"label": key.replace("_", " ")})
-    return {f.name: f for f in CustomField.objects.filter(name__in=keys)}
+def _custom_fields(labels: dict[str, str]) -> dict[str, CustomField]:
+    """The custom fields named by the mapping's keys; a new one is labelled with its
+    column's header ("Order ID")."""
+    for key, label in labels.items():
+        CustomField.objects.get_or_create(name=key, defaults={"label": label[:50] or key})
+    return {f.name: f for f in CustomField.objects.filter(name__in=labels)}
 
 
 def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -> tuple[int, int]:

@@ -22,8 +22,12 @@ class ContactRefused(ValueError):
 
 
 def field_key(label: str) -> str:
-    """The key of a custom field labelled ``label``: "Order ID" → ``order_id``."""
-    return slugify(label).replace("-", "_")[:50]
+    """The key of a custom field labelled ``label``: "Order ID" → ``order_id``. A key starts
+    with a letter, as saved-reply placeholders do ("2nd phone" → ``field_2nd_phone``)."""
+    key = slugify(label).replace("-", "_").strip("_")
+    if key[:1].isdigit():
+        key = f"field_{key}"
+    return key[:50]
 
 
 def custom_field_for(label: str) -> CustomField:

@@ -12,7 +12,9 @@ from django.db import transaction
 from ..models import Contact, CustomField, SavedReply, User
 from ..phone import format_phone
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+# A key starts with a letter: WhatsApp templates number their variables ({{1}}), which are
+# not ours to fill.
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 BUILT_IN = ("name", "first_name", "phone", "email", "agent_name")
 
 

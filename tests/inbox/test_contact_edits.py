@@ -92,3 +92,10 @@ def test_a_field_label_like_order_id_is_accepted_and_its_key_derived(client, con
     contact_update(contact=conversation.contact, by=alice, custom_fields={"order id": "A-18"})
     assert CustomField.objects.filter(name="order_id").count() == 1
     assert conversation.contact.field_values.get(field=field).value == "A-18"
+
+
+def test_a_field_label_starting_with_a_digit_gets_a_key_that_starts_with_a_letter():
+    from inbox.services.contacts import field_key
+
+    assert field_key("2nd phone") == "field_2nd_phone"
+    assert field_key("  Order-ID ") == "order_id"

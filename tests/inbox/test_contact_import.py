@@ -184,3 +184,11 @@ def test_a_file_larger_than_a_chunk_is_imported_whole(alice, rows, django_assert
     with django_assert_max_num_queries(40):
         contacts_import_run(import_id=contact_import.pk)
     assert Contact.objects.count() == rows
+
+
+def test_the_whatsapp_column_is_normalised_and_a_bad_one_refuses_the_row(alice):
+    text = "phone,whatsapp\n+1 202 555 0123,+1 (202) 555-0199\n+1 202 555 0124,nope\n"
+    contact_import = run(import_create(by=alice, file_name="x.csv", text=text))
+    assert Contact.objects.get(phone_e164="+12025550123").whatsapp_id == "+12025550199"
+    assert "invalid WhatsApp number “nope”" in contact_import.errors_csv
+    assert not Contact.objects.filter(phone_e164="+12025550124").exists()

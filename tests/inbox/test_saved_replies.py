@@ -121,3 +121,13 @@ def test_only_admins_share_and_manage_shared_replies(client, admin, alice, bob):
 def test_the_picker_is_for_conversations_the_user_may_open(client, carol, conversation):
     client.force_login(carol)
     assert picker(client, conversation).status_code == 404
+
+
+def test_numbered_template_variables_are_not_taken_for_placeholders(client, alice, conversation):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:send", args=[conversation.public_id]),
+        {"body": "Your code is {{1}}", "idempotency_key": "k"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200

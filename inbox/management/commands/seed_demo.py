@@ -10,12 +10,14 @@ from inbox.models import (
     Channel,
     Contact,
     Conversation,
+    CustomField,
     Label,
     Message,
     MessageDirection,
     MessageStatus,
     Organisation,
     Role,
+    SavedReply,
     SenderId,
     Team,
     TeamMode,
@@ -55,6 +57,13 @@ THREADS = [
     ("+12025550178", "+14155550100", [("in", "Do you open on Sundays?", 240)]),
     ("+447700900456", "+14155550101", [("in", "I was charged twice this month.", 30)]),
     ("+33612345678", "+14155550199", [("in", "Bonjour, vous livrez en France ?", 12)]),
+]
+
+# Custom fields the demo CSV (static/examples/contacts.csv) and the saved replies use.
+DEMO_FIELDS = [("order_id", "Order ID"), ("delivery_date", "Delivery date")]
+DEMO_REPLIES = [
+    ("Order shipped", "Hi {{first_name}}, your order {{order_id}} arrives {{delivery_date}}."),
+    ("Sign-off", "Thanks for writing to us! {{agent_name}}"),
 ]
 
 
@@ -100,6 +109,10 @@ class Command(BaseCommand):
             )
             for label in labels:
                 contact.labels.add(Label.objects.get_or_create(name=label)[0])
+        for key, label in DEMO_FIELDS:
+            CustomField.objects.get_or_create(name=key, defaults={"label": label})
+        for title, body in DEMO_REPLIES:
+            SavedReply.objects.get_or_create(title=title, owner=None, defaults={"body": body})
         if not Message.objects.exists():
             self._load_threads(users)
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
