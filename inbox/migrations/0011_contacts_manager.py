@@ -47,7 +47,8 @@ class AddColumnInPlace(migrations.AddField):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_message_time_from_provider'),
+        ('inbox', '0010_report_summaries'),
+        ('inbox', '0010_transcript_export'),
     ]
 
     operations = [
