@@ -48,7 +48,7 @@ class ContactFilters:
     def from_query(cls, params) -> "ContactFilters":
         consent = params.get("consent", "").strip()
         return cls(
-            q=params.get("q", "").replace("\x00", "").strip()[:100],
+            q=params.get("q", "").strip()[:100],
             label=params.get("label", "").strip()[:50],
             consent=consent if consent in dict(Consent.CHOICES) else "",
         )
@@ -143,7 +143,7 @@ def contacts_for_export(*, filters: ContactFilters) -> Iterator[Contact]:
 
 def contacts_suggest(*, text: str) -> list[Contact]:
     """Contacts for the new-conversation autocomplete: by name or number, newest first."""
-    text = text.replace("\x00", "").strip()[:100]
+    text = text.strip()[:100]
     if len(text) < 2:
         return []
     return list(

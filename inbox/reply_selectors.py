@@ -10,7 +10,7 @@ def replies_for(*, user: User, channel: str, text: str = "", limit: int = 20) ->
     qs = SavedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).filter(
         Q(channel="") | Q(channel=channel)
     )
-    text = text.replace("\x00", "").strip()[:100]
+    text = text.strip()[:100]
     if text:
         qs = qs.filter(Q(title__icontains=text) | Q(body__icontains=text))
     return list(qs.order_by("title", "id")[:limit])

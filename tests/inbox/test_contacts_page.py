@@ -72,9 +72,7 @@ def test_search_by_contact_id_and_filters_by_label_and_consent(client, alice, co
     assert rows(client, q=contacts[1].public_id) == ["Bob Stone"]
     assert rows(client, label="VIP") == ["Maria Garcia"]
     assert rows(client, consent="opted_out") == ["Bob Stone"]
-    assert (
-        client.get(reverse("inbox:contacts"), {"consent": "x\x00", "q": "\x00"}).status_code == 200
-    )
+    assert client.get(reverse("inbox:contacts"), {"consent": "maybe"}).status_code == 200
 
 
 def test_the_contact_page_shows_only_conversations_the_reader_may_open(
