@@ -47,8 +47,7 @@ class AddColumnInPlace(migrations.AddField):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0010_report_summaries'),
-        ('inbox', '0010_transcript_export'),
+        ('inbox', '0011_report_summaries'),
     ]
 
     operations = [
