@@ -591,6 +591,12 @@ def _load(cursor, rng, sizes: Sizes, people: People, senders: list[Sender], now:
     counts = {"inbox_message": messages.rows}
     counts |= conversations_copy(cursor, rng, conversation_rows, people, now)
     counts["inbox_contact"] = contacts
+    # The contacts list's order: each contact's newest conversation activity.
+    cursor.execute(
+        "UPDATE inbox_contact c SET last_activity_at = a.at FROM ("
+        "SELECT contact_id, max(last_activity_at) AS at FROM inbox_conversation "
+        "GROUP BY contact_id) a WHERE c.id = a.contact_id"
+    )
     for table in ("inbox_contact", "inbox_conversation", "inbox_message"):
         reset_sequence(cursor, table)
     return counts
@@ -601,7 +607,7 @@ def contacts_copy(cursor, rng, first_id: int, count: int, now: float) -> list[st
     names: list[str] = []
     columns = (
         "id, public_id, display_name, phone_e164, whatsapp_id, email, sms_opted_out_at, "
-        "whatsapp_consent_at, created_at"
+        "whatsapp_consent_at, created_at, last_activity_at"
     )
     with Copier(cursor, "inbox_contact", columns) as copier:
         for i in range(count):
@@ -616,7 +622,7 @@ def contacts_copy(cursor, rng, first_id: int, count: int, now: float) -> list[st
             opted_out = iso(now - rng.uniform(0, 90 * DAY)) if rng.random() < 0.01 else None
             copier.add(
                 first_id + i, public_id(rng), name, phone, phone[1:] if i % 7 == 0 else "",
-                email, opted_out, None, iso(now - 400 * DAY),
+                email, opted_out, None, iso(now - 400 * DAY), iso(now - 400 * DAY),
             )  # fmt: skip
             names.append(name)
     return names

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import selectors
+from inbox.contact_selectors import ContactFilters, contacts_page
 from inbox.models import Conversation, SenderId, TranscriptExport, User
 from inbox.views.live import format_version
 
@@ -48,6 +49,11 @@ PAGES = [
     Page("Sent Messages", "agent", "/sent/"),
     Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
     Page("Navigation redraw", "agent", "/nav/?kind=mine"),
+    Page("Contacts list", "agent", "/contacts/"),
+    Page("Contacts list page 2+", "agent", "/contacts/?after={contact_cursor}"),
+    Page("Contacts search by phone", "agent", "/contacts/?q={phone}"),
+    Page("Contacts search by name", "agent", "/contacts/?q={name}"),
+    Page("Contact page", "agent", "/contacts/{contact}/"),
     Page(
         "Template picker search",
         "agent",
@@ -106,6 +112,11 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
         )
     chosen = conversations[:limit]
     contacts = [c.contact for c in Conversation.objects.filter(owner=agent)[:limit]]
+    contact_cursors: list[str] = []
+    _, contact_cursor = contacts_page(filters=ContactFilters(), after=None)
+    while contact_cursor is not None and len(contact_cursors) < 20:
+        contact_cursors.append(contact_cursor.encode())
+        _, contact_cursor = contacts_page(filters=ContactFilters(), after=contact_cursor)
     return Targets(
         {
             "conversation": [c.public_id for c in chosen],
@@ -117,6 +128,8 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
                 SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
             ),
             "agent": [agent.username],
+            "contact": [c.public_id for c in contacts],
+            "contact_cursor": contact_cursors,
             "agent_id": [str(agent.pk)],
             "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],

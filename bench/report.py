@@ -12,7 +12,7 @@ from channels_sms.models import InboundWebhook
 from converse.celery import app as celery_app
 from inbox.models import Conversation, User
 
-from . import dataset, load, outbound, pages, webhook
+from . import contact_import, dataset, load, outbound, pages, webhook
 
 SAFE_NAME = "bench"
 
@@ -25,6 +25,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests)]
         if args.explain:
             results["explain"] = explain_slowest(results["pages"])
+    if "import" in only:
+        results["contact_import"] = asdict(contact_import.measure_import(args.import_rows))
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
@@ -142,6 +144,12 @@ def table(results: dict) -> str:
                 f"{p['name']:<32} {p['user']:<6} {p['requests']:>4} {p['p50_ms']:>8.1f} "
                 f"{p['p95_ms']:>8.1f} {p['queries']:>5}"
             )
+    if "contact_import" in results:
+        r = results["contact_import"]
+        lines.append(
+            f"\nCSV import: {r['rows']:,} rows in {r['seconds']} s ({r['per_second']:,.0f} rows/s; "
+            f"{r['created']:,} created, {r['updated']:,} updated, {r['errors']:,} bad rows)"
+        )
     lines.append("")
     for key, label in (
         ("bare_view", "bare Django view (gunicorn)"),

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("pages", "limits", "webhook", "outbound")
+SECTIONS = ("pages", "import", "limits", "webhook", "outbound")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--paced-rate", type=float, default=100, help="segments/s of the one-sender run"
     )
+    parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the CSV import")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow queries")
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))

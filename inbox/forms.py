@@ -2,13 +2,15 @@ import uuid
 
 from django import forms
 from django.conf import settings
-from django.core.validators import validate_slug
+from django.urls import reverse_lazy
 
 from .access import usable_sender_ids
 from .media_types import HEAD_BYTES, media_type_sniff
-from .models import Contact, SenderId, User
-from .phone import InvalidPhoneNumber, normalise_phone
+from .models import Channel, Contact, Organisation, SenderId, User
+from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
 from .selectors import contact_with_details
+from .services.contacts import field_key
+from .services.saved_replies import placeholders_in
 
 
 def new_idempotency_key() -> str:
@@ -52,30 +54,64 @@ class ComposeForm(forms.Form):
             f.content_type = sniffed  # what is stored and served, whatever the browser said
         if not cleaned.get("body") and not media:
             raise forms.ValidationError("Write a message or attach a file before sending.")
+        unfilled = placeholders_in(cleaned.get("body") or "")
+        if unfilled:
+            names = ", ".join("{{" + key + "}}" for key in unfilled)
+            raise forms.ValidationError(f"Fill in {names} before sending.")
         cleaned["media"] = media
         return cleaned
 
 
 class NewConversationForm(ComposeForm):
+    """Sender, the customer (a contact picked by name, or a number) and the first message.
+
+    A number typed without its country code is read in ``country`` (by default the
+    organisation's region), so ``07911 123456`` with GB is +44 7911 123456.
+    """
+
     sender = forms.ModelChoiceField(queryset=SenderId.objects.none(), label="Send from")
     phone = forms.CharField(
-        label="Customer's number",
-        max_length=40,
-        help_text="With the country code, for example +44 7700 900123.",
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        label="To",
+        max_length=100,
+        help_text=f"A contact's name, or a number, for example {EXAMPLE_NUMBER}.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "placeholder": "Name or number",
+                "hx-get": reverse_lazy("inbox:contact_suggest"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#contact-suggestions",
+                "hx-include": "this",
+                "aria-controls": "contact-suggestions",
+            }
+        ),
     )
-    field_order = ["sender", "phone", "body", "idempotency_key"]
+    country = forms.ChoiceField(
+        label="Country of the number",
+        required=False,
+        choices=[("", "Typed with its country code (+…)"), *region_choices()],
+        help_text="For a number typed without its country code.",
+    )
+    field_order = ["sender", "phone", "country", "body", "idempotency_key"]
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, region: str = "", **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("country", region)
         super().__init__(*args, **kwargs)
         self.fields["sender"].queryset = usable_sender_ids(user)
         self.fields["body"].widget.attrs["placeholder"] = "First message"
 
-    def clean_phone(self) -> str:
-        try:
-            return normalise_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(str(exc)) from exc
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        raw = cleaned.get("phone")
+        if raw:
+            if not any(ch.isdigit() for ch in raw):
+                self.add_error("phone", "Pick a contact from the suggestions, or type a number.")
+                return cleaned
+            try:
+                cleaned["phone"] = normalise_phone(raw, region=cleaned.get("country") or None)
+            except InvalidPhoneNumber as exc:
+                self.add_error("phone", str(exc))
+        return cleaned
 
 
 class NoteForm(forms.Form):
@@ -91,7 +127,9 @@ class ContactForm(forms.Form):
     """Name, email, labels and custom fields of a contact (F-CT1, F-CT2).
 
     Custom fields come as numbered pairs ``field_name_N`` / ``field_value_N``: one per
-    existing value plus an empty pair to add a new one. Clearing a value removes the field.
+    existing value plus an empty pair to add a new one. A field name is a label ("Order
+    ID"); its key (``order_id``) is derived. Clearing a value removes the field. Only what
+    the request carries is changed: a detail left out of the form is kept as it is.
     """
 
     display_name = forms.CharField(label="Name", max_length=200)
@@ -100,18 +138,22 @@ class ContactForm(forms.Form):
         label="Labels", required=False, max_length=500, help_text="Separated by commas."
     )
 
-    def __init__(self, *args, contact: Contact, **kwargs):
-        values = list(contact_with_details(contact).field_values.all())
-        kwargs.setdefault(
-            "initial",
-            {
-                "display_name": contact.display_name,
-                "email": contact.email,
-                "labels": ", ".join(label.name for label in contact.labels.all()),
-            },
-        )
+    def __init__(self, *args, contact: Contact | None, **kwargs):
+        values = list(contact_with_details(contact).field_values.all()) if contact else []
+        if contact is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "display_name": contact.display_name,
+                    "email": contact.email,
+                    "labels": ", ".join(label.name for label in contact.labels.all()),
+                },
+            )
         super().__init__(*args, **kwargs)
         if self.is_bound:
+            for name in ("display_name", "email", "labels"):
+                if name not in self.data:
+                    del self.fields[name]
             rows = sum(1 for key in self.data if key.startswith("field_name_"))
         else:
             rows = len(values) + 1
@@ -121,8 +163,7 @@ class ContactForm(forms.Form):
                 label="Field name",
                 required=False,
                 max_length=50,
-                validators=[validate_slug],
-                initial=current.field.name if current else "",
+                initial=str(current.field) if current else "",
             )
             self.fields[f"field_value_{i}"] = forms.CharField(
                 label="Value",
@@ -148,6 +189,7 @@ class ContactForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         fields: dict[str, str] = {}
+        keys: set[str] = set()
         for i in range(self.row_count):
             name = (cleaned.get(f"field_name_{i}") or "").strip()
             value = (cleaned.get(f"field_value_{i}") or "").strip()
@@ -157,10 +199,69 @@ class ContactForm(forms.Form):
                 if value:
                     self.add_error(f"field_name_{i}", "Give this value a field name.")
                 continue
-            if name in fields:
+            key = field_key(name)
+            if not key:
+                self.add_error(f"field_name_{i}", f"“{name}” needs a letter or a digit.")
+                continue
+            if key in keys:
                 self.add_error(f"field_name_{i}", f"“{name}” appears twice.")
                 continue
-            if value:
-                fields[name] = value
+            keys.add(key)
+            fields[name] = value
         cleaned["custom_fields"] = fields
         return cleaned
+
+    def changes(self) -> dict:
+        """The service's keyword arguments for what was submitted."""
+        data = self.cleaned_data
+        submitted = {
+            name: data[name] for name in ("display_name", "email", "labels") if name in data
+        }
+        return submitted | {"custom_fields": data["custom_fields"]}
+
+
+class NewContactForm(ContactForm):
+    """A contact created from the contacts page: its number, then what ContactForm holds."""
+
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        help_text=f"With the country code, for example {EXAMPLE_NUMBER}.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    field_order = ["phone", "display_name", "email", "labels"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, contact=None, **kwargs)
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["phone"], region=Organisation.load().region)
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def changes(self) -> dict:
+        return super().changes() | {"phone_e164": self.cleaned_data["phone"]}
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(max_length=100)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=settings.MESSAGE_MAX_LENGTH,
+        help_text="Placeholders: {{name}}, {{first_name}}, {{phone}}, {{email}}, {{agent_name}} "
+        "and any custom field by its key, such as {{order_id}}.",
+    )
+    channel = forms.ChoiceField(
+        label="Offered on",
+        required=False,
+        choices=[("", "Every channel"), *Channel.choices],
+    )
+    shared = forms.BooleanField(
+        label="Shared with everyone (admins only)", required=False, initial=False
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_admin:
+            del self.fields["shared"]

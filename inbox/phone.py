@@ -3,6 +3,9 @@
 import phonenumbers
 from django.conf import settings
 
+# Shown in help texts and errors; a test keeps it valid by our own check.
+EXAMPLE_NUMBER = "+44 7911 123456"
+
 
 class InvalidPhoneNumber(ValueError):
     """A number that cannot be a real phone number; the message says why, for people."""
@@ -19,7 +22,7 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
         text = text[len("whatsapp:") :]
     if not text:
         raise InvalidPhoneNumber(
-            "Enter a phone number with its country code, like +44 7700 900123."
+            f"Enter a phone number with its country code, like {EXAMPLE_NUMBER}."
         )
     if len(text) > 32:
         raise InvalidPhoneNumber("That is too long to be a phone number.")
@@ -49,3 +52,11 @@ def format_phone(e164: str) -> str:
         )
     except phonenumbers.NumberParseException:
         return e164
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Every region ``phonenumbers`` knows, as ``("GB", "GB +44")``, sorted by code."""
+    return [
+        (region, f"{region} +{phonenumbers.country_code_for_region(region)}")
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]

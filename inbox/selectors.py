@@ -34,6 +34,7 @@ from .models import (
     Attachment,
     Channel,
     Contact,
+    ContactChange,
     ContactFieldValue,
     Conversation,
     ConversationEvent,
@@ -55,6 +56,8 @@ PAGE_SIZE = 50
 # The window opens on the newest THREAD_PAGE messages; "Show earlier" adds as many again.
 THREAD_PAGE = 50
 THREAD_MAX = 2000
+# The contact panel shows this many of the contact's latest changes.
+RECENT_CHANGES = 5
 
 
 @dataclass(frozen=True)
@@ -461,14 +464,22 @@ def filter_choices() -> dict:
 
 
 def contact_with_details(contact: Contact) -> Contact:
-    """``contact`` with its labels and custom field values (named, by name) loaded, in two
-    queries however often the panel and its form read them; loading twice is free."""
+    """``contact`` with its labels, custom field values (named, by name) and latest changes
+    loaded, in three queries however often the panel and its form read them; loading twice
+    is free."""
     prefetch_related_objects(
         [contact],
         "labels",
         Prefetch(
             "field_values",
             queryset=ContactFieldValue.objects.select_related("field").order_by("field__name"),
+        ),
+        Prefetch(
+            "changes",
+            queryset=ContactChange.objects.select_related("actor").order_by("-at", "-id")[
+                :RECENT_CHANGES
+            ],
+            to_attr="recent_changes",
         ),
     )
     return contact

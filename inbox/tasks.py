@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Message, MessageStatus
+from .models import Message, MessageStatus, Organisation
+from .services.contact_import import contacts_import_run
 from .services.conversation_status import conversations_auto_close
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
@@ -80,3 +81,8 @@ def forget_early_statuses() -> int:
 @shared_task(acks_late=True)
 def build_transcript_pdf(export_id: int) -> None:
     transcript_export_build(export_id=export_id)
+
+
+@shared_task(acks_late=True)
+def import_contacts(import_id: int) -> None:
+    contacts_import_run(import_id=import_id, region=Organisation.load().region)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import conversation, export, lists, live, reports, whatsapp, window
+from .views import (
+    contact_import,
+    contacts,
+    conversation,
+    export,
+    lists,
+    live,
+    replies,
+    reports,
+    whatsapp,
+    window,
+)
 
 app_name = "inbox"
 
@@ -64,6 +75,25 @@ urlpatterns = [
     path("c/<str:public_id>/consent/", whatsapp.contact_consent, name="consent"),
     path("consent/import/", whatsapp.consent_import, name="consent_import"),
     path("me/availability/", window.availability_toggle, name="availability"),
+    path("contacts/", contacts.contacts_list, name="contacts"),
+    path("contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/export.csv", contacts.contacts_export, name="contacts_export"),
+    path("contacts/suggest/", contacts.contact_suggest, name="contact_suggest"),
+    path("contacts/import/", contact_import.import_upload, name="contacts_import"),
+    path("contacts/import/<str:public_id>/", contact_import.import_detail, name="contact_import"),
+    path("contacts/import/<str:public_id>/run/", contact_import.import_run, name="import_run"),
+    path(
+        "contacts/import/<str:public_id>/errors.csv",
+        contact_import.import_errors,
+        name="import_errors",
+    ),
+    path("contacts/<str:public_id>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<str:public_id>/edit/", contacts.contact_edit, name="contact_edit_page"),
+    path("replies/", replies.replies_list, name="replies"),
+    path("replies/new/", replies.reply_edit, name="reply_new"),
+    path("replies/<str:public_id>/", replies.reply_edit, name="reply_edit"),
+    path("replies/<str:public_id>/delete/", replies.reply_delete, name="reply_delete"),
+    path("c/<str:public_id>/replies/", replies.reply_picker, name="reply_picker"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),
 ]

@@ -1,6 +1,14 @@
 """The inbox domain: people, senders, contacts, conversations and their messages."""
 
-from .contacts import ConsentRecord, Contact, ContactFieldValue, CustomField, Label
+from .contacts import (
+    ConsentRecord,
+    Contact,
+    ContactChange,
+    ContactFieldValue,
+    ContactImport,
+    CustomField,
+    Label,
+)
 from .conversations import (
     Conversation,
     ConversationEvent,
@@ -11,6 +19,7 @@ from .exports import TranscriptExport
 from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
+from .replies import SavedReply
 from .senders import Channel, SenderId
 from .templates import WhatsAppTemplate
 
@@ -19,7 +28,9 @@ __all__ = [
     "Channel",
     "ConsentRecord",
     "Contact",
+    "ContactChange",
     "ContactFieldValue",
+    "ContactImport",
     "Conversation",
     "ConversationEvent",
     "CustomField",
@@ -33,6 +44,7 @@ __all__ = [
     "Participation",
     "ReadState",
     "Role",
+    "SavedReply",
     "SenderId",
     "Team",
     "TeamMode",

@@ -1,6 +1,7 @@
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 from .ids import new_public_id
 from .people import User
@@ -19,12 +20,17 @@ class Label(models.Model):
 
 
 class CustomField(models.Model):
-    """A custom field name, shared by every contact that has a value for it."""
+    """A custom field, shared by every contact that has a value for it.
+
+    ``label`` is what people type and read ("Order ID"); ``name`` is the key derived from it
+    (``order_id``), used in CSV headers and saved-reply placeholders (``{{order_id}}``).
+    """
 
     name = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=50, blank=True)
 
     def __str__(self) -> str:
-        return self.name
+        return self.label or self.name
 
 
 class Contact(models.Model):
@@ -38,10 +44,16 @@ class Contact(models.Model):
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
     whatsapp_consent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The newest message with this contact on any sender ID (or when it was created): the
+    # contacts list's order, kept by the services that record messages.
+    last_activity_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [
             models.Index(fields=["display_name"], name="contact_name_idx"),
+            models.Index(fields=["-last_activity_at", "-id"], name="contact_activity_idx"),
+            # Search by email: ``iexact`` compares UPPER(email).
+            models.Index(Upper("email"), name="contact_email_idx"),
             # Search (F-IN6), PostgreSQL only (migration 0002): substring match on names and
             # phone numbers. Django's ``icontains`` compares UPPER(display_name), so the name
             # index is on that expression; ``endswith`` on the phone uses the column itself.
@@ -106,3 +118,65 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class ContactChange(models.Model):
+    """One edit, import or merge of a contact: who, when, and each field's old and new value.
+
+    ``changes`` is a list of ``{"field": label, "old": text, "new": text}``.
+    """
+
+    class Source(models.TextChoices):
+        EDITED = "edited", "Edited"
+        IMPORTED = "imported", "Imported"
+        MERGED = "merged", "Merged"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.EDITED)
+    changes = models.JSONField(default=list)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["contact", "-at"], name="contactchange_contact_idx")]
+
+
+class ContactImport(models.Model):
+    """A CSV upload: its text, the column mapping chosen on the preview, and its progress."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", "Waiting for the column mapping"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255, blank=True)
+    source = models.TextField()
+    # Column index (as text) -> target: "name", "phone", "whatsapp", "email", "labels",
+    # "consent" or "field:<key>"; unmapped columns are ignored.
+    mapping = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The rejected rows as CSV: row number, reason, then the row as it came.
+    errors_csv = models.TextField(blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.state == self.State.DONE else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)

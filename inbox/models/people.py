@@ -42,9 +42,18 @@ class Organisation(models.Model):
         help_text="Sent automatically when a customer writes HELP or INFO.",
     )
     auto_assign_enabled = models.BooleanField(default=True)
+    # ISO country code numbers typed without a country code are read in ("GB": 07911 123456
+    # is +44 7911 123456). Blank: the DEFAULT_PHONE_REGION setting.
+    phone_region = models.CharField(max_length=2, blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def region(self) -> str:
+        from django.conf import settings
+
+        return (self.phone_region or settings.DEFAULT_PHONE_REGION or "").upper()
 
     @classmethod
     def load(cls) -> "Organisation":

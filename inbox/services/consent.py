@@ -144,3 +144,35 @@ def inbound_keywords_apply(
     elif intent == HELP and not provider_signal and contact.sms_opted_out_at is None:
         message_send_automatic(conversation=conversation, body=Organisation.load().help_reply)
     return intent
+
+
+def contacts_consent_import(
+    *, contacts: list[Contact], opted_out: bool, actor: User | None, detail: str = ""
+) -> int:
+    """Record imported consent for many contacts at once; return how many changed.
+
+    The rule of ``contact_consent_change``, in bulk: only a change of state is recorded
+    (source "imported"), and opt-out stays contact-wide. The caller holds the transaction.
+    """
+    changing = [c for c in contacts if (c.sms_opted_out_at is not None) != opted_out]
+    if not changing:
+        return 0
+    now = timezone.now()
+    Contact.objects.filter(pk__in=[c.pk for c in changing]).update(
+        sms_opted_out_at=now if opted_out else None
+    )
+    kind = ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            contact=c,
+            channel="sms",
+            kind=kind,
+            source=ConsentRecord.Source.IMPORTED,
+            detail=detail[:200],
+            actor=actor,
+        )
+        for c in changing
+    )
+    for c in changing:
+        c.sms_opted_out_at = now if opted_out else None
+    return len(changing)

@@ -25,6 +25,7 @@ from ..phone import InvalidPhoneNumber, normalise_phone
 from ..reports.metrics import first_times_after_inbound
 from ..segments import count_segments
 from .consent import inbound_keywords_apply
+from .contact_activity import contact_touch
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
 
@@ -217,6 +218,7 @@ def conversation_record_inbound(
             "closed_at",
         ]
     )
+    contact_touch(contact_id=conversation.contact_id, at=at)
 
 
 def attachment_content_store(*, attachment_id: int, content: bytes, content_type: str) -> None:

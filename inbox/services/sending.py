@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..reports.metrics import first_response_on_send
 from ..segments import count_segments
+from .contact_activity import contact_touch
 from .refusals import SendRefused
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 from .whatsapp_window import check_whatsapp_send
@@ -229,6 +230,7 @@ def conversation_record_outbound(
     Conversation.objects.filter(pk=conversation.pk).update(
         **fields, first_response_at=first_response_on_send(at=at)
     )
+    contact_touch(contact_id=conversation.contact_id, at=at)
     for name, value in fields.items():
         setattr(conversation, name, value)
     Participation.objects.bulk_create(

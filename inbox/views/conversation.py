@@ -8,8 +8,10 @@ from django_htmx.http import trigger_client_event
 
 from .. import selectors
 from ..access import can_send_in, conversation_for
+from ..contact_selectors import contact_conversations
 from ..forms import ComposeForm, NewConversationForm
-from ..phone import InvalidPhoneNumber
+from ..models import Contact, Organisation
+from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
 from ..services.read_state import conversation_mark_read
@@ -106,7 +108,25 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def conversation_new(request: HttpRequest) -> HttpResponse:
-    form = NewConversationForm(request.POST or None, user=request.user)
+    """Start a conversation. ``?contact=`` (a suggestion picked by name or number) fills the
+    number and lists the conversations the user can already open with that contact."""
+    region = Organisation.load().region
+    context: dict = {}
+    if request.method == "POST":
+        form = NewConversationForm(request.POST, user=request.user, region=region)
+    else:
+        initial = {name: request.GET[name] for name in ("sender", "body") if name in request.GET}
+        chosen = request.GET.get("contact")
+        if chosen:
+            contact = Contact.objects.filter(public_id=chosen, phone_e164__isnull=False).first()
+            if contact is not None:
+                initial["phone"] = format_phone(contact.phone_e164)
+                context = {
+                    "chosen_contact": contact,
+                    "chosen_number": initial["phone"],
+                    "existing": contact_conversations(user=request.user, contact=contact),
+                }
+        form = NewConversationForm(user=request.user, region=region, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             conversation, _ = conversation_start(
@@ -121,7 +141,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("inbox:conversation", public_id=conversation.public_id)
     status = 422 if form.errors else 200
-    return render(request, "inbox/new_conversation.html", {"form": form}, status=status)
+    return render(request, "inbox/new_conversation.html", context | {"form": form}, status=status)
 
 
 @require_GET

@@ -106,13 +106,7 @@ def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {"conversation": conversation, "contact_form": form}
     if request.method == "POST" and form.is_valid():
         contact_update(
-            contact=contact,
-            by=request.user,
-            display_name=form.cleaned_data["display_name"],
-            email=form.cleaned_data["email"],
-            labels=form.cleaned_data["labels"],
-            custom_fields=form.cleaned_data["custom_fields"],
-            conversation=conversation,
+            contact=contact, by=request.user, conversation=conversation, **form.changes()
         )
         if not request.htmx:
             return redirect("inbox:conversation", public_id=public_id)

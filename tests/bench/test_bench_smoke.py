@@ -58,3 +58,18 @@ def test_new_rows_get_ids_after_the_loaded_ones(counts, alice_line):
         contact=Contact.objects.create(phone_e164="+15005550006"), sender_id=alice_line
     )
     assert conversation.pk > SIZES.conversations
+
+
+def test_contacts_are_ordered_by_their_newest_conversation(counts):
+    newest = Contact.objects.annotate(at=Max("conversations__last_activity_at"))
+    assert all(c.last_activity_at == c.at for c in newest)
+
+
+def test_the_import_measure_runs_and_leaves_the_data_set_as_it_was(counts):
+    from bench.contact_import import measure_import
+
+    before = Contact.objects.count()
+    result = measure_import(rows=300)
+    assert result.errors == 3 and result.updated > 0
+    assert result.created + result.updated + result.errors == 300
+    assert Contact.objects.count() == before

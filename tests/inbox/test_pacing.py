@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from inbox.models import Message
 from inbox.services.sending import message_send
@@ -11,7 +12,12 @@ from ..conftest import receive
 
 
 @pytest.fixture
-def send(alice, django_capture_on_commit_callbacks):
+def send(alice, django_capture_on_commit_callbacks, monkeypatch):
+    """Send with the clock stopped: the countdowns depend on the pacing alone, not on how
+    long each send takes on a busy machine."""
+    stopped = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: stopped)
+
     def send(conversation, body="Hello") -> Message:
         with django_capture_on_commit_callbacks(execute=True):
             return message_send(conversation=conversation, author=alice, body=body)

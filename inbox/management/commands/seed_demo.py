@@ -12,12 +12,14 @@ from inbox.models import (
     Channel,
     Contact,
     Conversation,
+    CustomField,
     Label,
     Message,
     MessageDirection,
     MessageStatus,
     Organisation,
     Role,
+    SavedReply,
     SenderId,
     Team,
     TeamMode,
@@ -81,6 +83,13 @@ HISTORY_QUESTIONS = [
     "My code does not work at checkout.",
 ]
 
+# Custom fields the demo CSV (static/examples/contacts.csv) and the saved replies use.
+DEMO_FIELDS = [("order_id", "Order ID"), ("delivery_date", "Delivery date")]
+DEMO_REPLIES = [
+    ("Order shipped", "Hi {{first_name}}, your order {{order_id}} arrives {{delivery_date}}."),
+    ("Sign-off", "Thanks for writing to us! {{agent_name}}"),
+]
+
 
 class Command(BaseCommand):
     help = "Load the demo organisation: admin/admin, alice/alice, bob/bob, sender IDs, contacts."
@@ -124,6 +133,10 @@ class Command(BaseCommand):
             )
             for label in labels:
                 contact.labels.add(Label.objects.get_or_create(name=label)[0])
+        for key, label in DEMO_FIELDS:
+            CustomField.objects.get_or_create(name=key, defaults={"label": label})
+        for title, body in DEMO_REPLIES:
+            SavedReply.objects.get_or_create(title=title, owner=None, defaults={"body": body})
         if not Message.objects.exists():
             self._load_threads(users, self._history(users) + THREADS)
             maria = Contact.objects.get(phone_e164="+12025550123")

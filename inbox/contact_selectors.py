@@ -1,0 +1,179 @@
+"""Reads for the contacts pages (F-CT1): the list, its search and filters, one contact."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .access import visible_conversations
+from .models import (
+    ConsentRecord,
+    Contact,
+    ContactChange,
+    Conversation,
+    CustomField,
+    Label,
+    User,
+)
+
+CONTACTS_PAGE = 50
+SUGGESTIONS = 8
+_PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
+
+
+class Consent:
+    """The consent filter's states."""
+
+    OPTED_OUT = "opted_out"
+    SUBSCRIBED = "subscribed"
+    WHATSAPP = "whatsapp"
+    CHOICES = (
+        (OPTED_OUT, "Opted out"),
+        (SUBSCRIBED, "Not opted out"),
+        (WHATSAPP, "WhatsApp consent recorded"),
+    )
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    """Search and filters of the contacts list, parsed from GET parameters (bad values ignored)."""
+
+    q: str = ""
+    label: str = ""
+    consent: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "ContactFilters":
+        consent = params.get("consent", "").strip()
+        return cls(
+            q=params.get("q", "").strip()[:100],
+            label=params.get("label", "").strip()[:50],
+            consent=consent if consent in dict(Consent.CHOICES) else "",
+        )
+
+    def as_params(self) -> dict[str, str]:
+        return {name: value for name, value in asdict(self).items() if value}
+
+
+def contact_search_q(text: str) -> Q:
+    """A name (substring), an email, a contact id, or a number in any common format (its
+    digits are the end of the stored E.164, so with or without the country code)."""
+    q = Q(display_name__icontains=text) | Q(public_id=text.lower())
+    if "@" in text:
+        q |= Q(email__iexact=text)
+    if _PHONE_LIKE.match(text):
+        digits = re.sub(r"\D", "", text).lstrip("0")
+        if len(digits) >= 4:
+            q |= Q(phone_e164__endswith=digits)
+    return q
+
+
+def contacts_filtered(filters: ContactFilters) -> QuerySet[Contact]:
+    qs = Contact.objects.all()
+    if filters.q:
+        qs = qs.filter(contact_search_q(filters.q))
+    if filters.label:
+        qs = qs.filter(labels__name=filters.label)
+    if filters.consent == Consent.OPTED_OUT:
+        qs = qs.filter(sms_opted_out_at__isnull=False)
+    elif filters.consent == Consent.SUBSCRIBED:
+        qs = qs.filter(sms_opted_out_at__isnull=True)
+    elif filters.consent == Consent.WHATSAPP:
+        qs = qs.filter(whatsapp_consent_at__isnull=False)
+    return qs
+
+
+@dataclass(frozen=True)
+class ContactCursor:
+    """Keyset position in the list ordered by (last_activity_at desc, id desc)."""
+
+    at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        return f"{self.at.timestamp():.6f}_{self.pk}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> "ContactCursor | None":
+        try:
+            ts, pk = (raw or "").split("_", 1)
+            return cls(datetime.fromtimestamp(float(ts), tz=UTC), int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+def contacts_page(
+    *, filters: ContactFilters, after: ContactCursor | None, limit: int = CONTACTS_PAGE
+) -> tuple[list[Contact], ContactCursor | None]:
+    """One page of contacts, newest activity first, with their labels; and the next cursor."""
+    qs = contacts_filtered(filters).order_by("-last_activity_at", "-id")
+    if after is not None:
+        qs = qs.filter(
+            Q(last_activity_at__lt=after.at) | Q(last_activity_at=after.at, id__lt=after.pk)
+        )
+    rows = list(
+        qs.only(
+            "public_id",
+            "display_name",
+            "phone_e164",
+            "email",
+            "sms_opted_out_at",
+            "whatsapp_consent_at",
+            "last_activity_at",
+        ).prefetch_related(Prefetch("labels", queryset=Label.objects.only("name")))[: limit + 1]
+    )
+    cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        cursor = ContactCursor(rows[-1].last_activity_at, rows[-1].pk)
+    return rows, cursor
+
+
+def contacts_for_export(*, filters: ContactFilters) -> Iterator[Contact]:
+    """Every contact of the filtered list, read in chunks (with their labels) as it streams."""
+    return (
+        contacts_filtered(filters)
+        .order_by("-last_activity_at", "-id")
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("name")))
+        .iterator(chunk_size=2000)
+    )
+
+
+def contacts_suggest(*, text: str) -> list[Contact]:
+    """Contacts for the new-conversation autocomplete: by name or number, newest first."""
+    text = text.strip()[:100]
+    if len(text) < 2:
+        return []
+    return list(
+        Contact.objects.filter(contact_search_q(text), phone_e164__isnull=False)
+        .order_by("-last_activity_at", "-id")
+        .only("public_id", "display_name", "phone_e164")[:SUGGESTIONS]
+    )
+
+
+def contact_conversations(*, user: User, contact: Contact) -> list[Conversation]:
+    """The contact's conversations on every sender ID ``user`` may open (and no others)."""
+    return list(
+        visible_conversations(user)
+        .filter(contact=contact)
+        .select_related("sender_id", "owner")
+        .order_by("-last_activity_at")
+    )
+
+
+def contact_history(*, contact: Contact, limit: int = 20) -> list[ContactChange]:
+    return list(contact.changes.select_related("actor")[:limit])
+
+
+def consent_history(*, contact: Contact, limit: int = 20) -> list[ConsentRecord]:
+    return list(contact.consents.select_related("actor")[:limit])
+
+
+def picker_names() -> dict[str, list]:
+    """Existing label names and custom field labels, for the pickers of the contact form."""
+    return {
+        "label_names": list(Label.objects.values_list("name", flat=True)),
+        "field_labels": [str(field) for field in CustomField.objects.order_by("name")],
+    }

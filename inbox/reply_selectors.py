@@ -1,0 +1,25 @@
+"""Reads for saved replies (F-TP1, F-TP3): the compose picker and the replies page."""
+
+from django.db.models import Q
+
+from .models import SavedReply, User
+
+
+def replies_for(*, user: User, channel: str, text: str = "", limit: int = 20) -> list[SavedReply]:
+    """Saved replies ``user`` may use on ``channel``: shared and their own, by title or body."""
+    qs = SavedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).filter(
+        Q(channel="") | Q(channel=channel)
+    )
+    text = text.strip()[:100]
+    if text:
+        qs = qs.filter(Q(title__icontains=text) | Q(body__icontains=text))
+    return list(qs.order_by("title", "id")[:limit])
+
+
+def replies_managed(*, user: User) -> list[SavedReply]:
+    """The replies page: shared ones (which admins may edit) and the user's own."""
+    return list(
+        SavedReply.objects.filter(Q(owner__isnull=True) | Q(owner=user)).order_by(
+            "owner_id", "title", "id"
+        )
+    )

@@ -1,0 +1,135 @@
+"""The contacts pages (F-CT1, F-CT3): list, one contact, create and edit, CSV in and out.
+
+Contacts are organisation-wide: every signed-in user sees them. A contact's conversations
+are shown only where the reader may open them.
+"""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import contact_selectors as selectors
+from ..csv_cells import csv_safe
+from ..forms import ContactForm, NewContactForm
+from ..models import Contact, Label
+from ..phone import format_phone
+from ..selectors import contact_with_details
+from ..services.contacts import ContactRefused, contact_create, contact_update
+
+EXPORT_HEADER = ["name", "phone", "whatsapp", "email", "labels", "sms_consent", "contact_id"]
+
+
+def _filters_context(request: HttpRequest) -> dict:
+    filters = selectors.ContactFilters.from_query(request.GET)
+    contacts, cursor = selectors.contacts_page(
+        filters=filters, after=selectors.ContactCursor.decode(request.GET.get("after"))
+    )
+    return {
+        "filters": filters,
+        "contacts": contacts,
+        "next_cursor": cursor.encode() if cursor else "",
+        "query": filters.as_params(),
+        "labels": Label.objects.only("name"),
+        "consent_choices": selectors.Consent.CHOICES,
+    }
+
+
+@require_GET
+@login_required
+def contacts_list(request: HttpRequest) -> HttpResponse:
+    context = _filters_context(request)
+    if request.htmx and request.GET.get("after"):
+        return render(request, "contacts/partials/contact_rows.html", context)
+    return render(request, "contacts/list.html", context)
+
+
+def _contact(public_id: str) -> Contact:
+    return get_object_or_404(Contact, public_id=public_id)
+
+
+@require_GET
+@login_required
+def contact_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    contact = contact_with_details(_contact(public_id))
+    context = {
+        "contact": contact,
+        "conversations": selectors.contact_conversations(user=request.user, contact=contact),
+        "history": selectors.contact_history(contact=contact),
+        "consents": selectors.consent_history(contact=contact),
+    }
+    return render(request, "contacts/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    contact = _contact(public_id)
+    form = ContactForm(request.POST or None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        contact_update(contact=contact, by=request.user, **form.changes())
+        return redirect("inbox:contact_detail", public_id=public_id)
+    context = {"contact": contact, "form": form} | selectors.picker_names()
+    return render(request, "contacts/edit.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    form = NewContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = contact_create(by=request.user, **form.changes())
+        except ContactRefused as refused:
+            form.add_error("phone", str(refused))
+        else:
+            return redirect("inbox:contact_detail", public_id=contact.public_id)
+    context = {"contact": None, "form": form} | selectors.picker_names()
+    return render(request, "contacts/edit.html", context, status=422 if form.errors else 200)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@login_required
+def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, streamed (UTF-8 with a BOM, so spreadsheets read accents)."""
+    filters = selectors.ContactFilters.from_query(request.GET)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(EXPORT_HEADER)
+        for contact in selectors.contacts_for_export(filters=filters):
+            yield writer.writerow(
+                csv_safe(cell)
+                for cell in (
+                    contact.display_name,
+                    contact.phone_e164 or "",
+                    contact.whatsapp_id,
+                    contact.email,
+                    "; ".join(sorted(label.name for label in contact.labels.all())),
+                    "no" if contact.sms_opted_out_at else "",
+                    contact.public_id,
+                )
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+    return response
+
+
+@require_GET
+@login_required
+def contact_suggest(request: HttpRequest) -> HttpResponse:
+    """The new-conversation autocomplete: contacts by name or number."""
+    contacts = selectors.contacts_suggest(text=request.GET.get("phone", ""))
+    return render(
+        request,
+        "contacts/partials/suggestions.html",
+        {"suggestions": [(c, format_phone(c.phone_e164)) for c in contacts]},
+    )

@@ -1,0 +1,113 @@
+"""Saved replies (F-TP1, F-TP3): the page that manages them and the compose box's picker."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..access import conversation_for
+from ..forms import SavedReplyForm
+from ..models import CustomField, SavedReply, User
+from ..reply_selectors import replies_for, replies_managed
+from ..selectors import contact_with_details
+from ..services.saved_replies import (
+    ReplyRefused,
+    contact_values,
+    may_manage,
+    reply_merge,
+    saved_reply_delete,
+    saved_reply_save,
+)
+
+
+def _reply_for(user: User, public_id: str) -> SavedReply:
+    """A reply ``user`` may manage: shared ones for admins, their own for everyone."""
+    reply = (
+        SavedReply.objects.filter(public_id=public_id)
+        .filter(Q(owner__isnull=True) | Q(owner=user))
+        .first()
+    )
+    if reply is None or not may_manage(user, reply):
+        raise Http404("No such reply")
+    return reply
+
+
+@require_GET
+@login_required
+def replies_list(request: HttpRequest) -> HttpResponse:
+    replies = replies_managed(user=request.user)
+    rows = [(reply, may_manage(request.user, reply)) for reply in replies]
+    return render(request, "replies/list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reply_edit(request: HttpRequest, public_id: str | None = None) -> HttpResponse:
+    reply = _reply_for(request.user, public_id) if public_id else None
+    initial = (
+        {
+            "title": reply.title,
+            "body": reply.body,
+            "channel": reply.channel,
+            "shared": reply.is_shared,
+        }
+        if reply
+        else {}
+    )
+    form = SavedReplyForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved_reply_save(
+                by=request.user,
+                reply=reply,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                channel=form.cleaned_data["channel"],
+                shared=form.cleaned_data.get("shared", False),
+            )
+        except ReplyRefused as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, str(refused))
+        else:
+            return redirect("inbox:replies")
+    context = {
+        "form": form,
+        "reply": reply,
+        "field_keys": CustomField.objects.order_by("name"),
+    }
+    return render(request, "replies/edit.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def reply_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    saved_reply_delete(by=request.user, reply=_reply_for(request.user, public_id))
+    return redirect("inbox:replies")
+
+
+@require_GET
+@login_required
+def reply_picker(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The compose box's picker: replies for this conversation's channel, merged with the
+    contact's values; a placeholder without a value is named, to be asked for inline."""
+    conversation = conversation_for(request.user, public_id)
+    contact = contact_with_details(conversation.contact)
+    values = contact_values(contact=contact, agent=request.user)
+    labels = {field.name: str(field) for field in CustomField.objects.all()}
+    choices = []
+    for reply in replies_for(
+        user=request.user, channel=conversation.sender_id.channel, text=request.GET.get("q", "")
+    ):
+        text, missing = reply_merge(body=reply.body, values=values)
+        choices.append(
+            {
+                "reply": reply,
+                "text": text,
+                "missing": [(key, labels.get(key, key.replace("_", " "))) for key in missing],
+            }
+        )
+    return render(
+        request,
+        "replies/partials/picker_results.html",
+        {"choices": choices, "conversation": conversation},
+    )

@@ -1,0 +1,71 @@
+"""Contacts in the browser: import the demo CSV, start from a contact's name, send a saved
+reply whose missing field is asked for (F-CT3, F-CV2, F-TP1, F-TP3)."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from inbox.models import Contact, CustomField, Message
+from inbox.services.saved_replies import saved_reply_save
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "static" / "examples" / "contacts.csv"
+
+
+def test_an_agent_imports_contacts_starts_from_a_name_and_sends_a_saved_reply(
+    sign_in, live_server, admin, alice, alice_line, tasks
+):
+    CustomField.objects.create(name="order_id", label="Order ID")
+    CustomField.objects.create(name="delivery_date", label="Delivery date")
+    saved_reply_save(
+        by=admin,
+        title="Order on its way",
+        body="Hi {{first_name}}, order {{order_id}} arrives {{delivery_date}}.",
+        shared=True,
+    )
+    page = sign_in(alice)
+
+    # Import the demo file: preview, then a progress bar, then the rows left out.
+    page.click("text=Contacts")
+    page.click("text=Import CSV")
+    page.set_input_files("#import-file", str(DEMO_CSV))
+    page.click("main button[type=submit]")
+    expect(page.locator(".import-preview")).to_contain_text("Ann Lee")
+    page.click("main button:has-text('Import 7 rows')")
+    expect(page.locator("#import-bar")).to_have_attribute("value", "0")
+    assert tasks.run_named("inbox.tasks.import_contacts") == 1
+    expect(page.locator(".import-summary")).to_contain_text(
+        "3 contacts created, 0 updated, 4 rows left out"
+    )
+    expect(page.locator("#import-bar")).to_have_attribute("value", "100")
+    report = page.get_by_role("link", name="Download the 4 rows left out")
+    errors = page.request.get(live_server.url + report.get_attribute("href")).text()
+    assert "invalid phone number" in errors and "same number as row 3" in errors
+    assert "invalid email" in errors and "unknown consent value “maybe”" in errors
+    assert Contact.objects.filter(display_name="Ann Lee", phone_e164="+447911123456").exists()
+
+    # Start a conversation by typing the contact's name.
+    page.click("text=New conversation")
+    page.select_option("#id_sender", str(alice_line.pk))
+    page.fill("#id_phone", "Ann")
+    page.click(".suggestion:has-text('Ann Lee')")
+    expect(page.locator(".chosen-contact")).to_contain_text("Ann Lee")
+    expect(page.locator("#id_phone")).to_have_value("+44 7911 123456")
+    page.fill("#id_body", "Hello Ann!")
+    page.click("main button:has-text('Send')")
+    expect(page.locator("#thread")).to_contain_text("Hello Ann!")
+
+    # A saved reply: the delivery date Ann has no value for is asked before it fills the box.
+    page.click(".reply-picker-toggle")
+    page.click(".reply-choice:has-text('Order on its way')")
+    expect(page.locator(".reply-ask")).to_contain_text("Delivery date")
+    page.click(".reply-ask-insert")
+    expect(page.locator(".reply-ask-error")).to_be_visible()
+    page.get_by_label("Delivery date").fill("Friday")
+    page.click(".reply-ask-insert")
+    expect(page.locator("#id_body")).to_have_value("Hi Ann, order A-1001 arrives Friday.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".message-out", has_text="arrives Friday")).to_be_visible()
+    assert Message.objects.filter(body="Hi Ann, order A-1001 arrives Friday.").exists()

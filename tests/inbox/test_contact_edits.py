@@ -1,0 +1,101 @@
+"""Contact edits change only what was submitted, and each change is kept in the contact's
+history, shown wherever the contact is (F-CT1, F-CT2)."""
+
+import pytest
+from django.urls import reverse
+
+from inbox.models import ContactChange, CustomField
+from inbox.services.contacts import contact_update
+
+from ..conftest import receive
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def conversation(alice, alice_line):
+    conversation = receive(alice_line, "+12025550123").conversation
+    contact_update(
+        contact=conversation.contact,
+        by=alice,
+        display_name="Maria Garcia",
+        email="maria@example.com",
+        labels=["vip"],
+        custom_fields={"order": "4521", "city": "Leeds"},
+    )
+    return conversation
+
+
+def test_an_edit_keeps_the_custom_fields_the_form_did_not_carry(client, conversation, bob, alice):
+    client.force_login(alice)
+    url = reverse("inbox:contact", args=[conversation.public_id])
+    # A form that only knew about "order" (say, opened before "city" was added elsewhere).
+    client.post(url, {"field_name_0": "order", "field_value_0": "9999"}, headers=HX)
+    contact = conversation.contact
+    assert {v.field.name: v.value for v in contact.field_values.all()} == {
+        "order": "9999",
+        "city": "Leeds",
+    }
+    contact.refresh_from_db()
+    assert contact.display_name == "Maria Garcia" and contact.email == "maria@example.com"
+    assert [label.name for label in contact.labels.all()] == ["vip"]
+
+
+def test_every_change_is_kept_with_who_and_old_and_new_values(client, conversation, alice, bob):
+    client.force_login(alice)
+    url = reverse("inbox:contact", args=[conversation.public_id])
+    client.post(url, {"display_name": "Maria G. Lopez", "email": "maria@example.com"}, headers=HX)
+    change = ContactChange.objects.filter(contact=conversation.contact).first()
+    assert change.actor == alice
+    assert change.changes == [{"field": "Name", "old": "Maria Garcia", "new": "Maria G. Lopez"}]
+
+
+def test_the_history_is_shown_in_every_conversation_of_the_contact(
+    client, conversation, alice, alice_line, bob
+):
+    client.force_login(alice)
+    client.post(
+        reverse("inbox:contact", args=[conversation.public_id]),
+        {"display_name": "Maria Lopez"},
+        headers=HX,
+    )
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    html = page.content.decode()
+    assert "<del>Maria Garcia</del> → <ins>Maria Lopez</ins>" in html
+    detail = client.get(reverse("inbox:contact_detail", args=[conversation.contact.public_id]))
+    assert "<del>Maria Garcia</del> → <ins>Maria Lopez</ins>" in detail.content.decode()
+
+
+def test_an_unchanged_form_records_nothing(client, conversation, alice):
+    client.force_login(alice)
+    before = ContactChange.objects.count()
+    client.post(
+        reverse("inbox:contact", args=[conversation.public_id]),
+        {"display_name": "Maria Garcia", "field_name_0": "order", "field_value_0": "4521"},
+        headers=HX,
+    )
+    assert ContactChange.objects.count() == before
+
+
+def test_a_field_label_like_order_id_is_accepted_and_its_key_derived(client, conversation, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:contact", args=[conversation.public_id]),
+        {"field_name_0": "Order ID", "field_value_0": "A-17"},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    field = CustomField.objects.get(name="order_id")
+    assert field.label == "Order ID"
+    assert "<dt>Order ID</dt><dd>A-17</dd>" in response.content.decode()
+    # The same label typed differently names the same field.
+    contact_update(contact=conversation.contact, by=alice, custom_fields={"order id": "A-18"})
+    assert CustomField.objects.filter(name="order_id").count() == 1
+    assert conversation.contact.field_values.get(field=field).value == "A-18"
+
+
+def test_a_field_label_starting_with_a_digit_gets_a_key_that_starts_with_a_letter():
+    from inbox.services.contacts import field_key
+
+    assert field_key("2nd phone") == "field_2nd_phone"
+    assert field_key("  Order-ID ") == "order_id"

@@ -1,0 +1,194 @@
+"""CSV import of contacts (F-CT3): preview and mapping, a task with progress, bad rows
+reported with their row numbers, good rows all kept, matching rows updating contacts."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from inbox.models import ConsentRecord, Contact, ContactChange, ContactImport
+from inbox.services.contact_import import contacts_import_run, import_create, import_start
+from inbox.services.contacts import contact_update
+
+DEMO = (
+    "name,phone,email,labels,Order ID,consent\n"
+    "Ann Lee,+44 7911 123456,ann@example.com,VIP;Retail,A-1001,yes\n"
+    "Bob Stone,+1 202 555 0123,bob@example.com,Wholesale,,no\n"
+    "Dana Cruz,12345,dana@example.com,,,yes\n"
+    "Eve Park,+1 (202) 555-0123,eve@example.com,,,\n"
+    "Farid Khan,+1 415 555 0101,farid@example,,C-3003,\n"
+    "Gia Rossi,+39 312 345 6789,gia@example.com,Retail,,maybe\n"
+)
+
+
+def upload(client, text: str, name: str = "contacts.csv"):
+    file = SimpleUploadedFile(name, text.encode("utf-8-sig"), content_type="text/csv")
+    return client.post(reverse("inbox:contacts_import"), {"file": file})
+
+
+def run(contact_import: ContactImport, **mapping) -> ContactImport:
+    mapping = mapping or contact_import.mapping
+    import_start(contact_import=contact_import, mapping=mapping)
+    return contacts_import_run(import_id=contact_import.pk)
+
+
+def test_the_preview_maps_columns_from_the_header(client, alice):
+    client.force_login(alice)
+    response = upload(client, DEMO)
+    contact_import = ContactImport.objects.get()
+    assert response.url == reverse("inbox:contact_import", args=[contact_import.public_id])
+    assert contact_import.mapping == {
+        "0": "name",
+        "1": "phone",
+        "2": "email",
+        "3": "labels",
+        "4": "field:order_id",
+        "5": "consent",
+    }
+    page = client.get(response.url).content.decode()
+    assert "6 rows after the header" in page and "Ann Lee" in page
+    assert "New custom field “Order ID”" in page
+
+
+def test_starting_queues_the_task_once(client, alice, tasks, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    upload(client, DEMO)
+    contact_import = ContactImport.objects.get()
+    url = reverse("inbox:import_run", args=[contact_import.public_id])
+    data = {f"col_{i}": target for i, target in contact_import.mapping.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, data)
+        client.post(url, data)
+    assert tasks.names == ["inbox.tasks.import_contacts"]
+    contact_import.refresh_from_db()
+    assert contact_import.state == ContactImport.State.QUEUED
+
+
+def test_good_rows_are_kept_and_bad_rows_reported_with_row_and_reason(alice, tasks):
+    contact_import = run(import_create(by=alice, file_name="demo.csv", text=DEMO))
+    assert contact_import.state == ContactImport.State.DONE
+    assert (contact_import.created_count, contact_import.error_count) == (2, 4)
+    ann = Contact.objects.get(phone_e164="+447911123456")
+    assert ann.display_name == "Ann Lee" and ann.email == "ann@example.com"
+    assert sorted(label.name for label in ann.labels.all()) == ["Retail", "VIP"]
+    assert {v.field.name: v.value for v in ann.field_values.all()} == {"order_id": "A-1001"}
+    errors = list(csv.reader(io.StringIO(contact_import.errors_csv)))
+    assert errors[0][:3] == ["row", "reason", "name"]
+    reasons = {int(row[0]): row[1] for row in errors[1:]}
+    assert sorted(reasons) == [4, 5, 6, 7]
+    assert reasons[4].startswith("invalid phone number")
+    assert reasons[5] == "same number as row 3"
+    assert reasons[6].startswith("invalid email")
+    assert reasons[7].startswith("unknown consent value “maybe”")
+
+
+def test_a_row_matching_a_contact_updates_only_the_filled_cells(alice, alice_line):
+    contact = Contact.objects.create(phone_e164="+12025550123", display_name="Robert")
+    contact_update(contact=contact, by=alice, email="old@example.com", custom_fields={"tier": "1"})
+    text = "phone,name,email\n+1 202 555 0123,Bob Stone,\n"
+    contact_import = run(import_create(by=alice, file_name="x.csv", text=text))
+    assert (contact_import.created_count, contact_import.updated_count) == (0, 1)
+    contact.refresh_from_db()
+    assert contact.display_name == "Bob Stone" and contact.email == "old@example.com"
+    assert contact.field_values.get().value == "1"
+    change = ContactChange.objects.filter(contact=contact).first()
+    assert change.source == ContactChange.Source.IMPORTED and change.actor == alice
+    assert change.changes == [{"field": "Name", "old": "Robert", "new": "Bob Stone"}]
+
+
+def test_the_consent_column_records_consent_through_the_consent_service(alice):
+    opted_out = Contact.objects.create(phone_e164="+12025550124")
+    opted_out.sms_opted_out_at = opted_out.created_at
+    opted_out.save()
+    text = "phone,consent\n+1 202 555 0123,no\n+1 202 555 0124,yes\n+1 202 555 0125,yes\n"
+    run(import_create(by=alice, file_name="x.csv", text=text))
+    assert Contact.objects.get(phone_e164="+12025550123").sms_opted_out_at is not None
+    assert Contact.objects.get(phone_e164="+12025550124").sms_opted_out_at is None
+    records = ConsentRecord.objects.order_by("contact__phone_e164")
+    assert [(r.contact.phone_e164, r.kind, r.source) for r in records] == [
+        ("+12025550123", "opt_out", "imported"),
+        ("+12025550124", "opt_in", "imported"),
+    ]
+
+
+def test_numbers_without_a_country_code_are_read_in_the_organisation_region(alice):
+    text = "phone\n07911 123456\n"
+    contacts_import = import_create(by=alice, file_name="x.csv", text=text)
+    import_start(contact_import=contacts_import, mapping={"0": "phone"})
+    contacts_import_run(import_id=contacts_import.pk, region="GB")
+    assert Contact.objects.filter(phone_e164="+447911123456").exists()
+
+
+def test_a_mapping_without_a_phone_column_is_refused(client, alice):
+    client.force_login(alice)
+    upload(client, DEMO)
+    contact_import = ContactImport.objects.get()
+    url = reverse("inbox:import_run", args=[contact_import.public_id])
+    response = client.post(url, {"col_0": "name", "col_1": ""})
+    assert response.status_code == 422
+    assert "Choose the column that holds the phone number" in response.content.decode()
+
+
+def test_a_file_that_is_not_a_csv_gets_a_clear_error(client, alice):
+    client.force_login(alice)
+    response = upload(client, "")
+    assert response.status_code == 422 and "The file is empty" in response.content.decode()
+    response = client.post(reverse("inbox:contacts_import"), {})
+    assert response.status_code == 422 and "Choose a CSV file" in response.content.decode()
+
+
+def test_the_progress_and_the_error_report_are_the_uploaders_own(client, alice, bob, admin):
+    contact_import = run(import_create(by=alice, file_name="demo.csv", text=DEMO))
+    progress = reverse("inbox:contact_import", args=[contact_import.public_id])
+    errors = reverse("inbox:import_errors", args=[contact_import.public_id])
+    client.force_login(alice)
+    html = client.get(progress, headers={"HX-Request": "true"}).content.decode()
+    assert 'value="100"' in html and "4 rows left out" in html and "hx-trigger" not in html
+    report = client.get(errors)
+    assert report["Content-Type"].startswith("text/csv")
+    assert report.content.startswith(b"\xef\xbb\xbfrow,reason")
+    client.force_login(bob)
+    assert client.get(progress).status_code == 404
+    assert client.get(errors).status_code == 404
+    client.force_login(admin)
+    assert client.get(errors).status_code == 200
+    client.logout()
+    assert client.get(progress).status_code == 302
+
+
+def test_a_running_import_polls_for_its_progress(client, alice, tasks):
+    contact_import = import_create(by=alice, file_name="demo.csv", text=DEMO)
+    import_start(contact_import=contact_import, mapping=contact_import.mapping)
+    client.force_login(alice)
+    url = reverse("inbox:contact_import", args=[contact_import.public_id])
+    html = client.get(url).content.decode()
+    assert '<progress id="import-bar" max="100" value="0">' in html
+    assert 'hx-trigger="every 1s"' in html
+
+
+def test_the_error_report_cannot_run_formulas(alice):
+    text = 'phone,name\n12,=HYPERLINK("http://x")\n'
+    contact_import = run(import_create(by=alice, file_name="x.csv", text=text))
+    row = list(csv.reader(io.StringIO(contact_import.errors_csv)))[1]
+    assert row[3] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize("rows", [2500])
+def test_a_file_larger_than_a_chunk_is_imported_whole(alice, rows, django_assert_max_num_queries):
+    lines = ["phone,name"] + [f"+1202555{1000 + i:04d},Person {i}" for i in range(rows)]
+    contact_import = import_create(by=alice, file_name="big.csv", text="\n".join(lines))
+    import_start(contact_import=contact_import, mapping=contact_import.mapping)
+    # Bulk writes: a handful of statements per chunk of 2,000 rows, not one per row.
+    with django_assert_max_num_queries(40):
+        contacts_import_run(import_id=contact_import.pk)
+    assert Contact.objects.count() == rows
+
+
+def test_the_whatsapp_column_is_normalised_and_a_bad_one_refuses_the_row(alice):
+    text = "phone,whatsapp\n+1 202 555 0123,+1 (202) 555-0199\n+1 202 555 0124,nope\n"
+    contact_import = run(import_create(by=alice, file_name="x.csv", text=text))
+    assert Contact.objects.get(phone_e164="+12025550123").whatsapp_id == "+12025550199"
+    assert "invalid WhatsApp number “nope”" in contact_import.errors_csv
+    assert not Contact.objects.filter(phone_e164="+12025550124").exists()

@@ -1,0 +1,133 @@
+"""Saved replies with merge fields (F-TP1) and the compose box's picker (F-TP3)."""
+
+import pytest
+from django.urls import reverse
+
+from inbox.models import Channel, SavedReply
+from inbox.services.contacts import contact_update
+from inbox.services.saved_replies import ReplyRefused, saved_reply_save
+
+from ..conftest import receive
+
+
+@pytest.fixture
+def conversation(alice, alice_line):
+    conversation = receive(alice_line, "+12025550123").conversation
+    contact_update(
+        contact=conversation.contact,
+        by=alice,
+        display_name="Maria Garcia",
+        custom_fields={"Order ID": "A-17", "Delivery date": ""},
+    )
+    return conversation
+
+
+def picker(client, conversation, q=""):
+    url = reverse("inbox:reply_picker", args=[conversation.public_id])
+    return client.get(url, {"q": q})
+
+
+def test_an_unknown_field_is_refused_when_the_reply_is_saved(client, alice, conversation):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:reply_new"), {"title": "Hi", "body": "Hello {{nickname}}", "channel": ""}
+    )
+    assert response.status_code == 422
+    assert "Unknown field {{nickname}}" in response.content.decode()
+    assert not SavedReply.objects.exists()
+    response = client.post(
+        reverse("inbox:reply_new"),
+        {"title": "Order", "body": "Hi {{first_name}}, order {{order_id}}", "channel": ""},
+    )
+    assert response.status_code == 302
+    assert SavedReply.objects.get().owner == alice
+
+
+def test_the_picker_merges_the_contact_and_the_agent(client, alice, conversation):
+    saved_reply_save(
+        by=alice,
+        title="Shipped",
+        body="Hi {{first_name}} ({{name}}, {{phone}}): order {{ order_id }} shipped."
+        " {{agent_name}}",
+        shared=False,
+    )
+    client.force_login(alice)
+    html = picker(client, conversation).content.decode()
+    assert "Hi Maria (Maria Garcia, +1 202-555-0123): order A-17 shipped. Alice" in html
+    assert "reply-missing-field" not in html
+
+
+def test_a_field_the_contact_has_no_value_for_is_named_to_be_asked(
+    client, admin, alice, conversation
+):
+    saved_reply_save(by=admin, title="Date", body="Arrives {{delivery_date}}", shared=True)
+    client.force_login(alice)
+    html = picker(client, conversation).content.decode()
+    assert 'data-text="Arrives {{delivery_date}}"' in html
+    assert 'data-key="delivery_date" data-label="Delivery date"' in html
+    assert "Asks for: Delivery date" in html
+
+
+def test_a_message_with_an_unfilled_placeholder_is_not_sent(client, alice, conversation, tasks):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:send", args=[conversation.public_id]),
+        {"body": "Arrives {{delivery_date}}", "idempotency_key": "k"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Fill in {{delivery_date}} before sending." in response.content.decode()
+    assert not tasks.queued
+
+
+def test_the_picker_searches_and_offers_shared_and_own_replies_for_the_channel(
+    client, admin, alice, bob, conversation
+):
+    saved_reply_save(by=admin, title="Opening hours", body="We open at 9", shared=True)
+    saved_reply_save(by=alice, title="My sign-off", body="Cheers, {{agent_name}}", shared=False)
+    saved_reply_save(by=bob, title="Bob's own", body="Bob here", shared=False)
+    saved_reply_save(
+        by=admin, title="WhatsApp only", body="Hi", shared=True, channel=Channel.WHATSAPP
+    )
+    client.force_login(alice)
+    html = picker(client, conversation).content.decode()
+    assert "Opening hours" in html and "My sign-off" in html
+    assert "Bob&#x27;s own" not in html and "WhatsApp only" not in html
+    html = picker(client, conversation, "sign").content.decode()
+    assert "My sign-off" in html and "Opening hours" not in html
+
+
+def test_only_admins_share_and_manage_shared_replies(client, admin, alice, bob):
+    with pytest.raises(ReplyRefused):
+        saved_reply_save(by=alice, title="x", body="y", shared=True)
+    shared = saved_reply_save(by=admin, title="Shared", body="y", shared=True)
+    own = saved_reply_save(by=alice, title="Own", body="y", shared=False)
+    client.force_login(alice)
+    assert client.get(reverse("inbox:reply_edit", args=[shared.public_id])).status_code == 404
+    assert client.get(reverse("inbox:reply_edit", args=[own.public_id])).status_code == 200
+    page = client.get(reverse("inbox:replies")).content.decode()
+    assert "Shared" in page and "Own" in page
+    client.force_login(bob)
+    assert client.get(reverse("inbox:reply_edit", args=[own.public_id])).status_code == 404
+    assert client.post(reverse("inbox:reply_delete", args=[own.public_id])).status_code == 404
+    client.force_login(admin)
+    assert client.get(reverse("inbox:reply_edit", args=[shared.public_id])).status_code == 200
+    assert client.post(reverse("inbox:reply_delete", args=[shared.public_id])).status_code == 302
+    assert not SavedReply.objects.filter(pk=shared.pk).exists()
+    client.logout()
+    assert client.get(reverse("inbox:replies")).status_code == 302
+
+
+def test_the_picker_is_for_conversations_the_user_may_open(client, carol, conversation):
+    client.force_login(carol)
+    assert picker(client, conversation).status_code == 404
+
+
+def test_numbered_template_variables_are_not_taken_for_placeholders(client, alice, conversation):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:send", args=[conversation.public_id]),
+        {"body": "Your code is {{1}}", "idempotency_key": "k"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
