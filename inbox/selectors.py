@@ -527,7 +527,8 @@ class News:
 
 
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
-    """New customer messages in my conversations, and conversations assigned to me."""
+    """New customer messages in my conversations, conversations assigned to me, and mine
+    that someone else took over."""
     news = []
     for c in (
         Conversation.objects.filter(owner=user, last_inbound_at__gt=since)
@@ -544,17 +545,23 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         )
     for event in (
         ConversationEvent.objects.filter(
-            kind=ConversationEvent.Kind.ASSIGNED, created_at__gt=since, conversation__owner=user
+            Q(conversation__owner=user) | Q(data__from=user.pk),
+            kind=ConversationEvent.Kind.ASSIGNED,
+            created_at__gt=since,
         )
         .exclude(actor=user)
-        .select_related("conversation__contact")
+        .select_related("conversation__contact", "actor")
         .order_by("-created_at")[:limit]
     ):
         c = event.conversation
+        # Mine now, or taken from me (a teammate's reply moved it, or it was reassigned).
+        mine = c.owner_id == user.pk
         news.append(
             News(
                 key=f"a-{event.pk}",
-                title=f"Assigned to you: {c.contact.shown_name}",
+                title=f"Assigned to you: {c.contact.shown_name}"
+                if mine
+                else f"{event.actor or 'Someone'} took over: {c.contact.shown_name}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
