@@ -153,6 +153,8 @@ class InboxView:
     agent: User | None = None
 
 
+# A number typed with its trunk 0 is a whole national number: this long without the 0.
+NATIONAL_MIN_DIGITS = 6
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 
 
@@ -196,13 +198,17 @@ def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or a phone number in any common format.
 
     A phone number matches by its digits as the end of the stored E.164 number, so it is
-    found with or without the country code (and without a national trunk ``0``).
+    found with or without the country code, by its last four digits (``0123`` included),
+    and in national format (a trunk ``0`` before the rest: ``07700 900123``).
     """
     q = Q(contact__display_name__icontains=text) | Q(contact__public_id=text.lower())
     if _PHONE_LIKE.match(text):
-        digits = re.sub(r"\D", "", text).lstrip("0")
+        digits = re.sub(r"\D", "", text)
         if len(digits) >= 4:
             q |= Q(contact__phone_e164__endswith=digits)
+        national = digits.lstrip("0")
+        if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
+            q |= Q(contact__phone_e164__endswith=national)
     return q
 
 
