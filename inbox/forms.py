@@ -8,6 +8,7 @@ from .access import usable_sender_ids
 from .models import Contact, SenderId, User
 from .phone import InvalidPhoneNumber, normalise_phone
 from .selectors import contact_with_details
+from .services.sending import too_long
 
 
 def new_idempotency_key() -> str:
@@ -19,9 +20,9 @@ MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf", "text/vcard", "t
 
 
 class ComposeForm(forms.Form):
+    # No max_length: a text over the limit is kept as typed and gets one error, from clean().
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a reply…"}),
-        max_length=settings.MESSAGE_MAX_LENGTH,
         required=False,
         strip=True,
     )
@@ -49,7 +50,9 @@ class ComposeForm(forms.Form):
                 raise forms.ValidationError(
                     f"{f.name} cannot be sent: attach images, PDF, audio or video."
                 )
-        if not cleaned.get("body") and not media:
+        if problem := too_long(cleaned.get("body", "")):
+            self.add_error("body", problem)
+        elif not cleaned.get("body") and not media:
             raise forms.ValidationError("Write a message or attach a file before sending.")
         cleaned["media"] = media
         return cleaned

@@ -53,6 +53,17 @@ def media_preview(count: int) -> str:
     return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
 
 
+def too_long(body: str) -> str:
+    """What to tell the agent about a body over MESSAGE_MAX_LENGTH, or "" when it fits."""
+    limit = settings.MESSAGE_MAX_LENGTH
+    if len(body) <= limit:
+        return ""
+    return (
+        f"The message is {len(body):,} characters; the limit is {limit:,}. "
+        f"Shorten it by {len(body) - limit:,}."
+    )
+
+
 def check_can_send(
     *, conversation: Conversation, author: User, body: str, media_count: int = 0
 ) -> str:
@@ -62,10 +73,8 @@ def check_can_send(
         raise SendRefused("Write a message before sending.")
     if media_count > settings.MESSAGE_MAX_MEDIA:
         raise SendRefused(f"Attach at most {settings.MESSAGE_MAX_MEDIA} files to one message.")
-    if len(body) > settings.MESSAGE_MAX_LENGTH:
-        raise SendRefused(
-            f"The message is {len(body)} characters; the limit is {settings.MESSAGE_MAX_LENGTH}."
-        )
+    if problem := too_long(body):
+        raise SendRefused(problem)
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
     check_not_opted_out(conversation=conversation)

@@ -13,7 +13,7 @@ from ..phone import InvalidPhoneNumber
 from ..segments import count_segments
 from ..services.conversations import conversation_start
 from ..services.read_state import conversation_mark_read
-from ..services.sending import SendRefused, message_send
+from ..services.sending import SendRefused, message_send, too_long
 from .lists import list_context as _list_context
 from .live import format_version
 
@@ -128,5 +128,6 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def segment_count(request: HttpRequest) -> HttpResponse:
     """The compose box's live counter (F-CH1)."""
-    count = count_segments(request.GET.get("body", ""))
-    return render(request, "inbox/partials/segments.html", {"count": count})
+    body = request.GET.get("body", "").strip()
+    context = {"count": count_segments(body), "too_long": too_long(body)}
+    return render(request, "inbox/partials/segments.html", context)
