@@ -46,6 +46,7 @@ from .models import (
     User,
 )
 from .services import teams
+from .services.assignment import transfer_targets
 from .services.read_state import single_read_behind
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
@@ -507,6 +508,7 @@ def window_state(*, user: User, conversation: Conversation) -> dict:
         "can_leave": teams.can_leave(user, conversation),
         "can_grab": teams.can_grab(user, conversation),
         "can_export": can_export(user, conversation),
+        "transfer_targets": transfer_targets(conversation=conversation, by=user),
     }
 
 

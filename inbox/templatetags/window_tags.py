@@ -26,6 +26,7 @@ def window_header(context, conversation, oob: bool = False) -> dict:
         "csrf_token": context.get("csrf_token"),
         "window_error": context.get("window_error", ""),
         "messages": context.get("messages"),
+        "user": user,
         **selectors.window_state(user=user, conversation=conversation),
     }
 

@@ -32,9 +32,7 @@ def test_a_message_over_the_limit_gets_one_error_and_keeps_the_text(
     html = response.content.decode()
     assert response.status_code == 422
     errors = re.findall(r'<p class="error"[^>]*>([^<]*)</p>', html)
-    assert errors == [
-        "The message is 2,000 characters; the limit is 1,600. Shorten it by 400."
-    ]
+    assert errors == ["The message is 2,000 characters; the limit is 1,600. Shorten it by 400."]
     assert f">{text}</textarea>" in html
     assert not Message.objects.filter(direction="out").exists()
 

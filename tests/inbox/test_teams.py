@@ -114,6 +114,25 @@ def test_grab_through_the_window_shows_in_the_thread(client, grab_team, team_lin
     assert 'id="thread-header"' in html and 'hx-swap-oob="true"' in html
     assert "Grabbed" in html
     assert reverse("inbox:grab", args=[conversation.public_id]) not in html
+    # The compose box comes too, unlocked: the grabber can reply at once.
+    assert '<form id="compose"' in html and 'name="body" id="id_body"' in html
+    assert "You can read this conversation but not reply" not in html
+
+
+def test_the_live_refresh_redraws_the_compose_box_only_when_it_changed(
+    client, grab_team, team_line, alice, bob, admin
+):
+    conversation = receive(team_line, "+12025550123").conversation
+    client.force_login(bob)
+    url = reverse("inbox:thread", args=[conversation.public_id])
+    quiet = client.get(url, {"compose": "locked"}, headers={"HX-Request": "true"})
+    assert '<form id="compose"' not in quiet.content.decode()
+
+    Conversation.objects.filter(pk=conversation.pk).update(owner=bob)
+    changed = client.get(url, {"compose": "locked"}, headers={"HX-Request": "true"})
+    html = changed.content.decode()
+    assert '<form id="compose"' in html and 'id="id_body"' in html
+    assert "compose=send" in html  # the next refresh knows what the page shows
 
 
 def test_a_refused_grab_explains_itself(client, grab_team, team_line, alice, bob, admin):
@@ -204,9 +223,7 @@ def test_leaving_a_conversation_you_own_gives_it_back_to_the_team(conversation, 
     assert left.actor == alice and "back to the team" in left.body
 
 
-def test_a_teammates_reply_moves_ownership_and_tells_the_previous_owner(
-    conversation, alice, bob
-):
+def test_a_teammates_reply_moves_ownership_and_tells_the_previous_owner(conversation, alice, bob):
     from inbox.models import Notification
     from inbox.services.sending import message_send
 
