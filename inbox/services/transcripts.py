@@ -21,7 +21,9 @@ class TranscriptLine:
     is_note: bool = False
 
 
-def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
+def _lines(conversation: Conversation, *, notes: bool) -> Iterator[TranscriptLine]:
+    """The thread, oldest first; private notes only with ``notes`` (a transcript for the
+    customer leaves them out)."""
     customer = conversation.contact.shown_name
     messages = (
         Message.objects.filter(conversation=conversation)
@@ -30,6 +32,8 @@ def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
         .order_by("created_at", "id")
     )
     events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
+    if not notes:
+        events = events.exclude(kind=ConversationEvent.Kind.NOTE)
     items = sorted([*messages, *events], key=lambda item: item.created_at)
     for item in items:
         if isinstance(item, Message):
@@ -57,13 +61,14 @@ def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
             )
 
 
-def _record_export(*, conversation: Conversation, by: User, fmt: str) -> None:
+def _record_export(*, conversation: Conversation, by: User, fmt: str, notes: bool) -> None:
     ConversationEvent.objects.create(
         conversation=conversation,
         kind=ConversationEvent.Kind.EXPORTED,
         actor=by,
-        body=f"Transcript exported as {fmt.upper()}",
-        data={"format": fmt},
+        body=f"Transcript exported as {fmt.upper()}"
+        + ("" if notes else " without private notes"),
+        data={"format": fmt} | ({} if notes else {"notes": False}),
     )
 
 
@@ -77,7 +82,7 @@ def _header(conversation: Conversation) -> dict:
     }
 
 
-def transcript_txt(*, conversation: Conversation, by: User) -> str:
+def transcript_txt(*, conversation: Conversation, by: User, notes: bool = True) -> str:
     header = _header(conversation)
     out = [
         f"Conversation with {header['customer']} ({header['phone']})",
@@ -85,26 +90,27 @@ def transcript_txt(*, conversation: Conversation, by: User) -> str:
         f"Exported {header['generated_at']:%Y-%m-%d %H:%M %Z} by {by}",
         "",
     ]
-    for line in _lines(conversation):
+    for line in _lines(conversation, notes=notes):
         stamp = timezone.localtime(line.at).strftime("%Y-%m-%d %H:%M")
         status = f" [{line.status}]" if line.status else ""
         out.append(f"[{stamp}] {line.who}{status}: {line.text}".rstrip())
         out.extend(f"    [media: {name}]" for name in line.attachments)
-    _record_export(conversation=conversation, by=by, fmt="txt")
+    _record_export(conversation=conversation, by=by, fmt="txt", notes=notes)
     return "\n".join(out) + "\n"
 
 
-def transcript_html(*, conversation: Conversation, by: User) -> str:
+def transcript_html(*, conversation: Conversation, by: User, notes: bool = True) -> str:
     """The printable transcript the PDF is made from (autoescaped like every page)."""
     return render_to_string(
         "inbox/transcript.html",
-        {**_header(conversation), "lines": list(_lines(conversation)), "by": by},
+        {**_header(conversation), "lines": list(_lines(conversation, notes=notes)), "by": by},
     )
 
 
-def transcript_pdf(*, conversation: Conversation, by: User) -> bytes:
+def transcript_pdf(*, conversation: Conversation, by: User, notes: bool = True) -> bytes:
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
 
-    pdf = HTML(string=transcript_html(conversation=conversation, by=by)).write_pdf()
-    _record_export(conversation=conversation, by=by, fmt="pdf")
+    html = transcript_html(conversation=conversation, by=by, notes=notes)
+    pdf = HTML(string=html).write_pdf()
+    _record_export(conversation=conversation, by=by, fmt="pdf", notes=notes)
     return pdf

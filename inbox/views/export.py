@@ -28,15 +28,17 @@ def _filename(conversation, ext: str) -> str:
 @require_GET
 @login_required
 def transcript_download(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    """``?notes=0`` leaves the private notes out (a transcript to give the customer)."""
     conversation = _exportable(request, public_id)
+    notes = request.GET.get("notes") != "0"
     if fmt == "pdf":
         body, content_type = (
-            transcript_pdf(conversation=conversation, by=request.user),
+            transcript_pdf(conversation=conversation, by=request.user, notes=notes),
             "application/pdf",
         )
     else:
         body, content_type = (
-            transcript_txt(conversation=conversation, by=request.user),
+            transcript_txt(conversation=conversation, by=request.user, notes=notes),
             "text/plain; charset=utf-8",
         )
     response = HttpResponse(body, content_type=content_type)

@@ -75,3 +75,28 @@ def test_an_attachment_id_from_another_conversation_is_404(client, alice, alice_
     client.force_login(alice)
     url = reverse("inbox:attachment", args=[other.public_id, attachment.public_id])
     assert client.get(url).status_code == 404
+
+
+def test_a_transcript_with_or_without_private_notes(client, alice, thread):
+    from inbox.services.notes import note_add
+
+    note_add(conversation=thread, author=alice, body="Refund approved internally")
+    client.force_login(alice)
+    url = reverse("inbox:transcript_txt", args=[thread.public_id])
+
+    assert "Refund approved internally" in client.get(url).content.decode()
+    without = client.get(url, {"notes": "0"}).content.decode()
+    assert "Refund approved internally" not in without
+    assert "Here is the photo of the damage" in without
+    exported = thread.events.filter(kind=ConversationEvent.Kind.EXPORTED).order_by("pk")
+    assert [e.body for e in exported] == [
+        "Transcript exported as TXT",
+        "Transcript exported as TXT without private notes",
+    ]
+
+
+def test_the_header_offers_both_transcripts(client, alice, thread):
+    client.force_login(alice)
+    html = client.get(reverse("inbox:conversation", args=[thread.public_id])).content.decode()
+    assert f"/c/{thread.public_id}/transcript.pdf?notes=0" in html
+    assert f"/c/{thread.public_id}/transcript.txt?notes=0" in html
