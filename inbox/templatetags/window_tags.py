@@ -4,13 +4,12 @@ from html import escape
 from itertools import groupby
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox import selectors
 from inbox.forms import ContactForm
-from inbox.markup import fill, url_stem
+from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
 
 register = template.Library()
@@ -102,7 +101,7 @@ def _message(message: Message, attachment_url: str) -> str:
     return fill(
         MESSAGE,
         {
-            "body_html": f"<p>{linebreaksbr(message.body)}</p>" if message.body else "",
+            "body_html": f"<p>{linkify(message.body)}</p>" if message.body else "",
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
             ),
@@ -147,7 +146,7 @@ def _event(event: ConversationEvent) -> str:
     if event.kind == ConversationEvent.Kind.NOTE:
         return fill(
             NOTE,
-            {"body_html": linebreaksbr(event.body)},
+            {"body_html": linkify(event.body)},
             id=event.pk,
             actor=event.actor or "",
         )
