@@ -20,15 +20,18 @@ class OptOut:
     source: str
 
     @property
+    def how(self) -> str:
+        """``sent UNSUBSCRIBE`` (or how else the opt-out came: imported, entered…)."""
+        if self.source in ("", ConsentRecord.Source.KEYWORD, ConsentRecord.Source.PROVIDER):
+            return f"sent {self.keyword}" if self.keyword else "by text"
+        return ConsentRecord.Source(self.source).label.lower()
+
+    @property
     def sentence(self) -> str:
         """``The customer opted out (they sent UNSUBSCRIBE on 3 Dec 2026 at 09:10).``"""
         at = timezone.localtime(self.at)
-        when = f"on {at.day} {at:%b %Y} at {at:%H:%M}"
-        if self.source in ("", ConsentRecord.Source.KEYWORD, ConsentRecord.Source.PROVIDER):
-            how = f"they sent {self.keyword} {when}" if self.keyword else f"by text {when}"
-        else:
-            how = f"{ConsentRecord.Source(self.source).label.lower()} {when}"
-        return f"The customer opted out ({how})."
+        how = f"they {self.how}" if self.how.startswith("sent ") else self.how
+        return f"The customer opted out ({how} on {at.day} {at:%b %Y} at {at:%H:%M})."
 
 
 def contact_opt_out(*, contact: Contact) -> OptOut | None:

@@ -66,8 +66,7 @@ def _record_export(*, conversation: Conversation, by: User, fmt: str, notes: boo
         conversation=conversation,
         kind=ConversationEvent.Kind.EXPORTED,
         actor=by,
-        body=f"Transcript exported as {fmt.upper()}"
-        + ("" if notes else " without private notes"),
+        body=f"Transcript exported as {fmt.upper()}" + ("" if notes else " without private notes"),
         data={"format": fmt} | ({} if notes else {"notes": False}),
     )
 

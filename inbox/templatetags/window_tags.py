@@ -11,6 +11,7 @@ from inbox import selectors
 from inbox.forms import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
+from inbox.services.opt_out import contact_opt_out
 
 register = template.Library()
 
@@ -36,6 +37,7 @@ def contact_panel(context, conversation) -> dict:
     return {
         "conversation": conversation,
         "contact_form": ContactForm(contact=conversation.contact),
+        "opt_out": contact_opt_out(contact=conversation.contact),
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
