@@ -154,3 +154,20 @@ def test_the_simulators_customer_phone_can_opt_out_too(alice_line):
     customer_reply(sender=alice_line, customer_phone=CUSTOMER, body="Unsubscribe")
 
     assert Contact.objects.get().sms_opted_out_at is not None
+
+
+def test_the_panel_and_the_compose_box_show_the_opt_out_before_a_send_fails(
+    client, admin, alice, alice_line
+):
+    from django.urls import reverse
+
+    conversation = receive(alice_line, CUSTOMER, "Hi").conversation
+    receive(alice_line, CUSTOMER, "quit")
+    client.force_login(alice)
+
+    html = client.get(reverse("inbox:conversation", args=[conversation.public_id])).content
+    html = html.decode()
+    assert '<dd class="opt-out"><strong>Opted out</strong>: sent QUIT, <time' in html
+    assert '<p class="compose-opted-out" role="status"><strong>Nothing can be sent.</strong>' in html
+    assert "The customer opted out (they sent QUIT on " in html
+    assert 'id="id_body"' not in html  # no reply box to type into in vain
