@@ -44,7 +44,7 @@ class Message(models.Model):
     segments = models.PositiveSmallIntegerField(default=1)
     # The automatic answer to HELP/INFO: carriers expect HELP answered always, so it is the
     # one message that goes to a customer who has opted out.
-    answers_help = models.BooleanField(default=False)
+    answers_help = models.BooleanField(default=False, db_default=False)
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
