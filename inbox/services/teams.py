@@ -154,14 +154,13 @@ def conversation_reply_take_over(*, conversation: Conversation, author: User) ->
     its owner; the thread records it and the previous owner is notified. Returns whether
     ownership moved. Called by the send path inside its transaction, before it records the
     reply, with ``conversation`` locked or freshly read."""
-    previous = conversation.owner
     if (
-        previous is None
-        or previous.pk == author.pk
+        conversation.owner_id in (None, author.pk)
         or _mode(conversation) != TeamMode.COLLABORATION
         or not _has_joined(author, conversation)
     ):
         return False
+    previous = conversation.owner
     moved = Conversation.objects.filter(pk=conversation.pk, owner=previous).update(
         owner=author, status=Conversation.Status.ASSIGNED
     )
