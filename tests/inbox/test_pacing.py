@@ -3,11 +3,21 @@
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from inbox.models import Message
 from inbox.services.sending import message_send
 
 from ..conftest import receive
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    """Slots are counted from the clock: with a fixed one the countdowns are exact however
+    long each send takes on a busy machine."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
 
 
 @pytest.fixture
