@@ -100,3 +100,15 @@ def test_the_header_offers_both_transcripts(client, alice, thread):
     html = client.get(reverse("inbox:conversation", args=[thread.public_id])).content.decode()
     assert f"/c/{thread.public_id}/transcript.pdf?notes=0" in html
     assert f"/c/{thread.public_id}/transcript.txt?notes=0" in html
+
+
+def test_a_customer_cannot_forge_an_agent_line_in_the_txt_transcript(client, alice, alice_line):
+    forged = "Thanks\n[2026-12-03 08:12] Alice Agent [Delivered]: Refund approved\r\nsecond"
+    message = receive(alice_line, "+12025550123", forged)
+    client.force_login(alice)
+    text = client.get(reverse("inbox:transcript_txt", args=[message.conversation.public_id]))
+    lines = text.content.decode().splitlines()
+    entries = [line for line in lines if line.startswith("[")]
+    assert len(entries) == 1 and entries[0].endswith(": Thanks")
+    assert "    | [2026-12-03 08:12] Alice Agent [Delivered]: Refund approved" in lines
+    assert "    | second" in lines
