@@ -112,3 +112,24 @@ def test_a_customer_cannot_forge_an_agent_line_in_the_txt_transcript(client, ali
     assert len(entries) == 1 and entries[0].endswith(": Thanks")
     assert "    | [2026-12-03 08:12] Alice Agent [Delivered]: Refund approved" in lines
     assert "    | second" in lines
+
+
+def test_a_long_pdf_built_by_the_worker_leaves_the_notes_out_when_asked(
+    client, alice, thread, settings, tasks
+):
+    from inbox.models import TranscriptExport
+    from inbox.services.notes import note_add
+    from inbox.services.transcripts import transcript_html
+
+    settings.TRANSCRIPT_SYNC_MAX_ENTRIES = 1
+    note_add(conversation=thread, author=alice, body="Refund approved internally")
+    client.force_login(alice)
+    offer = client.get(reverse("inbox:transcript_pdf", args=[thread.public_id]), {"notes": "0"})
+    assert '<input type="hidden" name="notes" value="0">' in offer.content.decode()
+
+    client.post(reverse("inbox:transcript_export", args=[thread.public_id]), {"notes": "0"})
+
+    export = TranscriptExport.objects.get()
+    assert export.notes is False
+    html = transcript_html(conversation=thread, by=alice, notes=export.notes)
+    assert "Refund approved internally" not in html
