@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet, Value
 from django.http import Http404
 
 from .models import Conversation, SenderId, Team, TeamMode, User
+from .services.teams import team_may_reply
 
 
 def usable_sender_ids(user: User) -> QuerySet[SenderId]:
@@ -83,14 +84,14 @@ def conversation_for(user: User, public_id: str) -> Conversation:
 def can_send_in(user: User, conversation: Conversation) -> bool:
     """Whether ``user`` may write to the customer in ``conversation``.
 
-    In a grab-mode team only the member who grabbed it (or an admin) replies; the server
-    enforces it, not just the screen.
+    Admins and the owner always may; in a team conversation the team's rules decide
+    (``inbox.services.teams``: join first, or grab); otherwise whoever may see it. The
+    server enforces it, not just the screen.
     """
     if user.is_admin or conversation.owner_id == user.pk:
         return True
-    team = conversation.team
-    if team is not None and team.mode == TeamMode.GRAB:
-        return False
+    if conversation.team_id is not None:
+        return team_may_reply(user, conversation)
     return visible_conversations(user).filter(pk=conversation.pk).exists()
 
 

@@ -11,6 +11,7 @@ from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_c
 from .selectors import contact_with_details
 from .services.contacts import field_key
 from .services.saved_replies import placeholders_in
+from .services.sending import too_long
 
 
 def new_idempotency_key() -> str:
@@ -18,9 +19,9 @@ def new_idempotency_key() -> str:
 
 
 class ComposeForm(forms.Form):
+    # No max_length: a text over the limit is kept as typed and gets one error, from clean().
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a reply…"}),
-        max_length=settings.MESSAGE_MAX_LENGTH,
         required=False,
         strip=True,
     )
@@ -52,7 +53,9 @@ class ComposeForm(forms.Form):
                     f"{f.name} cannot be sent: attach JPEG, PNG or GIF images, PDF, audio or video."
                 )
             f.content_type = sniffed  # what is stored and served, whatever the browser said
-        if not cleaned.get("body") and not media:
+        if problem := too_long(cleaned.get("body", "")):
+            self.add_error("body", problem)
+        elif not cleaned.get("body") and not media:
             raise forms.ValidationError("Write a message or attach a file before sending.")
         unfilled = placeholders_in(cleaned.get("body") or "")
         if unfilled:

@@ -1,6 +1,7 @@
 """HTML built in Python for what pages draw most often: list rows, the navigation's sender
 IDs and the thread (the template engine costs a fraction of a millisecond per item)."""
 
+import re
 from html import escape
 
 from django.urls import reverse
@@ -22,3 +23,24 @@ def url_stem(name: str, *args: str) -> str:
 
 def channel_short(channel: str) -> str:
     return "WA" if channel == Channel.WHATSAPP else "SMS"
+
+
+# Only web addresses become links: nothing but http(s), so no javascript: or data: URL can.
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+# Punctuation that ends a sentence rather than the address ("see https://x.org/a.").
+_TRAILING = ".,;:!?)]}"
+
+
+def linkify(text: str) -> str:
+    """``text`` as escaped HTML with its line breaks kept and its http(s) addresses as links
+    that open in a new tab without giving it the window or the referrer."""
+    parts, end = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        parts.append(escape(text[end : match.start()]))
+        parts.append(
+            f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(url)}</a>'
+        )
+        end = match.start() + len(url)
+    parts.append(escape(text[end:]))
+    return "".join(parts).replace("\r\n", "\n").replace("\n", "<br>")

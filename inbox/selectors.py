@@ -49,6 +49,7 @@ from .models import (
 from .params import param_id
 from .reports import drilldown
 from .services import teams
+from .services.assignment import transfer_targets
 from .services.read_state import single_read_behind
 from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
 
@@ -162,6 +163,8 @@ class InboxView:
     agent: User | None = None
 
 
+# A number typed with its trunk 0 is a whole national number: this long without the 0.
+NATIONAL_MIN_DIGITS = 6
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 
 
@@ -222,13 +225,17 @@ def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or a phone number in any common format.
 
     A phone number matches by its digits as the end of the stored E.164 number, so it is
-    found with or without the country code (and without a national trunk ``0``).
+    found with or without the country code, by its last four digits (``0123`` included),
+    and in national format (a trunk ``0`` before the rest: ``07700 900123``).
     """
     q = Q(contact__display_name__icontains=text) | Q(contact__public_id=text.lower())
     if _PHONE_LIKE.match(text):
-        digits = re.sub(r"\D", "", text).lstrip("0")
+        digits = re.sub(r"\D", "", text)
         if len(digits) >= 4:
             q |= Q(contact__phone_e164__endswith=digits)
+        national = digits.lstrip("0")
+        if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
+            q |= Q(contact__phone_e164__endswith=national)
     return q
 
 
@@ -537,6 +544,7 @@ def window_state(*, user: User, conversation: Conversation) -> dict:
         "can_leave": teams.can_leave(user, conversation),
         "can_grab": teams.can_grab(user, conversation),
         "can_export": can_export(user, conversation),
+        "transfer_targets": transfer_targets(conversation=conversation, by=user),
     }
 
 
@@ -563,7 +571,8 @@ class News:
 
 
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
-    """New customer messages in my conversations, and conversations assigned to me."""
+    """New customer messages in my conversations, conversations assigned to me, and mine
+    that someone else took over."""
     news = []
     for c in (
         Conversation.objects.filter(owner=user, last_inbound_at__gt=since)
@@ -580,17 +589,23 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
         )
     for event in (
         ConversationEvent.objects.filter(
-            kind=ConversationEvent.Kind.ASSIGNED, created_at__gt=since, conversation__owner=user
+            Q(conversation__owner=user) | Q(data__from=user.pk),
+            kind=ConversationEvent.Kind.ASSIGNED,
+            created_at__gt=since,
         )
         .exclude(actor=user)
-        .select_related("conversation__contact")
+        .select_related("conversation__contact", "actor")
         .order_by("-created_at")[:limit]
     ):
         c = event.conversation
+        # Mine now, or taken from me (a teammate's reply moved it, or it was reassigned).
+        mine = c.owner_id == user.pk
         news.append(
             News(
                 key=f"a-{event.pk}",
-                title=f"Assigned to you: {c.contact.shown_name}",
+                title=f"Assigned to you: {c.contact.shown_name}"
+                if mine
+                else f"{event.actor or 'Someone'} took over: {c.contact.shown_name}",
                 body=c.last_message_preview,
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )

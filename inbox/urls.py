@@ -68,6 +68,7 @@ urlpatterns = [
     path("c/<str:public_id>/join/", window.conversation_join_view, name="join"),
     path("c/<str:public_id>/leave/", window.conversation_leave_view, name="leave"),
     path("c/<str:public_id>/grab/", window.conversation_grab_view, name="grab"),
+    path("c/<str:public_id>/transfer/", window.conversation_transfer_view, name="transfer"),
     path("c/<str:public_id>/note/", window.conversation_note, name="note"),
     path("c/<str:public_id>/contact/", window.contact_edit, name="contact"),
     path("c/<str:public_id>/templates/", whatsapp.conversation_templates, name="templates"),

@@ -23,6 +23,8 @@ class TranscriptExport(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     # Percent done, shown while it builds.
     progress = models.PositiveSmallIntegerField(default=0)
+    # False: the private notes are left out (a transcript to give the customer).
+    notes = models.BooleanField(default=True, db_default=True)
     file = models.FileField(upload_to="transcripts/%Y/%m/", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

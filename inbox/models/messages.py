@@ -46,6 +46,9 @@ class Message(models.Model):
     # the text the customer sees.
     content_sid = models.CharField(max_length=40, blank=True, default="", db_default="")
     content_variables = models.JSONField(null=True, blank=True)
+    # The automatic answer to HELP/INFO: carriers expect HELP answered always, so it is the
+    # one message that goes to a customer who has opted out.
+    answers_help = models.BooleanField(default=False, db_default=False)
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.

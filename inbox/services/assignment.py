@@ -1,11 +1,19 @@
-"""Assigning conversations (F-CV7): admins move ownership; the new owner is told."""
+"""Assigning and transferring conversations (F-CV7): ownership moves; the new owner is told.
+
+Admins assign to anyone and hand a conversation to any team. An agent who may reply in a
+conversation transfers it to a teammate (someone in one of their teams) or to one of their
+teams; a conversation handed to a team waits there unowned, *rep needed*, for a member.
+"""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from ..models import Conversation, ConversationEvent, Notification, User
+from ..access import can_send_in
+from ..models import Conversation, ConversationEvent, Notification, Team, User
 from .read_state import conversations_mark_unread
 
 
@@ -25,6 +33,10 @@ def conversations_assign(
     """
     if not by.is_admin:
         raise AssignRefused("Only an admin can assign conversations.")
+    return _assign(conversations=conversations, assignee=assignee, by=by)
+
+
+def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
     if not assignee.is_active:
         raise AssignRefused(f"{assignee} is deactivated and cannot be assigned conversations.")
     pks = [c.pk for c in conversations]
@@ -83,3 +95,80 @@ def conversation_assign(*, conversation: Conversation, assignee: User, by: User)
     if changed:
         conversation.owner, conversation.status = assignee, Conversation.Status.ASSIGNED
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class TransferTargets:
+    """Who and which teams ``by`` may hand a conversation to, as the header offers them."""
+
+    users: list[User]
+    teams: list[Team]
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.teams)
+
+
+def transfer_targets(*, conversation: Conversation, by: User) -> TransferTargets:
+    """Admins: every active user and every team. An agent who may reply: their teammates
+    and their teams. Anyone else: nobody. Two queries (none for an agent who may not)."""
+    if not by.is_admin and not can_send_in(by, conversation):
+        return TransferTargets(users=[], teams=[])
+    users = User.objects.filter(is_active=True).exclude(pk=by.pk)
+    teams = Team.objects.all()
+    if not by.is_admin:
+        users = users.filter(teams__members=by).distinct()
+        teams = teams.filter(members=by)
+    if conversation.owner_id:
+        users = users.exclude(pk=conversation.owner_id)
+    return TransferTargets(
+        users=list(
+            users.order_by("first_name", "username").only("username", "first_name", "last_name")
+        ),
+        teams=list(teams.order_by("name").only("name")),
+    )
+
+
+def conversation_transfer(
+    *,
+    conversation: Conversation,
+    by: User,
+    to_user: User | None = None,
+    to_team: Team | None = None,
+) -> None:
+    """Hand ``conversation`` to ``to_user`` (assigned to them, unread, notified) or to
+    ``to_team`` (unowned in that team); refused unless ``transfer_targets`` offers it."""
+    targets = transfer_targets(conversation=conversation, by=by)
+    if to_user is not None:
+        if to_user.pk not in {u.pk for u in targets.users}:
+            raise AssignRefused(f"You cannot hand this conversation to {to_user}.")
+        _assign(conversations=[conversation], assignee=to_user, by=by)
+    elif to_team is not None:
+        if to_team.pk not in {t.pk for t in targets.teams}:
+            raise AssignRefused(f"You cannot hand this conversation to the team {to_team}.")
+        _hand_to_team(conversation=conversation, team=to_team, by=by)
+    else:
+        raise AssignRefused("Choose a teammate or a team.")
+    conversation.refresh_from_db()
+
+
+def _hand_to_team(*, conversation: Conversation, team: Team, by: User) -> None:
+    closed = Conversation.Status.CLOSED
+    with transaction.atomic():
+        locked = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .get(pk=conversation.pk)
+        )
+        Conversation.objects.filter(pk=locked.pk).update(
+            team=team,
+            owner=None,
+            status=Case(When(status=closed, then=Value(closed)), default=Value("open")),
+            changed_at=timezone.now(),
+        )
+        ConversationEvent.objects.create(
+            conversation=locked,
+            kind=ConversationEvent.Kind.ASSIGNED,
+            actor=by,
+            body=f"to the team {team}" + (f" (was {locked.owner})" if locked.owner else ""),
+            data={"from": locked.owner_id, "team": team.pk},
+        )

@@ -89,7 +89,8 @@ def contact_consent_change(
                 else ConversationEvent.Kind.OPTED_IN,
                 actor=actor,
                 body=(
-                    f"The customer opted out ({detail}). Nothing will be sent until they opt in."
+                    f"The customer opted out (they sent {detail}). Nothing will be sent until "
+                    "they opt in."
                     if opted_out
                     else f"The customer opted back in ({detail})."
                 ),
@@ -118,10 +119,11 @@ def inbound_keywords_apply(
 ) -> str:
     """Act on a keyword in a new customer message; return the intent that was applied.
 
-    HELP is answered with the organisation's help text through the normal send path, unless
-    the provider signalled it (Twilio's Advanced Opt-Out has then answered already) or the
-    customer has opted out. An opt-out or opt-in stored after a later one the customer wrote
-    (``written_at`` is when they wrote this one) is superseded: the customer's last word holds.
+    HELP is answered with the organisation's help text through the normal send path, even
+    while the customer is opted out, unless the provider signalled it (Twilio's Advanced
+    Opt-Out has then answered already). An opt-out or opt-in stored after a later one the
+    customer wrote (``written_at`` is when they wrote this one) is superseded: the
+    customer's last word holds.
     """
     intent = keyword_intent(body=body, provider_signal=provider_signal)
     contact = conversation.contact
@@ -132,7 +134,9 @@ def inbound_keywords_apply(
     ):
         return ""
     source = ConsentRecord.Source.PROVIDER if provider_signal else ConsentRecord.Source.KEYWORD
-    detail = provider_signal.upper() if provider_signal else body.strip()[:40].upper()
+    # The word the customer wrote (UNSUBSCRIBE, QUIT…), which the agent is shown later;
+    # the provider's signal only when the message itself holds no text.
+    detail = _keyword_of(body) or provider_signal.upper()
     if intent in (OPT_OUT, OPT_IN):
         contact_consent_change(
             contact=contact,
@@ -141,8 +145,12 @@ def inbound_keywords_apply(
             source=source,
             detail=detail,
         )
-    elif intent == HELP and not provider_signal and contact.sms_opted_out_at is None:
-        message_send_automatic(conversation=conversation, body=Organisation.load().help_reply)
+    elif intent == HELP and not provider_signal:
+        # Answered even while the customer is opted out: carriers expect HELP to get an
+        # answer always (``message_send_automatic`` lets this one reply through).
+        message_send_automatic(
+            conversation=conversation, body=Organisation.load().help_reply, answers_help=True
+        )
     return intent
 
 
@@ -176,3 +184,7 @@ def contacts_consent_import(
     for c in changing:
         c.sms_opted_out_at = now if opted_out else None
     return len(changing)
+
+
+def _keyword_of(body: str) -> str:
+    return body.strip().strip(string.punctuation + " ").upper()[:40]

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from ..access import visible_conversations
 from ..models import Conversation, ReadState, User
 from ..versions import CACHE_SECONDS
 
@@ -82,6 +83,15 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
         # Otherwise another tab changed the marks meanwhile: the stamp moves, unexplained
         # (the counts are counted again).
     return True
+
+
+def conversation_mark_read_if_visible(*, user: User, public_id: str) -> bool:
+    """Mark the conversation ``public_id`` read for ``user`` if they may see it (else
+    nothing); returns whether it was unread."""
+    conversation = visible_conversations(user).filter(public_id=public_id).first()
+    if conversation is None:
+        return False
+    return conversation_mark_read(user=user, conversation=conversation)
 
 
 def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetime) -> None:

@@ -27,8 +27,10 @@ from ..models import (
 from ..reports.metrics import first_response_on_send
 from ..segments import count_segments
 from .contact_activity import contact_touch
+from .opt_out import contact_opt_out
 from .refusals import SendRefused
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
+from .teams import conversation_reply_take_over
 from .whatsapp_window import check_whatsapp_send
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,17 @@ def media_preview(count: int) -> str:
     return "" if not count else ("📎 Attachment" if count == 1 else f"📎 {count} attachments")
 
 
+def too_long(body: str) -> str:
+    """What to tell the agent about a body over MESSAGE_MAX_LENGTH, or "" when it fits."""
+    limit = settings.MESSAGE_MAX_LENGTH
+    if len(body) <= limit:
+        return ""
+    return (
+        f"The message is {len(body):,} characters; the limit is {limit:,}. "
+        f"Shorten it by {len(body) - limit:,}."
+    )
+
+
 def check_can_send(
     *,
     conversation: Conversation,
@@ -65,10 +78,8 @@ def check_can_send(
         raise SendRefused("Write a message before sending.")
     if media_count > settings.MESSAGE_MAX_MEDIA:
         raise SendRefused(f"Attach at most {settings.MESSAGE_MAX_MEDIA} files to one message.")
-    if len(body) > settings.MESSAGE_MAX_LENGTH:
-        raise SendRefused(
-            f"The message is {len(body)} characters; the limit is {settings.MESSAGE_MAX_LENGTH}."
-        )
+    if problem := too_long(body):
+        raise SendRefused(problem)
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
     check_not_opted_out(conversation=conversation)
@@ -77,11 +88,9 @@ def check_can_send(
 
 
 def check_not_opted_out(*, conversation: Conversation) -> None:
-    if conversation.contact.sms_opted_out_at is not None:
-        raise SendRefused(
-            "The customer has opted out (they replied STOP). Nothing can be sent until they "
-            "text START."
-        )
+    opted_out = contact_opt_out(contact=conversation.contact)
+    if opted_out is not None:
+        raise SendRefused(f"{opted_out.sentence} Nothing can be sent until they text START.")
 
 
 def message_send(
@@ -158,12 +167,22 @@ def _sent_with_key(key: str, conversation: Conversation, author: User) -> Messag
     return existing
 
 
-def message_send_automatic(*, conversation: Conversation, body: str) -> Message:
-    """Send a reply nobody typed (the HELP answer) through the normal delivery path."""
-    check_not_opted_out(conversation=conversation)
+def message_send_automatic(
+    *, conversation: Conversation, body: str, answers_help: bool = False
+) -> Message:
+    """Send a reply nobody typed through the normal delivery path.
+
+    The answer to HELP (``answers_help``) goes even to a customer who opted out: carriers
+    require HELP to be answered whatever the customer's consent (CTIA guidelines), and it
+    carries only the organisation's contact details and how to opt back in.
+    """
+    if not answers_help:
+        check_not_opted_out(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
-        message = _outbound_save(conversation=conversation, author=None, body=body)
+        message = _outbound_save(
+            conversation=conversation, author=None, body=body, answers_help=answers_help
+        )
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
         dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     return message
@@ -177,6 +196,7 @@ def _outbound_save(
     idempotency_key: str | None = None,
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
+    answers_help: bool = False,
 ) -> Message:
     """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
     return Message.objects.create(
@@ -190,6 +210,7 @@ def _outbound_save(
         content_sid=content_sid,
         content_variables=content_variables,
         segments=max(count_segments(body).segments, 1),
+        answers_help=answers_help,
     )
 
 
@@ -224,6 +245,7 @@ def conversation_record_outbound(
         "last_sender": author,
         "waiting_since": None,
     }
+    conversation_reply_take_over(conversation=conversation, author=author)
     if conversation.owner_id is None:
         fields["owner"] = author
         fields["status"] = Conversation.Status.ASSIGNED
@@ -305,7 +327,7 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
     message = Message.objects.select_related(
         "conversation__sender_id", "conversation__contact"
     ).get(pk=message_id)
-    if message.conversation.contact.sms_opted_out_at is not None:
+    if message.conversation.contact.sms_opted_out_at is not None and not message.answers_help:
         message_status_apply(
             message_id=message_id, status=MessageStatus.FAILED, error_code="opted_out"
         )

@@ -1,8 +1,19 @@
-"""Team conversations (F-CV8): join and leave in collaboration mode, grab in grab mode.
+"""Team conversations (F-CV8): who may join, leave, grab and reply, and who owns what.
 
-A collaboration team's members all see its conversations and may join them; in a grab-mode
-team the first member to grab a conversation owns it and the others stop seeing it (see
-``inbox.access.visible_conversations``). Admins may do what members do. The callers have
+The rules, defined here once (``inbox.access.can_send_in`` and the send path ask here):
+
+- **Collaboration team.** Every member sees the team's conversations. A member *joins* to
+  take part; only the owner, a member who joined, or an admin may reply (the server refuses
+  anyone else). When a joined member replies in a conversation someone else owns, they
+  become its owner: the customer's next message goes to whoever answered last (F-CV3), so
+  the move is made at the reply, recorded in the thread, and the previous owner is told.
+- **Grab team.** The first member to grab a conversation owns it and the others stop
+  seeing it (see ``inbox.access.visible_conversations``); only they (or an admin) reply.
+- **Leave**, in either mode, ends the member's part: if they owned the conversation it goes
+  back to the team unowned (out of their My Inbox; *rep needed* again).
+
+Every change is a ConversationEvent in the thread and bumps ``changed_at``, so every open
+window shows it on the next live poll. Admins may do what members do. The callers have
 already resolved ``conversation`` through ``inbox.access.conversation_for``.
 """
 
@@ -10,7 +21,14 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from ..models import Conversation, ConversationEvent, Participation, TeamMode, User
+from ..models import (
+    Conversation,
+    ConversationEvent,
+    Notification,
+    Participation,
+    TeamMode,
+    User,
+)
 
 
 class TeamActionRefused(Exception):
@@ -29,11 +47,14 @@ def _has_joined(user: User, conversation: Conversation) -> bool:
     ).exists()
 
 
+def _mode(conversation: Conversation) -> str | None:
+    return conversation.team.mode if conversation.team_id is not None else None
+
+
 def can_join(user: User, conversation: Conversation) -> bool:
     """A member of the conversation's collaboration team who has not joined yet."""
     return (
-        conversation.team_id is not None
-        and conversation.team.mode == TeamMode.COLLABORATION
+        _mode(conversation) == TeamMode.COLLABORATION
         and conversation.owner_id != user.pk
         and _is_member(user, conversation)
         and not _has_joined(user, conversation)
@@ -43,8 +64,7 @@ def can_join(user: User, conversation: Conversation) -> bool:
 def can_grab(user: User, conversation: Conversation) -> bool:
     """A member of the conversation's grab-mode team, while nobody has grabbed it."""
     return (
-        conversation.team_id is not None
-        and conversation.team.mode == TeamMode.GRAB
+        _mode(conversation) == TeamMode.GRAB
         and conversation.owner_id is None
         and conversation.status != Conversation.Status.CLOSED
         and _is_member(user, conversation)
@@ -52,14 +72,18 @@ def can_grab(user: User, conversation: Conversation) -> bool:
 
 
 def can_leave(user: User, conversation: Conversation) -> bool:
-    """Someone who joined, or the member who grabbed a grab-mode conversation."""
-    if _has_joined(user, conversation):
+    """Someone who joined, or the owner of a team conversation."""
+    if conversation.team_id is not None and conversation.owner_id == user.pk:
         return True
-    return (
-        conversation.team_id is not None
-        and conversation.team.mode == TeamMode.GRAB
-        and conversation.owner_id == user.pk
-    )
+    return _has_joined(user, conversation)
+
+
+def team_may_reply(user: User, conversation: Conversation) -> bool:
+    """Whether ``user``, neither its owner nor an admin, may reply in a team conversation:
+    in a collaboration team after joining it, in a grab team never (they grab it first)."""
+    if _mode(conversation) == TeamMode.COLLABORATION:
+        return _has_joined(user, conversation)
+    return False
 
 
 def _record(conversation: Conversation, kind: str, user: User, body: str, **data) -> None:
@@ -82,7 +106,7 @@ def conversation_join(*, conversation: Conversation, user: User) -> None:
 
 
 def conversation_leave(*, conversation: Conversation, user: User) -> None:
-    """``user`` leaves; a grabbed conversation goes back to its team for someone else to grab.
+    """``user`` leaves; a conversation they owned goes back to its team, unowned.
 
     The release is a conditional UPDATE (still owned by ``user``), so it never takes a
     conversation away from someone an admin assigned it to in the meantime.
@@ -91,13 +115,13 @@ def conversation_leave(*, conversation: Conversation, user: User) -> None:
         raise TeamActionRefused("You have not joined this conversation.")
     with transaction.atomic():
         Participation.objects.filter(user=user, conversation=conversation).update(joined_at=None)
-        if conversation.team.mode == TeamMode.GRAB:
-            closed = Conversation.Status.CLOSED
-            Conversation.objects.filter(pk=conversation.pk, owner=user).update(
-                owner=None,
-                status=Case(When(status=closed, then=Value(closed)), default=Value("open")),
-            )
-        _record(conversation, ConversationEvent.Kind.LEFT, user, "")
+        closed = Conversation.Status.CLOSED
+        released = Conversation.objects.filter(pk=conversation.pk, owner=user).update(
+            owner=None,
+            status=Case(When(status=closed, then=Value(closed)), default=Value("open")),
+        )
+        body = "Gave the conversation back to the team" if released else ""
+        _record(conversation, ConversationEvent.Kind.LEFT, user, body)
     conversation.refresh_from_db()
 
 
@@ -123,3 +147,34 @@ def conversation_grab(*, conversation: Conversation, user: User) -> None:
         )
         _record(conversation, ConversationEvent.Kind.ASSIGNED, user, "Grabbed", to=user.pk)
     conversation.refresh_from_db()
+
+
+def conversation_reply_take_over(*, conversation: Conversation, author: User) -> bool:
+    """A joined member's reply in a collaboration conversation someone else owns makes them
+    its owner; the thread records it and the previous owner is notified. Returns whether
+    ownership moved. Called by the send path inside its transaction, before it records the
+    reply, with ``conversation`` locked or freshly read."""
+    if (
+        conversation.owner_id in (None, author.pk)
+        or _mode(conversation) != TeamMode.COLLABORATION
+        or not _has_joined(author, conversation)
+    ):
+        return False
+    previous = conversation.owner
+    moved = Conversation.objects.filter(pk=conversation.pk, owner=previous).update(
+        owner=author, status=Conversation.Status.ASSIGNED
+    )
+    if not moved:
+        return False
+    conversation.owner, conversation.status = author, Conversation.Status.ASSIGNED
+    _record(
+        conversation,
+        ConversationEvent.Kind.ASSIGNED,
+        author,
+        f"Took over by replying (was {previous})",
+        **{"from": previous.pk, "to": author.pk},
+    )
+    Notification.objects.create(
+        user=previous, kind=Notification.Kind.TAKEN_OVER, conversation=conversation, actor=author
+    )
+    return True

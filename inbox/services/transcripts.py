@@ -28,7 +28,9 @@ class TranscriptLine:
     is_note: bool = False
 
 
-def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
+def _lines(conversation: Conversation, *, notes: bool) -> Iterator[TranscriptLine]:
+    """The thread, oldest first; private notes only with ``notes`` (a transcript for the
+    customer leaves them out)."""
     customer = conversation.contact.shown_name
     messages = (
         Message.objects.filter(conversation=conversation)
@@ -37,6 +39,8 @@ def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
         .order_by("created_at", "id")
     )
     events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
+    if not notes:
+        events = events.exclude(kind=ConversationEvent.Kind.NOTE)
     items = sorted([*messages, *events], key=lambda item: item.created_at)
     for item in items:
         if isinstance(item, Message):
@@ -64,13 +68,13 @@ def _lines(conversation: Conversation) -> Iterator[TranscriptLine]:
             )
 
 
-def _record_export(*, conversation: Conversation, by: User, fmt: str) -> None:
+def _record_export(*, conversation: Conversation, by: User, fmt: str, notes: bool) -> None:
     ConversationEvent.objects.create(
         conversation=conversation,
         kind=ConversationEvent.Kind.EXPORTED,
         actor=by,
-        body=f"Transcript exported as {fmt.upper()}",
-        data={"format": fmt},
+        body=f"Transcript exported as {fmt.upper()}" + ("" if notes else " without private notes"),
+        data={"format": fmt} | ({} if notes else {"notes": False}),
     )
 
 
@@ -92,7 +96,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
 
 
-def transcript_txt(*, conversation: Conversation, by: User) -> str:
+def transcript_txt(*, conversation: Conversation, by: User, notes: bool = True) -> str:
     header = _header(conversation)
     out = [
         f"Conversation with {header['customer']} ({header['phone']})",
@@ -100,7 +104,7 @@ def transcript_txt(*, conversation: Conversation, by: User) -> str:
         f"Exported {header['generated_at']:%Y-%m-%d %H:%M %Z} by {by}",
         "",
     ]
-    for line in _lines(conversation):
+    for line in _lines(conversation, notes=notes):
         stamp = timezone.localtime(line.at).strftime("%Y-%m-%d %H:%M")
         status = f" [{line.status}]" if line.status else ""
         first, *rest = line.text.splitlines() or [""]
@@ -109,35 +113,39 @@ def transcript_txt(*, conversation: Conversation, by: User) -> str:
         # never pass for another entry of the transcript.
         out.extend(f"{CONTINUATION}{text}".rstrip() for text in rest)
         out.extend(f"    [media: {_one_line(name)}]" for name in line.attachments)
-    _record_export(conversation=conversation, by=by, fmt="txt")
+    _record_export(conversation=conversation, by=by, fmt="txt", notes=notes)
     return "\n".join(out) + "\n"
 
 
-def transcript_html(*, conversation: Conversation, by: User) -> str:
+def transcript_html(*, conversation: Conversation, by: User, notes: bool = True) -> str:
     """The printable transcript the PDF is made from (autoescaped like every page)."""
     return render_to_string(
         "inbox/transcript.html",
-        {**_header(conversation), "lines": list(_lines(conversation)), "by": by},
+        {**_header(conversation), "lines": list(_lines(conversation, notes=notes)), "by": by},
     )
 
 
 def _pdf(
-    *, conversation: Conversation, by: User, progress: Callable[[int], None] = lambda _: None
+    *,
+    conversation: Conversation,
+    by: User,
+    notes: bool,
+    progress: Callable[[int], None] = lambda _: None,
 ) -> bytes:
     from weasyprint import CSS, HTML  # heavy import: only when a PDF is asked for
 
     stylesheet = CSS(filename=finders.find("css/transcript.css"))
-    html = HTML(string=transcript_html(conversation=conversation, by=by))
+    html = HTML(string=transcript_html(conversation=conversation, by=by, notes=notes))
     progress(30)
     document = html.render(stylesheets=[stylesheet])  # the layout: most of the time
     progress(85)
     return document.write_pdf()
 
 
-def transcript_pdf(*, conversation: Conversation, by: User) -> bytes:
+def transcript_pdf(*, conversation: Conversation, by: User, notes: bool = True) -> bytes:
     """A short conversation's PDF, built at once (see ``transcript_is_long``)."""
-    pdf = _pdf(conversation=conversation, by=by)
-    _record_export(conversation=conversation, by=by, fmt="pdf")
+    pdf = _pdf(conversation=conversation, by=by, notes=notes)
+    _record_export(conversation=conversation, by=by, fmt="pdf", notes=notes)
     return pdf
 
 
@@ -152,12 +160,17 @@ def transcript_is_long(*, conversation: Conversation) -> bool:
     return messages + events > limit
 
 
-def transcript_export_request(*, conversation: Conversation, by: User) -> TranscriptExport:
-    """Queue a worker to build ``conversation``'s PDF transcript for ``by``."""
+def transcript_export_request(
+    *, conversation: Conversation, by: User, notes: bool = True
+) -> TranscriptExport:
+    """Queue a worker to build ``conversation``'s PDF transcript for ``by`` (with the
+    private notes unless ``notes`` is False)."""
     from ..tasks import build_transcript_pdf  # the task calls this module
 
     with transaction.atomic():
-        export = TranscriptExport.objects.create(conversation=conversation, requested_by=by)
+        export = TranscriptExport.objects.create(
+            conversation=conversation, requested_by=by, notes=notes
+        )
         transaction.on_commit(lambda: build_transcript_pdf.delay(export.pk))
     return export
 
@@ -181,7 +194,12 @@ def transcript_export_build(*, export_id: int) -> None:
         TranscriptExport.objects.filter(pk=export_id).update(progress=percent)
 
     try:
-        pdf = _pdf(conversation=export.conversation, by=export.requested_by, progress=progress)
+        pdf = _pdf(
+            conversation=export.conversation,
+            by=export.requested_by,
+            notes=export.notes,
+            progress=progress,
+        )
         export.file.save(f"conversation-{export.conversation.public_id}.pdf", ContentFile(pdf))
     except Exception:
         log.exception("transcript export %s failed", export.public_id)
@@ -193,4 +211,6 @@ def transcript_export_build(*, export_id: int) -> None:
         TranscriptExport.objects.filter(pk=export_id).update(
             state=TranscriptExport.State.READY, progress=100, finished_at=timezone.now()
         )
-        _record_export(conversation=export.conversation, by=export.requested_by, fmt="pdf")
+        _record_export(
+            conversation=export.conversation, by=export.requested_by, fmt="pdf", notes=export.notes
+        )

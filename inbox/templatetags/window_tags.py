@@ -4,16 +4,16 @@ from html import escape
 from itertools import groupby
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox import selectors
 from inbox.forms import ContactForm
-from inbox.markup import fill, url_stem
+from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
 from inbox.provider_errors import NEEDS_TEMPLATE
+from inbox.services.opt_out import contact_opt_out
 
 register = template.Library()
 
@@ -28,6 +28,7 @@ def window_header(context, conversation, oob: bool = False) -> dict:
         "csrf_token": context.get("csrf_token"),
         "window_error": context.get("window_error", ""),
         "messages": context.get("messages"),
+        "user": user,
         **selectors.window_state(user=user, conversation=conversation),
     }
 
@@ -38,6 +39,7 @@ def contact_panel(context, conversation) -> dict:
     return {
         "conversation": conversation,
         "contact_form": ContactForm(contact=conversation.contact),
+        "opt_out": contact_opt_out(contact=conversation.contact),
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
@@ -107,7 +109,7 @@ def _message(message: Message, attachment_url: str, templates_url: str) -> str:
         MESSAGE,
         {
             "template_html": TEMPLATE_MARK if message.content_sid else "",
-            "body_html": f"<p>{linebreaksbr(message.body)}</p>" if message.body else "",
+            "body_html": f"<p>{linkify(message.body)}</p>" if message.body else "",
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
             ),
@@ -155,7 +157,7 @@ def _event(event: ConversationEvent) -> str:
     if event.kind == ConversationEvent.Kind.NOTE:
         return fill(
             NOTE,
-            {"body_html": linebreaksbr(event.body)},
+            {"body_html": linkify(event.body)},
             id=event.pk,
             actor=event.actor or "",
         )

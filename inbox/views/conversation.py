@@ -14,8 +14,9 @@ from ..models import Contact, Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
+from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
-from ..services.sending import SendRefused, message_send
+from ..services.sending import SendRefused, message_send, too_long
 from .lists import list_context as _list_context
 from .live import format_version
 
@@ -27,12 +28,24 @@ def thread_of(request: HttpRequest, conversation) -> selectors.Thread:
     )
 
 
+def compose_context(request: HttpRequest, conversation, compose_form=None) -> dict:
+    """What the compose box shows: the form, or why the user cannot write (not theirs to
+    answer, or the customer opted out), and ``compose_key``, which names that state."""
+    can_send = can_send_in(request.user, conversation)
+    opt_out = contact_opt_out(contact=conversation.contact) if can_send else None
+    return {
+        "can_send": can_send,
+        "opt_out": opt_out,
+        "compose_key": "opted_out" if opt_out else ("send" if can_send else "locked"),
+        "compose_form": compose_form or ComposeForm(),
+    }
+
+
 def _thread_context(request: HttpRequest, conversation, compose_form=None) -> dict:
     return {
         "conversation": conversation,
         "thread": thread_of(request, conversation),
-        "can_send": can_send_in(request.user, conversation),
-        "compose_form": compose_form or ComposeForm(),
+        **compose_context(request, conversation, compose_form),
     }
 
 
@@ -69,11 +82,12 @@ def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.GET.get("v") == format_version(conversation.changed_at):
         return HttpResponse(status=204)
     conversation_mark_read(user=request.user, conversation=conversation)
-    return render(
-        request,
-        "inbox/partials/thread.html",
-        {"conversation": conversation, "thread": thread_of(request, conversation)},
-    )
+    context = _thread_context(request, conversation)
+    # The compose box is redrawn too when what it may offer changed (a teammate grabbed
+    # the conversation, the customer opted out…); otherwise what is being typed stays.
+    shown = request.GET.get("compose")
+    context["oob_compose"] = shown is not None and shown != context["compose_key"]
+    return render(request, "inbox/partials/thread.html", context)
 
 
 @require_POST
@@ -148,5 +162,6 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def segment_count(request: HttpRequest) -> HttpResponse:
     """The compose box's live counter (F-CH1)."""
-    count = count_segments(request.GET.get("body", ""))
-    return render(request, "inbox/partials/segments.html", {"count": count})
+    body = request.GET.get("body", "").strip()
+    context = {"count": count_segments(body), "too_long": too_long(body)}
+    return render(request, "inbox/partials/segments.html", context)

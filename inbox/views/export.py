@@ -34,18 +34,21 @@ def _filename(conversation, ext: str) -> str:
 @login_required
 def transcript_download(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     """TXT, and the PDF of a short conversation, at once; a long one's PDF is offered to
-    be built by a worker (see ``transcript_export_start``)."""
+    be built by a worker (see ``transcript_export_start``). ``?notes=0`` leaves the private
+    notes out (a transcript to give the customer)."""
     conversation = _exportable(request, public_id)
+    notes = request.GET.get("notes") != "0"
     if fmt == "pdf" and transcript_is_long(conversation=conversation):
-        return render(request, "inbox/transcript_export.html", {"conversation": conversation})
+        context = {"conversation": conversation, "notes": notes}
+        return render(request, "inbox/transcript_export.html", context)
     if fmt == "pdf":
         body, content_type = (
-            transcript_pdf(conversation=conversation, by=request.user),
+            transcript_pdf(conversation=conversation, by=request.user, notes=notes),
             "application/pdf",
         )
     else:
         body, content_type = (
-            transcript_txt(conversation=conversation, by=request.user),
+            transcript_txt(conversation=conversation, by=request.user, notes=notes),
             "text/plain; charset=utf-8",
         )
     response = HttpResponse(body, content_type=content_type)
@@ -74,7 +77,8 @@ def attachment_download(request: HttpRequest, public_id: str, attachment_id: str
 @login_required
 def transcript_export_start(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = _exportable(request, public_id)
-    export = transcript_export_request(conversation=conversation, by=request.user)
+    notes = request.POST.get("notes") != "0"
+    export = transcript_export_request(conversation=conversation, by=request.user, notes=notes)
     return redirect("inbox:transcript_export_status", public_id, export.public_id)
 
 

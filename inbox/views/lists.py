@@ -1,5 +1,6 @@
 """Conversation lists (F-IN1…F-IN6) and what is done to many conversations at once (F-IN8)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -192,17 +193,23 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     if action == "read":
         conversations_mark_read(user=user, conversations=conversations)
+        done = _count(len(conversations), "marked read")
     elif action == "unread":
         conversations_mark_unread(user=user, conversations=conversations)
+        done = _count(len(conversations), "marked unread")
     elif action in ("close", "reopen"):
         status = Conversation.Status.CLOSED if action == "close" else Conversation.Status.OPEN
-        conversations_set_status(conversations=conversations, status=status, by=user)
+        changed = conversations_set_status(conversations=conversations, status=status, by=user)
+        done = _count(len(changed), "closed" if action == "close" else "reopened")
+        if len(changed) < len(conversations):
+            done += f" ({len(conversations) - len(changed)} left as they were)"
     elif action == "assign":
         assignee = get_object_or_404(User, pk=_int(request.POST.get("assignee")), is_active=True)
         try:
-            conversations_assign(conversations=conversations, assignee=assignee, by=user)
+            changed = conversations_assign(conversations=conversations, assignee=assignee, by=user)
         except AssignRefused as refused:
             return HttpResponse(str(refused), status=422)
+        done = _count(len(changed), f"assigned to {assignee}")
     else:
         agent = get_object_or_404(
             User, username=request.POST.get("agent", ""), role=Role.STANDARD, is_active=True
@@ -217,7 +224,15 @@ def bulk(request: HttpRequest) -> HttpResponse:
             return render(request, "inbox/confirm_agent_read.html", context)
         mark = conversations_mark_read if action == "agent_read" else conversations_mark_unread
         mark(user=agent, conversations=conversations)
+        state = "read" if action == "agent_read" else "unread"
+        done = _count(len(conversations), f"marked {state} for {agent}")
+    messages.success(request, done)
     return redirect(back)
+
+
+def _count(n: int, what: str) -> str:
+    """The confirmation of a bulk action: ``3 closed``, ``1 marked read``."""
+    return f"{n} {what}" if n else f"Nothing {what}"
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
+from ..services.read_state import conversation_mark_read_if_visible
 from ..versions import COMMIT_SLACK
 
 
@@ -45,6 +46,11 @@ def changes(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     # The next version stays COMMIT_SLACK behind the clock so a slow commit is still seen.
     version = max(since, min(latest, now - COMMIT_SLACK))
+    if open_id := request.GET.get("open", "")[:16]:
+        # The conversation on the reader's screen (``?open=``): what the customer just wrote
+        # there is read, so it is read before counting (the count would otherwise show it
+        # unread until the thread's own refresh and the next poll).
+        conversation_mark_read_if_visible(user=request.user, public_id=open_id)
     unread = selectors.unread_count(user=request.user)
     response = render(
         request,

@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..access import can_send_in, conversation_for
+from ..access import can_send_in, conversation_for, visible_conversations
 from ..forms import ContactForm, NoteForm
-from ..models import Conversation, User
+from ..models import Conversation, Team, User
+from ..services.assignment import AssignRefused, conversation_transfer
 from ..services.auto_assign import availability_set
 from ..services.contacts import contact_update
 from ..services.conversation_status import StatusRefused, conversation_set_status
@@ -25,9 +27,9 @@ from ..services.teams import (
     conversation_join,
     conversation_leave,
 )
-from .conversation import thread_of
+from .conversation import compose_context, thread_of
 
-Refusals = (StatusRefused, TeamActionRefused, NoteRefused)
+Refusals = (StatusRefused, TeamActionRefused, NoteRefused, AssignRefused)
 
 
 def _thread_response(
@@ -42,7 +44,10 @@ def _thread_response(
         "conversation": conversation,
         "thread": thread_of(request, conversation),
         "oob_thread": True,
+        # Grab, join, leave or a transfer change who may write: the compose box follows.
+        "oob_compose": True,
         "window_error": error,
+        **compose_context(request, conversation),
     }
     return render(request, "inbox/partials/thread.html", context, status=status)
 
@@ -79,6 +84,34 @@ conversation_reopen_view = _window_action(_status_change(Conversation.Status.OPE
 conversation_join_view = _window_action(conversation_join)
 conversation_leave_view = _window_action(conversation_leave)
 conversation_grab_view = _window_action(conversation_grab)
+
+
+@require_POST
+@login_required
+def conversation_transfer_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Assign or transfer from the header: ``to`` is ``u:<user pk>`` or ``t:<team pk>``.
+
+    When the conversation leaves the user's sight (handed away from one of their teams),
+    they go back to My Inbox with a confirmation.
+    """
+    conversation = conversation_for(request.user, public_id)
+    kind, _, pk = request.POST.get("to", "").partition(":")
+    to_user = User.objects.filter(pk=pk).first() if kind == "u" and pk.isdigit() else None
+    to_team = Team.objects.filter(pk=pk).first() if kind == "t" and pk.isdigit() else None
+    try:
+        conversation_transfer(
+            conversation=conversation, by=request.user, to_user=to_user, to_team=to_team
+        )
+    except AssignRefused as refused:
+        return _thread_response(request, conversation, error=str(refused), status=422)
+    if not visible_conversations(request.user).filter(pk=conversation.pk).exists():
+        messages.success(
+            request, f"Handed {conversation.contact.shown_name} to {to_user or to_team}."
+        )
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": reverse("inbox:my_inbox")})
+        return redirect("inbox:my_inbox")
+    return _thread_response(request, conversation)
 
 
 @require_POST

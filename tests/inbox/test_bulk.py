@@ -133,3 +133,31 @@ def test_another_agents_conversation_id_in_a_bulk_action_is_a_404(
 def test_the_team_inbox_only_opens_standard_users(client, admin):
     client.force_login(admin)
     assert client.get(reverse("inbox:team_agent", args=["admin"])).status_code == 404
+
+
+def test_a_bulk_action_confirms_what_it_did(client, alice, two):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:bulk"),
+        {"action": "close", "ids": [c.public_id for c in two], "next": "/"},
+        follow=True,
+    )
+    assert '<p class="flash" role="status">2 closed</p>' in response.content.decode()
+
+    Conversation.objects.filter(pk=two[0].pk).update(status="open")
+    response = client.post(
+        reverse("inbox:bulk"),
+        {"action": "reopen", "ids": [c.public_id for c in two], "next": "/"},
+        follow=True,
+    )
+    assert "1 reopened (1 left as they were)" in response.content.decode()
+
+
+def test_an_assignment_in_bulk_says_to_whom(client, admin, bob, two):
+    client.force_login(admin)
+    response = client.post(
+        reverse("inbox:bulk"),
+        {"action": "assign", "assignee": bob.pk, "ids": [c.public_id for c in two], "next": "/"},
+        follow=True,
+    )
+    assert "2 assigned to Bob" in response.content.decode()

@@ -115,14 +115,59 @@ def test_help_is_answered_with_the_organisations_text(
     assert tasks.names == ["inbox.tasks.deliver_message"]
 
 
-def test_help_from_an_opted_out_customer_sends_nothing(admin, alice_line):
+def test_help_from_an_opted_out_customer_is_still_answered_and_delivered(
+    admin, alice_line, tasks, django_capture_on_commit_callbacks
+):
     receive(alice_line, CUSTOMER, "STOP")
-    receive(alice_line, CUSTOMER, "INFO")
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(alice_line, CUSTOMER, "INFO")
 
-    assert not Message.objects.filter(direction=MessageDirection.OUTBOUND).exists()
+    reply = Message.objects.get(direction=MessageDirection.OUTBOUND)
+    assert reply.body == Organisation.load().help_reply
+    tasks.run_all()
+    reply.refresh_from_db()
+    assert reply.status != MessageStatus.FAILED
+    assert reply.provider_sid
+
+
+def test_the_refusal_names_the_keyword_the_customer_sent(admin, alice, alice_line):
+    conversation = receive(alice_line, CUSTOMER, "Hi").conversation
+    receive(alice_line, CUSTOMER, "Unsubscribe!")
+
+    assert ConsentRecord.objects.get().detail == "UNSUBSCRIBE"
+    conversation.contact.refresh_from_db()
+    with pytest.raises(SendRefused, match=r"they sent UNSUBSCRIBE on ") as refused:
+        message_send(conversation=conversation, author=alice, body="Still there?")
+    assert "STOP" not in str(refused.value)
+
+
+def test_a_provider_signal_still_records_the_customers_own_word(admin, alice_line):
+    from inbox.services.consent import inbound_keywords_apply
+
+    conversation = receive(alice_line, CUSTOMER, "Hi").conversation
+    inbound_keywords_apply(conversation=conversation, body="quit", provider_signal="STOP")
+
+    assert ConsentRecord.objects.get().detail == "QUIT"
 
 
 def test_the_simulators_customer_phone_can_opt_out_too(alice_line):
     customer_reply(sender=alice_line, customer_phone=CUSTOMER, body="Unsubscribe")
 
     assert Contact.objects.get().sms_opted_out_at is not None
+
+
+def test_the_panel_and_the_compose_box_show_the_opt_out_before_a_send_fails(
+    client, admin, alice, alice_line
+):
+    from django.urls import reverse
+
+    conversation = receive(alice_line, CUSTOMER, "Hi").conversation
+    receive(alice_line, CUSTOMER, "quit")
+    client.force_login(alice)
+
+    html = client.get(reverse("inbox:conversation", args=[conversation.public_id])).content
+    html = html.decode()
+    assert '<dd class="opt-out"><strong>Opted out</strong>: sent QUIT, <time' in html
+    assert '<p class="compose-opted-out" role="status"><strong>Nothing can be sent.' in html
+    assert "The customer opted out (they sent QUIT on " in html
+    assert 'id="id_body"' not in html  # no reply box to type into in vain

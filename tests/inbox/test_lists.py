@@ -102,6 +102,7 @@ def test_filters_narrow_the_list(client, admin, alice, alice_line, params, expec
         "12025550123",
         "0012025550123",
         "555-0123",
+        "0123",
     ],
 )
 def test_search_finds_a_phone_number_in_any_common_format(client, alice, alice_line, query):
@@ -110,6 +111,14 @@ def test_search_finds_a_phone_number_in_any_common_format(client, alice, alice_l
     client.force_login(alice)
     shown = [c.last_message_preview for c in client.get("/", {"q": query}).context["conversations"]]
     assert shown == ["found"]
+
+
+def test_search_finds_a_number_typed_in_national_format(client, alice, alice_line):
+    conversation(alice_line, "+447700900123", "found")
+    conversation(alice_line, "+12025550123", "other")
+    client.force_login(alice)
+    rows = client.get("/", {"q": "07700 900123"}).context["conversations"]
+    assert [c.last_message_preview for c in rows] == ["found"]
 
 
 def test_search_finds_a_name_part_and_a_contact_id(client, alice, alice_line):

@@ -104,3 +104,26 @@ def test_every_signed_in_page_carries_the_poll(client, alice):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("inbox:live"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_a_message_into_the_open_conversation_is_never_counted_unread(
+    client, alice, alice_line, since
+):
+    open_one = receive(alice_line, "+12025550123", "Hi").conversation
+    receive(alice_line, "+12025550124", "Elsewhere")
+    client.force_login(alice)
+
+    response = client.get(
+        reverse("inbox:live"), {"since": since, "open": open_one.public_id}, HTTP_HX_REQUEST="true"
+    )
+
+    event = json.loads(response.headers["HX-Trigger"])["inbox-changed"]
+    assert event["unread"] == 1  # only the other one
+    assert 'data-unread="1"' in response.content.decode()
+
+
+def test_the_open_parameter_reads_nothing_the_user_cannot_see(client, bob, alice_line, since):
+    theirs = receive(alice_line, "+12025550123", "Hi").conversation
+    client.force_login(bob)
+    client.get(reverse("inbox:live"), {"since": since, "open": theirs.public_id})
+    assert not theirs.read_states.exists()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from inbox.models import Message
@@ -11,13 +12,16 @@ from inbox.services.sending import message_send
 from ..conftest import receive
 
 
-@pytest.fixture
-def send(alice, django_capture_on_commit_callbacks, monkeypatch):
-    """Send with the clock stopped: the countdowns depend on the pacing alone, not on how
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    """Slots are counted from the clock: with a fixed one the countdowns are exact however
     long each send takes on a busy machine."""
-    stopped = timezone.now()
-    monkeypatch.setattr(timezone, "now", lambda: stopped)
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
 
+
+@pytest.fixture
+def send(alice, django_capture_on_commit_callbacks):
     def send(conversation, body="Hello") -> Message:
         with django_capture_on_commit_callbacks(execute=True):
             return message_send(conversation=conversation, author=alice, body=body)

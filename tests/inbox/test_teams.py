@@ -114,6 +114,25 @@ def test_grab_through_the_window_shows_in_the_thread(client, grab_team, team_lin
     assert 'id="thread-header"' in html and 'hx-swap-oob="true"' in html
     assert "Grabbed" in html
     assert reverse("inbox:grab", args=[conversation.public_id]) not in html
+    # The compose box comes too, unlocked: the grabber can reply at once.
+    assert '<form id="compose"' in html and 'name="body" id="id_body"' in html
+    assert "You can read this conversation but not reply" not in html
+
+
+def test_the_live_refresh_redraws_the_compose_box_only_when_it_changed(
+    client, grab_team, team_line, alice, bob, admin
+):
+    conversation = receive(team_line, "+12025550123").conversation
+    client.force_login(bob)
+    url = reverse("inbox:thread", args=[conversation.public_id])
+    quiet = client.get(url, {"compose": "locked"}, headers={"HX-Request": "true"})
+    assert '<form id="compose"' not in quiet.content.decode()
+
+    Conversation.objects.filter(pk=conversation.pk).update(owner=bob)
+    changed = client.get(url, {"compose": "locked"}, headers={"HX-Request": "true"})
+    html = changed.content.decode()
+    assert '<form id="compose"' in html and 'id="id_body"' in html
+    assert "compose=send" in html  # the next refresh knows what the page shows
 
 
 def test_a_refused_grab_explains_itself(client, grab_team, team_line, alice, bob, admin):
@@ -164,3 +183,77 @@ def test_a_grab_team_member_starts_a_conversation_and_owns_it(
     conversation = Conversation.objects.get()
     assert conversation.owner == alice and conversation.team == grab_team
     assert conversation.messages.filter(direction="out").count() == 1
+
+
+def test_a_collaboration_member_replies_only_after_joining(conversation, alice):
+    from inbox.services.sending import SendRefused, message_send
+
+    assert not can_send_in(alice, conversation)
+    with pytest.raises(SendRefused, match="join"):
+        message_send(conversation=conversation, author=alice, body="Hi")
+
+    conversation_join(conversation=conversation, user=alice)
+    message_send(conversation=conversation, author=alice, body="Hi")
+    assert conversation.messages.filter(direction="out").count() == 1
+
+
+def test_the_send_view_refuses_a_member_who_has_not_joined(client, conversation, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:send", args=[conversation.public_id]),
+        {"body": "Hi", "idempotency_key": "k1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "join it first" in response.content.decode()
+    assert not conversation.messages.filter(direction="out").exists()
+
+
+def test_leaving_a_conversation_you_own_gives_it_back_to_the_team(conversation, alice, bob):
+    conversation_join(conversation=conversation, user=alice)
+    Conversation.objects.filter(pk=conversation.pk).update(owner=alice)
+    conversation.refresh_from_db()
+
+    conversation_leave(conversation=conversation, user=alice)
+
+    assert conversation.owner is None and conversation.status == Conversation.Status.OPEN
+    assert not Conversation.objects.filter(owner=alice).exists()  # out of My Inbox
+    assert visible_conversations(alice).filter(pk=conversation.pk).exists()  # still the team's
+    left = conversation.events.get(kind=ConversationEvent.Kind.LEFT)
+    assert left.actor == alice and "back to the team" in left.body
+
+
+def test_a_teammates_reply_moves_ownership_and_tells_the_previous_owner(conversation, alice, bob):
+    from inbox.models import Notification
+    from inbox.services.sending import message_send
+
+    Conversation.objects.filter(pk=conversation.pk).update(owner=alice)
+    conversation.refresh_from_db()
+    conversation_join(conversation=conversation, user=bob)
+
+    message_send(conversation=conversation, author=bob, body="I'll take this one")
+
+    conversation.refresh_from_db()
+    assert conversation.owner == bob
+    event = conversation.events.filter(kind=ConversationEvent.Kind.ASSIGNED).get()
+    assert event.actor == bob and "was Alice" in event.body
+    assert event.data == {"from": alice.pk, "to": bob.pk}
+    note = Notification.objects.get(user=alice)
+    assert note.kind == Notification.Kind.TAKEN_OVER and note.actor == bob
+
+
+def test_the_previous_owner_hears_of_the_take_over_live(conversation, alice, bob):
+    from django.utils import timezone
+
+    from inbox.selectors import news_since
+    from inbox.services.sending import message_send
+
+    Conversation.objects.filter(pk=conversation.pk).update(owner=alice)
+    conversation.refresh_from_db()
+    conversation_join(conversation=conversation, user=bob)
+    since = timezone.now()
+    message_send(conversation=conversation, author=bob, body="Mine now")
+
+    titles = [n.title for n in news_since(user=alice, since=since)]
+    assert titles == ["Bob took over: +1 202-555-0123"]
+    assert news_since(user=bob, since=since) == []

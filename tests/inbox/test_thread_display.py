@@ -120,3 +120,23 @@ def test_html_in_messages_notes_and_names_is_shown_as_text(client, alice, alice_
         assert raw not in page
     assert "&lt;b&gt;bold&lt;/b&gt;<br>&lt;script&gt;x()&lt;/script&gt;" in page
     assert "&lt;i&gt;Al&lt;/i&gt;" in page
+
+
+def test_web_addresses_in_messages_are_safe_links(client, alice, alice_line):
+    body = (
+        "Track it at https://track.example.com/p?id=1&x=2. "
+        "Or javascript:alert(1) or <a href='javascript:alert(2)'>here</a> "
+        'or https://evil.example/"onmouseover="x'
+    )
+    message = receive(alice_line, "+12025550123", body)
+    client.force_login(alice)
+    page = thread(client, message.conversation)
+
+    assert (
+        '<a href="https://track.example.com/p?id=1&amp;x=2" target="_blank" '
+        'rel="noopener noreferrer">https://track.example.com/p?id=1&amp;x=2</a>.' in page
+    )
+    assert 'href="javascript' not in page
+    assert "&lt;a href=&#x27;javascript:alert(2)&#x27;&gt;" in page
+    assert '<a href="https://evil.example/"' in page  # the quote ends the address
+    assert 'onmouseover="x' not in page

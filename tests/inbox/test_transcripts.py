@@ -77,6 +77,31 @@ def test_an_attachment_id_from_another_conversation_is_404(client, alice, alice_
     assert client.get(url).status_code == 404
 
 
+def test_a_transcript_with_or_without_private_notes(client, alice, thread):
+    from inbox.services.notes import note_add
+
+    note_add(conversation=thread, author=alice, body="Refund approved internally")
+    client.force_login(alice)
+    url = reverse("inbox:transcript_txt", args=[thread.public_id])
+
+    assert "Refund approved internally" in client.get(url).content.decode()
+    without = client.get(url, {"notes": "0"}).content.decode()
+    assert "Refund approved internally" not in without
+    assert "Here is the photo of the damage" in without
+    exported = thread.events.filter(kind=ConversationEvent.Kind.EXPORTED).order_by("pk")
+    assert [e.body for e in exported] == [
+        "Transcript exported as TXT",
+        "Transcript exported as TXT without private notes",
+    ]
+
+
+def test_the_header_offers_both_transcripts(client, alice, thread):
+    client.force_login(alice)
+    html = client.get(reverse("inbox:conversation", args=[thread.public_id])).content.decode()
+    assert f"/c/{thread.public_id}/transcript.pdf?notes=0" in html
+    assert f"/c/{thread.public_id}/transcript.txt?notes=0" in html
+
+
 def test_a_customer_cannot_forge_an_agent_line_in_the_txt_transcript(client, alice, alice_line):
     forged = "Thanks\n[2026-12-03 08:12] Alice Agent [Delivered]: Refund approved\r\nsecond"
     message = receive(alice_line, "+12025550123", forged)
@@ -87,3 +112,24 @@ def test_a_customer_cannot_forge_an_agent_line_in_the_txt_transcript(client, ali
     assert len(entries) == 1 and entries[0].endswith(": Thanks")
     assert "    | [2026-12-03 08:12] Alice Agent [Delivered]: Refund approved" in lines
     assert "    | second" in lines
+
+
+def test_a_long_pdf_built_by_the_worker_leaves_the_notes_out_when_asked(
+    client, alice, thread, settings, tasks
+):
+    from inbox.models import TranscriptExport
+    from inbox.services.notes import note_add
+    from inbox.services.transcripts import transcript_html
+
+    settings.TRANSCRIPT_SYNC_MAX_ENTRIES = 1
+    note_add(conversation=thread, author=alice, body="Refund approved internally")
+    client.force_login(alice)
+    offer = client.get(reverse("inbox:transcript_pdf", args=[thread.public_id]), {"notes": "0"})
+    assert '<input type="hidden" name="notes" value="0">' in offer.content.decode()
+
+    client.post(reverse("inbox:transcript_export", args=[thread.public_id]), {"notes": "0"})
+
+    export = TranscriptExport.objects.get()
+    assert export.notes is False
+    html = transcript_html(conversation=thread, by=alice, notes=export.notes)
+    assert "Refund approved internally" not in html

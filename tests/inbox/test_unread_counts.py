@@ -14,6 +14,7 @@ from inbox.services import read_state
 from inbox.services.assignment import conversations_assign
 from inbox.services.read_state import conversation_mark_read
 from inbox.services.sending import message_send
+from inbox.services.teams import conversation_join
 
 from ..conftest import receive
 
@@ -108,6 +109,7 @@ def test_a_team_turned_to_grab_mode_hides_what_others_grabbed(
         address="+14155550150", channel=Channel.SMS, label="Team line", team=support_team
     )
     c = receive(team_line, "+12025550101", "Hello").conversation
+    conversation_join(conversation=c, user=alice)
     message_send(conversation=c, author=alice, body="On it")
     receive(team_line, "+12025550101", "Thanks")
     Conversation.objects.filter(pk=c.pk).update(owner=bob, team=support_team)  # bob grabbed it
