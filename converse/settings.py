@@ -134,8 +134,15 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A task not acknowledged within this window is redelivered; our sends are idempotent.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a worker took and never acknowledged (the worker was killed) is delivered again
+    # after this many seconds; a task with a countdown longer than that may run twice, which
+    # the claims make harmless. Recovery does not wait for it: the sweeps below find the work.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 900),
+        "socket_connect_timeout": 2,
+    }
+# A publish gives up after this many seconds of not reaching the broker (then the sweep sends).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -152,13 +159,28 @@ CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name) for name in ("default", "inbound")
 ]
 CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
+# Recovery after a lost task or a killed worker (see README, "Operations"):
+# how often beat runs the two sweeps, the stuck-send and the unrouted-inbound one;
+RECOVERY_SWEEP_SECONDS = env_int("RECOVERY_SWEEP_SECONDS", 5)
+# a send still queued, unclaimed, this long after it was due is queued again;
+STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 15)
+# a send claimed this long ago and not finished lost its worker (keep it above twice
+# TWILIO_HTTP_TIMEOUT: a live worker may spend a look-up and a create on it);
+SEND_CLAIM_LEASE_SECONDS = env_int("SEND_CLAIM_LEASE_SECONDS", 20)
+# an inbound payload still unrouted this long after it came gets a drain queued;
+INBOUND_SWEEP_AFTER_SECONDS = env_int("INBOUND_SWEEP_AFTER_SECONDS", 10)
+# an inbound payload claimed this long ago and not routed lost its worker.
+INBOUND_CLAIM_LEASE_SECONDS = env_int("INBOUND_CLAIM_LEASE_SECONDS", 15)
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
-    "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    "recover-stuck-messages": {
+        "task": "inbox.tasks.recover_stuck_messages",
+        "schedule": float(RECOVERY_SWEEP_SECONDS),
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
-        "schedule": 60.0,
+        "schedule": float(RECOVERY_SWEEP_SECONDS),
     },
     "forget-processed-webhooks": {
         "task": "channels_sms.tasks.forget_processed_webhooks",
@@ -183,7 +205,7 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Seconds to wait for Twilio's API before treating a call as timed out (then retried).
-TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "15"))
+TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "8"))
 # Largest media file fetched from Twilio for an inbound MMS/WhatsApp message.
 TWILIO_MEDIA_MAX_BYTES = env_int("TWILIO_MEDIA_MAX_BYTES", 20 * 1024 * 1024)
 CONVERSE_PROVIDER = "twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "simulator"
@@ -206,7 +228,6 @@ MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 MESSAGE_MAX_MEDIA = env_int("MESSAGE_MAX_MEDIA", 10)
 # Twilio accepts MMS up to 5 MB in all.
 OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
-STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
 SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)

@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -23,39 +24,51 @@ EARLY_STATUS_KEPT_FOR = timedelta(days=1)
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)
 def deliver_message(self, message_id: int) -> None:
-    outcome = message_dispatch(message_id=message_id)
+    # Exponential back-off: 2, 4, 8 … seconds.
+    retry_in = 2 ** (self.request.retries + 1)
+    outcome = message_dispatch(message_id=message_id, retry_in=retry_in)
     if not outcome.retry:
         return
     if self.request.retries >= self.max_retries:
         message_fail_after_retries(message_id=message_id, error=outcome.error)
         return
-    # Exponential back-off: 2, 4, 8 … seconds.
-    raise self.retry(countdown=2 ** (self.request.retries + 1))
+    try:
+        raise self.retry(countdown=retry_in)
+    except Reject:
+        # The retry could not be published (the broker is down). The message is held until
+        # its retry is due and unclaimed: the stuck-message sweep queues it from then.
+        log.warning("retry of message %s not queued; the sweep will send it", message_id)
 
 
 @shared_task
 def recover_stuck_messages() -> int:
     """Re-enqueue outbound messages a dead worker or a lost task left unsent.
 
-    A message is stuck when it is still queued without a provider id well after it was
-    saved (or after the send slot it was paced to). A claim older than the window is
-    released first: its worker is gone. The next attempt looks the message up at the
-    provider before sending, in case the dead worker's request got through.
+    A message is stuck when it is still queued without a provider id and unclaimed
+    ``STUCK_MESSAGE_AFTER_SECONDS`` after it was due (saved, or the send slot or retry time
+    it was held to). A claim older than ``SEND_CLAIM_LEASE_SECONDS`` is released first: its
+    worker is gone. The next attempt looks the message up at the provider before sending,
+    in case the dead worker's request got through.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    Message.objects.filter(
+        status=MessageStatus.QUEUED,
+        provider_sid__isnull=True,
+        dispatch_started_at__lt=now - timedelta(seconds=settings.SEND_CLAIM_LEASE_SECONDS),
+    ).update(dispatch_started_at=None)
     stuck = Message.objects.filter(
         Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
         status=MessageStatus.QUEUED,
         provider_sid__isnull=True,
         created_at__lt=cutoff,
+        dispatch_started_at__isnull=True,
     )
-    stuck.filter(dispatch_started_at__lt=cutoff).update(dispatch_started_at=None)
-    ids = list(stuck.filter(dispatch_started_at__isnull=True).values_list("pk", flat=True)[:500])
-    for message_id in ids:
-        enqueue_dispatch(message_id)
+    ids = list(stuck.values_list("pk", flat=True)[:500])
+    queued = sum(enqueue_dispatch(message_id) for message_id in ids)
     if ids:
-        log.warning("re-enqueued %d stuck outbound messages", len(ids))
-    return len(ids)
+        log.warning("re-enqueued %d of %d stuck outbound messages", queued, len(ids))
+    return queued
 
 
 @shared_task

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
@@ -217,10 +219,25 @@ def conversation_record_outbound(
     )
 
 
-def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> None:
+def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
+    """Queue the delivery of a saved message; False when the broker cannot be reached.
+
+    A send is saved before it is queued, so a broker outage loses nothing: the message
+    stays queued and unclaimed, and the stuck-message sweep queues it again once the broker
+    answers (``inbox.tasks.recover_stuck_messages``). The agent's request never fails for it.
+    """
     from ..tasks import deliver_message  # tasks import services: import here, not at the top
 
-    deliver_message.apply_async(args=[message_id], countdown=countdown)
+    try:
+        deliver_message.apply_async(args=[message_id], countdown=countdown)
+    except (KombuOperationalError, OSError):
+        log.warning(
+            "delivery of message %s not queued: the broker is unreachable; the sweep will",
+            message_id,
+            exc_info=True,
+        )
+        return False
+    return True
 
 
 def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
@@ -263,19 +280,26 @@ def sender_send_slot_reserve(*, sender_id: int, segments: int) -> datetime:
     return start
 
 
-def message_dispatch(*, message_id: int) -> DispatchOutcome:
+def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome:
     """Hand one queued message to its channel's provider, at most once.
 
     The claim is a conditional UPDATE (queued, no provider id, not claimed): two workers
-    given the same task cannot both send. A transient failure releases the claim so a
-    retry may claim it again; a permanent one fails the message with the provider's reason.
+    given the same task cannot both send. A transient failure releases the claim and holds
+    the message until its retry is due (``retry_in`` seconds): the retry claims it again,
+    and should the retry never be queued, the stuck-message sweep finds it then. A
+    permanent failure fails the message with the provider's reason.
     """
+    now = timezone.now()
     claimed = Message.objects.filter(
         pk=message_id,
         status=MessageStatus.QUEUED,
         provider_sid__isnull=True,
         dispatch_started_at__isnull=True,
-    ).update(dispatch_started_at=timezone.now(), attempts=F("attempts") + 1)
+    ).update(
+        dispatch_started_at=now,
+        first_dispatch_at=Coalesce("first_dispatch_at", Value(now)),
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return DispatchOutcome()
     message = Message.objects.select_related(
@@ -290,7 +314,9 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
         result = adapter_for(message.channel).send(message)
     except SendError as error:
         if error.transient:
-            Message.objects.filter(pk=message_id).update(dispatch_started_at=None)
+            Message.objects.filter(pk=message_id).update(
+                dispatch_started_at=None, scheduled_for=timezone.now() + timedelta(seconds=retry_in)
+            )
             return DispatchOutcome(retry=True, error=error)
         log.warning("send %s refused: %s", message.public_id, error)
         message_status_apply(
