@@ -8,10 +8,14 @@ from django.urls import reverse
 
 from inbox.channels import InboundMedia, InboundMessage, SendResult, StatusUpdate
 from inbox.models import Attachment, Channel, Message
+from inbox.storable import storable_text
 
 from . import client
 
 MEDIA_SALT = "channels_sms.media"
+# Twilio sends at most ten media files with one message.
+MAX_MEDIA = 10
+ERROR_CODE_MAX_LENGTH = Message._meta.get_field("error_code").max_length
 
 
 def media_url(attachment: Attachment) -> str:
@@ -59,28 +63,37 @@ class TwilioSmsAdapter:
         return SendResult(provider_sid=created.sid, status=created.status)
 
     def parse_inbound(self, params: Mapping[str, str]) -> InboundMessage:
-        count = int(params.get("NumMedia") or 0)
+        """The message in a webhook's parameters, cleaned of what the database cannot hold."""
+        field = _storable_fields(params)
+        try:
+            count = int(field("NumMedia") or 0)
+        except ValueError:
+            count = 0
         return InboundMessage(
             channel=self.channel,
-            provider_sid=params["MessageSid"],
-            from_address=params["From"].removeprefix(self.address_prefix),
-            to_address=params["To"],
-            body=params.get("Body", ""),
+            provider_sid=field("MessageSid"),
+            from_address=field("From").removeprefix(self.address_prefix),
+            to_address=field("To"),
+            body=field("Body"),
             media=[
-                InboundMedia(
-                    url=params[f"MediaUrl{i}"],
-                    content_type=params.get(f"MediaContentType{i}", ""),
-                )
-                for i in range(count)
-                if params.get(f"MediaUrl{i}")
+                InboundMedia(url=field(f"MediaUrl{i}"), content_type=field(f"MediaContentType{i}"))
+                for i in range(min(count, MAX_MEDIA))
+                if field(f"MediaUrl{i}")
             ],
-            profile_name=params.get("ProfileName", ""),
-            opt_out_type=params.get("OptOutType", ""),
+            profile_name=field("ProfileName"),
+            opt_out_type=field("OptOutType"),
         )
 
     def parse_status(self, params: Mapping[str, str]) -> StatusUpdate:
+        field = _storable_fields(params)
         return StatusUpdate(
-            provider_sid=params["MessageSid"],
-            status=params.get("MessageStatus") or params.get("SmsStatus", ""),
-            error_code=params.get("ErrorCode", ""),
+            provider_sid=field("MessageSid"),
+            status=field("MessageStatus") or field("SmsStatus"),
+            # Twilio's codes are five digits: anything longer is no code of theirs.
+            error_code=field("ErrorCode")[:ERROR_CODE_MAX_LENGTH],
         )
+
+
+def _storable_fields(params: Mapping[str, str]):
+    """A getter of ``params``' values ("" when absent), cleaned with ``storable_text``."""
+    return lambda name: storable_text(params.get(name) or "")

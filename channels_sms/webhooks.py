@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import quote_from_bytes
 
 from django.conf import settings
 from django.core import signing
@@ -30,8 +31,9 @@ from twilio.request_validator import RequestValidator
 
 from inbox.models import Attachment, MessageDirection
 from inbox.services.status import provider_status_apply
+from inbox.storable import storable_text
 
-from .adapter import MEDIA_SALT
+from .adapter import MAX_MEDIA, MEDIA_SALT
 from .ingest import adapter_for_params, webhook_store
 from .tasks import wake_ingest
 
@@ -39,7 +41,6 @@ log = logging.getLogger(__name__)
 
 # Twilio posts a few kilobytes at most (1,600 characters of body, ten media URLs).
 MAX_WEBHOOK_BYTES = 64 * 1024
-MAX_NUM_MEDIA = 10
 MAX_SID_LENGTH = 64  # Twilio's are 34 characters
 # How long Twilio may fetch an outbound attachment after the message was handed over.
 MEDIA_URL_MAX_AGE = timedelta(days=2)
@@ -89,20 +90,23 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
 
 @twilio_signed
 def inbound_message(request: HttpRequest) -> HttpResponse:
+    """Store the payload as it was signed; what the database cannot hold (NUL) is cleaned
+    from the fields that are read here and when the message is routed, not from the payload."""
     params = request.POST
-    if not all(params.get(name) for name in ("MessageSid", "From", "To")):
+    message_sid = storable_text(params.get("MessageSid", ""))
+    if not (message_sid and params.get("From") and params.get("To")):
         return HttpResponseBadRequest("MessageSid, From and To are required.")
-    if len(params["MessageSid"]) > MAX_SID_LENGTH:
+    if len(message_sid) > MAX_SID_LENGTH:
         return HttpResponseBadRequest("MessageSid is too long.")
     try:
         num_media = int(params.get("NumMedia") or 0)
     except ValueError:
         return HttpResponseBadRequest("NumMedia must be a number.")
-    if not 0 <= num_media <= MAX_NUM_MEDIA:
-        return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_NUM_MEDIA}.")
+    if not 0 <= num_media <= MAX_MEDIA:
+        return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_MEDIA}.")
     stored = webhook_store(
         channel=adapter_for_params(params).channel,
-        message_sid=params["MessageSid"],
+        message_sid=message_sid,
         payload=_signed_form(request),
         received_at=timezone.now(),
     )
@@ -111,21 +115,36 @@ def inbound_message(request: HttpRequest) -> HttpResponse:
     return _twiml()
 
 
+# Bytes a form body keeps as they are; any other (not ASCII, or a control character such as
+# NUL) is percent-encoded, which the form decodes to the same parameters.
+_FORM_SAFE = bytes(range(0x20, 0x7F))
+
+
 def _signed_form(request: HttpRequest) -> str:
-    """The signed parameters, form-encoded: Twilio's own body when it is a form (always)."""
-    if request.content_type == "application/x-www-form-urlencoded":
-        return request.body.decode()
-    return request.POST.urlencode()
+    """The signed parameters, form-encoded: Twilio's own body when it is a form (always),
+    as ASCII text whatever bytes it carried.
+
+    A body that is not UTF-8 was read as ISO-8859-1 for the signature check (Django's
+    fallback); it is kept in that reading, so it is routed as it was checked.
+    """
+    if request.content_type != "application/x-www-form-urlencoded":
+        return request.POST.urlencode()
+    body = request.body
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        body = body.decode("iso-8859-1").encode()
+    return quote_from_bytes(body, safe=_FORM_SAFE)
 
 
 @twilio_signed
 def status_callback(request: HttpRequest) -> HttpResponse:
     """Apply a delivery report; repeated, late and unknown ones change nothing and answer 200."""
     params = request.POST
-    if not params.get("MessageSid"):
-        return HttpResponseBadRequest("MessageSid is required.")
     adapter = adapter_for_params(params)
     update = adapter.parse_status(params)
+    if not update.provider_sid:
+        return HttpResponseBadRequest("MessageSid is required.")
     provider_status_apply(
         channel=adapter.channel,
         provider_sid=update.provider_sid,
