@@ -11,6 +11,7 @@ from inbox.models import Attachment, Channel, Message
 from inbox.storable import storable_text
 
 from . import client
+from .client import ProviderMessage
 
 MEDIA_SALT = "channels_sms.media"
 # Twilio sends at most ten media files with one message.
@@ -45,14 +46,8 @@ class TwilioSmsAdapter:
         conversation = message.conversation
         to = self.customer_address(conversation.contact.phone_e164)
         from_ = conversation.sender_id.address
-        if message.attempts > 1:
-            for found in client.messages_matching(
-                to=to, from_=from_, body=message.body, since=message.created_at
-            ):
-                # The same words may have gone out as another of our messages.
-                known = Message.objects.filter(channel=message.channel, provider_sid=found.sid)
-                if not known.exists():
-                    return SendResult(provider_sid=found.sid, status=found.status)
+        if message.attempts > 1 and (found := self._sent_before(message, to=to, from_=from_)):
+            return SendResult(provider_sid=found.sid, status=found.status)
         created = client.message_create(
             to=to,
             from_=from_,
@@ -61,6 +56,25 @@ class TwilioSmsAdapter:
             status_callback=status_callback_url(),
         )
         return SendResult(provider_sid=created.sid, status=created.status)
+
+    def _sent_before(self, message: Message, *, to: str, from_: str) -> ProviderMessage | None:
+        """The provider's message an earlier attempt created, if one did: same addresses and
+        words, created since the first attempt started, and not already recorded as another
+        of our messages (an agent may send the same words twice)."""
+        found = client.messages_matching(
+            to=to,
+            from_=from_,
+            body=message.body,
+            since=message.first_dispatch_at or message.created_at,
+        )
+        if not found:
+            return None
+        taken = set(
+            Message.objects.filter(
+                channel=message.channel, provider_sid__in=[f.sid for f in found]
+            ).values_list("provider_sid", flat=True)
+        )
+        return next((f for f in found if f.sid not in taken), None)
 
     def parse_inbound(self, params: Mapping[str, str]) -> InboundMessage:
         """The message in a webhook's parameters, cleaned of what the database cannot hold."""
