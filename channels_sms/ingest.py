@@ -22,6 +22,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from channels_whatsapp.adapter import TwilioWhatsAppAdapter
+from converse.counters import INBOUND_ROUTED
 from inbox.models import Channel
 from inbox.services.inbound import UnknownSender, message_receive
 
@@ -153,7 +154,9 @@ def _route_claimed(claimed: InboundWebhook) -> bool:
     except Exception:
         log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
         InboundWebhook.objects.filter(pk=claimed.pk).update(claimed_at=None)
+        INBOUND_ROUTED.labels(outcome="error").inc()
         return False
+    INBOUND_ROUTED.labels(outcome=webhook.outcome).inc()
     return True
 
 

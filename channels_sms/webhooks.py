@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
+from converse.counters import WEBHOOKS
 from inbox.models import Attachment, MessageDirection
 from inbox.services.status import provider_status_apply
 from inbox.storable import storable_text
@@ -48,8 +49,11 @@ MEDIA_URL_MAX_AGE = timedelta(days=2)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
-def _twiml() -> HttpResponse:
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+def _twiml(*, outcome: str) -> HttpResponse:
+    """Twilio's answer; ``outcome`` is what the webhook metrics count it as."""
+    response = HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    response.outcome = outcome
+    return response
 
 
 def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
@@ -68,6 +72,7 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
         except ValueError:
             return HttpResponseBadRequest("Invalid Content-Length.")
         if length > MAX_WEBHOOK_BYTES:
+            WEBHOOKS.labels(webhook=view.__name__, outcome="too_large").inc()
             return HttpResponseBadRequest(
                 f"Webhook body too large ({length} bytes; the limit is {MAX_WEBHOOK_BYTES})."
             )
@@ -82,8 +87,12 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
                 "invalid" if signature else "missing",
                 url,
             )
+            WEBHOOKS.labels(webhook=view.__name__, outcome="forbidden").inc()
             return HttpResponseForbidden("Invalid Twilio signature.")
-        return view(request)
+        response = view(request)
+        outcome = getattr(response, "outcome", None) or f"http_{response.status_code}"
+        WEBHOOKS.labels(webhook=view.__name__, outcome=outcome).inc()
+        return response
 
     return checked
 
@@ -110,9 +119,10 @@ def inbound_message(request: HttpRequest) -> HttpResponse:
         payload=_signed_form(request),
         received_at=timezone.now(),
     )
-    if stored is not None:  # None: a redelivery of a stored webhook
-        wake_ingest()
-    return _twiml()
+    if stored is None:  # a redelivery of a stored webhook
+        return _twiml(outcome="duplicate")
+    wake_ingest()
+    return _twiml(outcome="stored")
 
 
 # Bytes a form body keeps as they are; any other (not ASCII, or a control character such as
@@ -151,7 +161,7 @@ def status_callback(request: HttpRequest) -> HttpResponse:
         status=update.status,
         error_code=update.error_code,
     )
-    return _twiml()
+    return _twiml(outcome="applied")
 
 
 @require_GET

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "converse.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,6 +172,16 @@ SEND_CLAIM_LEASE_SECONDS = env_int("SEND_CLAIM_LEASE_SECONDS", 20)
 INBOUND_SWEEP_AFTER_SECONDS = env_int("INBOUND_SWEEP_AFTER_SECONDS", 10)
 # an inbound payload claimed this long ago and not routed lost its worker.
 INBOUND_CLAIM_LEASE_SECONDS = env_int("INBOUND_CLAIM_LEASE_SECONDS", 15)
+# Readiness (GET /readyz, see README, "Operations"): a worker records a heartbeat this often,
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+# and the view answers 503 when the oldest unrouted inbound message, the oldest send waiting
+# for a worker, or the newest heartbeat is older than these.
+READY_MAX_INBOUND_AGE_SECONDS = env_int("READY_MAX_INBOUND_AGE_SECONDS", 60)
+READY_MAX_SEND_AGE_SECONDS = env_int("READY_MAX_SEND_AGE_SECONDS", 120)
+READY_MAX_HEARTBEAT_AGE_SECONDS = env_int("READY_MAX_HEARTBEAT_AGE_SECONDS", 60)
+# Monitoring reads /readyz and /metrics with "Authorization: Bearer <this>" (or an admin's
+# session); empty: admins only.
+OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
@@ -192,6 +203,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
     },
     "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
+    "worker-heartbeat": {
+        "task": "inbox.tasks.worker_heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
+    },
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),
@@ -237,13 +252,27 @@ AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 
+# LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
+# every line about one message; otherwise plain text, the id in brackets.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"message_id": {"()": "converse.logs.MessageIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "converse.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "converse.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["message_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

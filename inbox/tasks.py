@@ -9,8 +9,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from converse.logs import log_about_message
+
 from .models import Message, MessageStatus
 from .services.conversation_status import conversations_auto_close
+from .services.heartbeat import worker_heartbeat_record
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.status import early_statuses_forget
@@ -37,7 +40,8 @@ def deliver_message(self, message_id: int) -> None:
     except Reject:
         # The retry could not be published (the broker is down). The message is held until
         # its retry is due and unclaimed: the stuck-message sweep queues it from then.
-        log.warning("retry of message %s not queued; the sweep will send it", message_id)
+        with log_about_message(outcome.public_id):
+            log.warning("retry of send %s not queued; the sweep will send it", outcome.public_id)
 
 
 @shared_task
@@ -87,3 +91,9 @@ def service_level_tick() -> int:
 @shared_task
 def forget_early_statuses() -> int:
     return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)
+
+
+@shared_task(bind=True)
+def worker_heartbeat(self) -> None:
+    """Beat sends it every ``WORKER_HEARTBEAT_SECONDS``: readiness reads how recent it is."""
+    worker_heartbeat_record(worker=self.request.hostname or "worker", at=timezone.now())

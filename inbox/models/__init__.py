@@ -9,6 +9,7 @@ from .conversations import (
 )
 from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
+from .operations import WorkerHeartbeat
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
 
@@ -35,4 +36,5 @@ __all__ = [
     "Team",
     "TeamMode",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -123,7 +123,12 @@ def message_receive(
         if existing is None:
             raise
         return existing, False
-    log.info("inbound %s stored in %s", inbound.provider_sid, conversation.public_id)
+    log.info(
+        "inbound %s stored in %s",
+        inbound.provider_sid,
+        conversation.public_id,
+        extra={"message_id": message.public_id},
+    )
     return message, True
 
 

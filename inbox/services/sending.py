@@ -14,6 +14,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from converse.counters import ENQUEUE_FAILURES, SENDS
+from converse.logs import log_about_message
+
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
 from ..models import (
@@ -43,6 +46,7 @@ class DispatchOutcome:
     sent: bool = False
     retry: bool = False
     error: SendError | None = None
+    public_id: str = ""  # of the message, for the task's log lines
 
 
 def preview_of(body: str) -> str:
@@ -231,6 +235,7 @@ def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
     try:
         deliver_message.apply_async(args=[message_id], countdown=countdown)
     except (KombuOperationalError, OSError):
+        ENQUEUE_FAILURES.inc()
         log.warning(
             "delivery of message %s not queued: the broker is unreachable; the sweep will",
             message_id,
@@ -252,11 +257,12 @@ def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
         # Stuck-message recovery leaves a message alone until its slot has come.
         message.scheduled_for = slot
         Message.objects.filter(pk=message.pk).update(scheduled_for=slot)
-    transaction.on_commit(
-        lambda: enqueue_dispatch(
-            message.pk, countdown=max((slot - timezone.now()).total_seconds(), 0)
-        )
-    )
+
+    def enqueue() -> None:
+        with log_about_message(message.public_id):
+            enqueue_dispatch(message.pk, countdown=max((slot - timezone.now()).total_seconds(), 0))
+
+    transaction.on_commit(enqueue)
 
 
 def sender_send_slot_reserve(*, sender_id: int, segments: int) -> datetime:
@@ -305,7 +311,14 @@ def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome
     message = Message.objects.select_related(
         "conversation__sender_id", "conversation__contact"
     ).get(pk=message_id)
+    with log_about_message(message.public_id):
+        return _dispatch_claimed(message, retry_in=retry_in)
+
+
+def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
+    message_id = message.pk
     if message.conversation.contact.sms_opted_out_at is not None:
+        SENDS.labels(outcome="failed", code="opted_out").inc()
         message_status_apply(
             message_id=message_id, status=MessageStatus.FAILED, error_code="opted_out"
         )
@@ -314,10 +327,13 @@ def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome
         result = adapter_for(message.channel).send(message)
     except SendError as error:
         if error.transient:
+            SENDS.labels(outcome="retry", code=error.code).inc()
+            log.info("send %s to be retried in %g s: %s", message.public_id, retry_in, error)
             Message.objects.filter(pk=message_id).update(
                 dispatch_started_at=None, scheduled_for=timezone.now() + timedelta(seconds=retry_in)
             )
-            return DispatchOutcome(retry=True, error=error)
+            return DispatchOutcome(retry=True, error=error, public_id=message.public_id)
+        SENDS.labels(outcome="failed", code=error.code).inc()
         log.warning("send %s refused: %s", message.public_id, error)
         message_status_apply(
             message_id=message_id,
@@ -326,6 +342,8 @@ def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome
             error_detail=error.detail,
         )
         return DispatchOutcome(error=error)
+    SENDS.labels(outcome="sent", code="").inc()
+    log.info("send %s handed to the provider as %s", message.public_id, result.provider_sid)
     message_provider_sid_store(
         message_id=message_id, channel=message.channel, provider_sid=result.provider_sid
     )
@@ -338,6 +356,7 @@ def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome
 
 def message_fail_after_retries(*, message_id: int, error: SendError) -> None:
     """Give up on a transient error that outlasted every retry."""
+    SENDS.labels(outcome="failed", code=error.code).inc()
     message_status_apply(
         message_id=message_id,
         status=MessageStatus.FAILED,
