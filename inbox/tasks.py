@@ -50,9 +50,11 @@ def recover_stuck_messages() -> int:
 
     A message is stuck when it is still queued without a provider id and unclaimed
     ``STUCK_MESSAGE_AFTER_SECONDS`` after it was due (saved, or the send slot or retry time
-    it was held to). A claim older than ``SEND_CLAIM_LEASE_SECONDS`` is released first: its
-    worker is gone. The next attempt looks the message up at the provider before sending,
-    in case the dead worker's request got through.
+    it was held to) and after the sweep last queued it: behind a long backlog its task may
+    still be on its way, and one more each period is enough. A claim older than
+    ``SEND_CLAIM_LEASE_SECONDS`` is released first: its worker is gone. The next attempt
+    looks the message up at the provider before sending, in case the dead worker's request
+    got through.
     """
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
@@ -63,16 +65,18 @@ def recover_stuck_messages() -> int:
     ).update(dispatch_started_at=None)
     stuck = Message.objects.filter(
         Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
+        Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff),
         status=MessageStatus.QUEUED,
         provider_sid__isnull=True,
         created_at__lt=cutoff,
         dispatch_started_at__isnull=True,
     )
     ids = list(stuck.values_list("pk", flat=True)[:500])
-    queued = sum(enqueue_dispatch(message_id) for message_id in ids)
+    queued = [message_id for message_id in ids if enqueue_dispatch(message_id)]
+    Message.objects.filter(pk__in=queued).update(requeued_at=now)
     if ids:
-        log.warning("re-enqueued %d of %d stuck outbound messages", queued, len(ids))
-    return queued
+        log.warning("re-enqueued %d of %d stuck outbound messages", len(queued), len(ids))
+    return len(queued)
 
 
 @shared_task

@@ -98,3 +98,25 @@ def test_a_retry_that_cannot_be_published_is_sent_by_the_sweep_once_its_back_off
     message.refresh_from_db()
     assert len(fake_twilio.creates) == 2
     assert message.provider_sid == fake_twilio.messages[0]["sid"]
+
+
+def test_the_sweep_queues_a_send_still_waiting_once_per_period_not_on_every_run(
+    alice, alice_line, tasks, settings
+):
+    """Behind a long backlog a send's task may still be on its way: one more task per
+    period, not one per sweep, so the backlog does not grow with copies."""
+    conversation = receive(alice_line, CUSTOMER).conversation
+    Message.objects.create(
+        conversation=conversation, direction="out", author=alice, body="Waiting",
+        status=MessageStatus.QUEUED, channel="sms",
+        created_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+
+    assert recover_stuck_messages() == 1
+    assert recover_stuck_messages() == 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=6)):
+        assert recover_stuck_messages() == 0  # the next sweep, five seconds on
+    later = timezone.now() + timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS + 1)
+    with time_machine.travel(later):
+        assert recover_stuck_messages() == 1
+    assert tasks.names == ["inbox.tasks.deliver_message"] * 2
