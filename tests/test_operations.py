@@ -160,7 +160,7 @@ def sample(name: str, **labels: str) -> float:
 
 
 def test_metrics_show_the_backlog_request_counts_and_send_outcomes(
-    client, conversation, alice, tasks, refusing_provider
+    client, conversation, alice, tasks, refusing_provider, django_assert_num_queries
 ):
     refusing_provider("21211")
     failed_before = sample("converse_sends_total", outcome="failed", code="21211")
@@ -172,7 +172,8 @@ def test_metrics_show_the_backlog_request_counts_and_send_outcomes(
     message_dispatch(message_id=message.pk)
     client.get(reverse("healthz"))
 
-    response = client.get(reverse("metrics"), headers=BEARER)
+    with django_assert_num_queries(3):
+        response = client.get(reverse("metrics"), headers=BEARER)
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
