@@ -1,6 +1,8 @@
-"""Faults (issue 5): bursts of duplicate and out-of-order webhooks from concurrent clients,
-a worker killed mid-batch, Redis restarted with sends queued. PostgreSQL and Redis only:
-these need real concurrency, a real broker and worker processes.
+"""Faults: bursts of duplicate and out-of-order webhooks from concurrent clients,
+a worker killed mid-batch, Redis restarted with sends queued; sends clicked while the broker
+is unreachable, the backlog a SIGKILLed worker held (done within 30 s of a new worker), a
+customer message carrying NUL characters. PostgreSQL and Redis only: these need real
+concurrency, a real broker and worker processes.
 """
 
 import os
@@ -337,3 +339,19 @@ def test_the_backlog_a_killed_worker_held_is_done_within_30_seconds_of_a_new_wor
     assert run.inbound_seconds <= 30 and run.sends_seconds <= 30, run
     assert Message.objects.filter(direction="in").count() == run.inbound
     assert run.provider_creates == run.sends
+
+
+@pytest.mark.worker
+def test_a_customer_message_carrying_nul_characters_reaches_the_inbox_through_a_real_worker(
+    live_webhooks, alice, alice_line
+):
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    sid = "SM" + "0" * 30 + "99"
+    params = payload("inbound_sms", MessageSid=sid, SmsSid=sid, Body="Call me\x00 at 5\x00")
+
+    assert live_webhooks("messages", params) == 200
+    with running_worker():
+        assert wait_for(lambda: Message.objects.filter(provider_sid=sid).exists(), timeout=30)
+    assert Message.objects.get(provider_sid=sid).body == "Call me at 5"
+    assert InboundWebhook.objects.get(message_sid=sid).attempts == 1
