@@ -9,6 +9,7 @@ as an error (unless the page lists it among its ``statuses``).
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import connection
 from django.test import Client
@@ -54,6 +55,11 @@ PAGES = [
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("Readiness /readyz (admin)", "admin", "/readyz", statuses=(200, 503)),
     Page("Metrics /metrics (admin)", "admin", "/metrics"),
+    Page("Reports, today (admin)", "admin", "/reports/?period=today"),
+    Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
+    Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
+    Page("Reports, 30 days, one agent (admin)", "admin", "/reports/?period=30d&agent={agent_id}"),
+    Page("Answered late, 7 days (admin)", "admin", "/all/?on=opened&since={week_ago}&answer=late"),
 ]
 
 WARMUP = 3
@@ -105,6 +111,8 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
                 SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
             ),
             "agent": [agent.username],
+            "agent_id": [str(agent.pk)],
+            "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
         }
     )

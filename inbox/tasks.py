@@ -17,6 +17,7 @@ from .services.heartbeat import worker_heartbeat_record
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.status import early_statuses_forget
+from .services.transcripts import transcript_export_build
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +102,8 @@ def forget_early_statuses() -> int:
 def worker_heartbeat(self) -> None:
     """Beat sends it every ``WORKER_HEARTBEAT_SECONDS``: readiness reads how recent it is."""
     worker_heartbeat_record(worker=self.request.hostname or "worker", at=timezone.now())
+
+
+@shared_task(acks_late=True)
+def build_transcript_pdf(export_id: int) -> None:
+    transcript_export_build(export_id=export_id)

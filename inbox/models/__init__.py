@@ -7,6 +7,7 @@ from .conversations import (
     Participation,
     ReadState,
 )
+from .exports import TranscriptExport
 from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .operations import WorkerHeartbeat
@@ -35,6 +36,7 @@ __all__ = [
     "SenderId",
     "Team",
     "TeamMode",
+    "TranscriptExport",
     "User",
     "WorkerHeartbeat",
 ]

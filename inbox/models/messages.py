@@ -67,6 +67,12 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Reports: messages written in a period, read index-only.
+            models.Index(
+                fields=["created_at"],
+                include=["direction", "author", "conversation"],
+                name="message_period_idx",
+            ),
             # Recovery of sends a dead worker left behind.
             models.Index(
                 fields=["status", "created_at"],

@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_message_time_from_provider'),
+        ('inbox', '0010_report_summaries'),
+        ('inbox', '0010_transcript_export'),
     ]
 
     operations = [
