@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0010_report_summaries'),
-        ('inbox', '0010_transcript_export'),
+        ('inbox', '0011_report_summaries'),
     ]
 
     operations = [
