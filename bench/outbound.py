@@ -83,12 +83,23 @@ def flush_broker() -> None:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
 
-def start_worker(env: dict[str, str], threads: int, number: int) -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str],
+    threads: int,
+    number: int,
+    *,
+    queues: str = "default",
+    beat_schedule: str | None = None,
+) -> subprocess.Popen:
+    """A Celery worker process of ``threads`` threads; with ``beat_schedule`` (a file), its
+    own beat runs the periodic tasks too."""
     command = [
         sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=threads",
         f"--concurrency={threads}", "--loglevel=WARNING", "--without-gossip",
-        "--without-mingle", "--without-heartbeat", "-Q", "default", "-n", f"bench{number}@%h",
+        "--without-mingle", "--without-heartbeat", "-Q", queues, "-n", f"bench{number}@%h",
     ]  # fmt: skip
+    if beat_schedule:
+        command += ["-B", "-s", beat_schedule]
     return subprocess.Popen(command, cwd=ROOT, env=os.environ | env)
 
 

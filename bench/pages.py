@@ -3,7 +3,7 @@
 A page is one line of ``PAGES``: a name, who is signed in, and a URL whose ``{placeholders}``
 are filled from ``Targets`` (each placeholder cycles through several real values, so a run
 does not measure one hot row). A page that answers anything but 200 or 204 is reported
-as an error.
+as an error (unless the page lists it among its ``statuses``).
 """
 
 import statistics
@@ -30,6 +30,8 @@ class Page:
     user: str  # "agent" (the busy agent) or "admin"
     url: str
     htmx_target: str = ""  # an htmx request for this element (a partial page)
+    # Answers that are not errors (readiness answers 503 while a backlog waits).
+    statuses: tuple[int, ...] = (200, 204)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -67,6 +69,8 @@ PAGES = [
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
+    Page("Readiness /readyz (admin)", "admin", "/readyz", statuses=(200, 503)),
+    Page("Metrics /metrics (admin)", "admin", "/metrics"),
     Page("Reports, today (admin)", "admin", "/reports/?period=today"),
     Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
     Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
@@ -169,7 +173,7 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     for i in range(WARMUP):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(targets.url(page.url, i), headers=page.headers)
-        if response.status_code not in (200, 204):
+        if response.status_code not in page.statuses:
             result.status, result.note = "error", f"HTTP {response.status_code}"
             return result
         counts.add(len(captured.captured_queries))

@@ -10,9 +10,9 @@ from django.db import connection
 
 from channels_sms.models import InboundWebhook
 from converse.celery import app as celery_app
-from inbox.models import Conversation, User
+from inbox.models import Conversation, SenderId, User
 
-from . import contact_import, dataset, load, outbound, pages, webhook
+from . import contact_import, dataset, load, outbound, pages, recovery, webhook
 
 SAFE_NAME = "bench"
 
@@ -39,7 +39,40 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
             paced_rate=args.paced_rate,
         )
         results["outbound"] = [asdict(r) for r in runs]
+    if "recovery" in only:
+        results["recovery"] = recovery_after_sigkill()
     return results
+
+
+def recovery_after_sigkill() -> dict:
+    """One agent's two SMS conversations: routing waits on the first, sends go in the second."""
+    agent = User.objects.filter(role="standard", is_active=True).order_by("username").first()
+    first, second = outbound.sendable(Conversation.objects.filter(owner=agent))[:2]
+    # Sends flow at a short code's rate: pacing is not what this measures.
+    SenderId.objects.filter(pk=second.sender_id_id).update(
+        rate_per_second=outbound.SHORT_CODE_RATE, next_send_at=None
+    )
+    outbound.flush_broker()
+    api = outbound.FakeTwilio(webhook.ACCOUNT_SID, webhook.AUTH_TOKEN).start()
+    env = {
+        "TWILIO_ACCOUNT_SID": webhook.ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": webhook.AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": api.url,
+    }
+    try:
+        run = recovery.measure_recovery(
+            api=api,
+            start_worker=lambda threads, beat_schedule=None: outbound.start_worker(
+                env, threads, 0, queues="default,inbound", beat_schedule=beat_schedule
+            ),
+            inbound_conversation=first,
+            send_conversation=second,
+            author=agent,
+        )
+    finally:
+        api.stop()
+        outbound.flush_broker()
+    return asdict(run) | {"backlog_seconds": run.backlog_seconds}
 
 
 def prepare(args: argparse.Namespace, database: str) -> dict:
@@ -179,7 +212,22 @@ def table(results: dict) -> str:
             lines.append(f"{'webhook ingest':<34} {w['status']}: {w['note']}")
     if "outbound" in results:
         lines += outbound_table(results["outbound"])
+    if "recovery" in results:
+        lines += recovery_lines(results["recovery"])
     return "\n".join(lines)
+
+
+def recovery_lines(r: dict) -> list[str]:
+    label = "recovery after SIGKILL"
+    if r["status"] != "ok":
+        return ["", f"{label:<34} {r['status']}: {r['note']}"]
+    return [
+        "",
+        f"{label:<34} {r['backlog_seconds']:>7.1f} s until the backlog is empty "
+        f"({r['inbound']} inbound routed in {r['inbound_seconds']:.1f} s, {r['sends']} sends "
+        f"handed over in {r['sends_seconds']:.1f} s, {r['provider_creates']} provider creates; "
+        "from the new worker's start)",
+    ]
 
 
 def cpu_cost(result: dict) -> str:

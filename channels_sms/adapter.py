@@ -8,10 +8,15 @@ from django.urls import reverse
 
 from inbox.channels import InboundMedia, InboundMessage, SendResult, StatusUpdate
 from inbox.models import Attachment, Channel, Message
+from inbox.storable import storable_text
 
 from . import client
+from .client import ProviderMessage
 
 MEDIA_SALT = "channels_sms.media"
+# Twilio sends at most ten media files with one message.
+MAX_MEDIA = 10
+ERROR_CODE_MAX_LENGTH = Message._meta.get_field("error_code").max_length
 
 
 def media_url(attachment: Attachment) -> str:
@@ -41,14 +46,8 @@ class TwilioSmsAdapter:
         conversation = message.conversation
         to = self.customer_address(conversation.contact.phone_e164)
         from_ = conversation.sender_id.address
-        if message.attempts > 1:
-            for found in client.messages_matching(
-                to=to, from_=from_, body=message.body, since=message.created_at
-            ):
-                # The same words may have gone out as another of our messages.
-                known = Message.objects.filter(channel=message.channel, provider_sid=found.sid)
-                if not known.exists():
-                    return SendResult(provider_sid=found.sid, status=found.status)
+        if message.attempts > 1 and (found := self._sent_before(message, to=to, from_=from_)):
+            return SendResult(provider_sid=found.sid, status=found.status)
         created = client.message_create(
             to=to, from_=from_, status_callback=status_callback_url(), **self.content_of(message)
         )
@@ -61,29 +60,57 @@ class TwilioSmsAdapter:
             "media_urls": [media_url(a) for a in message.attachments.all()],
         }
 
+    def _sent_before(self, message: Message, *, to: str, from_: str) -> ProviderMessage | None:
+        """The provider's message an earlier attempt created, if one did: same addresses and
+        words, created since the first attempt started, and not already recorded as another
+        of our messages (an agent may send the same words twice)."""
+        found = client.messages_matching(
+            to=to,
+            from_=from_,
+            body=message.body,
+            since=message.first_dispatch_at or message.created_at,
+        )
+        if not found:
+            return None
+        taken = set(
+            Message.objects.filter(
+                channel=message.channel, provider_sid__in=[f.sid for f in found]
+            ).values_list("provider_sid", flat=True)
+        )
+        return next((f for f in found if f.sid not in taken), None)
+
     def parse_inbound(self, params: Mapping[str, str]) -> InboundMessage:
-        count = int(params.get("NumMedia") or 0)
+        """The message in a webhook's parameters, cleaned of what the database cannot hold."""
+        field = _storable_fields(params)
+        try:
+            count = int(field("NumMedia") or 0)
+        except ValueError:
+            count = 0
         return InboundMessage(
             channel=self.channel,
-            provider_sid=params["MessageSid"],
-            from_address=params["From"].removeprefix(self.address_prefix),
-            to_address=params["To"],
-            body=params.get("Body", ""),
+            provider_sid=field("MessageSid"),
+            from_address=field("From").removeprefix(self.address_prefix),
+            to_address=field("To"),
+            body=field("Body"),
             media=[
-                InboundMedia(
-                    url=params[f"MediaUrl{i}"],
-                    content_type=params.get(f"MediaContentType{i}", ""),
-                )
-                for i in range(count)
-                if params.get(f"MediaUrl{i}")
+                InboundMedia(url=field(f"MediaUrl{i}"), content_type=field(f"MediaContentType{i}"))
+                for i in range(min(count, MAX_MEDIA))
+                if field(f"MediaUrl{i}")
             ],
-            profile_name=params.get("ProfileName", ""),
-            opt_out_type=params.get("OptOutType", ""),
+            profile_name=field("ProfileName"),
+            opt_out_type=field("OptOutType"),
         )
 
     def parse_status(self, params: Mapping[str, str]) -> StatusUpdate:
+        field = _storable_fields(params)
         return StatusUpdate(
-            provider_sid=params["MessageSid"],
-            status=params.get("MessageStatus") or params.get("SmsStatus", ""),
-            error_code=params.get("ErrorCode", ""),
+            provider_sid=field("MessageSid"),
+            status=field("MessageStatus") or field("SmsStatus"),
+            # Twilio's codes are five digits: anything longer is no code of theirs.
+            error_code=field("ErrorCode")[:ERROR_CODE_MAX_LENGTH],
         )
+
+
+def _storable_fields(params: Mapping[str, str]):
+    """A getter of ``params``' values ("" when absent), cleaned with ``storable_text``."""
+    return lambda name: storable_text(params.get(name) or "")

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 _RATE_LIMIT_CODES = {20429}
 # Clock difference allowed between us and Twilio when matching a message found by look-up.
 _CLOCK_SKEW = timedelta(minutes=2)
+# A look-up reads Twilio's list this many messages a page, and at most this many in all.
+LOOKUP_PAGE_SIZE = 50
+LOOKUP_MAX_MESSAGES = 1000
 
 
 @dataclass(frozen=True)
@@ -108,17 +111,24 @@ def messages_matching(*, to: str, from_: str, body: str, since: datetime) -> lis
 
     Used before sending again after an attempt whose outcome we never learnt (a timeout, a
     worker that died): Twilio may have created the message although we saw no answer.
+    ``since`` is when that attempt started: Twilio lists newest first, so the pages are read
+    until a message older than that (less the clock skew), however many came since.
     """
+    bound = since - _CLOCK_SKEW
+    found: list[ProviderMessage] = []
     try:
-        found = twilio_client().messages.list(to=to, from_=from_, limit=50)
+        listed = twilio_client().messages.stream(to=to, from_=from_, page_size=LOOKUP_PAGE_SIZE)
+        for seen, m in enumerate(listed):
+            if m.date_created is not None and m.date_created < bound:
+                break
+            if seen >= LOOKUP_MAX_MESSAGES:
+                log.warning("look-up for %s stopped after %d messages", to, seen)
+                break
+            if (m.body or "") == body:
+                found.append(ProviderMessage(sid=m.sid, status=m.status or "queued"))
     except (TwilioRestException, requests.RequestException) as exc:
         raise send_error_from(exc) from exc
-    return [
-        ProviderMessage(sid=m.sid, status=m.status or "queued")
-        for m in reversed(found)  # Twilio lists newest first
-        if (m.body or "") == body
-        and (m.date_created is None or m.date_created >= since - _CLOCK_SKEW)
-    ]
+    return found[::-1]
 
 
 class MediaRefused(Exception):

@@ -5,20 +5,24 @@ per ``tasks.WAKE_WINDOW``, queueing a drain). The task ``ingest_inbound`` runs
 ``webhooks_route``: it claims stored payloads oldest first and hands each to the inbox
 (``message_receive``). Routing may be tried any number of times: a payload is marked
 processed in the transaction that stores its message, and the message's unique provider SID
-keeps it single anyway. Beat queues a drain when payloads wait longer than ``SWEEP_AFTER``
-(a wake-up lost because the broker was down, a worker that died).
+keeps it single anyway. Beat queues a drain when payloads wait longer than
+``INBOUND_SWEEP_AFTER_SECONDS`` (a wake-up lost because the broker was down, a worker that
+died); a worker that took a payload ``INBOUND_CLAIM_LEASE_SECONDS`` ago and did not finish
+it has died, and the payload is taken again.
 """
 
 import logging
 from datetime import datetime, timedelta
 from itertools import takewhile
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from channels_whatsapp.adapter import TwilioWhatsAppAdapter
+from converse.counters import INBOUND_ROUTED
 from inbox.models import Channel
 from inbox.services.inbound import UnknownSender, message_receive
 
@@ -28,14 +32,11 @@ from .models import InboundWebhook
 log = logging.getLogger(__name__)
 
 ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAdapter()}
-# A payload still unprocessed this long after it came makes the sweep queue a drain...
-SWEEP_AFTER = timedelta(minutes=1)
-# ... unless its routing failed this many times: that needs a person.
+# A payload still unprocessed ``INBOUND_SWEEP_AFTER_SECONDS`` after it came makes the sweep
+# queue a drain, unless its routing failed this many times: that needs a person.
 MAX_ATTEMPTS = 5
-# A worker that took a payload this long ago and did not finish it has died.
-CLAIM_LEASE = timedelta(minutes=2)
 # Fresh payloads one worker takes at once: one commit claims them all. Should the worker
-# die, the rest of its batch waits out the lease.
+# die, the rest of its batch waits out the claim lease.
 CLAIM_BATCH = 10
 # Processed payloads are kept this long for support, then deleted: the messages stay.
 KEEP_PROCESSED = timedelta(days=7)
@@ -79,6 +80,10 @@ def _routable() -> QuerySet[InboundWebhook]:
     return InboundWebhook.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
 
 
+def _claim_lease() -> timedelta:
+    return timedelta(seconds=settings.INBOUND_CLAIM_LEASE_SECONDS)
+
+
 def _claim(*, skip: list[int], size: int = CLAIM_BATCH) -> list[InboundWebhook]:
     """Take the oldest payloads that no live worker holds, and count the attempt.
 
@@ -91,7 +96,7 @@ def _claim(*, skip: list[int], size: int = CLAIM_BATCH) -> list[InboundWebhook]:
     with transaction.atomic():
         candidates = list(
             _routable()
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - _claim_lease()))
             .exclude(pk__in=skip)
             .order_by("received_at")
             .select_for_update(skip_locked=True)[:size]
@@ -149,7 +154,9 @@ def _route_claimed(claimed: InboundWebhook) -> bool:
     except Exception:
         log.exception("inbound webhook %s (%s) not routed", claimed.pk, claimed.message_sid)
         InboundWebhook.objects.filter(pk=claimed.pk).update(claimed_at=None)
+        INBOUND_ROUTED.labels(outcome="error").inc()
         return False
+    INBOUND_ROUTED.labels(outcome=webhook.outcome).inc()
     return True
 
 
@@ -177,10 +184,11 @@ def _route(webhook: InboundWebhook) -> list[int]:
 
 
 def webhooks_waiting(*, now: datetime) -> int:
-    """How many payloads are still to route ``SWEEP_AFTER`` after they came; logs the ones
-    left for a person."""
+    """How many payloads are still to route ``INBOUND_SWEEP_AFTER_SECONDS`` after they came;
+    logs the ones left for a person."""
     late = InboundWebhook.objects.filter(
-        processed_at__isnull=True, received_at__lt=now - SWEEP_AFTER
+        processed_at__isnull=True,
+        received_at__lt=now - timedelta(seconds=settings.INBOUND_SWEEP_AFTER_SECONDS),
     )
     given_up = late.filter(attempts__gte=MAX_ATTEMPTS).count()
     if given_up:

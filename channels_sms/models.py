@@ -28,7 +28,7 @@ class InboundWebhook(models.Model):
     # Workers that took it, counted before routing (so a payload that kills its worker
     # counts too); drains leave it to a person after ``MAX_ATTEMPTS``.
     attempts = models.PositiveSmallIntegerField(default=0)
-    # When a worker last took it: no other drain takes it before ``CLAIM_LEASE`` has passed.
+    # When a worker last took it: no other drain takes it for ``INBOUND_CLAIM_LEASE_SECONDS``.
     claimed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
 

@@ -71,7 +71,7 @@ def requeue_unprocessed_webhooks() -> int:
     """Queue a drain when stored inbound webhooks wait too long (lost wake-up, dead worker)."""
     waiting = webhooks_waiting(now=timezone.now())
     if waiting:
-        log.warning("%d inbound webhooks waited over a minute; draining them", waiting)
+        log.warning("%d inbound webhooks waited too long; draining them", waiting)
         ingest_inbound.delay()
     return waiting
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import quote_from_bytes
 
 from django.conf import settings
 from django.core import signing
@@ -28,11 +29,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
+from converse.counters import WEBHOOKS
 from inbox.media_types import ACCEPTED
 from inbox.models import Attachment, MessageDirection
 from inbox.services.status import provider_status_apply
+from inbox.storable import storable_text
 
-from .adapter import MEDIA_SALT
+from .adapter import MAX_MEDIA, MEDIA_SALT
 from .ingest import adapter_for_params, webhook_store
 from .tasks import wake_ingest
 
@@ -40,7 +43,6 @@ log = logging.getLogger(__name__)
 
 # Twilio posts a few kilobytes at most (1,600 characters of body, ten media URLs).
 MAX_WEBHOOK_BYTES = 64 * 1024
-MAX_NUM_MEDIA = 10
 MAX_SID_LENGTH = 64  # Twilio's are 34 characters
 # How long Twilio may fetch an outbound attachment after the message was handed over.
 MEDIA_URL_MAX_AGE = timedelta(days=2)
@@ -48,8 +50,11 @@ MEDIA_URL_MAX_AGE = timedelta(days=2)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
-def _twiml() -> HttpResponse:
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+def _twiml(*, outcome: str) -> HttpResponse:
+    """Twilio's answer; ``outcome`` is what the webhook metrics count it as."""
+    response = HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    response.outcome = outcome
+    return response
 
 
 def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
@@ -68,6 +73,7 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
         except ValueError:
             return HttpResponseBadRequest("Invalid Content-Length.")
         if length > MAX_WEBHOOK_BYTES:
+            WEBHOOKS.labels(webhook=view.__name__, outcome="too_large").inc()
             return HttpResponseBadRequest(
                 f"Webhook body too large ({length} bytes; the limit is {MAX_WEBHOOK_BYTES})."
             )
@@ -82,58 +88,81 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
                 "invalid" if signature else "missing",
                 url,
             )
+            WEBHOOKS.labels(webhook=view.__name__, outcome="forbidden").inc()
             return HttpResponseForbidden("Invalid Twilio signature.")
-        return view(request)
+        response = view(request)
+        outcome = getattr(response, "outcome", None) or f"http_{response.status_code}"
+        WEBHOOKS.labels(webhook=view.__name__, outcome=outcome).inc()
+        return response
 
     return checked
 
 
 @twilio_signed
 def inbound_message(request: HttpRequest) -> HttpResponse:
+    """Store the payload as it was signed; what the database cannot hold (NUL) is cleaned
+    from the fields that are read here and when the message is routed, not from the payload."""
     params = request.POST
-    if not all(params.get(name) for name in ("MessageSid", "From", "To")):
+    message_sid = storable_text(params.get("MessageSid", ""))
+    if not (message_sid and params.get("From") and params.get("To")):
         return HttpResponseBadRequest("MessageSid, From and To are required.")
-    if len(params["MessageSid"]) > MAX_SID_LENGTH:
+    if len(message_sid) > MAX_SID_LENGTH:
         return HttpResponseBadRequest("MessageSid is too long.")
     try:
         num_media = int(params.get("NumMedia") or 0)
     except ValueError:
         return HttpResponseBadRequest("NumMedia must be a number.")
-    if not 0 <= num_media <= MAX_NUM_MEDIA:
-        return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_NUM_MEDIA}.")
+    if not 0 <= num_media <= MAX_MEDIA:
+        return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_MEDIA}.")
     stored = webhook_store(
         channel=adapter_for_params(params).channel,
-        message_sid=params["MessageSid"],
+        message_sid=message_sid,
         payload=_signed_form(request),
         received_at=timezone.now(),
     )
-    if stored is not None:  # None: a redelivery of a stored webhook
-        wake_ingest()
-    return _twiml()
+    if stored is None:  # a redelivery of a stored webhook
+        return _twiml(outcome="duplicate")
+    wake_ingest()
+    return _twiml(outcome="stored")
+
+
+# Bytes a form body keeps as they are; any other (not ASCII, or a control character such as
+# NUL) is percent-encoded, which the form decodes to the same parameters.
+_FORM_SAFE = bytes(range(0x20, 0x7F))
 
 
 def _signed_form(request: HttpRequest) -> str:
-    """The signed parameters, form-encoded: Twilio's own body when it is a form (always)."""
-    if request.content_type == "application/x-www-form-urlencoded":
-        return request.body.decode()
-    return request.POST.urlencode()
+    """The signed parameters, form-encoded: Twilio's own body when it is a form (always),
+    as ASCII text whatever bytes it carried.
+
+    A body that is not UTF-8 was read as ISO-8859-1 for the signature check (Django's
+    fallback); it is kept in that reading, so it is routed as it was checked.
+    """
+    if request.content_type != "application/x-www-form-urlencoded":
+        return request.POST.urlencode()
+    body = request.body
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        body = body.decode("iso-8859-1").encode()
+    return quote_from_bytes(body, safe=_FORM_SAFE)
 
 
 @twilio_signed
 def status_callback(request: HttpRequest) -> HttpResponse:
     """Apply a delivery report; repeated, late and unknown ones change nothing and answer 200."""
     params = request.POST
-    if not params.get("MessageSid"):
-        return HttpResponseBadRequest("MessageSid is required.")
     adapter = adapter_for_params(params)
     update = adapter.parse_status(params)
+    if not update.provider_sid:
+        return HttpResponseBadRequest("MessageSid is required.")
     provider_status_apply(
         channel=adapter.channel,
         provider_sid=update.provider_sid,
         status=update.status,
         error_code=update.error_code,
     )
-    return _twiml()
+    return _twiml(outcome="applied")
 
 
 @require_GET

@@ -1,9 +1,10 @@
 """The Celery application: configured from Django settings prefixed CELERY_."""
 
+import logging
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import setup_logging, task_prerun
 from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "converse.settings")
@@ -30,3 +31,16 @@ def database_connection_check(task, **_) -> None:
         connection.close_if_unusable_or_obsolete()
         if connection.connection is not None and not connection.is_usable():
             connection.close()
+
+
+@setup_logging.connect
+def logging_from_django_settings(loglevel=None, **_) -> None:
+    """Workers log as the web processes do (``LOGGING``, ``LOG_FORMAT``), at the worker's
+    ``--loglevel`` when one is given, instead of Celery's own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "converse.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,8 +204,15 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A task not acknowledged within this window is redelivered; our sends are idempotent.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a worker took and never acknowledged (the worker was killed) is delivered again
+    # after this many seconds; a task with a countdown longer than that may run twice, which
+    # the claims make harmless. Recovery does not wait for it: the sweeps below find the work.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT_SECONDS", 900),
+        "socket_connect_timeout": 2,
+    }
+# A publish gives up after this many seconds of not reaching the broker (then the sweep sends).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -221,13 +229,38 @@ CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name) for name in ("default", "inbound")
 ]
 CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
+# Recovery after a lost task or a killed worker (see README, "Operations"):
+# how often beat runs the two sweeps, the stuck-send and the unrouted-inbound one;
+RECOVERY_SWEEP_SECONDS = env_int("RECOVERY_SWEEP_SECONDS", 5)
+# a send still queued, unclaimed, this long after it was due is queued again;
+STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 15)
+# a send claimed this long ago and not finished lost its worker (keep it above twice
+# TWILIO_HTTP_TIMEOUT: a live worker may spend a look-up and a create on it);
+SEND_CLAIM_LEASE_SECONDS = env_int("SEND_CLAIM_LEASE_SECONDS", 20)
+# an inbound payload still unrouted this long after it came gets a drain queued;
+INBOUND_SWEEP_AFTER_SECONDS = env_int("INBOUND_SWEEP_AFTER_SECONDS", 10)
+# an inbound payload claimed this long ago and not routed lost its worker.
+INBOUND_CLAIM_LEASE_SECONDS = env_int("INBOUND_CLAIM_LEASE_SECONDS", 15)
+# Readiness (GET /readyz, see README, "Operations"): a worker records a heartbeat this often,
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+# and the view answers 503 when the oldest unrouted inbound message, the oldest send waiting
+# for a worker, or the newest heartbeat is older than these.
+READY_MAX_INBOUND_AGE_SECONDS = env_int("READY_MAX_INBOUND_AGE_SECONDS", 60)
+READY_MAX_SEND_AGE_SECONDS = env_int("READY_MAX_SEND_AGE_SECONDS", 120)
+READY_MAX_HEARTBEAT_AGE_SECONDS = env_int("READY_MAX_HEARTBEAT_AGE_SECONDS", 60)
+# Monitoring reads /readyz and /metrics with "Authorization: Bearer <this>" (or an admin's
+# session); empty: admins only.
+OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
-    "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    "recover-stuck-messages": {
+        "task": "inbox.tasks.recover_stuck_messages",
+        "schedule": float(RECOVERY_SWEEP_SECONDS),
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
-        "schedule": 60.0,
+        "schedule": float(RECOVERY_SWEEP_SECONDS),
     },
     "forget-processed-webhooks": {
         "task": "channels_sms.tasks.forget_processed_webhooks",
@@ -243,6 +276,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "channels_whatsapp.tasks.sync_templates",
         "schedule": 3600.0,
     },
+    "worker-heartbeat": {
+        "task": "inbox.tasks.worker_heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
+    },
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),
@@ -256,7 +293,7 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Seconds to wait for Twilio's API before treating a call as timed out (then retried).
-TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "15"))
+TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "8"))
 # Largest media file fetched from Twilio for an inbound MMS/WhatsApp message.
 TWILIO_MEDIA_MAX_BYTES = env_int("TWILIO_MEDIA_MAX_BYTES", 20 * 1024 * 1024)
 CONVERSE_PROVIDER = "twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "simulator"
@@ -282,7 +319,6 @@ OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
 # Any request body larger than this is refused before it is read: the attachments' limit
 # plus room for the form's other fields and multipart framing.
 REQUEST_MAX_BYTES = OUTBOUND_MEDIA_MAX_BYTES + 256 * 1024
-STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
 SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)
@@ -294,13 +330,27 @@ TRANSCRIPT_SYNC_MAX_ENTRIES = env_int("TRANSCRIPT_SYNC_MAX_ENTRIES", 60)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 
+# LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
+# every line about one message; otherwise plain text, the id in brackets.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"message_id": {"()": "converse.logs.MessageIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "converse.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "converse.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["message_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

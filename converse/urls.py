@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .health import healthz
+from .metrics import metrics
+from .operations import readyz
 
 # Django's auth URLs, password reset only when mail is configured (it mails a link).
 accounts = [
@@ -38,6 +40,8 @@ if settings.PASSWORD_RESET_ENABLED:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/", include(accounts)),
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),

@@ -4,13 +4,17 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from converse.logs import log_about_message
+
 from .models import Message, MessageStatus, Organisation
 from .services.contact_import import contacts_import_run
 from .services.conversation_status import conversations_auto_close
+from .services.heartbeat import worker_heartbeat_record
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.status import early_statuses_forget
@@ -25,39 +29,56 @@ EARLY_STATUS_KEPT_FOR = timedelta(days=1)
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_SEND_RETRIES)
 def deliver_message(self, message_id: int) -> None:
-    outcome = message_dispatch(message_id=message_id)
+    # Exponential back-off: 2, 4, 8 … seconds.
+    retry_in = 2 ** (self.request.retries + 1)
+    outcome = message_dispatch(message_id=message_id, retry_in=retry_in)
     if not outcome.retry:
         return
     if self.request.retries >= self.max_retries:
         message_fail_after_retries(message_id=message_id, error=outcome.error)
         return
-    # Exponential back-off: 2, 4, 8 … seconds.
-    raise self.retry(countdown=2 ** (self.request.retries + 1))
+    try:
+        raise self.retry(countdown=retry_in)
+    except Reject:
+        # The retry could not be published (the broker is down). The message is held until
+        # its retry is due and unclaimed: the stuck-message sweep queues it from then.
+        with log_about_message(outcome.public_id):
+            log.warning("retry of send %s not queued; the sweep will send it", outcome.public_id)
 
 
 @shared_task
 def recover_stuck_messages() -> int:
     """Re-enqueue outbound messages a dead worker or a lost task left unsent.
 
-    A message is stuck when it is still queued without a provider id well after it was
-    saved (or after the send slot it was paced to). A claim older than the window is
-    released first: its worker is gone. The next attempt looks the message up at the
-    provider before sending, in case the dead worker's request got through.
+    A message is stuck when it is still queued without a provider id and unclaimed
+    ``STUCK_MESSAGE_AFTER_SECONDS`` after it was due (saved, or the send slot or retry time
+    it was held to) and after the sweep last queued it: behind a long backlog its task may
+    still be on its way, and one more each period is enough. A claim older than
+    ``SEND_CLAIM_LEASE_SECONDS`` is released first: its worker is gone. The next attempt
+    looks the message up at the provider before sending, in case the dead worker's request
+    got through.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    Message.objects.filter(
+        status=MessageStatus.QUEUED,
+        provider_sid__isnull=True,
+        dispatch_started_at__lt=now - timedelta(seconds=settings.SEND_CLAIM_LEASE_SECONDS),
+    ).update(dispatch_started_at=None)
     stuck = Message.objects.filter(
         Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
+        Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff),
         status=MessageStatus.QUEUED,
         provider_sid__isnull=True,
         created_at__lt=cutoff,
+        dispatch_started_at__isnull=True,
     )
-    stuck.filter(dispatch_started_at__lt=cutoff).update(dispatch_started_at=None)
-    ids = list(stuck.filter(dispatch_started_at__isnull=True).values_list("pk", flat=True)[:500])
-    for message_id in ids:
-        enqueue_dispatch(message_id)
+    ids = list(stuck.values_list("pk", flat=True)[:500])
+    queued = [message_id for message_id in ids if enqueue_dispatch(message_id)]
+    Message.objects.filter(pk__in=queued).update(requeued_at=now)
     if ids:
-        log.warning("re-enqueued %d stuck outbound messages", len(ids))
-    return len(ids)
+        log.warning("re-enqueued %d of %d stuck outbound messages", len(queued), len(ids))
+    return len(queued)
 
 
 @shared_task
@@ -76,6 +97,12 @@ def service_level_tick() -> int:
 @shared_task
 def forget_early_statuses() -> int:
     return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)
+
+
+@shared_task(bind=True)
+def worker_heartbeat(self) -> None:
+    """Beat sends it every ``WORKER_HEARTBEAT_SECONDS``: readiness reads how recent it is."""
+    worker_heartbeat_record(worker=self.request.hostname or "worker", at=timezone.now())
 
 
 @shared_task(acks_late=True)

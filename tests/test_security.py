@@ -20,6 +20,8 @@ PUBLIC = {
     "password_reset_complete",
 }
 PUBLIC_PREFIXES = ("admin:", "channels_sms:")  # admin has its own login; webhooks are signed
+# For monitoring: an operations token or an admin's session, 403 otherwise (test_operations).
+MONITORING = {"readyz", "metrics"}
 
 
 def product_urls():
@@ -42,7 +44,7 @@ URLS = product_urls()
 PRIVATE = [
     (name, kwargs)
     for name, kwargs in URLS
-    if name not in PUBLIC and not name.startswith(PUBLIC_PREFIXES)
+    if name not in PUBLIC | MONITORING and not name.startswith(PUBLIC_PREFIXES)
 ]
 CONVERSATION_URLS = [(n, k) for n, k in URLS if "public_id" in k and n.startswith("inbox:")]
 

@@ -18,6 +18,7 @@ from .conversations import (
 from .exports import TranscriptExport
 from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
+from .operations import WorkerHeartbeat
 from .people import Organisation, Role, Team, TeamMode, User
 from .replies import SavedReply
 from .senders import Channel, SenderId
@@ -51,4 +52,5 @@ __all__ = [
     "TranscriptExport",
     "User",
     "WhatsAppTemplate",
+    "WorkerHeartbeat",
 ]

@@ -53,7 +53,12 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
     dispatch_started_at = models.DateTimeField(null=True, blank=True)
+    # When the first attempt started: a look-up for an earlier attempt's message starts here.
+    first_dispatch_at = models.DateTimeField(null=True, blank=True)
+    # When the stuck-message sweep last queued it again: not again before the same wait.
+    requeued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Not to be sent before: the send slot it was paced to, or when its retry is due.
     scheduled_for = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

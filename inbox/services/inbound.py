@@ -32,6 +32,9 @@ from .sending import media_preview, preview_of
 log = logging.getLogger(__name__)
 
 
+PHONE_MAX_LENGTH = Contact._meta.get_field("phone_e164").max_length
+CONTENT_TYPE_MAX_LENGTH = Attachment._meta.get_field("content_type").max_length
+SOURCE_URL_MAX_LENGTH = Attachment._meta.get_field("source_url").max_length
 # The longest body each channel delivers (Twilio: 1,600 characters for SMS, 4,096 for
 # WhatsApp); anything longer is cut there. The webhook's payload is kept as it came.
 INBOUND_BODY_LIMITS = {Channel.SMS: 1600, Channel.WHATSAPP: 4096}
@@ -47,7 +50,7 @@ def contact_for_address(address: str, *, profile_name: str = "") -> tuple[Contac
         phone = normalise_phone(address)
     except InvalidPhoneNumber:
         # Short codes and alphanumeric senders are not E.164 but are still customers.
-        phone = address.strip()
+        phone = address.strip()[:PHONE_MAX_LENGTH]
     contact, created = Contact.objects.get_or_create(
         phone_e164=phone, defaults={"display_name": profile_name[:200]}
     )
@@ -98,8 +101,12 @@ def message_receive(
                 created_at=written_at,
             )
             Attachment.objects.bulk_create(
-                Attachment(message=message, content_type=m.content_type, source_url=m.url)
-                for m in inbound.media
+                Attachment(
+                    message=message,
+                    content_type=m.content_type[:CONTENT_TYPE_MAX_LENGTH],
+                    source_url=m.url,
+                )
+                for m in _fetchable(inbound)
             )
             conversation_record_inbound(
                 conversation=conversation,
@@ -125,8 +132,26 @@ def message_receive(
         if existing is None:
             raise
         return existing, False
-    log.info("inbound %s stored in %s", inbound.provider_sid, conversation.public_id)
+    log.info(
+        "inbound %s stored in %s",
+        inbound.provider_sid,
+        conversation.public_id,
+        extra={"message_id": message.public_id},
+    )
     return message, True
+
+
+def _fetchable(inbound: InboundMessage) -> list:
+    """The message's media whose URL fits an attachment; any other is logged and left out
+    (the stored webhook keeps it): one bad field never keeps a message from the inbox."""
+    fetchable = [m for m in inbound.media if len(m.url) <= SOURCE_URL_MAX_LENGTH]
+    if len(fetchable) < len(inbound.media):
+        log.warning(
+            "inbound %s: %d media URL(s) too long to fetch, left out",
+            inbound.provider_sid,
+            len(inbound.media) - len(fetchable),
+        )
+    return fetchable
 
 
 def _conversation_locked(*, contact: Contact, sender: SenderId) -> Conversation:

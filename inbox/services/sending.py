@@ -9,8 +9,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from converse.counters import ENQUEUE_FAILURES, SENDS
+from converse.logs import log_about_message
 
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
@@ -43,6 +48,7 @@ class DispatchOutcome:
     sent: bool = False
     retry: bool = False
     error: SendError | None = None
+    public_id: str = ""  # of the message, for the task's log lines
 
 
 def preview_of(body: str) -> str:
@@ -263,10 +269,26 @@ def conversation_record_outbound(
     )
 
 
-def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> None:
+def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
+    """Queue the delivery of a saved message; False when the broker cannot be reached.
+
+    A send is saved before it is queued, so a broker outage loses nothing: the message
+    stays queued and unclaimed, and the stuck-message sweep queues it again once the broker
+    answers (``inbox.tasks.recover_stuck_messages``). The agent's request never fails for it.
+    """
     from ..tasks import deliver_message  # tasks import services: import here, not at the top
 
-    deliver_message.apply_async(args=[message_id], countdown=countdown)
+    try:
+        deliver_message.apply_async(args=[message_id], countdown=countdown)
+    except (KombuOperationalError, OSError):
+        ENQUEUE_FAILURES.inc()
+        log.warning(
+            "delivery of message %s not queued: the broker is unreachable; the sweep will",
+            message_id,
+            exc_info=True,
+        )
+        return False
+    return True
 
 
 def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
@@ -281,11 +303,12 @@ def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
         # Stuck-message recovery leaves a message alone until its slot has come.
         message.scheduled_for = slot
         Message.objects.filter(pk=message.pk).update(scheduled_for=slot)
-    transaction.on_commit(
-        lambda: enqueue_dispatch(
-            message.pk, countdown=max((slot - timezone.now()).total_seconds(), 0)
-        )
-    )
+
+    def enqueue() -> None:
+        with log_about_message(message.public_id):
+            enqueue_dispatch(message.pk, countdown=max((slot - timezone.now()).total_seconds(), 0))
+
+    transaction.on_commit(enqueue)
 
 
 def sender_send_slot_reserve(*, sender_id: int, segments: int) -> datetime:
@@ -309,25 +332,39 @@ def sender_send_slot_reserve(*, sender_id: int, segments: int) -> datetime:
     return start
 
 
-def message_dispatch(*, message_id: int) -> DispatchOutcome:
+def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome:
     """Hand one queued message to its channel's provider, at most once.
 
     The claim is a conditional UPDATE (queued, no provider id, not claimed): two workers
-    given the same task cannot both send. A transient failure releases the claim so a
-    retry may claim it again; a permanent one fails the message with the provider's reason.
+    given the same task cannot both send. A transient failure releases the claim and holds
+    the message until its retry is due (``retry_in`` seconds): the retry claims it again,
+    and should the retry never be queued, the stuck-message sweep finds it then. A
+    permanent failure fails the message with the provider's reason.
     """
+    now = timezone.now()
     claimed = Message.objects.filter(
         pk=message_id,
         status=MessageStatus.QUEUED,
         provider_sid__isnull=True,
         dispatch_started_at__isnull=True,
-    ).update(dispatch_started_at=timezone.now(), attempts=F("attempts") + 1)
+    ).update(
+        dispatch_started_at=now,
+        first_dispatch_at=Coalesce("first_dispatch_at", Value(now)),
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return DispatchOutcome()
     message = Message.objects.select_related(
         "conversation__sender_id", "conversation__contact"
     ).get(pk=message_id)
+    with log_about_message(message.public_id):
+        return _dispatch_claimed(message, retry_in=retry_in)
+
+
+def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
+    message_id = message.pk
     if message.conversation.contact.sms_opted_out_at is not None and not message.answers_help:
+        SENDS.labels(outcome="failed", code="opted_out").inc()
         message_status_apply(
             message_id=message_id, status=MessageStatus.FAILED, error_code="opted_out"
         )
@@ -347,8 +384,13 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
         result = adapter_for(message.channel).send(message)
     except SendError as error:
         if error.transient:
-            Message.objects.filter(pk=message_id).update(dispatch_started_at=None)
-            return DispatchOutcome(retry=True, error=error)
+            SENDS.labels(outcome="retry", code=error.code).inc()
+            log.info("send %s to be retried in %g s: %s", message.public_id, retry_in, error)
+            Message.objects.filter(pk=message_id).update(
+                dispatch_started_at=None, scheduled_for=timezone.now() + timedelta(seconds=retry_in)
+            )
+            return DispatchOutcome(retry=True, error=error, public_id=message.public_id)
+        SENDS.labels(outcome="failed", code=error.code).inc()
         log.warning("send %s refused: %s", message.public_id, error)
         message_status_apply(
             message_id=message_id,
@@ -357,6 +399,8 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
             error_detail=error.detail,
         )
         return DispatchOutcome(error=error)
+    SENDS.labels(outcome="sent", code="").inc()
+    log.info("send %s handed to the provider as %s", message.public_id, result.provider_sid)
     message_provider_sid_store(
         message_id=message_id, channel=message.channel, provider_sid=result.provider_sid
     )
@@ -369,6 +413,7 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
 
 def message_fail_after_retries(*, message_id: int, error: SendError) -> None:
     """Give up on a transient error that outlasted every retry."""
+    SENDS.labels(outcome="failed", code=error.code).inc()
     message_status_apply(
         message_id=message_id,
         status=MessageStatus.FAILED,

@@ -1,6 +1,8 @@
-"""Faults (issue 5): bursts of duplicate and out-of-order webhooks from concurrent clients,
-a worker killed mid-batch, Redis restarted with sends queued. PostgreSQL and Redis only:
-these need real concurrency, a real broker and worker processes.
+"""Faults: bursts of duplicate and out-of-order webhooks from concurrent clients,
+a worker killed mid-batch, Redis restarted with sends queued; sends clicked while the broker
+is unreachable, the backlog a SIGKILLed worker held (done within 30 s of a new worker), a
+customer message carrying NUL characters. PostgreSQL and Redis only: these need real
+concurrency, a real broker and worker processes.
 """
 
 import os
@@ -17,8 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 from django.urls import reverse
+from kombu.exceptions import OperationalError as KombuOperationalError
+from kombu.messaging import Producer
 from twilio.request_validator import RequestValidator
 
+from bench.outbound import start_worker
+from bench.recovery import measure_recovery
 from channels_sms.models import InboundWebhook
 from converse.celery import app as celery_app
 from inbox.models import Contact, Conversation, Message, MessageStatus
@@ -26,7 +32,12 @@ from inbox.services.sending import message_send
 from inbox.tasks import recover_stuck_messages
 
 from ..conftest import TaskQueue
-from ..support.workers import require_redis_and_postgres, running_worker, wait_for
+from ..support.workers import (
+    require_redis_and_postgres,
+    running_worker,
+    wait_for,
+    worker_environment,
+)
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,6 +167,7 @@ def twilio_worker_env(fake_twilio, settings, alice_line) -> dict[str, str]:
     require_redis_and_postgres()
     celery_app.control.purge()
     settings.STUCK_MESSAGE_AFTER_SECONDS = 3
+    settings.SEND_CLAIM_LEASE_SECONDS = 3
     alice_line.rate_per_second = 100  # pacing is tested elsewhere: let the batch flow
     alice_line.save()
     return {
@@ -244,6 +256,35 @@ def test_sends_queued_when_redis_restarts_are_all_sent_once(
 
 
 @pytest.mark.worker
+def test_sends_clicked_while_the_broker_is_unreachable_answer_normally_and_go_out_once_it_is_back(
+    twilio_worker_env, fake_twilio, client, alice, alice_line, monkeypatch
+):
+    conversation = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
+    )
+    client.force_login(alice)
+    url = reverse("inbox:send", args=[conversation.public_id])
+
+    def unreachable(self, *args, **kwargs):
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with running_worker(**twilio_worker_env):
+        with monkeypatch.context() as outage:
+            outage.setattr(Producer, "publish", unreachable)
+            statuses = [
+                client.post(url, {"body": f"Sent in the outage {n}", "idempotency_key": f"o-{n}"})
+                .status_code
+                for n in range(6)
+            ]  # fmt: skip
+        assert statuses == [302] * 6
+        messages = list(Message.objects.filter(body__startswith="Sent in the outage"))
+        assert len(messages) == 6
+        assert {m.status for m in messages} == {MessageStatus.QUEUED}
+        assert recover_until_all_sent(messages, timeout=30), "sends from the outage never went"
+    assert_each_sent_once(fake_twilio, messages)
+
+
+@pytest.mark.worker
 def test_webhooks_that_came_while_no_worker_ran_are_routed_when_one_starts(
     live_webhooks, alice, alice_line
 ):
@@ -260,3 +301,57 @@ def test_webhooks_that_came_while_no_worker_ran_are_routed_when_one_starts(
     assert not InboundWebhook.objects.filter(processed_at__isnull=True).exists()
     thread = Conversation.objects.get().messages.order_by("created_at", "id")
     assert [m.body for m in thread] == [f"Message {n}" for n in range(len(sids))]
+
+
+@pytest.mark.worker
+def test_the_backlog_a_killed_worker_held_is_done_within_30_seconds_of_a_new_worker(
+    fake_twilio, alice, alice_line
+):
+    """Default claim leases, sweep period and stuck-message age: the new worker's beat
+    finds the killed worker's payloads and sends; none is sent twice."""
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    alice_line.rate_per_second = 100
+    alice_line.save()
+    env = worker_environment(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=fake_twilio.url,
+    )
+    conversations = [
+        Conversation.objects.create(
+            contact=Contact.objects.create(phone_e164=phone), sender_id=alice_line
+        )
+        for phone in ("+12025550123", "+12025550124")
+    ]
+
+    run = measure_recovery(
+        api=fake_twilio,
+        start_worker=lambda threads, beat_schedule=None: start_worker(
+            env, threads, 0, queues="default,inbound", beat_schedule=beat_schedule
+        ),
+        inbound_conversation=conversations[0],
+        send_conversation=conversations[1],
+        author=alice,
+    )
+
+    assert run.status == "ok", run.note
+    assert run.inbound_seconds <= 30 and run.sends_seconds <= 30, run
+    assert Message.objects.filter(direction="in").count() == run.inbound
+    assert run.provider_creates == run.sends
+
+
+@pytest.mark.worker
+def test_a_customer_message_carrying_nul_characters_reaches_the_inbox_through_a_real_worker(
+    live_webhooks, alice, alice_line
+):
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    sid = "SM" + "0" * 30 + "99"
+    params = payload("inbound_sms", MessageSid=sid, SmsSid=sid, Body="Call me\x00 at 5\x00")
+
+    assert live_webhooks("messages", params) == 200
+    with running_worker():
+        assert wait_for(lambda: Message.objects.filter(provider_sid=sid).exists(), timeout=30)
+    assert Message.objects.get(provider_sid=sid).body == "Call me at 5"
+    assert InboundWebhook.objects.get(message_sid=sid).attempts == 1

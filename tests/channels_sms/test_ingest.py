@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -35,9 +36,11 @@ def sms(sid: str, body: str = "Hello", **changes: str) -> dict[str, str]:
 def age(minutes: float) -> None:
     """Make every stored payload older, as if Twilio had posted it (and any worker had taken
     it) ``minutes`` ago."""
-    then = timezone.now() - timedelta(minutes=minutes)
-    InboundWebhook.objects.update(received_at=then)
-    InboundWebhook.objects.filter(claimed_at__isnull=False).update(claimed_at=then)
+    earlier = timedelta(minutes=minutes)
+    InboundWebhook.objects.update(received_at=F("received_at") - earlier)
+    InboundWebhook.objects.filter(claimed_at__isnull=False).update(
+        claimed_at=F("claimed_at") - earlier
+    )
 
 
 def test_the_webhook_stores_the_payload_and_a_worker_makes_the_message(

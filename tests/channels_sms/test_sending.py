@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from inbox.models import Message, MessageStatus, Organisation
-from inbox.services.sending import SendRefused, message_send
+from inbox.services.sending import SendRefused, message_dispatch, message_send
 from inbox.tasks import MAX_SEND_RETRIES, recover_stuck_messages
 
 from ..conftest import receive
@@ -235,3 +235,47 @@ def test_a_lookup_does_not_take_an_earlier_message_with_the_same_words(
     later.refresh_from_db()
     assert len(fake_twilio.creates) == 2
     assert {earlier.provider_sid, later.provider_sid} == {m["sid"] for m in fake_twilio.messages}
+
+
+def test_a_lookup_finds_the_timed_out_send_behind_more_than_a_page_of_newer_messages(
+    send, tasks, fake_twilio
+):
+    message = send("See you at 3")
+    tasks.queued.clear()
+    fake_twilio.delay_next(1.5)  # the create times out; Twilio has made the message
+    assert message_dispatch(message_id=message.pk, retry_in=2).retry
+    [created] = fake_twilio.messages
+    for n in range(60):  # other sends to this customer since, by us or anyone
+        fake_twilio.add_message(
+            to=CUSTOMER, from_="+14155550100", body=f"Reminder {n}", created=timezone.now()
+        )
+    Message.objects.filter(pk=message.pk).update(scheduled_for=None)
+
+    assert message_dispatch(message_id=message.pk).sent
+
+    assert len(fake_twilio.creates) == 1
+    assert len(fake_twilio.lookups) == 2  # two pages of 50
+    message.refresh_from_db()
+    assert message.provider_sid == created["sid"]
+
+
+def test_a_lookup_ignores_the_same_words_sent_before_this_send_first_started(
+    send, tasks, fake_twilio
+):
+    message = send("OK")
+    tasks.queued.clear()
+    # Saved an hour ago and held since (paced, or outside business hours).
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    # Ten minutes ago, the same words went to the customer from another application.
+    earlier = fake_twilio.add_message(
+        to=CUSTOMER, from_="+14155550100", body="OK", created=timezone.now() - timedelta(minutes=10)
+    )
+    fake_twilio.fail_next(500, message="Internal Server Error")
+    assert message_dispatch(message_id=message.pk, retry_in=2).retry
+    Message.objects.filter(pk=message.pk).update(scheduled_for=None)
+
+    assert message_dispatch(message_id=message.pk).sent
+
+    assert len(fake_twilio.creates) == 2  # looked up, found nothing of this send: created
+    message.refresh_from_db()
+    assert message.provider_sid not in (None, earlier["sid"])

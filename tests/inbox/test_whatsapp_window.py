@@ -134,7 +134,8 @@ def test_a_closed_window_hides_freeform_and_opens_the_template_picker(
     assert '<details class="template-picker" id="template-picker" open>' in page
     assert "order_update" in page
     assert (
-        'id="compose" class="compose compose-send"' in page and "hidden" in page.split('id="compose"')[1][:600]
+        'id="compose" class="compose compose-send"' in page
+        and "hidden" in page.split('id="compose"')[1][:600]
     )
 
 
@@ -147,7 +148,9 @@ def test_a_closed_compose_box_reopens_when_the_customer_writes(client, wa_line, 
     response = client.get(url)
     assert response.status_code == 200
     assert "Window open · " in response.content.decode()
-    assert 'id="compose" class="compose compose-send" hx-swap-oob="true"' in response.content.decode()
+    assert (
+        'id="compose" class="compose compose-send" hx-swap-oob="true"' in response.content.decode()
+    )
 
 
 def test_the_compose_view_refuses_freeform_outside_the_window(client, wa_line, alice, tasks):

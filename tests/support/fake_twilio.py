@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 API = "/2010-04-01"
 
@@ -197,8 +197,14 @@ class FakeTwilio:
             return self._send(handler, 201, message)
         return self._send(handler, 200, self._page(recorded.query))
 
-    def _create(self, recorded: Recorded) -> dict:
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+    def add_message(self, *, to: str, from_: str, body: str, created: datetime) -> dict:
+        """A message Twilio holds that no create of this run made (sent before, or by
+        another application on the account)."""
+        form = {"To": [to], "From": [from_], "Body": [body]}
+        return self._create(Recorded("POST", "", form, {}, ""), created=created)
+
+    def _create(self, recorded: Recorded, created: datetime | None = None) -> dict:
+        now = format_datetime(created or datetime.now(UTC), usegmt=True)
         with self._lock:
             sid = self.next_sids.pop(0) if self.next_sids else "SM" + uuid.uuid4().hex
         media = recorded.form.get("MediaUrl", [])
@@ -248,22 +254,28 @@ class FakeTwilio:
     def _page(self, query: dict[str, list[str]]) -> dict:
         to, from_ = (query.get("To") or [""])[0], (query.get("From") or [""])[0]
         size = int((query.get("PageSize") or ["50"])[0])
-        found = [
-            m
-            for m in self.messages
-            if (not to or m["to"] == to) and (not from_ or m["from"] == from_)
-        ][:size]
-        uri = f"{API}/Accounts/{self.account_sid}/Messages.json?PageSize={size}&Page=0"
+        page = int((query.get("Page") or ["0"])[0])
+        with self._lock:
+            matching = [
+                m
+                for m in self.messages
+                if (not to or m["to"] == to) and (not from_ or m["from"] == from_)
+            ]
+        found = matching[page * size : (page + 1) * size]
+        base = f"{API}/Accounts/{self.account_sid}/Messages.json?" + urlencode(
+            {"To": to, "From": from_, "PageSize": size}
+        )
+        more = len(matching) > (page + 1) * size
         return {
-            "end": len(found) - 1,
-            "first_page_uri": uri,
+            "end": page * size + len(found) - 1,
+            "first_page_uri": f"{base}&Page=0",
             "messages": found,
-            "next_page_uri": None,
-            "page": 0,
+            "next_page_uri": f"{base}&Page={page + 1}" if more else None,
+            "page": page,
             "page_size": size,
-            "previous_page_uri": None,
-            "start": 0,
-            "uri": uri,
+            "previous_page_uri": f"{base}&Page={page - 1}" if page else None,
+            "start": page * size,
+            "uri": f"{base}&Page={page}",
         }
 
     @staticmethod

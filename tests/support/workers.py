@@ -22,17 +22,22 @@ def require_redis_and_postgres() -> None:
         pytest.skip("needs PostgreSQL: a worker process cannot share SQLite's in-memory test db")
 
 
-@contextmanager
-def running_worker(**env: str) -> Iterator[subprocess.Popen]:
-    """A ``celery worker --pool=solo`` on the test database and broker, with ``env`` added,
-    for the ``with`` block; stopped at its end unless it is gone already (killed by a test)."""
+def worker_environment(**env: str) -> dict[str, str]:
+    """The environment of a worker on the test database and broker, with ``env`` added."""
     db = connection.settings_dict
-    environment = {
+    return {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         **env,
     }
+
+
+@contextmanager
+def running_worker(**env: str) -> Iterator[subprocess.Popen]:
+    """A ``celery worker --pool=solo`` on the test database and broker, with ``env`` added,
+    for the ``with`` block; stopped at its end unless it is gone already (killed by a test)."""
+    environment = worker_environment(**env)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "converse", "worker", "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],

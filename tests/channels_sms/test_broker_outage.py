@@ -1,0 +1,122 @@
+"""A broker outage while agents send: the send is saved and shown queued, the page answers
+normally, and the message goes out once the broker is back; a retry the worker cannot
+publish keeps its place for the stuck-message sweep."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+from kombu.messaging import Producer
+
+from inbox.models import Message, MessageStatus
+from inbox.tasks import deliver_message, recover_stuck_messages
+
+from ..conftest import receive
+
+CUSTOMER = "+12025550123"
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Every publish fails as it does with Redis unreachable; ``up()`` ends the outage."""
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Producer, "publish", refuse)
+
+    class Outage:
+        @staticmethod
+        def up() -> None:
+            monkeypatch.undo()
+
+    return Outage
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_during_a_broker_outage_answers_normally_and_goes_out_when_the_broker_is_back(
+    client, alice, alice_line, broker_down, fake_twilio, request
+):
+    conversation = receive(alice_line, CUSTOMER).conversation
+    client.force_login(alice)
+    url = reverse("inbox:send", args=[conversation.public_id])
+
+    response = client.post(url, {"body": "Your order ships today", "idempotency_key": "k-1"})
+
+    assert response.status_code == 302
+    page = client.get(response.url)
+    assert "Your order ships today" in page.text and "Queued" in page.text
+    message = Message.objects.get(body="Your order ships today")
+    assert message.status == MessageStatus.QUEUED
+
+    broker_down.up()
+    worker = request.getfixturevalue("worker")  # the broker answers: tasks are queued again
+    with time_machine.travel(timezone.now() + timedelta(seconds=20)):
+        assert recover_stuck_messages() == 1
+    worker.run()
+
+    [create] = fake_twilio.creates
+    assert create.value("Body") == "Your order ships today"
+    message.refresh_from_db()
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_that_cannot_be_published_is_sent_by_the_sweep_once_its_back_off_is_over(
+    alice, alice_line, fake_twilio, broker_down, request, settings
+):
+    conversation = receive(alice_line, CUSTOMER).conversation
+    message = Message.objects.create(
+        conversation=conversation, direction="out", author=alice, body="Back soon",
+        status=MessageStatus.QUEUED, channel="sms",
+    )  # fmt: skip
+    fake_twilio.fail_next(500, message="Internal Server Error")
+
+    # As a worker runs it (not eagerly): the retry is published to the broker, which is down.
+    deliver_message.push_request(
+        id="task-1", args=[message.pk], kwargs={}, retries=0, called_directly=False
+    )
+    try:
+        deliver_message.run(message.pk)
+    finally:
+        deliver_message.pop_request()
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+    assert message.dispatch_started_at is None
+    broker_down.up()
+    worker = request.getfixturevalue("worker")
+    assert recover_stuck_messages() == 0  # its back-off (2 s) is not over: left alone
+    due = message.scheduled_for + timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS + 1)
+    with time_machine.travel(due):
+        assert recover_stuck_messages() == 1
+    worker.run()
+
+    message.refresh_from_db()
+    assert len(fake_twilio.creates) == 2
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+
+
+def test_the_sweep_queues_a_send_still_waiting_once_per_period_not_on_every_run(
+    alice, alice_line, tasks, settings
+):
+    """Behind a long backlog a send's task may still be on its way: one more task per
+    period, not one per sweep, so the backlog does not grow with copies."""
+    conversation = receive(alice_line, CUSTOMER).conversation
+    Message.objects.create(
+        conversation=conversation, direction="out", author=alice, body="Waiting",
+        status=MessageStatus.QUEUED, channel="sms",
+        created_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+
+    assert recover_stuck_messages() == 1
+    assert recover_stuck_messages() == 0
+    with time_machine.travel(timezone.now() + timedelta(seconds=6)):
+        assert recover_stuck_messages() == 0  # the next sweep, five seconds on
+    later = timezone.now() + timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS + 1)
+    with time_machine.travel(later):
+        assert recover_stuck_messages() == 1
+    assert tasks.names == ["inbox.tasks.deliver_message"] * 2
