@@ -12,6 +12,7 @@ from .models import Message, MessageStatus
 from .services.conversation_status import conversations_auto_close
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
+from .services.snooze import snoozes_wake
 from .services.status import early_statuses_forget
 
 log = logging.getLogger(__name__)
@@ -74,3 +75,8 @@ def service_level_tick() -> int:
 @shared_task
 def forget_early_statuses() -> int:
     return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)
+
+
+@shared_task
+def wake_snoozed_conversations() -> int:
+    return snoozes_wake(now=timezone.now())

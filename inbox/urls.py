@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversation, export, lists, live, window
+from .views import conversation, export, lists, live, search, together, window
 
 app_name = "inbox"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", lists.my_inbox, name="my_inbox"),
     path("sent/", lists.sent, name="sent"),
     path("s/<str:public_id>/", lists.sender_inbox, name="sender_inbox"),
+    path("mentions/", lists.mentions, name="mentions"),
+    path("snoozed/", lists.snoozed, name="snoozed"),
+    path("search/", search.message_search_view, name="search"),
     path("team/", lists.team_inbox, name="team_inbox"),
     path("team/<str:username>/", lists.team_agent, name="team_agent"),
     path("bulk/", lists.bulk, name="bulk"),
@@ -40,6 +43,10 @@ urlpatterns = [
     path("c/<str:public_id>/grab/", window.conversation_grab_view, name="grab"),
     path("c/<str:public_id>/note/", window.conversation_note, name="note"),
     path("c/<str:public_id>/contact/", window.contact_edit, name="contact"),
+    path("c/<str:public_id>/presence/", together.presence_beat_view, name="presence"),
+    path("c/<str:public_id>/mentionable/", together.mention_candidates_view, name="mentionable"),
+    path("c/<str:public_id>/labels/", together.labels_view, name="labels"),
+    path("c/<str:public_id>/snooze/", together.snooze_view, name="snooze"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),

@@ -24,6 +24,7 @@ from ..segments import count_segments
 from .consent import inbound_keywords_apply
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
+from .snooze import snooze_end
 
 log = logging.getLogger(__name__)
 
@@ -192,8 +193,12 @@ def conversation_record_inbound(
             data={"from": before, "to": conversation.status},
         )
     conversation.closed_at = None
+    if conversation.snoozed_by_id is not None:
+        snooze_end(conversation, reason="The customer wrote")
     conversation.save(
         update_fields=[
+            "snoozed_by",
+            "snoozed_until",
             "owner",
             "last_inbound_at",
             "last_activity_at",

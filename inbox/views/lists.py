@@ -13,6 +13,7 @@ from ..models import Channel, Conversation, Role, User
 from ..selectors import InboxFilters, InboxView
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
+from ..services.labels import LabelRefused, conversations_label
 from ..services.read_state import conversations_mark_read, conversations_mark_unread
 from ..waiting import WaitingState
 
@@ -63,6 +64,8 @@ def _list_path(view: InboxView) -> str:
         return reverse("inbox:sent")
     if view.kind == "team":
         return reverse("inbox:team_agent", args=[view.agent.username])
+    if view.kind in ("mentions", "snoozed"):
+        return reverse(f"inbox:{view.kind}")
     return reverse("inbox:my_inbox")
 
 
@@ -95,6 +98,22 @@ def sent(request: HttpRequest) -> HttpResponse:
     """F-IN4: conversations I started or replied to."""
     view = InboxView("sent")
     return _render_list(request, list_context(request, view=view, title="Sent Messages"))
+
+
+@require_GET
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    """F-CO2: conversations where someone @mentioned me, until I open them."""
+    view = InboxView("mentions")
+    return _render_list(request, list_context(request, view=view, title="Mentions"))
+
+
+@require_GET
+@login_required
+def snoozed(request: HttpRequest) -> HttpResponse:
+    """F-CO3: the conversations I snoozed, until they come back."""
+    view = InboxView("snoozed")
+    return _render_list(request, list_context(request, view=view, title="Snoozed"))
 
 
 def _require_admin(user: User) -> None:
@@ -141,12 +160,22 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
         )
         view = InboxView("sender", sender=sender)
     else:
-        view = InboxView(kind if kind in ("sent", "team") else "mine")
+        view = InboxView(kind if kind in ("sent", "team", "mentions", "snoozed") else "mine")
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 
 
-BULK_ACTIONS = {"read", "unread", "close", "reopen", "assign", "agent_read", "agent_unread"}
+BULK_ACTIONS = {
+    "read",
+    "unread",
+    "close",
+    "reopen",
+    "assign",
+    "agent_read",
+    "agent_unread",
+    "label",
+    "unlabel",
+}
 
 
 # One page of the list holds 50; a bulk request never touches more than this.
@@ -184,6 +213,17 @@ def bulk(request: HttpRequest) -> HttpResponse:
     elif action in ("close", "reopen"):
         status = Conversation.Status.CLOSED if action == "close" else Conversation.Status.OPEN
         conversations_set_status(conversations=conversations, status=status, by=user)
+    elif action in ("label", "unlabel"):
+        name = request.POST.get("label", "")
+        try:
+            conversations_label(
+                conversations=conversations,
+                by=user,
+                add=name if action == "label" else "",
+                remove=name if action == "unlabel" else "",
+            )
+        except LabelRefused as refused:
+            return HttpResponse(str(refused), status=422)
     elif action == "assign":
         assignee = get_object_or_404(User, pk=_int(request.POST.get("assignee")), is_active=True)
         try:
