@@ -64,7 +64,7 @@
           line.textContent = data.text;
           line.classList.toggle("is-typing", data.text.indexOf("typing") !== -1);
         }
-        state.latest = data.outbound || state.latest;
+        state.latest = data.outbound || state.latest || "0";
         if (!hasDraft()) state.baseline = state.latest;
         showWarning(data.replied_by);
       })
@@ -82,7 +82,8 @@
     if (state.url) leave();
     state.url = url;
     state.typing = false;
-    state.baseline = state.latest = line ? line.dataset.outbound || "" : "";
+    // "0": no reply yet, so any reply by someone else counts.
+    state.baseline = state.latest = line ? line.dataset.outbound || "0" : "0";
     clearInterval(state.timer);
     if (!url) return;
     beat();
@@ -110,13 +111,14 @@
     if (!document.hidden) beat();
   });
   window.addEventListener("pagehide", leave);
-  // A reply I sent resets what counts as "someone else replied".
-  document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "compose" && event.detail.successful) {
-      state.typing = false;
-      state.baseline = "";
-      beat();
-    }
+  // Sending my reply: I have seen every reply so far, and I stopped typing.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "compose") return;
+    state.typing = false;
+    state.baseline = state.latest;
+    var warning = document.getElementById("collision-warning");
+    if (warning) warning.hidden = true;
+    beat();
   });
 
   // ---- @mentions in private notes ----------------------------------------------------
