@@ -572,7 +572,8 @@ def latest_change(*, user: User, since: datetime) -> datetime | None:
 
 @dataclass(frozen=True)
 class News:
-    """Something worth a desktop notification: a customer wrote, or I was assigned."""
+    """Something worth a desktop notification: a customer wrote, I was assigned, or
+    mentioned."""
 
     key: str
     title: str
@@ -581,7 +582,8 @@ class News:
 
 
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
-    """New customer messages in my conversations, and conversations assigned to me."""
+    """New customer messages in my conversations, conversations assigned to me, and
+    @mentions of me in private notes."""
     news = []
     for c in (
         Conversation.objects.filter(owner=user, last_inbound_at__gt=since)
@@ -610,6 +612,25 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
                 key=f"a-{event.pk}",
                 title=f"Assigned to you: {c.contact.shown_name}",
                 body=c.last_message_preview,
+                url=reverse("inbox:conversation", args=[c.public_id]),
+            )
+        )
+    for notification in (
+        Notification.objects.filter(
+            user=user,
+            kind=Notification.Kind.MENTIONED,
+            created_at__gt=since,
+            read_at__isnull=True,
+        )
+        .select_related("conversation__contact", "actor")
+        .order_by("-created_at")[:limit]
+    ):
+        c = notification.conversation
+        news.append(
+            News(
+                key=f"n-{notification.pk}",
+                title=f"{notification.actor or 'A teammate'} mentioned you: {c.contact.shown_name}",
+                body="In a private note",
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
         )

@@ -75,7 +75,7 @@ def snoozes_wake(*, now: datetime, limit: int = 500) -> int:
     woken = 0
     with transaction.atomic():
         due = list(
-            Conversation.objects.select_for_update(skip_locked=True)
+            Conversation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(snoozed_until__lte=now)
             .select_related("snoozed_by")[:limit]
         )
