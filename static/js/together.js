@@ -90,16 +90,15 @@
     state.timer = setInterval(beat, BEAT_MS);
   }
 
+  // Typing is reported at once when it starts, then with each beat while keys keep coming;
+  // the server shows it for a few seconds after each report, so no "stopped" beat is needed.
   function typed() {
     if (!state.typing) {
       state.typing = true;
       beat();
     }
     clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(function () {
-      state.typing = false;
-      beat();
-    }, TYPING_IDLE_MS);
+    state.typingTimer = setTimeout(function () { state.typing = false; }, TYPING_IDLE_MS);
     if (!hasDraft()) showWarning("");
   }
 
