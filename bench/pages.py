@@ -6,6 +6,7 @@ does not measure one hot row). A page that answers anything but 200 or 204 is re
 as an error.
 """
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import selectors
-from inbox.models import Conversation, SenderId, User
+from inbox.models import Conversation, Message, SenderId, User
 from inbox.views.live import format_version
 
 from .dataset import ADMIN, BUSY_AGENT
@@ -28,6 +29,7 @@ class Page:
     user: str  # "agent" (the busy agent) or "admin"
     url: str
     htmx_target: str = ""  # an htmx request for this element (a partial page)
+    method: str = "get"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -47,9 +49,15 @@ PAGES = [
     Page("Sent Messages", "agent", "/sent/"),
     Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
     Page("Navigation redraw", "agent", "/nav/?kind=mine"),
+    Page("Presence beat (typing)", "agent", "/c/{conversation}/presence/", method="post"),
+    Page("Search message text: old word", "agent", "/search/?q={old_word}"),
+    Page("Search message text: common", "agent", "/search/?q=tracking"),
+    Page("Mentions", "agent", "/mentions/"),
+    Page("Snoozed", "agent", "/snoozed/"),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
+    Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
 ]
 
 WARMUP = 3
@@ -74,6 +82,8 @@ class PageResult:
     p50_ms: float | None = None
     p95_ms: float | None = None
     queries: str = ""
+    # CPU of this process per timed request (the web side, with the database's own apart).
+    cpu_ms: float | None = None
     status: str = "ok"
     note: str = ""
     slow_queries: list[dict] = field(default_factory=list)
@@ -101,9 +111,23 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
                 SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
             ),
             "agent": [agent.username],
+            "old_word": old_words(agent),
             "now": [format_version(timezone.now())],
         }
     )
+
+
+def old_words(agent: User, *, limit: int = 20) -> list[str]:
+    """Numbers (order, code, street) written in the busy agent's oldest customer messages:
+    a word from an old message, as an agent would search for it."""
+    words = []
+    for body in (
+        Message.objects.filter(conversation__owner=agent, direction="in", body__regex=r"[0-9]{3}")
+        .order_by("created_at")
+        .values_list("body", flat=True)[:limit]
+    ):
+        words += re.findall(r"[0-9]{3,}", body)[:1]
+    return words
 
 
 def signed_in(username: str) -> Client:
@@ -118,13 +142,15 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     Query capture slows a request, so timed requests run without it.
     """
     result = PageResult(page.name, page.user, page.url)
+    request = getattr(client, page.method)
+    data = {"typing": "1"} if page.method == "post" else None
     if "{cursor}" in page.url and not targets.values["cursor"]:
         result.status, result.note = "skipped", "the inbox has a single page"
         return result
     counts: set[int] = set()
     for i in range(WARMUP):
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(targets.url(page.url, i), headers=page.headers)
+            response = request(targets.url(page.url, i), data, headers=page.headers)
         if response.status_code not in (200, 204):
             result.status, result.note = "error", f"HTTP {response.status_code}"
             return result
@@ -134,11 +160,13 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
         captured.captured_queries, key=lambda q: float(q["time"]), reverse=True
     )[:2]
     timings = []
+    cpu_started = time.process_time()
     for i in range(requests):
         url = targets.url(page.url, i)
         started = time.perf_counter()
-        client.get(url, headers=page.headers)
+        request(url, data, headers=page.headers)
         timings.append((time.perf_counter() - started) * 1000)
+    result.cpu_ms = round((time.process_time() - cpu_started) * 1000 / requests, 3)
     result.requests = requests
     result.p50_ms = round(statistics.median(timings), 2)
     result.p95_ms = round(statistics.quantiles(timings, n=20)[18], 2)

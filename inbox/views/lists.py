@@ -160,7 +160,8 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
         )
         view = InboxView("sender", sender=sender)
     else:
-        view = InboxView(kind if kind in ("sent", "team", "mentions", "snoozed") else "mine")
+        known = ("sent", "team", "mentions", "snoozed", "search")
+        view = InboxView(kind if kind in known else "mine")
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 

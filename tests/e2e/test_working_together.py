@@ -40,7 +40,7 @@ def test_two_agents_see_each_other_and_a_reply_while_typing_is_flagged(
 
 
 def test_a_mention_notifies_and_a_label_filters(
-    sign_in, live_server, alice, bob, shared_line, tasks
+    sign_in, live_server, alice, bob, carol, shared_line, tasks
 ):
     conversation = receive(shared_line, "+12025550123", "Refund please").conversation
     receive(shared_line, "+12025550124", "Other question")
@@ -49,6 +49,13 @@ def test_a_mention_notifies_and_a_label_filters(
     alice_page.goto(f"{live_server.url}/c/{conversation.public_id}/")
 
     alice_page.click(".note-compose summary")
+    alice_page.fill("#id_note", "@carol please")
+    alice_page.click(".note-compose button[type=submit]")
+    expect(alice_page.locator("#thread-header .error")).to_contain_text(
+        "@carol cannot open this conversation"
+    )
+    expect(alice_page.locator("#id_note")).to_have_value("@carol please")
+    alice_page.fill("#id_note", "")
     alice_page.locator("#id_note").press_sequentially("Can you approve this, @bo")
     alice_page.locator("#mention-menu li", has_text="@bob").click()
     expect(alice_page.locator("#id_note")).to_have_value("Can you approve this, @bob ")
