@@ -39,7 +39,7 @@ class MessageHit:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", text.lower()) if w.lower() not in ("or", "and")]
+    return [w for w in re.findall(r"\w+", text.lower()) if w not in ("or", "and")]
 
 
 def snippet(body: str, text: str) -> SafeString:

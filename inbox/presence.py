@@ -8,9 +8,12 @@ never overwrite each other), else in Django's cache (``make run`` has one web pr
 """
 
 import json
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoise
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,6 +24,9 @@ GONE_AFTER_SECONDS = 3 * PRESENCE_BEAT_SECONDS
 # Typing shows this long after the last keystroke report.
 TYPING_SECONDS = 8
 KEY_PREFIX = "converse:presence:"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,24 @@ def _redis():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
+def _best_effort(call: Callable[[], T], fallback: T) -> T:
+    """Presence is a hint: with Redis unreachable the window works on without it."""
+    import redis
+
+    try:
+        return call()
+    except redis.RedisError as error:
+        log.warning("presence unavailable: %s", error)
+        return fallback
+
+
 def _key(conversation_id: int) -> str:
     return f"{KEY_PREFIX}{conversation_id}"
 
 
 def _entries(conversation_id: int) -> dict[int, dict]:
     if settings.REDIS_URL:
-        raw = _redis().hgetall(_key(conversation_id))
+        raw = _best_effort(lambda: _redis().hgetall(_key(conversation_id)), {})
         return {int(k): json.loads(v) for k, v in raw.items()}
     return cache.get(_key(conversation_id)) or {}
 
@@ -57,7 +74,7 @@ def presence_beat(*, conversation_id: int, user_id: int, name: str, typing: bool
         pipe = _redis().pipeline()
         pipe.hset(key, str(user_id), json.dumps(entry))
         pipe.expire(key, GONE_AFTER_SECONDS)
-        pipe.execute()
+        _best_effort(pipe.execute, None)
         return
     entries = {
         k: v for k, v in _entries(conversation_id).items() if now - v["seen"] < GONE_AFTER_SECONDS
@@ -70,7 +87,7 @@ def presence_leave(*, conversation_id: int, user_id: int) -> None:
     """``user_id`` closed the conversation window."""
     key = _key(conversation_id)
     if settings.REDIS_URL:
-        _redis().hdel(key, str(user_id))
+        _best_effort(lambda: _redis().hdel(key, str(user_id)), None)
         return
     entries = _entries(conversation_id)
     if entries.pop(user_id, None) is not None:

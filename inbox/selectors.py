@@ -293,11 +293,6 @@ def with_label_names(rows: list[Conversation]) -> None:
         row.label_names = names[row.pk]
 
 
-def conversation_labels(conversation: Conversation) -> list[Label]:
-    """The conversation's own labels, by name (the window header)."""
-    return list(conversation.labels.order_by("name"))
-
-
 def mention_candidates(*, conversation: Conversation, prefix: str, limit: int = 8) -> list[User]:
     """Teammates who may open ``conversation`` whose username or name starts with ``prefix``:
     what typing ``@`` in a note offers."""

@@ -27,7 +27,5 @@ def conversation_tools(context, conversation: Conversation) -> dict:
         "csrf_token": context.get("csrf_token"),
         "labels": [label for label in labels if label.on],
         "label_names": [label.name for label in labels],
-        "snooze_choices": snooze_choices(now=timezone.now(), tz=timezone.get_current_timezone())[
-            :-1
-        ],
+        "snooze_choices": snooze_choices(now=timezone.now(), tz=timezone.get_current_timezone()),
     }
