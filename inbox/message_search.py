@@ -69,7 +69,7 @@ def message_search(*, user: User, text: str, limit: int = RESULTS) -> list[Messa
     messages = Message.objects.filter(conversation__in=visible_conversations(user))
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="simple", search_type="websearch")
-        messages = messages.annotate(text_vector=message_text_vector()).filter(text_vector=query)
+        messages = messages.alias(text_vector=message_text_vector()).filter(text_vector=query)
     else:
         messages = messages.filter(body__icontains=text)
     rows = (

@@ -56,4 +56,8 @@ class Migration(migrations.Migration):
             model_name='message',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('body', config='simple'), name='message_body_fts_idx'),
         ),
+        migrations.AddIndex(
+            model_name='message',
+            index=models.Index(fields=['-created_at', '-id'], name='message_newest_idx'),
+        ),
     ]
