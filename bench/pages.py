@@ -10,6 +10,7 @@ import re
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import connection
 from django.test import Client
@@ -58,6 +59,11 @@ PAGES = [
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
+    Page("Reports, today (admin)", "admin", "/reports/?period=today"),
+    Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
+    Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
+    Page("Reports, 30 days, one agent (admin)", "admin", "/reports/?period=30d&agent={agent_id}"),
+    Page("Answered late, 7 days (admin)", "admin", "/all/?on=opened&since={week_ago}&answer=late"),
 ]
 
 WARMUP = 3
@@ -112,6 +118,8 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             ),
             "agent": [agent.username],
             "old_word": old_words(agent),
+            "agent_id": [str(agent.pk)],
+            "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
         }
     )

@@ -14,6 +14,7 @@ from .services.sending import enqueue_dispatch, message_dispatch, message_fail_a
 from .services.service_levels import service_levels_tick
 from .services.snooze import snoozes_wake
 from .services.status import early_statuses_forget
+from .services.transcripts import transcript_export_build
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +81,8 @@ def forget_early_statuses() -> int:
 @shared_task
 def wake_snoozed_conversations() -> int:
     return snoozes_wake(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def build_transcript_pdf(export_id: int) -> None:
+    transcript_export_build(export_id=export_id)

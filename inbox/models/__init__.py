@@ -7,6 +7,7 @@ from .conversations import (
     Participation,
     ReadState,
 )
+from .exports import TranscriptExport
 from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
@@ -34,5 +35,6 @@ __all__ = [
     "SenderId",
     "Team",
     "TeamMode",
+    "TranscriptExport",
     "User",
 ]

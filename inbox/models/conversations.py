@@ -43,6 +43,10 @@ class Conversation(models.Model):
     # Set when the customer wrote and nobody has answered yet; cleared by a reply.
     waiting_since = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Report summaries (``inbox.reports.metrics``): when the customer first wrote, and the
+    # first message a person sent after that.
+    first_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change a viewer of the thread should see (messages, ticks, events):
     # live polling compares against it and answers 204 when nothing changed.
     changed_at = models.DateTimeField(auto_now_add=True)
@@ -101,6 +105,13 @@ class Conversation(models.Model):
                 fields=["snoozed_until"],
                 name="conv_snoozed_until_idx",
                 condition=Q(snoozed_until__isnull=False),
+            ),
+            # Reports: conversations opened in a period.
+            models.Index(
+                fields=["first_inbound_at"],
+                include=["first_response_at", "sender_id", "owner", "team", "status"],
+                name="conv_first_inbound_idx",
+                condition=Q(first_inbound_at__isnull=False),
             ),
             # Auto-close sweep over conversations that are not closed yet.
             models.Index(

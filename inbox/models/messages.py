@@ -65,11 +65,14 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
             # Search in message text (F-IN9), PostgreSQL only: the same expression as
-            # ``inbox.search.message_text_vector``.
+            # ``inbox.message_search.message_text_vector``.
             GinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
-            # Newest first across conversations: a common word's newest matches are found
-            # by walking this instead of sorting every match.
-            models.Index(fields=["-created_at", "-id"], name="message_newest_idx"),
+            # Reports: messages written in a period, read index-only.
+            models.Index(
+                fields=["created_at"],
+                include=["direction", "author", "conversation"],
+                name="message_period_idx",
+            ),
             # Recovery of sends a dead worker left behind.
             models.Index(
                 fields=["status", "created_at"],

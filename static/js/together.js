@@ -191,14 +191,6 @@
       closeMenu();
     }
   });
-  // A saved note empties the form; a refused one (422: a mention that cannot be made, say)
-  // keeps the text so that nothing is lost.
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (form.classList && form.classList.contains("note-form") && event.detail.xhr.status < 300) {
-      form.reset();
-    }
-  });
   document.addEventListener("focusout", function (event) {
     if (event.target.id === "id_note") setTimeout(closeMenu, 150);
   });

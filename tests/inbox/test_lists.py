@@ -184,6 +184,15 @@ LIST_PAGES = [
     ("admin", 10, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
     ("admin", 13, lambda s: reverse("inbox:team_agent", args=["alice"])),
     ("alice", 10, lambda s: "/?q=Customer&status=assigned&waiting=pending&channel=sms"),
+    # All conversations (admins): no sender ID or reach to look up; report filters add none.
+    ("admin", 9, lambda s: reverse("inbox:all_conversations")),
+    (
+        "admin",
+        9,
+        lambda s: (
+            reverse("inbox:all_conversations") + "?on=customer&since=2000-01-01&answer=answered"
+        ),
+    ),
 ]
 
 

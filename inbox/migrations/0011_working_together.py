@@ -15,7 +15,8 @@ AddIndexOnPostgres = import_module("inbox.migrations.0004_search_indexes").AddIn
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_message_time_from_provider'),
+        ('inbox', '0010_report_summaries'),
+        ('inbox', '0010_transcript_export'),
     ]
 
     operations = [
@@ -55,9 +56,5 @@ class Migration(migrations.Migration):
         AddIndexOnPostgres(
             model_name='message',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('body', config='simple'), name='message_body_fts_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['-created_at', '-id'], name='message_newest_idx'),
         ),
     ]
