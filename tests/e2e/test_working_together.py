@@ -61,8 +61,15 @@ def test_a_mention_notifies_and_a_label_filters(
     expect(alice_page.locator("#id_note")).to_have_value("Can you approve this, @bob ")
     alice_page.click(".note-compose button[type=submit]")
 
-    bob_page.wait_for_function(
-        "window.__notifications.some(t => t.startsWith('Alice mentioned you'))"
+    # The page's policy forbids eval, so the notifications are read, not waited on in-page.
+    for _ in range(40):
+        if any(
+            t.startswith("Alice mentioned you") for t in bob_page.evaluate("window.__notifications")
+        ):
+            break
+        bob_page.wait_for_timeout(500)
+    assert any(
+        t.startswith("Alice mentioned you") for t in bob_page.evaluate("window.__notifications")
     )
     bob_page.click("#inbox-nav a[href='/mentions/']")
     expect(bob_page.locator(".conversation-row")).to_have_count(1)
