@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import selectors
-from inbox.models import Conversation, Message, SenderId, User
+from inbox.models import Conversation, Message, SenderId, TranscriptExport, User
 from inbox.views.live import format_version
 
 from .dataset import ADMIN, BUSY_AGENT
@@ -55,9 +55,19 @@ PAGES = [
     Page("Search message text: common", "agent", "/search/?q=tracking"),
     Page("Mentions", "agent", "/mentions/"),
     Page("Snoozed", "agent", "/snoozed/"),
+    Page(
+        "Template picker search",
+        "agent",
+        "/c/{conversation}/templates/?q=order",
+        htmx_target="template-results",
+    ),
+    Page(
+        "PDF transcript progress poll", "agent", "/c/{export}/", htmx_target="transcript-progress"
+    ),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
+    Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
     Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
     Page("Reports, today (admin)", "admin", "/reports/?period=today"),
     Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
@@ -121,6 +131,7 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             "agent_id": [str(agent.pk)],
             "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
+            "export": _exports_of(agent, chosen[:10]),
         }
     )
 
@@ -136,6 +147,18 @@ def old_words(agent: User, *, limit: int = 20) -> list[str]:
     ):
         words += re.findall(r"[0-9]{3,}", body)[:1]
     return words
+
+
+def _exports_of(agent: User, conversations: list[Conversation]) -> list[str]:
+    """``<conversation>/transcript/<export>`` of a transcript export for each conversation
+    the agent owns (made once, kept with ``--reuse``)."""
+    owned = Conversation.objects.filter(pk__in=[c.pk for c in conversations], owner=agent)
+    exports = [
+        TranscriptExport.objects.filter(conversation=c, requested_by=agent).first()
+        or TranscriptExport.objects.create(conversation=c, requested_by=agent)
+        for c in owned
+    ]
+    return [f"{e.conversation.public_id}/transcript/{e.public_id}" for e in exports]
 
 
 def signed_in(username: str) -> Client:

@@ -50,13 +50,16 @@ class TwilioSmsAdapter:
                 if not known.exists():
                     return SendResult(provider_sid=found.sid, status=found.status)
         created = client.message_create(
-            to=to,
-            from_=from_,
-            body=message.body,
-            media_urls=[media_url(a) for a in message.attachments.all()],
-            status_callback=status_callback_url(),
+            to=to, from_=from_, status_callback=status_callback_url(), **self.content_of(message)
         )
         return SendResult(provider_sid=created.sid, status=created.status)
+
+    def content_of(self, message: Message) -> dict:
+        """What the message says, as ``client.message_create`` arguments."""
+        return {
+            "body": message.body,
+            "media_urls": [media_url(a) for a in message.attachments.all()],
+        }
 
     def parse_inbound(self, params: Mapping[str, str]) -> InboundMessage:
         count = int(params.get("NumMedia") or 0)

@@ -78,10 +78,20 @@ def send_error_from(exc: Exception) -> SendError:
 
 
 def message_create(
-    *, to: str, from_: str, body: str, media_urls: list[str], status_callback: str
+    *,
+    to: str,
+    from_: str,
+    status_callback: str,
+    body: str = "",
+    media_urls: list[str] = (),
+    **params: str,
 ) -> ProviderMessage:
-    """Create a message at Twilio; raise SendError when it is not accepted."""
-    kwargs = {"to": to, "from_": from_, "status_callback": status_callback}
+    """Create a message at Twilio; raise SendError when it is not accepted.
+
+    ``params`` are further Messages resource parameters, in the SDK's spelling
+    (``content_sid``, ``content_variables`` for a WhatsApp template).
+    """
+    kwargs = {"to": to, "from_": from_, "status_callback": status_callback, **params}
     if body:
         kwargs["body"] = body
     if media_urls:

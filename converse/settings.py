@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inbox.tasks.wake_snoozed_conversations",
         "schedule": float(env_int("SNOOZE_WAKE_SECONDS", 30)),
     },
+    "sync-whatsapp-templates": {
+        "task": "channels_whatsapp.tasks.sync_templates",
+        "schedule": 3600.0,
+    },
     "service-level-tick": {
         "task": "inbox.tasks.service_level_tick",
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),

@@ -51,6 +51,19 @@ class SendResult:
     status: str = "queued"
 
 
+@dataclass(frozen=True)
+class TemplateData:
+    """A registered template as the provider lists it (WhatsApp: Twilio's Content API)."""
+
+    content_sid: str
+    name: str
+    language: str
+    body: str
+    default_values: dict[str, str]
+    category: str
+    approval: str  # approved, pending, rejected, paused, disabled, unsubmitted
+
+
 class SendError(Exception):
     """A provider refused or could not take a send.
 
@@ -74,6 +87,9 @@ class ChannelAdapter(Protocol):
 
     def parse_status(self, params: Mapping[str, str]) -> StatusUpdate:
         """Turn a provider's status callback parameters into a StatusUpdate."""
+
+    def list_templates(self) -> list[TemplateData]:
+        """The provider's registered templates (WhatsApp adapters only)."""
 
 
 @cache

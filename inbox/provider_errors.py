@@ -35,8 +35,9 @@ _ERRORS = {
         ProviderError("30008", "The carrier could not deliver it for an unknown reason."),
         ProviderError(
             "63016",
-            "Outside WhatsApp's 24-hour customer-care window: send an approved template instead.",
+            "The 24-hour WhatsApp window is closed. Send a registered template to reopen it.",
         ),
+        ProviderError("21655", "The provider does not know this template (content SID)."),
         ProviderError("timeout", "The provider did not answer in time. Retrying.", True),
         ProviderError("network", "The provider could not be reached. Retrying.", True),
         ProviderError(
@@ -46,9 +47,17 @@ _ERRORS = {
 }
 
 
+# Our own send rules, checked again at dispatch: their reason comes with them.
+OWN_RULES = frozenset({"window_closed", "no_consent"})
+# Codes whose way out is a registered template (the red triangle offers one).
+NEEDS_TEMPLATE = frozenset({"63016", "window_closed"})
+
+
 def describe(code: str, detail: str = "") -> ProviderError:
     """The known meaning of ``code``, or a generic one that keeps the provider's words."""
     code = str(code or "").strip()
+    if code in OWN_RULES and detail:
+        return ProviderError(code, detail[:300])
     if code in _ERRORS:
         return _ERRORS[code]
     if not code:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversation, export, lists, live, reports, search, together, window
+from .views import conversation, export, lists, live, reports, search, together, whatsapp, window
 
 app_name = "inbox"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/conversations.csv", reports.reports_export, name="reports_export"),
     path("new/", conversation.conversation_new, name="conversation_new"),
+    path("new/template/", whatsapp.conversation_new_template, name="conversation_new_template"),
     path("segments/", conversation.segment_count, name="segments"),
     path("c/<str:public_id>/", conversation.conversation_detail, name="conversation"),
     path("c/<str:public_id>/thread/", conversation.conversation_thread, name="thread"),
@@ -65,6 +66,10 @@ urlpatterns = [
     path("c/<str:public_id>/mentionable/", together.mention_candidates_view, name="mentionable"),
     path("c/<str:public_id>/labels/", together.labels_view, name="labels"),
     path("c/<str:public_id>/snooze/", together.snooze_view, name="snooze"),
+    path("c/<str:public_id>/templates/", whatsapp.conversation_templates, name="templates"),
+    path("c/<str:public_id>/compose/", whatsapp.compose_refresh, name="compose_refresh"),
+    path("c/<str:public_id>/consent/", whatsapp.contact_consent, name="consent"),
+    path("consent/import/", whatsapp.consent_import, name="consent_import"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),

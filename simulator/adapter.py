@@ -5,10 +5,12 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from inbox.channels import InboundMessage, SendError, SendResult, StatusUpdate
-from inbox.models import Message
+from inbox.channels import InboundMessage, SendError, SendResult, StatusUpdate, TemplateData
+from inbox.models import Channel, Message
+from inbox.services.whatsapp_window import window_is_open
 
 from .numbers import FAILING_NUMBERS
+from .templates import DEMO_TEMPLATES
 
 
 def new_sid() -> str:
@@ -23,6 +25,8 @@ class SimulatorAdapter:
         failure = FAILING_NUMBERS.get(to)
         if failure is not None and failure.at_send:
             raise SendError(failure.code, failure.description, transient=False)
+        if message.channel == Channel.WHATSAPP:
+            _check_whatsapp(message)
         sid = new_sid()
         report_progress.apply_async(
             args=[message.channel, sid, 0], countdown=settings.SIMULATOR_STATUS_DELAY
@@ -40,3 +44,17 @@ class SimulatorAdapter:
 
     def parse_status(self, params: Mapping[str, str]) -> StatusUpdate:
         return StatusUpdate(provider_sid=params["sid"], status=params["status"])
+
+    def list_templates(self) -> list[TemplateData]:
+        return list(DEMO_TEMPLATES)
+
+
+def _check_whatsapp(message: Message) -> None:
+    """Refuse what WhatsApp refuses: an unknown or unapproved template, or freeform text
+    outside the customer-care window (Twilio's 63016)."""
+    if message.content_sid:
+        approved = {t.content_sid for t in DEMO_TEMPLATES if t.approval == "approved"}
+        if message.content_sid not in approved:
+            raise SendError("21655", f"unknown content SID {message.content_sid}", transient=False)
+    elif not window_is_open(conversation=message.conversation):
+        raise SendError("63016", "outside the 24-hour window", transient=False)

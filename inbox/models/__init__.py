@@ -12,6 +12,7 @@ from .messages import Attachment, EarlyStatus, Message, MessageDirection, Messag
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
+from .templates import WhatsAppTemplate
 
 __all__ = [
     "Attachment",
@@ -37,4 +38,5 @@ __all__ = [
     "TeamMode",
     "TranscriptExport",
     "User",
+    "WhatsAppTemplate",
 ]

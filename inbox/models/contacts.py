@@ -92,6 +92,9 @@ class ConsentRecord(models.Model):
         PROVIDER = "provider", "Provider signal"
         ENTERED = "entered", "Entered by a user"
         IMPORTED = "imported", "Imported"
+        VERBAL = "verbal", "Verbal"
+        WEB_FORM = "web_form", "Web form"
+        WRITTEN = "written", "Written"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=16, choices=Channel.choices)

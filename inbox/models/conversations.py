@@ -193,6 +193,7 @@ class ConversationEvent(models.Model):
         LABELS = "labels", "Labels changed"
         SNOOZED = "snoozed", "Snoozed"
         WOKE = "woke", "Back from snooze"
+        CONSENT = "consent", "WhatsApp consent"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -44,6 +44,10 @@ class Message(models.Model):
     error_code = models.CharField(max_length=16, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
+    # A registered WhatsApp template: sent as its content SID and variables; ``body`` holds
+    # the text the customer sees.
+    content_sid = models.CharField(max_length=40, blank=True, default="", db_default="")
+    content_variables = models.JSONField(null=True, blank=True)
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.

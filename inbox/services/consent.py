@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..models.people import User
 from .sending import message_send_automatic
+from .whatsapp_consent import whatsapp_consent_set
 
 OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -70,6 +71,11 @@ def contact_consent_change(
     with transaction.atomic():
         contact.sms_opted_out_at = now if opted_out else None
         contact.save(update_fields=["sms_opted_out_at"])
+        if opted_out:
+            # STOP on any channel also ends WhatsApp template consent: START does not restore it.
+            whatsapp_consent_set(
+                contact=contact, granted=False, source=source, actor=actor, detail=detail
+            )
         channel = conversation.sender_id.channel if conversation else "sms"
         kind = ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN
         ConsentRecord.objects.create(

@@ -1,11 +1,15 @@
 """Starting conversations (F-CV2)."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from ..access import usable_sender_ids
-from ..models import Contact, Conversation, Message, SenderId, User
+from ..models import Contact, Conversation, Message, SenderId, User, WhatsAppTemplate
 from ..phone import normalise_phone
 from .sending import SendRefused, message_send
+from .whatsapp_consent import whatsapp_consent_set
+from .whatsapp_templates import whatsapp_template_send
 
 
 def conversation_start(
@@ -22,6 +26,50 @@ def conversation_start(
     use the sender ID or the send itself is refused. Whoever starts a new thread owns it
     (on a grab-mode team line too: starting it is taking it).
     """
+    return _start(
+        user=user,
+        sender=sender,
+        phone=phone,
+        send=lambda conversation: message_send(
+            conversation=conversation, author=user, body=body, idempotency_key=idempotency_key
+        ),
+    )
+
+
+def conversation_start_with_template(
+    *,
+    user: User,
+    sender: SenderId,
+    phone: str,
+    template: WhatsAppTemplate,
+    values: dict[str, str],
+    idempotency_key: str | None = None,
+    consent_source: str = "",
+) -> tuple[Conversation, Message]:
+    """Like ``conversation_start``, with a registered WhatsApp template as the first message.
+
+    A ``consent_source`` records the customer's opt-in first (the agent confirms it).
+    """
+
+    def send(conversation: Conversation) -> Message:
+        if consent_source:
+            whatsapp_consent_set(
+                contact=conversation.contact, granted=True, source=consent_source, actor=user
+            )
+        return whatsapp_template_send(
+            conversation=conversation,
+            author=user,
+            template=template,
+            values=values,
+            idempotency_key=idempotency_key,
+        )
+
+    return _start(user=user, sender=sender, phone=phone, send=send)
+
+
+def _start(
+    *, user: User, sender: SenderId, phone: str, send: Callable[[Conversation], Message]
+) -> tuple[Conversation, Message]:
     e164 = normalise_phone(phone)
     if not usable_sender_ids(user).filter(pk=sender.pk).exists():
         raise SendRefused("You cannot send from this sender ID.")
@@ -32,7 +80,5 @@ def conversation_start(
             sender_id=sender,
             defaults={"team": sender.team, "owner": user, "status": Conversation.Status.ASSIGNED},
         )
-        message = message_send(
-            conversation=conversation, author=user, body=body, idempotency_key=idempotency_key
-        )
+        message = send(conversation)
     return conversation, message

@@ -26,13 +26,11 @@ from ..models import (
 )
 from ..reports.metrics import first_response_on_send
 from ..segments import count_segments
+from .refusals import SendRefused
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
+from .whatsapp_window import check_whatsapp_send
 
 log = logging.getLogger(__name__)
-
-
-class SendRefused(Exception):
-    """A send that must not happen; the message is for the agent, in plain words."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,12 @@ def media_preview(count: int) -> str:
 
 
 def check_can_send(
-    *, conversation: Conversation, author: User, body: str, media_count: int = 0
+    *,
+    conversation: Conversation,
+    author: User,
+    body: str,
+    media_count: int = 0,
+    template: bool = False,
 ) -> str:
     """Validate a send and return the body to store; raise SendRefused with the reason."""
     body = (body or "").strip()
@@ -68,6 +71,7 @@ def check_can_send(
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
     check_not_opted_out(conversation=conversation)
+    check_whatsapp_send(conversation=conversation, template=template)
     return body
 
 
@@ -86,8 +90,13 @@ def message_send(
     body: str,
     idempotency_key: str | None = None,
     media: Sequence[UploadedFile] = (),
+    content_sid: str = "",
+    content_variables: dict[str, str] | None = None,
 ) -> Message:
     """Save an outgoing message (and its media) as queued; enqueue delivery once it commits.
+
+    A registered WhatsApp template comes as its ``content_sid`` and ``content_variables``,
+    with ``body`` the text the customer sees (``whatsapp_template_send``).
 
     With an ``idempotency_key`` already used, returns the message it created instead of
     sending again (double click, resubmitted form). The key's unique constraint decides: a
@@ -95,7 +104,11 @@ def message_send(
     """
     try:
         body = check_can_send(
-            conversation=conversation, author=author, body=body, media_count=len(media)
+            conversation=conversation,
+            author=author,
+            body=body,
+            media_count=len(media),
+            template=bool(content_sid),
         )
     except SendRefused:
         # A resubmitted form whose first send went out before the refusal applied (the
@@ -111,6 +124,8 @@ def message_send(
                 author=author,
                 body=body,
                 idempotency_key=idempotency_key or None,
+                content_sid=content_sid,
+                content_variables=content_variables,
             )
             for upload in media:
                 attachment_store(message=message, upload=upload)
@@ -159,6 +174,8 @@ def _outbound_save(
     author: User | None,
     body: str,
     idempotency_key: str | None = None,
+    content_sid: str = "",
+    content_variables: dict[str, str] | None = None,
 ) -> Message:
     """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
     return Message.objects.create(
@@ -169,6 +186,8 @@ def _outbound_save(
         status=MessageStatus.QUEUED,
         channel=conversation.sender_id.channel,
         idempotency_key=idempotency_key,
+        content_sid=content_sid,
+        content_variables=content_variables,
         segments=max(count_segments(body).segments, 1),
     )
 
@@ -287,6 +306,17 @@ def message_dispatch(*, message_id: int) -> DispatchOutcome:
     if message.conversation.contact.sms_opted_out_at is not None:
         message_status_apply(
             message_id=message_id, status=MessageStatus.FAILED, error_code="opted_out"
+        )
+        return DispatchOutcome()
+    try:
+        # The window may have closed, or consent been withdrawn, since the message was saved.
+        check_whatsapp_send(conversation=message.conversation, template=bool(message.content_sid))
+    except SendRefused as refused:
+        message_status_apply(
+            message_id=message_id,
+            status=MessageStatus.FAILED,
+            error_code=refused.code,
+            error_detail=str(refused),
         )
         return DispatchOutcome()
     try:

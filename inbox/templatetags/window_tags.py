@@ -5,6 +5,7 @@ from itertools import groupby
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -12,6 +13,7 @@ from inbox import selectors
 from inbox.forms import ContactForm
 from inbox.markup import fill, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
+from inbox.provider_errors import NEEDS_TEMPLATE
 
 register = template.Library()
 
@@ -47,7 +49,7 @@ def contact_panel(context, conversation) -> dict:
 DAY = '<div class="day-separator"><span>{day}</span></div>'
 MESSAGE = (
     '<div class="message message-{direction}" id="m-{id}" data-status="{status}">'
-    '<div class="bubble">{body_html}{attachments_html}</div>'
+    '<div class="bubble">{template_html}{body_html}{attachments_html}</div>'
     '<div class="meta">{author_html}<time datetime="{iso}" title="{when}">{hm}</time>'
     "{ticks_html}</div></div>"
 )
@@ -55,6 +57,8 @@ IMAGE = (
     '<a class="attachment" href="{url}"><img class="attachment-image" src="{url}" alt="{alt}"'
     ' loading="lazy"></a>'
 )
+TEMPLATE_MARK = '<span class="template-mark" title="Registered WhatsApp template">Template</span>'
+SEND_TEMPLATE = '<a class="failure-action" href="{url}">Send a template</a>'
 FILE = '<p class="attachment">📎 <a href="{url}">{name}</a></p>'
 FETCHING = '<p class="attachment">📎 {content_type} (fetching…)</p>'
 NOTE = (
@@ -80,12 +84,13 @@ FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 def thread_items(thread: selectors.Thread, conversation) -> str:
     """The thread's messages and events, oldest first, under a line for each day."""
     attachment_url = url_stem("inbox:attachment", conversation.public_id)
+    templates_url = reverse("inbox:templates", args=[conversation.public_id])
     parts = []
     for day, items in groupby(thread.items, key=lambda item: _local(item).date()):
         parts.append(fill(DAY, day=f"{day:%A} {day.day} {day:%B %Y}"))
         for item in items:
             if isinstance(item, Message):
-                parts.append(_message(item, attachment_url))
+                parts.append(_message(item, attachment_url, templates_url))
             else:
                 parts.append(_event(item))
     return mark_safe("".join(parts))
@@ -95,12 +100,13 @@ def _local(item: Message | ConversationEvent):
     return timezone.localtime(item.created_at)
 
 
-def _message(message: Message, attachment_url: str) -> str:
+def _message(message: Message, attachment_url: str, templates_url: str) -> str:
     at = _local(message)
     author = message.author if message.is_outbound else None
     return fill(
         MESSAGE,
         {
+            "template_html": TEMPLATE_MARK if message.content_sid else "",
             "body_html": f"<p>{linebreaksbr(message.body)}</p>" if message.body else "",
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
@@ -108,7 +114,7 @@ def _message(message: Message, attachment_url: str) -> str:
             "author_html": f'<span class="author">{escape(str(author))}</span> · '
             if author
             else "",
-            "ticks_html": _ticks(message) if message.is_outbound else "",
+            "ticks_html": _ticks(message, templates_url) if message.is_outbound else "",
         },
         direction=message.direction,
         id=message.public_id,
@@ -128,13 +134,16 @@ def _attachment(attachment, attachment_url: str) -> str:
     return fill(FILE, url=url, name=attachment.original_name or "attachment")
 
 
-def _ticks(message: Message) -> str:
+def _ticks(message: Message, templates_url: str) -> str:
     if message.status in FAILED:
         reason = escape(message.error_reason)
         code = f" (error {escape(message.error_code)})" if message.error_code else ""
+        action = (
+            fill(SEND_TEMPLATE, url=templates_url) if message.error_code in NEEDS_TEMPLATE else ""
+        )
         return (
             f'<span class="tick tick-failed" title="{reason}{code}" aria-label="Failed: '
-            f'{reason}">⚠</span><span class="failure-reason">{reason}</span>'
+            f'{reason}">⚠</span><span class="failure-reason">{reason}{action}</span>'
         )
     if message.status not in TICKS:
         return ""

@@ -77,15 +77,14 @@ def test_an_unreachable_number_is_accepted_then_undelivered(
 
 
 def test_whatsapp_messages_are_also_reported_read(alice, tasks, django_capture_on_commit_callbacks):
-    from inbox.models import Channel, Contact, SenderId
+    from inbox.models import Channel, SenderId
     from inbox.services.sending import message_send
 
     sender = SenderId.objects.create(
         address="whatsapp:+14155550142", channel=Channel.WHATSAPP, owner=alice
     )
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=sender
-    )
+    # The customer wrote first: WhatsApp's 24-hour window is open.
+    conversation = receive(sender, "+12025550123", "Hola?").conversation
     with django_capture_on_commit_callbacks(execute=True):
         message = message_send(conversation=conversation, author=alice, body="Hola")
     tasks.run_all()

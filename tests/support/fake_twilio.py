@@ -1,8 +1,10 @@
 """A Twilio-compatible HTTP server on loopback, for tests that go through the real SDK.
 
 Implements what Converse calls: ``POST`` and ``GET /2010-04-01/Accounts/{sid}/Messages.json``
-with Twilio's JSON shapes, and media downloads behind basic auth. It records every request,
-and can be told to answer the next requests with errors (Twilio's error JSON) or delays.
+with Twilio's JSON shapes, media downloads behind basic auth, and the Content API's
+``GET /v1/ContentAndApprovals`` (registered WhatsApp templates, from ``contents``). It
+records every request, and can be told to answer the next requests with errors (Twilio's
+error JSON) or delays.
 """
 
 import base64
@@ -55,6 +57,8 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # Media answered with a redirect, as Twilio does: API path -> where it redirects.
     redirects: dict[str, str] = field(default_factory=dict)
+    # ContentAndApprovals entries, in Twilio's shape (``content_entry`` builds one).
+    contents: list[dict] = field(default_factory=list)
     connections_opened: int = 0
     # SIDs to give the next created messages, in order (random ones after these).
     next_sids: list[str] = field(default_factory=list)
@@ -181,6 +185,8 @@ class FakeTwilio:
         if parts.path in self.media and method == "GET":
             content, content_type = self.media[parts.path]
             return self._send_bytes(handler, 200, content, content_type)
+        if parts.path == "/v1/ContentAndApprovals" and method == "GET":
+            return self._send(handler, 200, self._contents_page())
         if parts.path != f"{API}/Accounts/{self.account_sid}/Messages.json":
             return self._send(
                 handler, 404, _error(20404, "The requested resource was not found", 404)
@@ -223,6 +229,21 @@ class FakeTwilio:
         with self._lock:
             self.messages.insert(0, message)  # Twilio lists newest first
         return message
+
+    def _contents_page(self) -> dict:
+        url = "https://content.twilio.com/v1/ContentAndApprovals?PageSize=500&Page=0"
+        return {
+            "contents": list(self.contents),
+            "meta": {
+                "page": 0,
+                "page_size": 500,
+                "first_page_url": url,
+                "previous_page_url": None,
+                "next_page_url": None,
+                "url": url,
+                "key": "contents",
+            },
+        }
 
     def _page(self, query: dict[str, list[str]]) -> dict:
         to, from_ = (query.get("To") or [""])[0], (query.get("From") or [""])[0]
@@ -269,4 +290,35 @@ def _error(code: int | None, message: str, status: int) -> dict:
         "message": message,
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
+    }
+
+
+def content_entry(
+    sid: str,
+    name: str,
+    body: str,
+    *,
+    status: str = "approved",
+    variables: dict | None = None,
+    language: str = "en",
+    category: str = "UTILITY",
+) -> dict:
+    """One ContentAndApprovals entry as Twilio lists it (a twilio/text template)."""
+    return {
+        "sid": sid,
+        "account_sid": "AC" + "0" * 32,
+        "friendly_name": name,
+        "language": language,
+        "variables": variables or {},
+        "types": {"twilio/text": {"body": body}},
+        "approval_requests": {
+            "name": name,
+            "category": category,
+            "content_type": "twilio/text",
+            "status": status,
+            "rejection_reason": "",
+            "allow_category_change": True,
+        },
+        "date_created": "2026-01-01T00:00:00Z",
+        "date_updated": "2026-01-01T00:00:00Z",
     }

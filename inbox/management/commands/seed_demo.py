@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -21,9 +22,12 @@ from inbox.models import (
     Team,
     TeamMode,
     User,
+    WhatsAppTemplate,
 )
 from inbox.services.inbound import conversation_record_inbound
 from inbox.services.sending import conversation_record_outbound
+from inbox.services.whatsapp_consent import whatsapp_consent_set
+from inbox.services.whatsapp_templates import whatsapp_templates_sync
 
 PEOPLE = [
     ("admin", "Ada", "Admin", Role.ADMIN),
@@ -56,7 +60,17 @@ THREADS = [
     ("+12025550178", "+14155550100", [("in", "Do you open on Sundays?", 240)]),
     ("+447700900456", "+14155550101", [("in", "I was charged twice this month.", 30)]),
     ("+33612345678", "+14155550199", [("in", "Bonjour, vous livrez en France ?", 12)]),
+    # WhatsApp: Maria wrote two hours ago (the 24-hour window is open); James wrote 30 hours
+    # ago (closed: only a template can reach him).
+    (
+        "+12025550123",
+        "whatsapp:+14155550142",
+        [("in", "Hello from WhatsApp! Does the jacket come in blue?", 120)],
+    ),
+    ("+12025550178", "whatsapp:+14155550142", [("in", "Thanks for your help!", 30 * 60)]),
 ]
+# Demo template variables filled from the contact's name.
+NAME_VARIABLES = {"order_update": "1", "follow_up": "1", "spring_sale": "1"}
 # Four weeks of past conversations, so the reports page has something to show.
 HISTORY_DAYS = 28
 HISTORY_NAMES = ["Noah", "Emma", "Liam", "Olivia", "Lucas", "Mia", "Omar", "Chloe", "Ivan", "Sara"]
@@ -112,6 +126,16 @@ class Command(BaseCommand):
                 contact.labels.add(Label.objects.get_or_create(name=label)[0])
         if not Message.objects.exists():
             self._load_threads(users, self._history(users) + THREADS)
+            maria = Contact.objects.get(phone_e164="+12025550123")
+            whatsapp_consent_set(
+                contact=maria, granted=True, source="verbal", actor=None, detail="Asked by phone"
+            )
+        if settings.CONVERSE_PROVIDER == "simulator":
+            whatsapp_templates_sync()
+            for name, variable in NAME_VARIABLES.items():
+                WhatsAppTemplate.objects.filter(name=name, variable_fields={}).update(
+                    variable_fields={variable: "name"}
+                )
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
     @staticmethod

@@ -16,7 +16,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_message_time_from_provider'),
+        ('inbox', '0010_transcript_export'),
     ]
 
     operations = [

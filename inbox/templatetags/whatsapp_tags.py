@@ -1,0 +1,90 @@
+"""What the compose box shows of WhatsApp's 24-hour window (F-CP3)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+
+from inbox import template_selectors
+from inbox.models import Channel, ConsentRecord, Conversation
+from inbox.services.whatsapp_window import (
+    window_closed_reason,
+    window_closes_at,
+    window_is_open,
+)
+from inbox.template_forms import ConsentForm
+
+register = template.Library()
+
+CLOSING_SOON_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class WindowView:
+    is_whatsapp: bool
+    open: bool = False
+    closes_at: datetime | None = None
+    left: str = ""
+    closing_soon: bool = False
+    closed_reason: str = ""
+
+    @property
+    def closed(self) -> bool:
+        return self.is_whatsapp and not self.open
+
+
+def time_left(seconds: float) -> str:
+    """``3 h 12 min left``; under a minute, ``less than a minute left``."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute left"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min left" if hours else f"{minutes} min left"
+
+
+@register.simple_tag
+def whatsapp_window(conversation: Conversation) -> WindowView:
+    if conversation.sender_id.channel != Channel.WHATSAPP:
+        return WindowView(is_whatsapp=False)
+    now = timezone.now()
+    closes_at = window_closes_at(conversation=conversation)
+    if not window_is_open(conversation=conversation, now=now):
+        return WindowView(
+            is_whatsapp=True,
+            closes_at=closes_at,
+            closed_reason=window_closed_reason(conversation=conversation),
+        )
+    seconds = (closes_at - now).total_seconds()
+    return WindowView(
+        is_whatsapp=True,
+        open=True,
+        closes_at=closes_at,
+        left=time_left(seconds),
+        closing_soon=seconds <= CLOSING_SOON_SECONDS,
+        # What the box says if the window closes while it is on screen.
+        closed_reason=window_closed_reason(conversation=conversation),
+    )
+
+
+@register.simple_tag
+def approved_templates(query: str = ""):
+    return template_selectors.approved_templates(query=query or "")
+
+
+@register.inclusion_tag("inbox/partials/whatsapp_consent.html", takes_context=True)
+def whatsapp_consent(context, conversation: Conversation) -> dict:
+    """The contact panel's WhatsApp consent: state, the last changes, record or withdraw."""
+    contact = conversation.contact
+    history = ConsentRecord.objects.filter(
+        contact=contact, channel=Channel.WHATSAPP
+    ).select_related("actor")[:5]
+    return {
+        "conversation": conversation,
+        "contact": contact,
+        "history": history,
+        "form": ConsentForm(),
+        "csrf_token": context.get("csrf_token"),
+        "consent_error": context.get("consent_error", ""),
+        "is_admin": context["request"].user.is_admin,
+    }

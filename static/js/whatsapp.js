@@ -1,0 +1,57 @@
+// WhatsApp's 24-hour window in the compose box: counts down the time left, turns amber in
+// the last hour, and switches to the template picker when the window closes on screen.
+// The server stays the authority: a freeform send after the close is refused there too.
+(function () {
+  "use strict";
+
+  var HOUR = 3600 * 1000;
+
+  function timeLeft(ms) {
+    var minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return "less than a minute left";
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    return hours ? hours + " h " + minutes + " min left" : minutes + " min left";
+  }
+
+  function closeWindow(status) {
+    status.textContent = status.dataset.closedText;
+    status.classList.remove("wa-open", "wa-closing");
+    status.classList.add("wa-closed");
+    delete status.dataset.closesAt;
+    var compose = document.getElementById("compose");
+    if (compose) compose.hidden = true;
+    var picker = document.getElementById("template-picker");
+    if (picker) picker.open = true;
+  }
+
+  function tick() {
+    document.querySelectorAll(".wa-window[data-closes-at]").forEach(function (status) {
+      var left = Date.parse(status.dataset.closesAt) - Date.now();
+      if (left <= 0) {
+        closeWindow(status);
+        return;
+      }
+      var text = status.querySelector(".wa-left");
+      if (text) text.textContent = timeLeft(left);
+      status.classList.toggle("wa-closing", left <= HOUR);
+    });
+  }
+
+  // The template's text as the customer will see it, while the agent fills the variables.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.name || input.name.indexOf("var_") !== 0) return;
+    var form = input.closest("form");
+    var preview = form && form.querySelector(".template-preview[data-body]");
+    if (!preview) return;
+    preview.textContent = preview.dataset.body.replace(/\{\{\s*(\w+)\s*\}\}/g, function (all, name) {
+      var field = form.querySelector('[name="var_' + name + '"]');
+      return field && field.value.trim() ? field.value : all;
+    });
+  });
+
+  setInterval(tick, 15000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+})();
