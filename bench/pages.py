@@ -6,6 +6,7 @@ does not measure one hot row). A page that answers anything but 200 or 204 is re
 as an error (unless the page lists it among its ``statuses``).
 """
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from inbox import selectors
 from inbox.contact_selectors import ContactFilters, contacts_page
-from inbox.models import Conversation, SenderId, TranscriptExport, User
+from inbox.models import Conversation, Message, SenderId, TranscriptExport, User
 from inbox.views.live import format_version
 
 from .dataset import ADMIN, BUSY_AGENT
@@ -32,6 +33,7 @@ class Page:
     htmx_target: str = ""  # an htmx request for this element (a partial page)
     # Answers that are not errors (readiness answers 503 while a backlog waits).
     statuses: tuple[int, ...] = (200, 204)
+    method: str = "get"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -56,6 +58,11 @@ PAGES = [
     Page("Contacts search by phone", "agent", "/contacts/?q={phone}"),
     Page("Contacts search by name", "agent", "/contacts/?q={name}"),
     Page("Contact page", "agent", "/contacts/{contact}/"),
+    Page("Presence beat (typing)", "agent", "/c/{conversation}/presence/", method="post"),
+    Page("Search message text: old word", "agent", "/search/?q={old_word}"),
+    Page("Search message text: common", "agent", "/search/?q=tracking"),
+    Page("Mentions", "agent", "/mentions/"),
+    Page("Snoozed", "agent", "/snoozed/"),
     Page(
         "Template picker search",
         "agent",
@@ -71,6 +78,7 @@ PAGES = [
     Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
     Page("Readiness /readyz (admin)", "admin", "/readyz", statuses=(200, 503)),
     Page("Metrics /metrics (admin)", "admin", "/metrics"),
+    Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
     Page("Reports, today (admin)", "admin", "/reports/?period=today"),
     Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
     Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
@@ -100,6 +108,8 @@ class PageResult:
     p50_ms: float | None = None
     p95_ms: float | None = None
     queries: str = ""
+    # CPU of this process per timed request (the web side, with the database's own apart).
+    cpu_ms: float | None = None
     status: str = "ok"
     note: str = ""
     slow_queries: list[dict] = field(default_factory=list)
@@ -134,12 +144,26 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             "agent": [agent.username],
             "contact": [c.public_id for c in contacts],
             "contact_cursor": contact_cursors,
+            "old_word": old_words(agent),
             "agent_id": [str(agent.pk)],
             "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
             "export": _exports_of(agent, chosen[:10]),
         }
     )
+
+
+def old_words(agent: User, *, limit: int = 20) -> list[str]:
+    """Numbers (order, code, street) written in the busy agent's oldest customer messages:
+    a word from an old message, as an agent would search for it."""
+    words = []
+    for body in (
+        Message.objects.filter(conversation__owner=agent, direction="in", body__regex=r"[0-9]{3}")
+        .order_by("created_at")
+        .values_list("body", flat=True)[:limit]
+    ):
+        words += re.findall(r"[0-9]{3,}", body)[:1]
+    return words
 
 
 def _exports_of(agent: User, conversations: list[Conversation]) -> list[str]:
@@ -166,13 +190,15 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     Query capture slows a request, so timed requests run without it.
     """
     result = PageResult(page.name, page.user, page.url)
+    request = getattr(client, page.method)
+    data = {"typing": "1"} if page.method == "post" else None
     if "{cursor}" in page.url and not targets.values["cursor"]:
         result.status, result.note = "skipped", "the inbox has a single page"
         return result
     counts: set[int] = set()
     for i in range(WARMUP):
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(targets.url(page.url, i), headers=page.headers)
+            response = request(targets.url(page.url, i), data, headers=page.headers)
         if response.status_code not in page.statuses:
             result.status, result.note = "error", f"HTTP {response.status_code}"
             return result
@@ -182,11 +208,13 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
         captured.captured_queries, key=lambda q: float(q["time"]), reverse=True
     )[:2]
     timings = []
+    cpu_started = time.process_time()
     for i in range(requests):
         url = targets.url(page.url, i)
         started = time.perf_counter()
-        client.get(url, headers=page.headers)
+        request(url, data, headers=page.headers)
         timings.append((time.perf_counter() - started) * 1000)
+    result.cpu_ms = round((time.process_time() - cpu_started) * 1000 / requests, 3)
     result.requests = requests
     result.p50_ms = round(statistics.median(timings), 2)
     result.p95_ms = round(statistics.quantiles(timings, n=20)[18], 2)

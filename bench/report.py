@@ -5,11 +5,13 @@ import os
 import time
 from dataclasses import asdict
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from channels_sms.models import InboundWebhook
 from converse.celery import app as celery_app
+from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
 from . import contact_import, dataset, load, outbound, pages, recovery, webhook
@@ -177,6 +179,8 @@ def table(results: dict) -> str:
                 f"{p['name']:<32} {p['user']:<6} {p['requests']:>4} {p['p50_ms']:>8.1f} "
                 f"{p['p95_ms']:>8.1f} {p['queries']:>5}"
             )
+        if tab := open_tab_cost(results["pages"]):
+            lines.append(tab)
     if "contact_import" in results:
         r = results["contact_import"]
         lines.append(
@@ -228,6 +232,28 @@ def recovery_lines(r: dict) -> list[str]:
         f"handed over in {r['sends_seconds']:.1f} s, {r['provider_creates']} provider creates; "
         "from the new worker's start)",
     ]
+
+
+def open_tab_cost(page_results: list[dict]) -> str:
+    """What one open, idle conversation tab costs the server per minute: its live polls
+    (nothing new) and its presence beats. Empty when either was not measured."""
+    by_name = {p["name"]: p for p in page_results if p["status"] == "ok"}
+    polls = by_name.get("Live poll, nothing new (204)")
+    beats = by_name.get("Presence beat (typing)")
+    if not polls or not beats:
+        return ""
+    per_minute = [
+        (60 / settings.LIVE_POLL_SECONDS, polls),
+        (60 / presence.PRESENCE_BEAT_SECONDS, beats),
+    ]
+    requests = sum(n for n, _ in per_minute)
+    queries = sum(n * int(p["queries"].split("-")[-1]) for n, p in per_minute)
+    cpu = sum(n * p["cpu_ms"] for n, p in per_minute)
+    return (
+        f"One open conversation tab, per minute: {requests:.0f} requests "
+        f"({per_minute[0][0]:.0f} live polls, {per_minute[1][0]:.0f} presence beats), "
+        f"{queries:.0f} SQL queries, {cpu:.0f} ms of web CPU"
+    )
 
 
 def cpu_cost(result: dict) -> str:

@@ -7,6 +7,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench"
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
+# Presence lives in Redis in production: measure it there.
+os.environ.setdefault("REDIS_URL", os.environ["CELERY_BROKER_URL"])
 
 from converse.settings import *  # noqa: F403
 

@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
     },
     "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
+    # Snoozed conversations come back within this many seconds of their time (F-CO3).
+    "wake-snoozed-conversations": {
+        "task": "inbox.tasks.wake_snoozed_conversations",
+        "schedule": float(env_int("SNOOZE_WAKE_SECONDS", 30)),
+    },
     "sync-whatsapp-templates": {
         "task": "channels_whatsapp.tasks.sync_templates",
         "schedule": 3600.0,

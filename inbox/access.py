@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Value
 from django.http import Http404
 
-from .models import Conversation, SenderId, Team, TeamMode, User
+from .models import Conversation, Role, SenderId, Team, TeamMode, User
 from .services.teams import team_may_reply
 
 
@@ -98,3 +98,16 @@ def can_send_in(user: User, conversation: Conversation) -> bool:
 def can_export(user: User, conversation: Conversation) -> bool:
     """Transcripts and media downloads are for admins and the conversation's owner (F-CV11)."""
     return user.is_admin or conversation.owner_id == user.pk
+
+
+def viewers_of(conversation: Conversation) -> QuerySet[User]:
+    """The active users who may open ``conversation``: the other side of
+    ``visible_conversations`` (who is offered for an @mention, who may be mentioned)."""
+    sender = conversation.sender_id_id
+    q = Q(role=Role.ADMIN) | Q(owned_sender_ids=sender) | Q(shared_sender_ids=sender)
+    if conversation.owner_id is not None:
+        q |= Q(pk=conversation.owner_id)
+    team = conversation.team
+    if team is not None and (team.mode == TeamMode.COLLABORATION or conversation.owner_id is None):
+        q |= Q(teams=team)
+    return User.objects.filter(q, is_active=True).distinct()

@@ -28,6 +28,7 @@ from .access import (
     can_send_in,
     reach_of,
     usable_sender_ids,
+    viewers_of,
     visible_conversations,
 )
 from .models import (
@@ -40,6 +41,8 @@ from .models import (
     ConversationEvent,
     Label,
     Message,
+    MessageDirection,
+    Notification,
     Participation,
     ReadState,
     Role,
@@ -146,6 +149,8 @@ LIST_COLUMNS = (
     "owner__username",
     "owner__first_name",
     "owner__last_name",
+    "snoozed_until",
+    "snoozed_by_id",
 )
 
 
@@ -177,6 +182,7 @@ class InboxFilters:
     channel: str = ""
     sender: str = ""
     label: str = ""
+    conversation_label: str = ""
     assignee: str = ""
     q: str = ""
     # The conversations behind a report figure (``inbox.reports.drilldown``).
@@ -201,6 +207,7 @@ class InboxFilters:
             channel=pick("channel", Channel.values),
             sender=params.get("sender", "").strip()[:16],
             label=params.get("label", "").strip()[:50],
+            conversation_label=params.get("conversation_label", "").strip()[:50],
             assignee=assignee if assignee == "none" or param_id(assignee) else "",
             q=params.get("q", "").strip()[:100],
             **drilldown.params_from_query(params),
@@ -250,6 +257,8 @@ def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> 
         qs = qs.filter(sender_id__public_id=filters.sender)
     if filters.label:
         qs = qs.filter(contact__labels__name=filters.label)
+    if filters.conversation_label:
+        qs = qs.filter(labels__name=filters.conversation_label)
     if filters.assignee == "none":
         qs = qs.filter(owner__isnull=True)
     elif filters.assignee:
@@ -273,7 +282,18 @@ def inbox_conversations(
     """
     reader = user
     if view.kind == "mine":
-        qs = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+        # Snoozed conversations leave My Inbox until they come back (F-CO3).
+        qs = Conversation.objects.filter(
+            owner=user, last_inbound_at__isnull=False, snoozed_by__isnull=True
+        )
+    elif view.kind == "snoozed":
+        qs = visible_conversations(user).filter(snoozed_by=user)
+    elif view.kind == "mentions":
+        qs = visible_conversations(user).filter(
+            pk__in=Notification.objects.filter(
+                user=user, kind=Notification.Kind.MENTIONED, read_at__isnull=True
+            ).values("conversation_id")
+        )
     elif view.kind == "sender":
         qs = visible_conversations(user).filter(sender_id=view.sender)
     elif view.kind == "sent":
@@ -290,7 +310,36 @@ def inbox_conversations(
     rows, next_cursor = page(with_unread(list_columns(qs), reader), after=after)
     for row in rows:
         row.waiting = waiting_of(conversation=row, anyone_joined=row.anyone_joined, now=now)
+    with_label_names(rows)
     return rows, next_cursor
+
+
+def with_label_names(rows: list[Conversation]) -> None:
+    """Set ``label_names`` (sorted) on each row: one query for the page, none when empty."""
+    names: dict[int, list[str]] = {row.pk: [] for row in rows}
+    if names:
+        for conversation_id, name in (
+            Conversation.labels.through.objects.filter(conversation_id__in=names)
+            .order_by("label__name")
+            .values_list("conversation_id", "label__name")
+        ):
+            names[conversation_id].append(name)
+    for row in rows:
+        row.label_names = names[row.pk]
+
+
+def mention_candidates(*, conversation: Conversation, prefix: str, limit: int = 8) -> list[User]:
+    """Teammates who may open ``conversation`` whose username or name starts with ``prefix``:
+    what typing ``@`` in a note offers."""
+    prefix = prefix.strip()[:50]
+    people = viewers_of(conversation)
+    if prefix:
+        people = people.filter(
+            Q(username__istartswith=prefix)
+            | Q(first_name__istartswith=prefix)
+            | Q(last_name__istartswith=prefix)
+        )
+    return list(people.order_by("username").only("username", "first_name", "last_name")[:limit])
 
 
 @dataclass(slots=True)
@@ -562,7 +611,8 @@ def latest_change(*, user: User, since: datetime) -> datetime | None:
 
 @dataclass(frozen=True)
 class News:
-    """Something worth a desktop notification: a customer wrote, or I was assigned."""
+    """Something worth a desktop notification: a customer wrote, I was assigned, or
+    mentioned."""
 
     key: str
     title: str
@@ -571,8 +621,8 @@ class News:
 
 
 def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
-    """New customer messages in my conversations, conversations assigned to me, and mine
-    that someone else took over."""
+    """New customer messages in my conversations, conversations assigned to me, mine that
+    someone else took over, and @mentions of me in private notes."""
     news = []
     for c in (
         Conversation.objects.filter(owner=user, last_inbound_at__gt=since)
@@ -610,4 +660,40 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
                 url=reverse("inbox:conversation", args=[c.public_id]),
             )
         )
+    for notification in (
+        Notification.objects.filter(
+            user=user,
+            kind=Notification.Kind.MENTIONED,
+            created_at__gt=since,
+            read_at__isnull=True,
+        )
+        .select_related("conversation__contact", "actor")
+        .order_by("-created_at")[:limit]
+    ):
+        c = notification.conversation
+        news.append(
+            News(
+                key=f"n-{notification.pk}",
+                title=f"{notification.actor or 'A teammate'} mentioned you: {c.contact.shown_name}",
+                body="In a private note",
+                url=reverse("inbox:conversation", args=[c.public_id]),
+            )
+        )
     return news
+
+
+def replied_by_another(*, conversation: Conversation, user: User, since: datetime) -> str:
+    """Who (besides ``user``) sent the newest reply in ``conversation`` after ``since``:
+    their name, "An automatic reply", or "" when nobody else did (one query)."""
+    reply = (
+        Message.objects.filter(
+            conversation=conversation, direction=MessageDirection.OUTBOUND, created_at__gt=since
+        )
+        .exclude(author=user)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if reply is None:
+        return ""
+    return str(reply.author) if reply.author else "An automatic reply"

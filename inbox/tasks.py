@@ -17,6 +17,7 @@ from .services.conversation_status import conversations_auto_close
 from .services.heartbeat import worker_heartbeat_record
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
+from .services.snooze import snoozes_wake
 from .services.status import early_statuses_forget
 from .services.transcripts import transcript_export_build
 
@@ -103,6 +104,11 @@ def forget_early_statuses() -> int:
 def worker_heartbeat(self) -> None:
     """Beat sends it every ``WORKER_HEARTBEAT_SECONDS``: readiness reads how recent it is."""
     worker_heartbeat_record(worker=self.request.hostname or "worker", at=timezone.now())
+
+
+@shared_task
+def wake_snoozed_conversations() -> int:
+    return snoozes_wake(now=timezone.now())
 
 
 @shared_task(acks_late=True)

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from .contacts import Contact
+from .contacts import Contact, Label
 from .ids import new_public_id
 from .people import Team, User
 from .senders import SenderId
@@ -50,6 +50,15 @@ class Conversation(models.Model):
     # Bumped by every change a viewer of the thread should see (messages, ticks, events):
     # live polling compares against it and answers 204 when nothing changed.
     changed_at = models.DateTimeField(auto_now_add=True)
+    # Labels on the conversation itself (F-CV12); the contact has its own.
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
+    # Snooze (F-CO3): set while the conversation is hidden from its snoozer's My Inbox.
+    # ``snoozed_until`` empty means "until the customer writes"; a customer message always
+    # ends a snooze.
+    snoozed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -85,6 +94,18 @@ class Conversation(models.Model):
             ),
             # Live polling: "has anything I can see changed since T?".
             models.Index(fields=["changed_at"], name="conv_changed_idx"),
+            # The Snoozed view: what I snoozed.
+            models.Index(
+                fields=["snoozed_by", "-last_activity_at", "-id"],
+                name="conv_snoozed_by_idx",
+                condition=Q(snoozed_by__isnull=False),
+            ),
+            # The wake-up sweep: snoozes whose time has come.
+            models.Index(
+                fields=["snoozed_until"],
+                name="conv_snoozed_until_idx",
+                condition=Q(snoozed_until__isnull=False),
+            ),
             # Reports: conversations opened in a period.
             models.Index(
                 fields=["first_inbound_at"],
@@ -169,6 +190,9 @@ class ConversationEvent(models.Model):
         LEFT = "left", "Left"
         EXPORTED = "exported", "Exported"
         CONTACT = "contact", "Contact changed"
+        LABELS = "labels", "Labels changed"
+        SNOOZED = "snoozed", "Snoozed"
+        WOKE = "woke", "Back from snooze"
         CONSENT = "consent", "WhatsApp consent"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")

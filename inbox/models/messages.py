@@ -1,3 +1,5 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -74,6 +76,9 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Search in message text (F-IN9), PostgreSQL only: the same expression as
+            # ``inbox.message_search.message_text_vector``.
+            GinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
             # Reports: messages written in a period, read index-only.
             models.Index(
                 fields=["created_at"],

@@ -15,6 +15,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         ASSIGNED = "assigned", "Conversation assigned to you"
         TAKEN_OVER = "taken_over", "A teammate took over your conversation"
+        MENTIONED = "mentioned", "You were mentioned in a note"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)

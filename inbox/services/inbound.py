@@ -28,6 +28,7 @@ from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
+from .snooze import snooze_end
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +229,14 @@ def conversation_record_inbound(
             data={"from": before, "to": conversation.status},
         )
     conversation.closed_at = None
+    if conversation.snoozed_by_id is not None:
+        snooze_end(conversation, reason="The customer wrote")
     first_times = first_times_after_inbound(conversation=conversation, written_at=written_at)
     conversation.save(
         update_fields=[
             *first_times,
+            "snoozed_by",
+            "snoozed_until",
             "owner",
             "last_inbound_at",
             "last_activity_at",

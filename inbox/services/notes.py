@@ -1,15 +1,52 @@
-"""Private notes (F-CV9): written in the thread for the team, never sent to the customer."""
+"""Private notes (F-CV9) and the @mentions in them (F-CO2).
+
+A note is written in the thread for the team, never sent to the customer. ``@username`` in
+a note notifies that teammate (live, like an assignment) and lists the conversation in
+their Mentions view until they open it. A mention of someone who cannot open the
+conversation is refused with the reason, and nothing is saved.
+"""
+
+import re
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Conversation, ConversationEvent, User
+from ..access import viewers_of
+from ..models import Conversation, ConversationEvent, Notification, User
 
 NOTE_MAX_LENGTH = 5000
+# ``@`` not preceded by a word character (so e-mail addresses are not mentions).
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
 
 
 class NoteRefused(Exception):
-    """An empty or oversized note; the message is for the agent."""
+    """An empty or oversized note, or a mention that cannot be made; the message is for the
+    agent."""
+
+
+def mentioned_usernames(body: str) -> list[str]:
+    """The usernames ``@``-mentioned in ``body``, in order, once each (a full stop or
+    dash ending a sentence is not part of the name)."""
+    names = (m.group(1).rstrip(".-+") for m in MENTION.finditer(body))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _mentioned(*, conversation: Conversation, body: str) -> list[User]:
+    names = mentioned_usernames(body)
+    if not names:
+        return []
+    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    unknown = [name for name in names if name not in found]
+    if unknown:
+        raise NoteRefused(f"No teammate is called @{unknown[0]}; the note was not saved.")
+    allowed = set(viewers_of(conversation).filter(pk__in=[u.pk for u in found.values()]))
+    for name in names:
+        if found[name] not in allowed:
+            raise NoteRefused(
+                f"@{name} cannot open this conversation (it is not on a sender ID, team or "
+                "inbox of theirs), so they cannot be mentioned; the note was not saved."
+            )
+    return [found[name] for name in names]
 
 
 def note_add(*, conversation: Conversation, author: User, body: str) -> ConversationEvent:
@@ -22,9 +59,34 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Conversa
         raise NoteRefused("Write the note before saving it.")
     if len(body) > NOTE_MAX_LENGTH:
         raise NoteRefused(f"The note is {len(body)} characters; the limit is {NOTE_MAX_LENGTH}.")
+    mentioned = _mentioned(conversation=conversation, body=body)
     with transaction.atomic():
         note = ConversationEvent.objects.create(
-            conversation=conversation, kind=ConversationEvent.Kind.NOTE, actor=author, body=body
+            conversation=conversation,
+            kind=ConversationEvent.Kind.NOTE,
+            actor=author,
+            body=body,
+            data={"mentions": [u.username for u in mentioned]} if mentioned else {},
+        )
+        Notification.objects.bulk_create(
+            Notification(
+                user=user,
+                kind=Notification.Kind.MENTIONED,
+                conversation=conversation,
+                actor=author,
+            )
+            for user in mentioned
+            if user.pk != author.pk
         )
         Conversation.objects.filter(pk=conversation.pk).update(changed_at=timezone.now())
     return note
+
+
+def mentions_seen(*, user: User, conversation: Conversation) -> None:
+    """``user`` opened ``conversation``: it leaves their Mentions view (one update)."""
+    Notification.objects.filter(
+        user=user,
+        kind=Notification.Kind.MENTIONED,
+        conversation=conversation,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())

@@ -107,6 +107,11 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
         meta += " · " + escape(str(c.owner))
     if c.waiting.state or c.waiting.rep_needed:
         meta += " " + waiting_badges(c.waiting, c.waiting_since)
+    meta += "".join(
+        f'<span class="row-label">{escape(name)}</span>' for name in getattr(c, "label_names", ())
+    )
+    if c.snoozed_by_id:
+        meta += '<span class="row-snoozed">Snoozed</span>'
     if c.is_unread:
         meta += '<span class="sr-only"> (unread)</span>'
     markup = {"older": " data-older" if older else "", "meta": meta}

@@ -10,10 +10,12 @@ from .. import selectors
 from ..access import can_send_in, conversation_for
 from ..contact_selectors import contact_conversations
 from ..forms import ComposeForm, NewConversationForm
+from ..message_search import thread_size_to_show
 from ..models import Contact, Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
+from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
 from ..services.sending import SendRefused, message_send, too_long
@@ -22,10 +24,13 @@ from .live import format_version
 
 
 def thread_of(request: HttpRequest, conversation) -> selectors.Thread:
-    """The thread as far back as the reader has asked (``?show=``, else the newest page)."""
-    return selectors.thread(
-        conversation=conversation, size=selectors.Thread.size_from(request.GET.get("show"))
-    )
+    """The thread as far back as the reader has asked (``?show=``, else the newest page),
+    and at least back to the message ``?at=`` (a search result)."""
+    size = selectors.Thread.size_from(request.GET.get("show"))
+    if request.GET.get("at"):
+        found = thread_size_to_show(conversation=conversation, message_id=request.GET["at"])
+        size = max(size, selectors.Thread.size_from(str(found)))
+    return selectors.thread(conversation=conversation, size=size)
 
 
 def compose_context(request: HttpRequest, conversation, compose_form=None) -> dict:
@@ -54,6 +59,7 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
 def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = conversation_for(request.user, public_id)
     was_unread = conversation_mark_read(user=request.user, conversation=conversation)
+    mentions_seen(user=request.user, conversation=conversation)
     if request.htmx.target == "window":
         return _window_swap(request, conversation, was_unread=was_unread)
     context = _thread_context(request, conversation) | _list_context(request)

@@ -15,6 +15,7 @@ from ..params import param_id
 from ..selectors import InboxFilters, InboxView
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
+from ..services.labels import LabelRefused, conversations_label
 from ..services.read_state import conversations_mark_read, conversations_mark_unread
 from ..waiting import WaitingState
 
@@ -65,6 +66,8 @@ def _list_path(view: InboxView) -> str:
         return reverse("inbox:sent")
     if view.kind == "team":
         return reverse("inbox:team_agent", args=[view.agent.username])
+    if view.kind in ("mentions", "snoozed"):
+        return reverse(f"inbox:{view.kind}")
     if view.kind == "all":
         return reverse("inbox:all_conversations")
     return reverse("inbox:my_inbox")
@@ -99,6 +102,22 @@ def sent(request: HttpRequest) -> HttpResponse:
     """F-IN4: conversations I started or replied to."""
     view = InboxView("sent")
     return _render_list(request, list_context(request, view=view, title="Sent Messages"))
+
+
+@require_GET
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    """F-CO2: conversations where someone @mentioned me, until I open them."""
+    view = InboxView("mentions")
+    return _render_list(request, list_context(request, view=view, title="Mentions"))
+
+
+@require_GET
+@login_required
+def snoozed(request: HttpRequest) -> HttpResponse:
+    """F-CO3: the conversations I snoozed, until they come back."""
+    view = InboxView("snoozed")
+    return _render_list(request, list_context(request, view=view, title="Snoozed"))
 
 
 def _require_admin(user: User) -> None:
@@ -155,12 +174,23 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
         )
         view = InboxView("sender", sender=sender)
     else:
-        view = InboxView(kind if kind in ("sent", "team", "all") else "mine")
+        known = ("sent", "team", "all", "mentions", "snoozed", "search")
+        view = InboxView(kind if kind in known else "mine")
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 
 
-BULK_ACTIONS = {"read", "unread", "close", "reopen", "assign", "agent_read", "agent_unread"}
+BULK_ACTIONS = {
+    "read",
+    "unread",
+    "close",
+    "reopen",
+    "assign",
+    "agent_read",
+    "agent_unread",
+    "label",
+    "unlabel",
+}
 
 
 # One page of the list holds 50; a bulk request never touches more than this.
@@ -203,6 +233,19 @@ def bulk(request: HttpRequest) -> HttpResponse:
         done = _count(len(changed), "closed" if action == "close" else "reopened")
         if len(changed) < len(conversations):
             done += f" ({len(conversations) - len(changed)} left as they were)"
+    elif action in ("label", "unlabel"):
+        name = request.POST.get("label", "")
+        try:
+            conversations_label(
+                conversations=conversations,
+                by=user,
+                add=name if action == "label" else "",
+                remove=name if action == "unlabel" else "",
+            )
+        except LabelRefused as refused:
+            return HttpResponse(str(refused), status=422)
+        verb = "labelled" if action == "label" else "unlabelled"
+        done = _count(len(conversations), f"{verb} “{name}”")
     elif action == "assign":
         assignee = get_object_or_404(User, pk=_int(request.POST.get("assignee")), is_active=True)
         try:

@@ -3,10 +3,12 @@
 (function () {
   "use strict";
 
-  // A form marked data-reset-on-success empties itself once its htmx request succeeded.
+  // A form marked data-reset-on-success empties itself once its htmx request succeeded
+  // (2xx; a refusal such as a 422 keeps what was typed).
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
-    if (event.detail.successful && form.matches && form.matches("form[data-reset-on-success]")) {
+    var saved = event.detail.successful && event.detail.xhr.status < 300;
+    if (saved && form.matches && form.matches("form[data-reset-on-success]")) {
       form.reset();
     }
   });

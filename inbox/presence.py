@@ -1,0 +1,121 @@
+"""Who else has a conversation open, and who is typing in it (F-CO1).
+
+Each open conversation window reports every ``PRESENCE_BEAT_SECONDS`` (and at once when
+its agent starts or stops typing). Presence lives only in memory with a short expiry,
+never in the database: in Redis when ``REDIS_URL`` is set, so every web process sees the
+same viewers (one hash per conversation, one field per viewer, so two viewers' beats
+never overwrite each other), else in Django's cache (``make run`` has one web process).
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache as memoise
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+PRESENCE_BEAT_SECONDS = 5
+# A viewer not heard from for this long has closed the window (or lost the network).
+GONE_AFTER_SECONDS = 3 * PRESENCE_BEAT_SECONDS
+# Typing shows this long after the last keystroke report.
+TYPING_SECONDS = 8
+KEY_PREFIX = "converse:presence:"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    name: str
+    typing: bool
+
+
+@memoise
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _best_effort(call: Callable[[], T], fallback: T) -> T:
+    """Presence is a hint: with Redis unreachable the window works on without it."""
+    import redis
+
+    try:
+        return call()
+    except redis.RedisError as error:
+        log.warning("presence unavailable: %s", error)
+        return fallback
+
+
+def _key(conversation_id: int) -> str:
+    return f"{KEY_PREFIX}{conversation_id}"
+
+
+def _entries(conversation_id: int) -> dict[int, dict]:
+    if settings.REDIS_URL:
+        raw = _best_effort(lambda: _redis().hgetall(_key(conversation_id)), {})
+        return {int(k): json.loads(v) for k, v in raw.items()}
+    return cache.get(_key(conversation_id)) or {}
+
+
+def presence_beat(*, conversation_id: int, user_id: int, name: str, typing: bool) -> None:
+    """``user_id`` has the conversation open (and is typing, or not) now."""
+    now = time.time()
+    entry = {"name": name, "seen": now, "typing_until": now + TYPING_SECONDS if typing else 0}
+    key = _key(conversation_id)
+    if settings.REDIS_URL:
+        pipe = _redis().pipeline()
+        pipe.hset(key, str(user_id), json.dumps(entry))
+        pipe.expire(key, GONE_AFTER_SECONDS)
+        _best_effort(pipe.execute, None)
+        return
+    entries = {
+        k: v for k, v in _entries(conversation_id).items() if now - v["seen"] < GONE_AFTER_SECONDS
+    }
+    entries[user_id] = entry
+    cache.set(key, entries, GONE_AFTER_SECONDS)
+
+
+def presence_leave(*, conversation_id: int, user_id: int) -> None:
+    """``user_id`` closed the conversation window."""
+    key = _key(conversation_id)
+    if settings.REDIS_URL:
+        _best_effort(lambda: _redis().hdel(key, str(user_id)), None)
+        return
+    entries = _entries(conversation_id)
+    if entries.pop(user_id, None) is not None:
+        cache.set(key, entries, GONE_AFTER_SECONDS)
+
+
+def viewers(*, conversation_id: int, besides: int) -> list[Viewer]:
+    """Who else (not ``besides``) has the conversation open now, by name."""
+    now = time.time()
+    found = [
+        Viewer(user_id, entry["name"], entry["typing_until"] > now)
+        for user_id, entry in _entries(conversation_id).items()
+        if user_id != besides and now - entry["seen"] < GONE_AFTER_SECONDS
+    ]
+    return sorted(found, key=lambda v: v.name)
+
+
+def describe(others: list[Viewer]) -> str:
+    """ "Bob is typing… · Carol is viewing": what the window header says."""
+    typing = [v.name for v in others if v.typing]
+    viewing = [v.name for v in others if not v.typing]
+    parts = []
+    if typing:
+        parts.append(f"{_names(typing)} {'is' if len(typing) == 1 else 'are'} typing…")
+    if viewing:
+        parts.append(f"{_names(viewing)} {'is' if len(viewing) == 1 else 'are'} viewing")
+    return " · ".join(parts)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,116 @@
+"""Working together in real browsers: presence and typing, mentions, snooze, labels and
+message-text search (F-CO1…F-CO3, F-CV12, F-IN9)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from inbox import tasks as inbox_tasks
+from inbox.models import Conversation
+
+from ..conftest import receive
+from .test_journeys import FAKE_NOTIFICATIONS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_agents_see_each_other_and_a_reply_while_typing_is_flagged(
+    sign_in, live_server, alice, bob, shared_line, tasks
+):
+    conversation = receive(shared_line, "+12025550123", "Anyone there?").conversation
+    url = f"{live_server.url}/c/{conversation.public_id}/"
+    alice_page, bob_page = sign_in(alice), sign_in(bob)
+    alice_page.goto(url)
+    bob_page.goto(url)
+
+    expect(alice_page.locator("#presence")).to_have_text("Bob is viewing")
+    expect(bob_page.locator("#presence")).to_have_text("Alice is viewing")
+
+    bob_page.locator("#id_body").press_sequentially("Let me check")
+    expect(alice_page.locator("#presence")).to_have_text("Bob is typing…")
+
+    alice_page.fill("#id_body", "Yes, we are here!")
+    alice_page.click("#compose button[type=submit]")
+    warning = bob_page.locator("#collision-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Alice sent a reply while you were typing")
+
+
+def test_a_mention_notifies_and_a_label_filters(
+    sign_in, live_server, alice, bob, carol, shared_line, tasks
+):
+    conversation = receive(shared_line, "+12025550123", "Refund please").conversation
+    receive(shared_line, "+12025550124", "Other question")
+    bob_page = sign_in(bob, init_script=FAKE_NOTIFICATIONS)
+    alice_page = sign_in(alice)
+    alice_page.goto(f"{live_server.url}/c/{conversation.public_id}/")
+
+    alice_page.click(".note-compose summary")
+    alice_page.fill("#id_note", "@carol please")
+    alice_page.click(".note-compose button[type=submit]")
+    expect(alice_page.locator("#thread-header .error")).to_contain_text(
+        "@carol cannot open this conversation"
+    )
+    expect(alice_page.locator("#id_note")).to_have_value("@carol please")
+    alice_page.fill("#id_note", "")
+    alice_page.locator("#id_note").press_sequentially("Can you approve this, @bo")
+    alice_page.locator("#mention-menu li", has_text="@bob").click()
+    expect(alice_page.locator("#id_note")).to_have_value("Can you approve this, @bob ")
+    alice_page.click(".note-compose button[type=submit]")
+
+    # The page's policy forbids eval, so the notifications are read, not waited on in-page.
+    for _ in range(40):
+        if any(
+            t.startswith("Alice mentioned you") for t in bob_page.evaluate("window.__notifications")
+        ):
+            break
+        bob_page.wait_for_timeout(500)
+    assert any(
+        t.startswith("Alice mentioned you") for t in bob_page.evaluate("window.__notifications")
+    )
+    bob_page.click("#inbox-nav a[href='/mentions/']")
+    expect(bob_page.locator(".conversation-row")).to_have_count(1)
+
+    alice_page.fill("#label-add", "refunds")
+    alice_page.click(".label-add button")
+    expect(alice_page.locator(".conversation-label")).to_contain_text("refunds")
+    alice_page.goto(f"{live_server.url}/s/{shared_line.public_id}/")
+    expect(alice_page.locator(".conversation-row")).to_have_count(2)
+    alice_page.select_option("#f-conversation-label", "refunds")
+    expect(alice_page.locator(".conversation-row")).to_have_count(1)
+    expect(alice_page.locator(".conversation-row .row-label")).to_have_text("refunds")
+
+
+def test_a_snoozed_conversation_returns_and_an_old_word_finds_its_conversation(
+    sign_in, live_server, alice, alice_line, tasks
+):
+    long_ago = timezone.now() - timedelta(days=300)
+    old = receive(alice_line, "+12025550123", "My parcel 77 is lost", received_at=long_ago)
+    for i in range(60):
+        receive(alice_line, "+12025550123", f"Reminder {i}")
+    conversation = old.conversation
+    page = sign_in(alice)
+    page.click(f".conversation-row a[href='/c/{conversation.public_id}/']")
+    page.click(".snooze summary")
+    page.click(".snooze-choice:has-text('In an hour')")
+    expect(page.locator(".snoozed-badge")).to_contain_text("Snoozed until")
+    expect(page.locator(".conversation-row")).to_have_count(0)
+
+    # The hour passes; beat wakes it.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        snoozed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert inbox_tasks.wake_snoozed_conversations() == 1
+    row = page.locator(".conversation-row")
+    expect(row).to_have_count(1)
+    expect(row).to_have_class(re.compile(r"\bunread\b"))
+
+    page.click("#inbox-nav a[href='/search/']")
+    page.fill("#s-q", "parcel")
+    page.locator(".search-hit a").click()
+    found = page.locator(f"#m-{old.public_id}")
+    expect(found).to_have_class(re.compile(r"\bis-found\b"))
+    expect(found).to_be_in_viewport()
