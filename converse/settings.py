@@ -156,6 +156,12 @@ CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {"task": "inbox.tasks.recover_stuck_messages", "schedule": 60.0},
+    # Behind each held message's own task: releases what a lost task or a stopped worker
+    # left waiting past its opening.
+    "release-due-held-messages": {
+        "task": "inbox.tasks.release_due_held_messages",
+        "schedule": 30.0,
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
         "schedule": 60.0,

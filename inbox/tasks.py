@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .models import Message, MessageStatus
 from .services.conversation_status import conversations_auto_close
+from .services.held_messages import held_message_release, held_messages_release_due
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.status import early_statuses_forget
@@ -74,3 +75,16 @@ def service_level_tick() -> int:
 @shared_task
 def forget_early_statuses() -> int:
     return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)
+
+
+@shared_task(acks_late=True)
+def release_held_message(message_id: int) -> bool:
+    return held_message_release(message_id=message_id)
+
+
+@shared_task
+def release_due_held_messages() -> int:
+    released = held_messages_release_due()
+    if released:
+        log.info("released %d messages held for business hours", released)
+    return released

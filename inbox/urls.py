@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversation, export, lists, live, window
+from .views import conversation, export, held, hours, lists, live, window
 
 app_name = "inbox"
 
@@ -40,6 +40,16 @@ urlpatterns = [
     path("c/<str:public_id>/grab/", window.conversation_grab_view, name="grab"),
     path("c/<str:public_id>/note/", window.conversation_note, name="note"),
     path("c/<str:public_id>/contact/", window.contact_edit, name="contact"),
+    path("c/<str:public_id>/held/<str:message_id>/", held.held_message, name="held_message"),
+    path(
+        "c/<str:public_id>/held/<str:message_id>/cancel/",
+        held.held_message_cancel_view,
+        name="held_message_cancel",
+    ),
+    path("settings/hours/", hours.hours_page, name="hours_settings"),
+    path("settings/hours/holidays/", hours.holiday_add, name="holiday_add"),
+    path("settings/hours/holidays/<int:pk>/delete/", hours.holiday_delete, name="holiday_delete"),
+    path("settings/hours/senders/<str:public_id>/", hours.sender_hours_edit, name="sender_hours"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),

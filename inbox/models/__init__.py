@@ -7,13 +7,16 @@ from .conversations import (
     Participation,
     ReadState,
 )
-from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
+from .hours import AutoReplyMode, Holiday, HoursMode
+from .messages import Attachment, AutoKind, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .people import Organisation, Role, Team, TeamMode, User
 from .senders import Channel, SenderId
 
 __all__ = [
     "Attachment",
+    "AutoKind",
+    "AutoReplyMode",
     "Channel",
     "ConsentRecord",
     "Contact",
@@ -22,6 +25,8 @@ __all__ = [
     "ConversationEvent",
     "CustomField",
     "EarlyStatus",
+    "Holiday",
+    "HoursMode",
     "Label",
     "Message",
     "MessageDirection",

@@ -25,6 +25,14 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
+class AutoKind(models.TextChoices):
+    """Why a message nobody typed was sent; blank for everything else."""
+
+    HELP = "help", "Answer to HELP"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours reply"
+    GREETING = "greeting", "Greeting"
+
+
 class Message(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     conversation = models.ForeignKey(
@@ -42,6 +50,8 @@ class Message(models.Model):
     error_code = models.CharField(max_length=16, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
+    # Sent automatically (author None): never an agent's response.
+    auto_kind = models.CharField(max_length=16, choices=AutoKind.choices, blank=True)
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
@@ -62,6 +72,12 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
+            # Release of messages held for business hours, oldest opening first.
+            models.Index(
+                fields=["scheduled_for"],
+                name="message_held_idx",
+                condition=Q(status="scheduled"),
+            ),
             # Recovery of sends a dead worker left behind.
             models.Index(
                 fields=["status", "created_at"],

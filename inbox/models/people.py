@@ -42,6 +42,12 @@ class Organisation(models.Model):
         help_text="Sent automatically when a customer writes HELP or INFO.",
     )
     auto_assign_enabled = models.BooleanField(default=True)
+    # Business hours (F-CP4), in ``time_zone``: off means open around the clock.
+    hours_enabled = models.BooleanField(default=False)
+    opening_hours = models.JSONField(default=dict, blank=True)
+    # Automatic replies (F-AU2); blank means none. ``{{opens_at}}`` is filled in.
+    out_of_hours_reply = models.TextField(blank=True)
+    greeting = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import (
+    AutoKind,
     ConsentRecord,
     Contact,
     Conversation,
@@ -136,5 +137,7 @@ def inbound_keywords_apply(
             detail=detail,
         )
     elif intent == HELP and not provider_signal and contact.sms_opted_out_at is None:
-        message_send_automatic(conversation=conversation, body=Organisation.load().help_reply)
+        message_send_automatic(
+            conversation=conversation, body=Organisation.load().help_reply, kind=AutoKind.HELP
+        )
     return intent

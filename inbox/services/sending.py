@@ -119,7 +119,7 @@ def message_send(
                 body=body or media_preview(len(media)),
                 at=now,
             )
-            dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
+            dispatch_or_hold_on_commit(message=message, conversation=conversation, now=now)
     except IntegrityError:
         # The key was used already (a double click, or a race we lost): that send stands.
         if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):
@@ -141,12 +141,30 @@ def _sent_with_key(key: str, conversation: Conversation, author: User) -> Messag
     return existing
 
 
-def message_send_automatic(*, conversation: Conversation, body: str) -> Message:
-    """Send a reply nobody typed (the HELP answer) through the normal delivery path."""
+def dispatch_or_hold_on_commit(*, message: Message, conversation: Conversation, now) -> None:
+    """Dispatch an agent's message, or hold it until its sender ID's business hours open
+    (F-CP4, ``services.held_messages``). Call it where ``dispatch_paced_on_commit`` goes."""
+    from .held_messages import hold_until, message_hold  # held messages import this module
+
+    opens = hold_until(sender=conversation.sender_id, at=now)
+    if opens is None:
+        dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
+    else:
+        message_hold(message=message, until=opens)
+
+
+def message_send_automatic(*, conversation: Conversation, body: str, kind: str) -> Message:
+    """Send a reply nobody typed (``kind``: an ``AutoKind``) through the normal delivery path.
+
+    Never held for business hours: a HELP answer is owed at once (carriers require it),
+    and an out-of-hours reply or a greeting answers the customer's message now, while the
+    WhatsApp window it opened is still open. It is not an agent's response either: the
+    customer keeps waiting (``waiting_since`` stays).
+    """
     check_not_opted_out(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
-        message = _outbound_save(conversation=conversation, author=None, body=body)
+        message = _outbound_save(conversation=conversation, author=None, body=body, auto_kind=kind)
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
         dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     return message
@@ -158,6 +176,7 @@ def _outbound_save(
     author: User | None,
     body: str,
     idempotency_key: str | None = None,
+    auto_kind: str = "",
 ) -> Message:
     """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
     return Message.objects.create(
@@ -169,6 +188,7 @@ def _outbound_save(
         channel=conversation.sender_id.channel,
         idempotency_key=idempotency_key,
         segments=max(count_segments(body).segments, 1),
+        auto_kind=auto_kind,
     )
 
 

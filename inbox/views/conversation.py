@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -11,6 +12,7 @@ from ..access import can_send_in, conversation_for
 from ..forms import ComposeForm, NewConversationForm
 from ..phone import InvalidPhoneNumber
 from ..segments import count_segments
+from ..services.business_hours import closed_until, opening_label, sender_hours
 from ..services.conversations import conversation_start
 from ..services.read_state import conversation_mark_read
 from ..services.sending import SendRefused, message_send
@@ -31,7 +33,14 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
         "thread": thread_of(request, conversation),
         "can_send": can_send_in(request.user, conversation),
         "compose_form": compose_form or ComposeForm(),
+        "held_until": _held_until(conversation),
     }
+
+
+def _held_until(conversation) -> str:
+    """When a message sent now would go, while the sender ID's business hours are closed."""
+    opens = closed_until(sender_hours(conversation.sender_id), timezone.now())
+    return opening_label(opens) if opens else ""
 
 
 @require_GET

@@ -188,10 +188,11 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
         # Session, user, sender IDs and teams, conversation, is it read already, thread
         # (messages, their attachments, events), list rows, nav (sender IDs, reach, newest
         # change, one count), filter choices (labels, assignees), window state (joined by
-        # anyone, by me), contact panel (labels, custom field values).
-        ({}, 19),
+        # anyone, by me), contact panel (labels, custom field values), the business hours
+        # the compose box shows (the organisation's; holidays too once hours are on).
+        ({}, 20),
         # Opened from the list: the same without the list, the navigation and the filters.
-        ({"HX-Request": "true", "HX-Target": "window"}, 12),
+        ({"HX-Request": "true", "HX-Target": "window"}, 13),
     ],
     ids=["page", "opened from the list"],
 )
