@@ -55,8 +55,8 @@ def test_a_reply_is_one_transaction_of_five_statements_after_the_hours(
 ):
     conversation = receive(alice_line, "+12025550123").conversation
     conversation = conversation_for(alice, conversation.public_id)  # as the compose view has it
-    # The business hours (the organisation's: off); BEGIN; the message, the thread summary,
-    # the participation upsert, the sender ID's send slot (lock, move on); COMMIT. A fresh
+    # BEGIN; the message, the thread summary, the participation upsert, the business hours
+    # (the organisation's: off), the sender ID's send slot (lock, move on); COMMIT. A fresh
     # idempotency key needs no look-up.
     with django_assert_num_queries(8):
         message = message_send(
