@@ -41,6 +41,7 @@ PAGES = [
     Page("Row opened from the list", "agent", "/c/{conversation}/", htmx_target="window"),
     Page("Thread poll, unchanged (204)", "agent", "/c/{conversation}/thread/?v={version}"),
     Page("Thread poll, changed", "agent", "/c/{conversation}/thread/?v=0"),
+    Page("My Inbox, overdue filter", "agent", "/?waiting=overdue"),
     Page("Search by phone", "agent", "/?q={phone}"),
     Page("Search by name", "agent", "/?q={name}"),
     Page("Sender ID inbox", "agent", "/s/{sender}/"),
@@ -50,6 +51,7 @@ PAGES = [
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
+    Page("Business hours settings (admin)", "admin", "/settings/hours/"),
 ]
 
 WARMUP = 3
