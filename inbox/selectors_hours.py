@@ -62,10 +62,13 @@ def week_at_a_glance(week: dict) -> list[DayAtAGlance]:
     return days
 
 
-def hours_overview(*, now: datetime | None = None) -> HoursOverview:
-    """Everything the settings page shows, in three queries however many sender IDs."""
+def hours_overview(
+    *, organisation: Organisation | None = None, now: datetime | None = None
+) -> HoursOverview:
+    """Everything the settings page shows, in three queries however many sender IDs (two
+    when given the ``organisation``)."""
     now = now or timezone.now()
-    organisation = Organisation.load()
+    organisation = organisation or Organisation.load()
     holidays = list(Holiday.objects.order_by("date"))
     loaded = holidays_from((h.date, h.recurring) for h in holidays)
     org_hours = organisation_hours(organisation, holidays=loaded)

@@ -31,7 +31,7 @@ def admin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 def _page(request: HttpRequest, *, hours_form=None, holiday_form=None, status=200):
     organisation = Organisation.load()
     context = {
-        "overview": hours_overview(),
+        "overview": hours_overview(organisation=organisation),
         "hours_form": hours_form or OrganisationHoursForm(organisation=organisation),
         "holiday_form": holiday_form or HolidayForm(),
     }
