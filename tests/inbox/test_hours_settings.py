@@ -56,7 +56,8 @@ def test_bad_input_is_refused_in_words_and_nothing_is_saved(client, admin, data,
     assert response.status_code == 422
     assert error in response.content.decode()
     assert not Organisation.load().hours_enabled
-    assert 'value="9 to 5"' in response.content.decode() or "9 to 5" not in str(data)
+    if data.get("day_0") == "9 to 5":
+        assert 'value="9 to 5"' in response.content.decode()  # what was typed stays
 
 
 def test_holidays_are_added_and_removed(client, admin):
@@ -78,22 +79,8 @@ def test_a_sender_id_gets_its_own_hours(client, admin, alice_line):
     assert client.get(url).status_code == 200
     data = week_data(hours=HoursMode.OWN, hours_time_zone="America/New_York")
     data |= {"auto_replies": "off", "day_5": "08:00-20:00"}
-    assert (
-        client.post(
-            url,
-            data
-            | {
-                "hours": HoursMode.OWN,
-                "day_0": "",
-                "day_1": "",
-                "day_2": "",
-                "day_3": "",
-                "day_4": "",
-                "day_5": "",
-            },
-        ).status_code
-        == 422
-    )
+    no_hours = {f"day_{d}": "" for d in range(7)}
+    assert client.post(url, data | no_hours).status_code == 422  # its own hours, but none
     assert client.post(url, data).status_code == 302
     alice_line.refresh_from_db()
     assert alice_line.hours == HoursMode.OWN and alice_line.opening_hours["5"] == [
