@@ -84,7 +84,9 @@ def hours_overview(
         )
     return HoursOverview(
         organisation=organisation,
-        status=status_line(org_hours, now),
+        status=status_line(org_hours, now)
+        if organisation.hours_enabled
+        else "Business hours are off: messages go out at any time",
         week=week_at_a_glance(organisation.opening_hours),
         holidays=holidays,
         senders=senders,
