@@ -48,7 +48,11 @@ urlpatterns = [
     ),
     path("settings/hours/", hours.hours_page, name="hours_settings"),
     path("settings/hours/holidays/", hours.holiday_add, name="holiday_add"),
-    path("settings/hours/holidays/<int:pk>/delete/", hours.holiday_delete, name="holiday_delete"),
+    path(
+        "settings/hours/holidays/<str:public_id>/delete/",
+        hours.holiday_delete,
+        name="holiday_delete",
+    ),
     path("settings/hours/senders/<str:public_id>/", hours.sender_hours_edit, name="sender_hours"),
     path("me/availability/", window.availability_toggle, name="availability"),
     path("live/", live.changes, name="live"),

@@ -10,6 +10,8 @@ means midnight at the end of the day.
 
 from django.db import models
 
+from .ids import new_public_id
+
 
 class HoursMode(models.TextChoices):
     ORGANISATION = "organisation", "The organisation's hours"
@@ -26,6 +28,7 @@ class AutoReplyMode(models.TextChoices):
 class Holiday(models.Model):
     """A day the organisation is closed, on every schedule but a 24/7 one."""
 
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     date = models.DateField()
     name = models.CharField(max_length=100)
     # Closed on this day and month every year (1 January, 25 December…).

@@ -51,7 +51,10 @@ class Message(models.Model):
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
     # Sent automatically (author None): never an agent's response.
-    auto_kind = models.CharField(max_length=16, choices=AutoKind.choices, blank=True)
+    # The database default keeps bulk loads that name no column for it (the bench) working.
+    auto_kind = models.CharField(
+        max_length=16, choices=AutoKind.choices, blank=True, default="", db_default=""
+    )
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.

@@ -77,8 +77,9 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_only
-def holiday_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    hours_settings.holiday_remove(by=request.user, holiday=get_object_or_404(Holiday, pk=pk))
+def holiday_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    holiday = get_object_or_404(Holiday, public_id=public_id)
+    hours_settings.holiday_remove(by=request.user, holiday=holiday)
     messages.success(request, "Holiday removed.")
     return redirect("inbox:hours_settings")
 
