@@ -423,6 +423,8 @@ class Thread:
     last_at: float = 0.0
     last_inbound_at: float | None = None
     last_outbound_at: float | None = None
+    first_inbound_at: float | None = None
+    first_response_at: float | None = None
     waiting_since: float | None = None
     preview: str = ""
     direction: str = ""
@@ -479,6 +481,8 @@ def write_messages(
                 None, conversation_id,
             )  # fmt: skip
             thread.last_inbound_at = at
+            if thread.first_inbound_at is None:
+                thread.first_inbound_at = at
             if thread.waiting_since is None:
                 thread.waiting_since = at
         else:
@@ -497,6 +501,8 @@ def write_messages(
                 iso(at + 60) if status == MessageStatus.READ else None, owner_id, conversation_id,
             )  # fmt: skip
             thread.last_outbound_at = at
+            if thread.first_inbound_at is not None and thread.first_response_at is None:
+                thread.first_response_at = at  # every outgoing message here has an author
             thread.waiting_since = None
         thread.preview = preview_of(body)
         thread.direction = MessageDirection.INBOUND if inbound else MessageDirection.OUTBOUND
@@ -513,7 +519,8 @@ MESSAGE_COLUMNS = (
 CONVERSATION_COLUMNS = (
     "id, public_id, status, created_at, last_inbound_at, last_outbound_at, last_activity_at, "
     "last_message_preview, last_message_direction, waiting_since, closed_at, changed_at, "
-    "contact_id, last_sender_id, owner_id, sender_id_id, team_id"
+    "contact_id, last_sender_id, owner_id, sender_id_id, team_id, first_inbound_at, "
+    "first_response_at"
 )
 
 
@@ -639,6 +646,7 @@ def conversations_copy(cursor, rng, rows, people: People, now: float) -> dict[st
                 None if closed else _iso_or_none(t.waiting_since),
                 iso(t.last_at + DAY) if closed else None, iso(t.last_at), contact_id,
                 owner_id if t.last_outbound_at else None, owner_id, sender.pk, sender.team_id,
+                _iso_or_none(t.first_inbound_at), _iso_or_none(t.first_response_at),
             )  # fmt: skip
             if owner_id is not None and t.last_inbound_at and rng.random() < 0.8:
                 unread = rng.random() < 0.25

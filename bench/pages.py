@@ -9,6 +9,7 @@ as an error.
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import connection
 from django.test import Client
@@ -16,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inbox import selectors
-from inbox.models import Conversation, SenderId, User
+from inbox.models import Conversation, SenderId, TranscriptExport, User
 from inbox.views.live import format_version
 
 from .dataset import ADMIN, BUSY_AGENT
@@ -48,10 +49,18 @@ PAGES = [
     Page("Sent Messages", "agent", "/sent/"),
     Page("Live poll, nothing new (204)", "agent", "/live/?since={now}"),
     Page("Navigation redraw", "agent", "/nav/?kind=mine"),
+    Page(
+        "PDF transcript progress poll", "agent", "/c/{export}/", htmx_target="transcript-progress"
+    ),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("Business hours settings (admin)", "admin", "/settings/hours/"),
+    Page("Reports, today (admin)", "admin", "/reports/?period=today"),
+    Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
+    Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
+    Page("Reports, 30 days, one agent (admin)", "admin", "/reports/?period=30d&agent={agent_id}"),
+    Page("Answered late, 7 days (admin)", "admin", "/all/?on=opened&since={week_ago}&answer=late"),
 ]
 
 WARMUP = 3
@@ -103,9 +112,24 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
                 SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
             ),
             "agent": [agent.username],
+            "agent_id": [str(agent.pk)],
+            "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
+            "export": _exports_of(agent, chosen[:10]),
         }
     )
+
+
+def _exports_of(agent: User, conversations: list[Conversation]) -> list[str]:
+    """``<conversation>/transcript/<export>`` of a transcript export for each conversation
+    the agent owns (made once, kept with ``--reuse``)."""
+    owned = Conversation.objects.filter(pk__in=[c.pk for c in conversations], owner=agent)
+    exports = [
+        TranscriptExport.objects.filter(conversation=c, requested_by=agent).first()
+        or TranscriptExport.objects.create(conversation=c, requested_by=agent)
+        for c in owned
+    ]
+    return [f"{e.conversation.public_id}/transcript/{e.public_id}" for e in exports]
 
 
 def signed_in(username: str) -> Client:

@@ -5,8 +5,10 @@
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -109,25 +111,86 @@ def messages_matching(*, to: str, from_: str, body: str, since: datetime) -> lis
     ]
 
 
-def media_download(url: str) -> tuple[bytes, str]:
-    """Fetch an inbound media file with the account's credentials: (content, content type).
+class MediaRefused(Exception):
+    """A media URL or answer we will not fetch or keep: not retried."""
 
-    Twilio media URLs need HTTP basic auth and redirect to a short-lived storage URL;
-    ``requests`` drops the credentials when the redirect leaves the host.
+
+# Twilio answers a media URL with a redirect to its CDN, where the file is served unsigned.
+_API_HOST = ("https", "api.twilio.com")
+_CDN_HOSTS = ("media.twiliocdn.com", "mms.twiliocdn.com", "s3-external-1.amazonaws.com")
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.netloc or "").lower()
+
+
+def _api_origins() -> set[tuple[str, str]]:
+    """Where media may be asked for with the account's credentials: Twilio's API, and the
+    Twilio-compatible server ``TWILIO_API_BASE_URL`` names (tests, benchmarks)."""
+    origins = {_API_HOST}
+    if settings.TWILIO_API_BASE_URL:
+        origins.add(_origin(settings.TWILIO_API_BASE_URL))
+    return origins
+
+
+def media_url_allowed(url: str) -> bool:
+    """True for a URL of Twilio's API (the only place credentials are ever sent)."""
+    parts = urlsplit(url)
+    return _origin(url) in _api_origins() and not parts.username and not parts.password
+
+
+def _cdn_url_allowed(url: str) -> bool:
+    scheme, host = _origin(url)
+    return (scheme, host) in _api_origins() or (scheme == "https" and host in _CDN_HOSTS)
+
+
+def media_download(url: str) -> tuple[bytes, str]:
+    """Fetch an inbound media file from Twilio: (content, content type).
+
+    The URL comes from a webhook, so it is data from the internet: only Twilio's API host
+    is asked, with the account's credentials; its redirect to Twilio's media CDN is
+    followed once, without them. Size (``TWILIO_MEDIA_MAX_BYTES``) and time
+    (``TWILIO_HTTP_TIMEOUT`` for the whole download) are capped. Raises MediaRefused for
+    anything else, ``requests`` errors for network trouble and HTTP errors.
     """
+    if not media_url_allowed(url):
+        raise MediaRefused(f"not a Twilio API media URL: {url[:200]}")
+    deadline = time.monotonic() + settings.TWILIO_HTTP_TIMEOUT
+    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    with requests.Session() as session:
+        session.trust_env = False  # no proxies or .netrc credentials from the environment
+        response = session.get(
+            url, auth=auth, timeout=settings.TWILIO_HTTP_TIMEOUT, stream=True, allow_redirects=False
+        )
+        if response.is_redirect:
+            target = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            if not _cdn_url_allowed(target):
+                raise MediaRefused(f"media redirect to a host that is not Twilio's: {target[:200]}")
+            response = session.get(
+                target, timeout=settings.TWILIO_HTTP_TIMEOUT, stream=True, allow_redirects=False
+            )
+        with response:
+            if response.is_redirect:
+                raise MediaRefused(f"media redirected more than once: {url[:200]}")
+            response.raise_for_status()
+            content = _read_capped(response, deadline=deadline, url=url)
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    return content, content_type
+
+
+def _read_capped(response: requests.Response, *, deadline: float, url: str) -> bytes:
     limit = settings.TWILIO_MEDIA_MAX_BYTES
-    with requests.get(
-        url,
-        auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
-        timeout=settings.TWILIO_HTTP_TIMEOUT,
-        stream=True,
-    ) as response:
-        response.raise_for_status()
-        chunks, size = [], 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ValueError(f"media larger than {limit} bytes: {url}")
-            chunks.append(chunk)
-        content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-    return b"".join(chunks), content_type
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise MediaRefused(f"media larger than {limit} bytes: {url[:200]}")
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise MediaRefused(f"media larger than {limit} bytes: {url[:200]}")
+        if time.monotonic() > deadline:
+            raise requests.Timeout(f"media download took over {settings.TWILIO_HTTP_TIMEOUT} s")
+        chunks.append(chunk)
+    return b"".join(chunks)

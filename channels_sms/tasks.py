@@ -83,15 +83,19 @@ def forget_processed_webhooks() -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_MEDIA_RETRIES)
 def fetch_inbound_media(self, attachment_id: int) -> None:
-    """Download an inbound attachment from Twilio (with the account's credentials) and store it.
+    """Download an inbound attachment from Twilio (see ``client.media_download``) and store it.
 
-    Already fetched: nothing to do. Network trouble or a 5xx: retried with back-off.
+    Already fetched: nothing to do. Network trouble or a 5xx: retried with back-off. A URL
+    that is not Twilio's, or a file over the size cap: refused for good.
     """
     attachment = Attachment.objects.filter(pk=attachment_id, file="").exclude(source_url="").first()
     if attachment is None:
         return
     try:
         content, content_type = client.media_download(attachment.source_url)
+    except client.MediaRefused as exc:
+        log.warning("media %s not fetched: %s", attachment.public_id, exc)
+        return
     except requests.HTTPError as exc:
         if exc.response is not None and exc.response.status_code < 500:
             log.warning("media %s refused by the provider: %s", attachment.public_id, exc)
@@ -113,17 +117,19 @@ def fetch_missing_media() -> int:
     Covers a fetch that was never queued (the broker failed after the message was stored;
     Twilio's redelivery is then a duplicate) or whose worker died. Only messages from the
     last two hours are looked at, so a file the provider refuses is not asked for forever.
+    Media URLs that are not Twilio's are left alone, as the fetch itself would refuse them.
     """
     now = timezone.now()
-    missing = list(
+    candidates = (
         Attachment.objects.filter(
             file="",
             message__created_at__lt=now - timedelta(minutes=MEDIA_SWEEP_AFTER_MINUTES),
             message__created_at__gt=now - timedelta(hours=2),
         )
         .exclude(source_url="")
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", "source_url")[:500]
     )
+    missing = [pk for pk, url in candidates if client.media_url_allowed(url)]
     for attachment_id in missing:
         fetch_inbound_media.delay(attachment_id)
     return len(missing)

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from twilio.request_validator import RequestValidator
 
+from inbox.media_types import ACCEPTED
 from inbox.models import Attachment, MessageDirection
 from inbox.services.status import provider_status_apply
 
@@ -147,4 +148,14 @@ def outbound_media(request: HttpRequest, token: str) -> FileResponse:
     )
     if not attachment.file:
         raise Http404
-    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    # Served without authentication: never inline, never as anything that could run here.
+    content_type = attachment.content_type
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name or attachment.file.name.rsplit("/", 1)[-1],
+        content_type=content_type if content_type in ACCEPTED else "application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -4,6 +4,7 @@ With nothing set, Converse runs on a SQLite file and Celery's filesystem broker 
 ``var/`` and sends through the built-in simulator, so a fresh checkout works offline.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -15,7 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONVERSE_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deployment that forgets it must not run in debug with a known key.
+# ``make run`` sets DEBUG=1; the tests use ``tests/settings.py``.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "insecure-local-development-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
@@ -33,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "axes",
     "inbox",
     "channels_sms",
     "channels_whatsapp",
@@ -44,13 +48,18 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "converse.security.RequestSizeLimitMiddleware",
+    "converse.security.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "converse.security.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "inbox.middleware.HtmxVaryMiddleware",
     "inbox.middleware.UserTimeZoneMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "converse.urls"
@@ -90,10 +99,40 @@ AUTH_USER_MODEL = "inbox.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox:my_inbox"
 LOGOUT_REDIRECT_URL = "login"
+# Applied where a person chooses a password (password change and reset forms, the admin,
+# createsuperuser); the demo users of seed_demo keep their short passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "converse.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed sign-ins for one
+# username, or from one address, that username or address is refused for
+# LOGIN_LOCKOUT_MINUTES; a successful sign-in clears the account's failures.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "converse.auth.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Mail, for password reset: /accounts/password_reset/ is routed only when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "") or "converse@localhost"
+PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -102,6 +141,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Chart.js for the reports page, from npm (``make install``); never committed.
+if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
@@ -117,8 +159,35 @@ STORAGES = {
 
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy that sets X-Forwarded-Proto itself (and strips the client's) may be trusted
+# with it; otherwise any client could claim HTTPS. Opt in with BEHIND_PROXY=1.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Sent on HTTPS responses only; start small (300), then a year (31536000).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 X_FRAME_OPTIONS = "DENY"
+# Our own scripts and styles only: no inline code, no eval (htmx is configured for it in
+# templates/base.html). Images may be data: URLs (previews of files being attached).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "media-src": "'self' blob:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=()"
+)
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -212,6 +281,9 @@ MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 1600)
 MESSAGE_MAX_MEDIA = env_int("MESSAGE_MAX_MEDIA", 10)
 # Twilio accepts MMS up to 5 MB in all.
 OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+# Any request body larger than this is refused before it is read: the attachments' limit
+# plus room for the form's other fields and multipart framing.
+REQUEST_MAX_BYTES = OUTBOUND_MEDIA_MAX_BYTES + 256 * 1024
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 300)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
@@ -219,6 +291,8 @@ SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)
 OVERDUE_AFTER_SECONDS = env_int("OVERDUE_AFTER_SECONDS", 300)
 # A conversation without a customer message for this long closes by itself.
 AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
+# A PDF transcript of more messages and events than this is built by a worker.
+TRANSCRIPT_SYNC_MAX_ENTRIES = env_int("TRANSCRIPT_SYNC_MAX_ENTRIES", 60)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 
@@ -236,5 +310,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # The Twilio SDK logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; failures and lockouts stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }

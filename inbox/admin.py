@@ -103,6 +103,8 @@ class ConversationAdmin(admin.ModelAdmin):
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
+    # Where inbound media is fetched from comes from Twilio's webhook, never from a person.
+    readonly_fields = ("source_url",)
 
 
 @admin.register(Message)

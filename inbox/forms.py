@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import validate_slug
 
 from .access import usable_sender_ids
+from .media_types import HEAD_BYTES, media_type_sniff
 from .models import Contact, SenderId, User
 from .phone import InvalidPhoneNumber, normalise_phone
 from .selectors import contact_with_details
@@ -12,10 +13,6 @@ from .selectors import contact_with_details
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
-
-
-# What MMS and WhatsApp carry: images, PDF, audio, video, contact cards.
-MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf", "text/vcard", "text/x-vcard")
 
 
 class ComposeForm(forms.Form):
@@ -45,10 +42,14 @@ class ComposeForm(forms.Form):
             limit = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
             raise forms.ValidationError(f"Attachments may total {limit} MB at most.")
         for f in media:
-            if not (f.content_type or "").startswith(MEDIA_TYPES):
+            f.seek(0)
+            sniffed = media_type_sniff(f.read(HEAD_BYTES))
+            f.seek(0)
+            if sniffed is None:
                 raise forms.ValidationError(
-                    f"{f.name} cannot be sent: attach images, PDF, audio or video."
+                    f"{f.name} cannot be sent: attach JPEG, PNG or GIF images, PDF, audio or video."
                 )
+            f.content_type = sniffed  # what is stored and served, whatever the browser said
         if not cleaned.get("body") and not media:
             raise forms.ValidationError("Write a message or attach a file before sending.")
         cleaned["media"] = media

@@ -45,6 +45,8 @@ from .models import (
     SenderId,
     User,
 )
+from .params import param_id
+from .reports import drilldown
 from .services import teams
 from .services.read_state import single_read_behind
 from .waiting import (
@@ -78,8 +80,11 @@ class Cursor:
         if not raw:
             return None
         try:
-            ts, pk = raw.split("_", 1)
-            return cls(datetime.fromtimestamp(float(ts), tz=UTC), int(pk))
+            ts, raw_pk = raw.split("_", 1)
+            pk = param_id(raw_pk)
+            if pk is None:
+                return None
+            return cls(datetime.fromtimestamp(float(ts), tz=UTC), pk)
         except (ValueError, OverflowError, OSError):
             return None
 
@@ -155,7 +160,8 @@ def list_columns(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
 
 @dataclass(frozen=True)
 class InboxView:
-    """Which list: my inbox, a sender ID's inbox, my sent messages, or an agent's inbox."""
+    """Which list: my inbox, a sender ID's inbox, my sent messages, an agent's inbox, or
+    every conversation (admins, reached from the reports)."""
 
     kind: str
     sender: SenderId | None = None
@@ -176,6 +182,14 @@ class InboxFilters:
     label: str = ""
     assignee: str = ""
     q: str = ""
+    # The conversations behind a report figure (``inbox.reports.drilldown``).
+    team: str = ""
+    on: str = ""
+    since: str = ""
+    until: str = ""
+    weekday: str = ""
+    hour: str = ""
+    answer: str = ""
 
     @classmethod
     def from_query(cls, params: QueryDict) -> "InboxFilters":
@@ -190,8 +204,9 @@ class InboxFilters:
             channel=pick("channel", Channel.values),
             sender=params.get("sender", "").strip()[:16],
             label=params.get("label", "").strip()[:50],
-            assignee=assignee if assignee == "none" or assignee.isdigit() else "",
+            assignee=assignee if assignee == "none" or param_id(assignee) else "",
             q=params.get("q", "").strip()[:100],
+            **drilldown.params_from_query(params),
         )
 
     def as_params(self) -> dict[str, str]:
@@ -199,6 +214,14 @@ class InboxFilters:
 
     def __bool__(self) -> bool:
         return bool(self.as_params())
+
+    def report_params(self) -> dict[str, str]:
+        """The report filters alone: the list's filter form carries them along."""
+        return {name: value for name in drilldown.FIELDS if (value := getattr(self, name))}
+
+    @property
+    def report_description(self) -> str:
+        return drilldown.describe(self)
 
 
 def search_q(text: str) -> Q:
@@ -232,7 +255,7 @@ def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> 
         qs = qs.filter(owner_id=int(filters.assignee))
     if filters.q:
         qs = qs.filter(search_q(filters.q))
-    return qs
+    return drilldown.apply(qs, filters)
 
 
 def _sent_by(user: User) -> QuerySet[Participation]:
@@ -257,6 +280,8 @@ def inbox_conversations(
     elif view.kind == "team":
         qs = Conversation.objects.filter(owner=view.agent, last_inbound_at__isnull=False)
         reader = view.agent
+    elif view.kind == "all":
+        qs = visible_conversations(user)
     else:
         raise ValueError(f"Unknown list {view.kind!r}")
     now = timezone.now()

@@ -14,6 +14,7 @@ from .services.held_messages import held_message_release, held_messages_release_
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.status import early_statuses_forget
+from .services.transcripts import transcript_export_build
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ def service_level_tick() -> int:
 @shared_task
 def forget_early_statuses() -> int:
     return early_statuses_forget(received_before=timezone.now() - EARLY_STATUS_KEPT_FOR)
+
+
+@shared_task(acks_late=True)
+def build_transcript_pdf(export_id: int) -> None:
+    transcript_export_build(export_id=export_id)
 
 
 @shared_task(acks_late=True)

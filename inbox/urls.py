@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import conversation, export, held, hours, lists, live, window
+from .views import conversation, export, held, hours, lists, live, reports, window
 
 app_name = "inbox"
 
@@ -10,7 +10,10 @@ urlpatterns = [
     path("s/<str:public_id>/", lists.sender_inbox, name="sender_inbox"),
     path("team/", lists.team_inbox, name="team_inbox"),
     path("team/<str:username>/", lists.team_agent, name="team_agent"),
+    path("all/", lists.all_conversations, name="all_conversations"),
     path("bulk/", lists.bulk, name="bulk"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/conversations.csv", reports.reports_export, name="reports_export"),
     path("new/", conversation.conversation_new, name="conversation_new"),
     path("segments/", conversation.segment_count, name="segments"),
     path("c/<str:public_id>/", conversation.conversation_detail, name="conversation"),
@@ -27,6 +30,21 @@ urlpatterns = [
         export.transcript_download,
         {"fmt": "txt"},
         name="transcript_txt",
+    ),
+    path(
+        "c/<str:public_id>/transcript/",
+        export.transcript_export_start,
+        name="transcript_export",
+    ),
+    path(
+        "c/<str:public_id>/transcript/<str:export_id>/",
+        export.transcript_export_status,
+        name="transcript_export_status",
+    ),
+    path(
+        "c/<str:public_id>/transcript/<str:export_id>/file/",
+        export.transcript_export_file,
+        name="transcript_export_file",
     ),
     path(
         "c/<str:public_id>/media/<str:attachment_id>/",

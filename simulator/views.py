@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from inbox.access import usable_sender_ids, visible_conversations
-from inbox.models import Message, MessageStatus, SenderId, User
+from inbox.models import Contact, Conversation, Message, MessageStatus, SenderId, User
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
 from .numbers import FAILING_NUMBERS
@@ -28,6 +28,7 @@ class CustomerReplyForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         # Only lines whose inbox the user may open: the phone shows their threads.
         self.fields["sender"].queryset = usable_sender_ids(user)
 
@@ -37,9 +38,31 @@ class CustomerReplyForm(forms.Form):
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(str(exc)) from exc
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        sender, phone = cleaned.get("sender"), cleaned.get("phone")
+        if sender and phone and not customer_writable(user=self.user, sender=sender, phone=phone):
+            raise forms.ValidationError(
+                "You can write only as the customer of a conversation you can open, "
+                "or as a new number."
+            )
+        return cleaned
+
+
+def customer_writable(*, user: User, sender: SenderId, phone: str) -> bool:
+    """May ``user`` write as ``phone`` to ``sender``? Into a conversation they may open; as a
+    customer they see elsewhere, starting one; or as a number no contact has yet. Never into
+    someone else's grabbed conversation, and never as a customer they cannot see (a STOP
+    would opt that customer out everywhere)."""
+    visible = visible_conversations(user).filter(contact__phone_e164=phone)
+    if Conversation.objects.filter(sender_id=sender, contact__phone_e164=phone).exists():
+        return visible.filter(sender_id=sender).exists()
+    return visible.exists() or not Contact.objects.filter(phone_e164=phone).exists()
+
 
 def _require_simulator() -> None:
-    if settings.CONVERSE_PROVIDER != "simulator":
+    twilio_configured = settings.TWILIO_ACCOUNT_SID or settings.TWILIO_AUTH_TOKEN
+    if settings.CONVERSE_PROVIDER != "simulator" or twilio_configured:
         raise Http404("The simulator is off: Twilio credentials are configured.")
 
 

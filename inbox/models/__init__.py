@@ -7,6 +7,7 @@ from .conversations import (
     Participation,
     ReadState,
 )
+from .exports import TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
 from .messages import Attachment, AutoKind, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
@@ -39,5 +40,6 @@ __all__ = [
     "SenderId",
     "Team",
     "TeamMode",
+    "TranscriptExport",
     "User",
 ]

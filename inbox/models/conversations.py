@@ -53,6 +53,10 @@ class Conversation(models.Model):
     # When the latest out-of-hours auto-reply went: one per closed period (F-AU2).
     out_of_hours_replied_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Report summaries (``inbox.reports.metrics``): when the customer first wrote, and the
+    # first message a person sent after that.
+    first_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
     # Bumped by every change a viewer of the thread should see (messages, ticks, events):
     # live polling compares against it and answers 204 when nothing changed.
     changed_at = models.DateTimeField(auto_now_add=True)
@@ -96,6 +100,13 @@ class Conversation(models.Model):
             ),
             # Live polling: "has anything I can see changed since T?".
             models.Index(fields=["changed_at"], name="conv_changed_idx"),
+            # Reports: conversations opened in a period.
+            models.Index(
+                fields=["first_inbound_at"],
+                include=["first_response_at", "sender_id", "owner", "team", "status"],
+                name="conv_first_inbound_idx",
+                condition=Q(first_inbound_at__isnull=False),
+            ),
             # Auto-close sweep over conversations that are not closed yet.
             models.Index(
                 fields=["last_inbound_at"],

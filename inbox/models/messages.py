@@ -81,6 +81,12 @@ class Message(models.Model):
                 name="message_held_idx",
                 condition=Q(status="scheduled"),
             ),
+            # Reports: messages written in a period, read index-only.
+            models.Index(
+                fields=["created_at"],
+                include=["direction", "author", "conversation"],
+                name="message_period_idx",
+            ),
             # Recovery of sends a dead worker left behind.
             models.Index(
                 fields=["status", "created_at"],

@@ -2,6 +2,7 @@
 
 import logging
 import mimetypes
+from dataclasses import replace
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -11,6 +12,7 @@ from django.utils import timezone
 from ..channels import InboundMessage
 from ..models import (
     Attachment,
+    Channel,
     Contact,
     Conversation,
     ConversationEvent,
@@ -20,6 +22,7 @@ from ..models import (
     SenderId,
 )
 from ..phone import InvalidPhoneNumber, normalise_phone
+from ..reports.metrics import first_times_after_inbound
 from ..segments import count_segments
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
@@ -28,6 +31,11 @@ from .sending import media_preview, preview_of
 from .service_levels import auto_close_due, waiting_due_fields
 
 log = logging.getLogger(__name__)
+
+
+# The longest body each channel delivers (Twilio: 1,600 characters for SMS, 4,096 for
+# WhatsApp); anything longer is cut there. The webhook's payload is kept as it came.
+INBOUND_BODY_LIMITS = {Channel.SMS: 1600, Channel.WHATSAPP: 4096}
 
 
 class UnknownSender(Exception):
@@ -60,13 +68,15 @@ def message_receive(
     and changes nothing. Safe for concurrent workers: the contact and the conversation are
     unique rows (a second worker waits on the first one's insert and then uses it), and the
     conversation row is locked while the message is added. Opt-out, opt-in and HELP
-    keywords are acted on (F-CP1). Raises UnknownSender when ``to_address`` is none of ours.
+    keywords are acted on (F-CP1). A body is cut at its channel's limit
+    (``INBOUND_BODY_LIMITS``). Raises UnknownSender when ``to_address`` is none of ours.
     """
     existing = Message.objects.filter(
         channel=inbound.channel, provider_sid=inbound.provider_sid
     ).first()
     if existing is not None:
         return existing, False
+    inbound = replace(inbound, body=inbound.body[: INBOUND_BODY_LIMITS[inbound.channel]])
     sender = SenderId.objects.filter(address=inbound.to_address, is_active=True).first()
     if sender is None:
         raise UnknownSender(inbound.to_address)
@@ -205,8 +215,10 @@ def conversation_record_inbound(
             data={"from": before, "to": conversation.status},
         )
     conversation.closed_at = None
+    first_times = first_times_after_inbound(conversation=conversation, written_at=written_at)
     conversation.save(
         update_fields=[
+            *first_times,
             "owner",
             "last_inbound_at",
             "last_activity_at",

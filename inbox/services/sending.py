@@ -24,6 +24,7 @@ from ..models import (
     SenderId,
     User,
 )
+from ..reports.metrics import first_response_on_send
 from ..segments import count_segments
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 
@@ -226,7 +227,9 @@ def conversation_record_outbound(
     if conversation.owner_id is None:
         fields["owner"] = author
         fields["status"] = Conversation.Status.ASSIGNED
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        **fields, first_response_at=first_response_on_send(at=at)
+    )
     for name, value in fields.items():
         setattr(conversation, name, value)
     Participation.objects.bulk_create(

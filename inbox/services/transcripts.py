@@ -1,14 +1,21 @@
 """Conversation transcripts as TXT and PDF (F-CV11); every export is recorded (F-OP3)."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ..models import Conversation, ConversationEvent, Message, User
+from ..models import Conversation, ConversationEvent, Message, TranscriptExport, User
 from ..phone import format_phone
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,14 @@ def _header(conversation: Conversation) -> dict:
     }
 
 
+# Starts every line of a message after its first in the TXT transcript.
+CONTINUATION = "    | "
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
 def transcript_txt(*, conversation: Conversation, by: User) -> str:
     header = _header(conversation)
     out = [
@@ -88,8 +103,12 @@ def transcript_txt(*, conversation: Conversation, by: User) -> str:
     for line in _lines(conversation):
         stamp = timezone.localtime(line.at).strftime("%Y-%m-%d %H:%M")
         status = f" [{line.status}]" if line.status else ""
-        out.append(f"[{stamp}] {line.who}{status}: {line.text}".rstrip())
-        out.extend(f"    [media: {name}]" for name in line.attachments)
+        first, *rest = line.text.splitlines() or [""]
+        out.append(f"[{stamp}] {_one_line(line.who)}{status}: {first}".rstrip())
+        # A message's further lines are marked as its own, so text a customer wrote can
+        # never pass for another entry of the transcript.
+        out.extend(f"{CONTINUATION}{text}".rstrip() for text in rest)
+        out.extend(f"    [media: {_one_line(name)}]" for name in line.attachments)
     _record_export(conversation=conversation, by=by, fmt="txt")
     return "\n".join(out) + "\n"
 
@@ -102,9 +121,76 @@ def transcript_html(*, conversation: Conversation, by: User) -> str:
     )
 
 
-def transcript_pdf(*, conversation: Conversation, by: User) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+def _pdf(
+    *, conversation: Conversation, by: User, progress: Callable[[int], None] = lambda _: None
+) -> bytes:
+    from weasyprint import CSS, HTML  # heavy import: only when a PDF is asked for
 
-    pdf = HTML(string=transcript_html(conversation=conversation, by=by)).write_pdf()
+    stylesheet = CSS(filename=finders.find("css/transcript.css"))
+    html = HTML(string=transcript_html(conversation=conversation, by=by))
+    progress(30)
+    document = html.render(stylesheets=[stylesheet])  # the layout: most of the time
+    progress(85)
+    return document.write_pdf()
+
+
+def transcript_pdf(*, conversation: Conversation, by: User) -> bytes:
+    """A short conversation's PDF, built at once (see ``transcript_is_long``)."""
+    pdf = _pdf(conversation=conversation, by=by)
     _record_export(conversation=conversation, by=by, fmt="pdf")
     return pdf
+
+
+def transcript_is_long(*, conversation: Conversation) -> bool:
+    """Whether its PDF is built by a worker: more than ``TRANSCRIPT_SYNC_MAX_ENTRIES``
+    messages and events (a PDF of 150 long messages takes seconds to lay out)."""
+    limit = settings.TRANSCRIPT_SYNC_MAX_ENTRIES
+    messages = Message.objects.filter(conversation=conversation)[: limit + 1].count()
+    if messages > limit:
+        return True
+    events = ConversationEvent.objects.filter(conversation=conversation)[: limit + 1].count()
+    return messages + events > limit
+
+
+def transcript_export_request(*, conversation: Conversation, by: User) -> TranscriptExport:
+    """Queue a worker to build ``conversation``'s PDF transcript for ``by``."""
+    from ..tasks import build_transcript_pdf  # the task calls this module
+
+    with transaction.atomic():
+        export = TranscriptExport.objects.create(conversation=conversation, requested_by=by)
+        transaction.on_commit(lambda: build_transcript_pdf.delay(export.pk))
+    return export
+
+
+def transcript_export_build(*, export_id: int) -> None:
+    """Build a queued export's PDF, reporting progress; record the export when it is ready.
+
+    Claimed with a conditional update (queued → building), so a redelivered task builds
+    nothing twice. A failure marks the export failed (the agent sees it) and is logged.
+    """
+    claimed = TranscriptExport.objects.filter(
+        pk=export_id, state=TranscriptExport.State.QUEUED
+    ).update(state=TranscriptExport.State.BUILDING, progress=10)
+    if not claimed:
+        return
+    export = TranscriptExport.objects.select_related("conversation__contact", "requested_by").get(
+        pk=export_id
+    )
+
+    def progress(percent: int) -> None:
+        TranscriptExport.objects.filter(pk=export_id).update(progress=percent)
+
+    try:
+        pdf = _pdf(conversation=export.conversation, by=export.requested_by, progress=progress)
+        export.file.save(f"conversation-{export.conversation.public_id}.pdf", ContentFile(pdf))
+    except Exception:
+        log.exception("transcript export %s failed", export.public_id)
+        TranscriptExport.objects.filter(pk=export_id).update(
+            state=TranscriptExport.State.FAILED, finished_at=timezone.now()
+        )
+        return
+    with transaction.atomic():
+        TranscriptExport.objects.filter(pk=export_id).update(
+            state=TranscriptExport.State.READY, progress=100, finished_at=timezone.now()
+        )
+        _record_export(conversation=export.conversation, by=export.requested_by, fmt="pdf")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import selectors
 from ..access import usable_sender_ids, visible_conversations
 from ..models import Channel, Conversation, Role, User
+from ..params import param_id
 from ..selectors import InboxFilters, InboxView
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
@@ -63,6 +64,8 @@ def _list_path(view: InboxView) -> str:
         return reverse("inbox:sent")
     if view.kind == "team":
         return reverse("inbox:team_agent", args=[view.agent.username])
+    if view.kind == "all":
+        return reverse("inbox:all_conversations")
     return reverse("inbox:my_inbox")
 
 
@@ -131,6 +134,16 @@ def team_agent(request: HttpRequest, username: str) -> HttpResponse:
 
 @require_GET
 @login_required
+def all_conversations(request: HttpRequest) -> HttpResponse:
+    """Every conversation (admins): where a report's figures open the conversations they
+    count, through the list's report filters."""
+    _require_admin(request.user)
+    view = InboxView("all")
+    return _render_list(request, list_context(request, view=view, title="All conversations"))
+
+
+@require_GET
+@login_required
 def nav_refresh(request: HttpRequest) -> HttpResponse:
     """The navigation alone, with fresh counts: it redraws itself when the inbox changes
     (``?kind=`` and ``?sender=`` say which inbox the page shows)."""
@@ -141,7 +154,7 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
         )
         view = InboxView("sender", sender=sender)
     else:
-        view = InboxView(kind if kind in ("sent", "team") else "mine")
+        view = InboxView(kind if kind in ("sent", "team", "all") else "mine")
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 
@@ -209,7 +222,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path on this site only: ``redirect`` would take a bare word for a URL name.
+    on_site = target.startswith("/") and target.isprintable()
+    if on_site and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -217,4 +232,4 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _int(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
+    return param_id(raw) or 0

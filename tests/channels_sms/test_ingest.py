@@ -230,3 +230,16 @@ def test_a_payload_that_kills_its_worker_holds_up_nothing_and_is_given_up_in_the
     assert InboundWebhook.objects.get(message_sid="SM1").attempts == MAX_ATTEMPTS
     assert ingest_inbound.apply().get() == 0  # left for a person
     assert not InboundWebhook.objects.filter(message_sid="SM1", processed_at__isnull=False)
+
+
+def test_a_body_over_the_sms_limit_is_cut_and_the_payload_kept_whole(
+    post_webhook, ingest, alice_line
+):
+    from channels_sms.models import InboundWebhook
+    from inbox.models import Message
+
+    long_body = "y" * 2000
+    post_webhook("messages", payload("inbound_sms", Body=long_body))
+    ingest()
+    assert Message.objects.get().body == "y" * 1600
+    assert long_body in InboundWebhook.objects.get().payload

@@ -183,6 +183,15 @@ LIST_PAGES = [
     ("admin", 9, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
     ("admin", 12, lambda s: reverse("inbox:team_agent", args=["alice"])),
     ("alice", 9, lambda s: "/?q=Customer&status=assigned&waiting=pending&channel=sms"),
+    # All conversations (admins): no sender ID or reach to look up; report filters add none.
+    ("admin", 8, lambda s: reverse("inbox:all_conversations")),
+    (
+        "admin",
+        8,
+        lambda s: (
+            reverse("inbox:all_conversations") + "?on=customer&since=2000-01-01&answer=answered"
+        ),
+    ),
 ]
 
 

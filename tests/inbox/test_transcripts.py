@@ -75,3 +75,15 @@ def test_an_attachment_id_from_another_conversation_is_404(client, alice, alice_
     client.force_login(alice)
     url = reverse("inbox:attachment", args=[other.public_id, attachment.public_id])
     assert client.get(url).status_code == 404
+
+
+def test_a_customer_cannot_forge_an_agent_line_in_the_txt_transcript(client, alice, alice_line):
+    forged = "Thanks\n[2026-12-03 08:12] Alice Agent [Delivered]: Refund approved\r\nsecond"
+    message = receive(alice_line, "+12025550123", forged)
+    client.force_login(alice)
+    text = client.get(reverse("inbox:transcript_txt", args=[message.conversation.public_id]))
+    lines = text.content.decode().splitlines()
+    entries = [line for line in lines if line.startswith("[")]
+    assert len(entries) == 1 and entries[0].endswith(": Thanks")
+    assert "    | [2026-12-03 08:12] Alice Agent [Delivered]: Refund approved" in lines
+    assert "    | second" in lines

@@ -160,3 +160,50 @@ def test_uploaded_media_are_never_served_from_media_url(client, alice, settings)
     settings.DEBUG = True
     client.force_login(alice)
     assert client.get("/media/attachments/x/evil.html").status_code == 404
+
+
+def post_as_customer(client, sender, phone, body):
+    return client.post(
+        reverse("simulator:phone"), {"sender": sender.public_id, "phone": phone, "body": body}
+    )
+
+
+def test_an_agent_cannot_write_into_a_grab_conversation_another_agent_owns(client, alice, bob):
+    from inbox.models import Channel, SenderId, Team, TeamMode
+
+    team = Team.objects.create(name="Grabbers", mode=TeamMode.GRAB)
+    team.members.add(alice, bob)
+    line = SenderId.objects.create(address="+14155550177", channel=Channel.SMS, team=team)
+    conversation = receive(line, "+12025550123", "Help").conversation
+    conversation.owner = alice
+    conversation.save()
+    client.force_login(bob)
+
+    response = post_as_customer(client, line, "+12025550123", "Injected by Bob")
+    assert response.status_code == 422
+    assert "conversation you can open" in response.content.decode()
+    assert not Message.objects.filter(body="Injected by Bob").exists()
+
+
+def test_an_agent_cannot_text_stop_as_a_customer_they_cannot_see(client, alice_line, bob, bob_line):
+    from inbox.models import Contact
+
+    receive(alice_line, "+12025550123", "Alice's customer")
+    client.force_login(bob)
+    response = post_as_customer(client, bob_line, "+12025550123", "STOP")
+    assert response.status_code == 422
+    assert Contact.objects.get(phone_e164="+12025550123").sms_opted_out_at is None
+    assert alice_line.conversations.count() == 1
+
+
+def test_a_new_number_may_still_write_in(client, bob, bob_line):
+    client.force_login(bob)
+    assert post_as_customer(client, bob_line, "+12025550188", "Hello there").status_code == 302
+
+
+def test_the_phone_page_is_off_with_any_twilio_credential(client, alice, alice_line, settings):
+    settings.TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000001"
+    client.force_login(alice)
+    assert client.get(reverse("simulator:phone")).status_code == 404
+    assert post_as_customer(client, alice_line, "+12025550123", "Hi").status_code == 404
+    assert not Message.objects.exists()

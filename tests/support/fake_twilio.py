@@ -53,6 +53,8 @@ class FakeTwilio:
     requests: list[Recorded] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    # Media answered with a redirect, as Twilio does: API path -> where it redirects.
+    redirects: dict[str, str] = field(default_factory=dict)
     connections_opened: int = 0
     # SIDs to give the next created messages, in order (random ones after these).
     next_sids: list[str] = field(default_factory=list)
@@ -118,10 +120,19 @@ class FakeTwilio:
         does when the client gave up waiting."""
         self._plans.append(Planned(delay=seconds))
 
-    def add_media(self, content: bytes, content_type: str) -> str:
+    def add_media(self, content: bytes, content_type: str, *, redirect_to: str = "") -> str:
+        """A media URL of the API. With ``redirect_to``, it answers with a redirect there, as
+        Twilio redirects to its CDN; ``"cdn"`` serves the file from this server's ``/cdn/``,
+        which needs no credentials."""
         message, media = f"MM{uuid.uuid4().hex}", f"ME{uuid.uuid4().hex}"
         path = f"{API}/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
-        self.media[path] = (content, content_type)
+        if redirect_to == "cdn":
+            self.media[f"/cdn/{media}"] = (content, content_type)
+            self.redirects[path] = f"{self.url}/cdn/{media}"
+        elif redirect_to:
+            self.redirects[path] = redirect_to
+        else:
+            self.media[path] = (content, content_type)
         return self.url + path
 
     # What tests read.
@@ -154,10 +165,19 @@ class FakeTwilio:
         with self._lock:
             self.requests.append(recorded)
             plan = self._plans.pop(0) if self._plans else Planned()
+        if parts.path.startswith("/cdn/") and parts.path in self.media:
+            content, content_type = self.media[parts.path]
+            return self._send_bytes(handler, 200, content, content_type)
         if not self._authorised(recorded.authorization):
             return self._send(handler, 401, _error(20003, "Authenticate", 401))
         if plan.status != 200:
             return self._send(handler, plan.status, _error(plan.code, plan.message, plan.status))
+        if parts.path in self.redirects and method == "GET":
+            handler.send_response(307)
+            handler.send_header("Location", self.redirects[parts.path])
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
         if parts.path in self.media and method == "GET":
             content, content_type = self.media[parts.path]
             return self._send_bytes(handler, 200, content, content_type)

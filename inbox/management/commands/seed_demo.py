@@ -1,5 +1,6 @@
 """Load the demo organisation; running it again changes nothing."""
 
+import random
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,15 @@ THREADS = [
     ("+447700900456", "+14155550101", [("in", "I was charged twice this month.", 30)]),
     ("+33612345678", "+14155550199", [("in", "Bonjour, vous livrez en France ?", 12)]),
 ]
+# Four weeks of past conversations, so the reports page has something to show.
+HISTORY_DAYS = 28
+HISTORY_NAMES = ["Noah", "Emma", "Liam", "Olivia", "Lucas", "Mia", "Omar", "Chloe", "Ivan", "Sara"]
+HISTORY_QUESTIONS = [
+    "Where is my parcel?",
+    "Can I change my delivery address?",
+    "Do you have this in a larger size?",
+    "My code does not work at checkout.",
+]
 
 
 class Command(BaseCommand):
@@ -130,21 +140,47 @@ class Command(BaseCommand):
             for label in labels:
                 contact.labels.add(Label.objects.get_or_create(name=label)[0])
         if not Message.objects.exists():
-            self._load_threads(users)
+            self._load_threads(users, self._history(users) + THREADS)
         if not org.opening_hours:
             self._load_hours(org)
         if options.get("hours_open_in") is not None:
             self._open_in(org, max(options["hours_open_in"], 1))
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
-    def _load_threads(self, users):
+    @staticmethod
+    def _history(users) -> list[tuple]:
+        """Threads of the past weeks: answered in minutes (some late), some never, some
+        closed the same day; customers on every line, mostly in office hours."""
+        rng = random.Random(17)
+        threads = []
+        addresses = [address for address, *_ in SENDERS]
+        for n in range(HISTORY_DAYS * 3):
+            phone = f"+1202555{7000 + n:04d}"
+            name = f"{rng.choice(HISTORY_NAMES)} {chr(65 + n % 26)}."
+            Contact.objects.get_or_create(phone_e164=phone, defaults={"display_name": name})
+            days_ago = 1 + n % HISTORY_DAYS
+            start = days_ago * 24 * 60 - rng.choice([9, 10, 11, 13, 14, 15, 16, 20]) * 60
+            answer = rng.choice([2, 3, 4, 4, 6, 12, 25, None])
+            lines = [("in", rng.choice(HISTORY_QUESTIONS), start)]
+            if answer is not None:
+                lines.append(
+                    ("out", "Thanks for writing! Let me check that for you.", start - answer)
+                )
+                lines.append(("in", "Thank you!", start - answer - 3))
+            threads.append((phone, rng.choice(addresses), lines, rng.random() < 0.6))
+        return threads
+
+    def _load_threads(self, users, threads):
         now = timezone.now()
-        for phone, address, lines in THREADS:
+        for phone, address, lines, *closed in threads:
             sender = SenderId.objects.get(address=address)
             conversation, _ = Conversation.objects.get_or_create(
                 contact=Contact.objects.get(phone_e164=phone), sender_id=sender
             )
-            owner = sender.owner or users["admin"]
+            owner = (
+                sender.owner
+                or users["admin" if not closed else ("alice", "bob")[int(phone[-1]) % 2]]
+            )
             for direction, body, minutes in lines:
                 at = now - timedelta(minutes=minutes)
                 message = Message.objects.create(
@@ -166,6 +202,12 @@ class Command(BaseCommand):
                     conversation_record_inbound(
                         conversation=conversation, owner=owner, preview=body, at=at
                     )
+            if closed and closed[0]:
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    status=Conversation.Status.CLOSED,
+                    closed_at=at + timedelta(hours=2),
+                    waiting_since=None,
+                )
 
     def _load_hours(self, org):
         org.time_zone, org.opening_hours = "Europe/London", OFFICE_WEEK

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0009_message_time_from_provider'),
+        ('inbox', '0011_report_summaries'),
     ]
 
     operations = [

@@ -1,0 +1,89 @@
+"""Response headers every page gets: a Content-Security-Policy that allows only our own
+scripts and styles, a Permissions-Policy, and ``no-store`` on what a signed-in user sees.
+
+HSTS, nosniff and the referrer policy come from Django's SecurityMiddleware (settings).
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+
+
+def policy_header(directives: dict[str, str]) -> str:
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    """Place after AuthenticationMiddleware: whether the response is private depends on it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.csp = policy_header(settings.CONTENT_SECURITY_POLICY)
+        self.permissions = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A view may set a stricter policy of its own (media served to Twilio).
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Conversations, transcripts and media must not stay in a shared browser's or a
+            # proxy's cache after the agent signs out.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is over ``REQUEST_MAX_BYTES`` before anything
+    reads it (the CSRF check would parse, and spool to disk, a 200 MB upload first).
+
+    Place before CsrfViewMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0  # Django reads no body it cannot size
+        if declared > settings.REQUEST_MAX_BYTES:
+            limit_mb = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
+            return HttpResponse(
+                render_to_string("request_too_large.html", {"limit_mb": limit_mb}),
+                status=413,
+            )
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL character in the path, the query or a form field: PostgreSQL
+    text cannot hold one, so a lookup with it would fail as a 500.
+
+    Twilio's webhooks (``/webhooks/``) are left to their own handling: they are signed and
+    their payloads are cleaned where they are stored. Place before CsrfViewMiddleware.
+    """
+
+    EXEMPT_PREFIXES = ("/webhooks/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or _has_nul(request.GET):
+            return HttpResponseBadRequest("NUL characters are not allowed in a request.")
+        if (
+            request.method == "POST"
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and _has_nul(request.POST)
+        ):
+            return HttpResponseBadRequest("NUL characters are not allowed in a form.")
+        return self.get_response(request)
+
+
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())

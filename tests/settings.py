@@ -1,0 +1,16 @@
+"""Settings for the test suite: the product's own, with DEBUG off as in production, plus
+what tests need (a secret key, plain HTTP cookies for the live server, no static manifest)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-production")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+
+from converse.settings import *  # noqa: F403
+
+# No collectstatic step in tests: serve templates' static paths without a manifest.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,44 @@
+"""A deployment that sets nothing runs with production defaults, never in debug."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOW = "from django.conf import settings; print(settings.DEBUG, settings.SECURE_PROXY_SSL_HEADER)"
+
+
+def settings_with(**env: str) -> subprocess.CompletedProcess:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "BEHIND_PROXY", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment |= {"DJANGO_SETTINGS_MODULE": "converse.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {SHOW}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_debug_is_off_and_a_secret_key_is_required_when_nothing_is_set():
+    result = settings_with()
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_with_a_secret_key_the_defaults_are_production_ones():
+    result = settings_with(SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "None"]
+
+
+def test_debug_is_on_only_when_asked_for():
+    result = settings_with(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"
