@@ -258,6 +258,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inbox.tasks.recover_stuck_messages",
         "schedule": float(RECOVERY_SWEEP_SECONDS),
     },
+    # Behind each held message's own task: releases what a lost task or a stopped worker
+    # left waiting past its opening.
+    "release-due-held-messages": {
+        "task": "inbox.tasks.release_due_held_messages",
+        "schedule": 30.0,
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
         "schedule": float(RECOVERY_SWEEP_SECONDS),

@@ -9,6 +9,7 @@ from .models import (
     Conversation,
     ConversationEvent,
     CustomField,
+    Holiday,
     Label,
     Message,
     Organisation,
@@ -70,6 +71,15 @@ class ContactAdmin(admin.ModelAdmin):
 
 admin.site.register(Label)
 admin.site.register(CustomField)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Business hours have their own page for admins (``/settings/hours/``), which also
+    moves held messages to a new opening; a change made here only applies at release (a
+    held message is held again if the hours are closed then)."""
+
+    list_display = ("date", "name", "recurring")
 
 
 @admin.register(ConsentRecord)

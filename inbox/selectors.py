@@ -54,7 +54,13 @@ from .reports import drilldown
 from .services import teams
 from .services.assignment import transfer_targets
 from .services.read_state import single_read_behind
-from .waiting import WaitingState, anyone_joined, waiting_of, waiting_q, with_anyone_joined
+from .waiting import (
+    WaitingState,
+    anyone_joined,
+    waiting_of,
+    waiting_q,
+    with_anyone_joined,
+)
 
 PAGE_SIZE = 50
 # The window opens on the newest THREAD_PAGE messages; "Show earlier" adds as many again.
@@ -139,6 +145,9 @@ LIST_COLUMNS = (
     "last_message_preview",
     "last_message_direction",
     "waiting_since",
+    "waiting_counts_from",
+    "soon_overdue_at",
+    "overdue_at",
     "changed_at",
     "contact__public_id",
     "contact__display_name",

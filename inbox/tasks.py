@@ -15,6 +15,7 @@ from .models import Message, MessageStatus, Organisation
 from .services.contact_import import contacts_import_run
 from .services.conversation_status import conversations_auto_close
 from .services.heartbeat import worker_heartbeat_record
+from .services.held_messages import held_message_release, held_messages_release_due
 from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
 from .services.service_levels import service_levels_tick
 from .services.snooze import snoozes_wake
@@ -119,3 +120,16 @@ def build_transcript_pdf(export_id: int) -> None:
 @shared_task(acks_late=True)
 def import_contacts(import_id: int) -> None:
     contacts_import_run(import_id=import_id, region=Organisation.load().region)
+
+
+@shared_task(acks_late=True)
+def release_held_message(message_id: int) -> bool:
+    return held_message_release(message_id=message_id)
+
+
+@shared_task
+def release_due_held_messages() -> int:
+    released = held_messages_release_due()
+    if released:
+        log.info("released %d messages held for business hours", released)
+    return released

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from inbox.access import usable_sender_ids, visible_conversations
-from inbox.models import Contact, Conversation, Message, SenderId, User
+from inbox.models import Contact, Conversation, Message, MessageStatus, SenderId, User
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
 from .numbers import FAILING_NUMBERS
@@ -84,7 +84,10 @@ def customer_phone(request: HttpRequest) -> HttpResponse:
                 conversation__in=visible_conversations(request.user),
                 conversation__sender_id__public_id=sender_pk,
                 conversation__contact__phone_e164=phone,
-            ).order_by("-created_at", "-id")[:50]
+            )
+            # A message held for business hours has not reached the customer yet.
+            .exclude(status=MessageStatus.SCHEDULED)
+            .order_by("-created_at", "-id")[:50]
         )[::-1]
     return render(
         request,

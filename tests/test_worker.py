@@ -49,3 +49,43 @@ def test_a_task_goes_to_one_queue_only():
     assert (
         celery_app.amqp.router.route({}, "inbox.tasks.deliver_message")["queue"].name == "default"
     )
+
+
+def test_a_message_held_while_no_worker_runs_goes_out_when_one_starts(alice, alice_line):
+    """The worker is down at opening; its release task waits in Redis and runs on start."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from inbox.models import Message
+    from inbox.services.held_messages import message_hold
+
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    conversation = Conversation.objects.create(
+        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
+    )
+    opening = timezone.now() + timedelta(seconds=1)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation,
+            direction="out",
+            author=alice,
+            body="Held until opening",
+            status=MessageStatus.QUEUED,
+            channel=alice_line.channel,
+        )
+        message_hold(message=message, until=opening)
+    # Opening passes with no worker running: the message is still held.
+    assert wait_for(lambda: timezone.now() > opening + timedelta(seconds=1))
+    assert Message.objects.get(pk=message.pk).status == MessageStatus.SCHEDULED
+
+    with running_worker(SIMULATOR_STATUS_DELAY="0.2"):
+
+        def sent() -> bool:
+            message.refresh_from_db()
+            return message.provider_sid is not None
+
+        assert wait_for(sent, timeout=90), f"message stuck in {message.status}"
+    assert message.dispatch_started_at >= opening

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0014_help_reply_take_over_transcript_notes'),
+        ('inbox', '0014_take_over_transcript_notes'),
     ]
 
     operations = [

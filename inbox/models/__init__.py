@@ -16,7 +16,8 @@ from .conversations import (
     ReadState,
 )
 from .exports import TranscriptExport
-from .messages import Attachment, EarlyStatus, Message, MessageDirection, MessageStatus
+from .hours import AutoReplyMode, Holiday, HoursMode
+from .messages import Attachment, AutoKind, EarlyStatus, Message, MessageDirection, MessageStatus
 from .notifications import Notification
 from .operations import WorkerHeartbeat
 from .people import Organisation, Role, Team, TeamMode, User
@@ -26,6 +27,8 @@ from .templates import WhatsAppTemplate
 
 __all__ = [
     "Attachment",
+    "AutoKind",
+    "AutoReplyMode",
     "Channel",
     "ConsentRecord",
     "Contact",
@@ -36,6 +39,8 @@ __all__ = [
     "ConversationEvent",
     "CustomField",
     "EarlyStatus",
+    "Holiday",
+    "HoursMode",
     "Label",
     "Message",
     "MessageDirection",

@@ -42,6 +42,16 @@ class Conversation(models.Model):
     last_message_direction = models.CharField(max_length=8, blank=True)
     # Set when the customer wrote and nobody has answered yet; cleared by a reply.
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # Computed from the business hours when the customer writes (F-CV5 counts open time
+    # only): when the wait starts to count, and when it becomes soon overdue and overdue.
+    waiting_counts_from = models.DateTimeField(null=True, blank=True)
+    soon_overdue_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    # When it closes by itself: AUTO_CLOSE_AFTER_SECONDS of open time after the customer's
+    # latest message (null on rows from before business hours: counted from that message).
+    auto_close_at = models.DateTimeField(null=True, blank=True)
+    # When the latest out-of-hours auto-reply went: one per closed period (F-AU2).
+    out_of_hours_replied_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Report summaries (``inbox.reports.metrics``): when the customer first wrote, and the
     # first message a person sent after that.
@@ -91,6 +101,11 @@ class Conversation(models.Model):
                 fields=["waiting_since"],
                 name="conv_waiting_idx",
                 condition=Q(waiting_since__isnull=False),
+            ),
+            models.Index(
+                fields=["auto_close_at"],
+                name="conv_autoclose_at_idx",
+                condition=~Q(status="closed") & Q(auto_close_at__isnull=False),
             ),
             # Live polling: "has anything I can see changed since T?".
             models.Index(fields=["changed_at"], name="conv_changed_idx"),
@@ -194,6 +209,7 @@ class ConversationEvent(models.Model):
         SNOOZED = "snoozed", "Snoozed"
         WOKE = "woke", "Back from snooze"
         CONSENT = "consent", "WhatsApp consent"
+        HELD_CANCELLED = "held_cancelled", "Cancelled before business hours"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -27,6 +27,14 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
+class AutoKind(models.TextChoices):
+    """Why a message nobody typed was sent; blank for everything else."""
+
+    HELP = "help", "Answer to HELP"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours reply"
+    GREETING = "greeting", "Greeting"
+
+
 class Message(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     conversation = models.ForeignKey(
@@ -48,9 +56,11 @@ class Message(models.Model):
     # the text the customer sees.
     content_sid = models.CharField(max_length=40, blank=True, default="", db_default="")
     content_variables = models.JSONField(null=True, blank=True)
-    # The automatic answer to HELP/INFO: carriers expect HELP answered always, so it is the
-    # one message that goes to a customer who has opted out.
-    answers_help = models.BooleanField(default=False, db_default=False)
+    # Sent automatically (author None): never an agent's response.
+    # The database default keeps bulk loads that name no column for it (the bench) working.
+    auto_kind = models.CharField(
+        max_length=16, choices=AutoKind.choices, blank=True, default="", db_default=""
+    )
     # A customer message's time is when the provider posted it, not when a worker stored it.
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Outbound dispatch bookkeeping: when a worker claimed the send, how many tries so far.
@@ -79,6 +89,12 @@ class Message(models.Model):
             # Search in message text (F-IN9), PostgreSQL only: the same expression as
             # ``inbox.message_search.message_text_vector``.
             GinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
+            # Release of messages held for business hours, oldest opening first.
+            models.Index(
+                fields=["scheduled_for"],
+                name="message_held_idx",
+                condition=Q(status="scheduled"),
+            ),
             # Reports: messages written in a period, read index-only.
             models.Index(
                 fields=["created_at"],

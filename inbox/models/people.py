@@ -45,6 +45,12 @@ class Organisation(models.Model):
     # ISO country code numbers typed without a country code are read in ("GB": 07911 123456
     # is +44 7911 123456). Blank: the DEFAULT_PHONE_REGION setting.
     phone_region = models.CharField(max_length=2, blank=True)
+    # Business hours (F-CP4), in ``time_zone``: off means open around the clock.
+    hours_enabled = models.BooleanField(default=False)
+    opening_hours = models.JSONField(default=dict, blank=True)
+    # Automatic replies (F-AU2); blank means none. ``{{opens_at}}`` is filled in.
+    out_of_hours_reply = models.TextField(blank=True)
+    greeting = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django.db import models
 
+from .hours import AutoReplyMode, HoursMode
 from .ids import new_public_id
-from .people import Team, User
+from .people import TIME_ZONE_CHOICES, Team, User
 
 
 class Channel(models.TextChoices):
@@ -31,6 +32,18 @@ class SenderId(models.Model):
     # The earliest time the next send may start; moved forward atomically by each send.
     next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
+    # Business hours override (F-CP4): the organisation's, 24/7, or its own week and zone.
+    hours = models.CharField(
+        max_length=16, choices=HoursMode.choices, default=HoursMode.ORGANISATION
+    )
+    hours_time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    opening_hours = models.JSONField(default=dict, blank=True)
+    # Automatic replies override (F-AU2).
+    auto_replies = models.CharField(
+        max_length=16, choices=AutoReplyMode.choices, default=AutoReplyMode.ORGANISATION
+    )
+    out_of_hours_reply = models.TextField(blank=True)
+    greeting = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "sender ID"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import (
+    AutoKind,
     ConsentRecord,
     Contact,
     Conversation,
@@ -149,7 +150,7 @@ def inbound_keywords_apply(
         # Answered even while the customer is opted out: carriers expect HELP to get an
         # answer always (``message_send_automatic`` lets this one reply through).
         message_send_automatic(
-            conversation=conversation, body=Organisation.load().help_reply, answers_help=True
+            conversation=conversation, body=Organisation.load().help_reply, kind=AutoKind.HELP
         )
     return intent
 

@@ -107,7 +107,9 @@ def conversation_set_status(
 
 
 def conversations_auto_close(*, now: datetime | None = None) -> int:
-    """Close every conversation without a customer message for AUTO_CLOSE_AFTER_SECONDS.
+    """Close every conversation without a customer message for AUTO_CLOSE_AFTER_SECONDS
+    of open business hours (``auto_close_at``, stored when the customer writes; rows
+    without it count wall-clock time).
 
     Works in batches of locked rows (``skip_locked``: a row an inbound message is updating
     right now is left for the next run, and its new message keeps it open anyway). Returns
@@ -115,7 +117,11 @@ def conversations_auto_close(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
-    quiet = Q(last_inbound_at__lt=cutoff) | Q(last_inbound_at__isnull=True, created_at__lt=cutoff)
+    quiet = (
+        Q(auto_close_at__lte=now)
+        | Q(auto_close_at__isnull=True, last_inbound_at__lt=cutoff)
+        | Q(last_inbound_at__isnull=True, created_at__lt=cutoff)
+    )
     due = Conversation.objects.exclude(status=S.CLOSED).filter(quiet)
     hours = settings.AUTO_CLOSE_AFTER_SECONDS / 3600
     reason = f"Closed automatically after {hours:g} h without a customer message"

@@ -24,10 +24,12 @@ from ..models import (
 from ..phone import InvalidPhoneNumber, normalise_phone
 from ..reports.metrics import first_times_after_inbound
 from ..segments import count_segments
+from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
+from .service_levels import auto_close_due, waiting_due_fields
 from .snooze import snooze_end
 
 log = logging.getLogger(__name__)
@@ -119,10 +121,16 @@ def message_receive(
                 at=timezone.now(),
                 written_at=written_at,
             )
-            inbound_keywords_apply(
+            intent = inbound_keywords_apply(
                 conversation=conversation,
                 body=inbound.body,
                 provider_signal=inbound.opt_out_type,
+                written_at=written_at,
+            )
+            auto_replies_send(
+                conversation=conversation,
+                contact_is_new=contact_is_new,
+                intent=intent,
                 written_at=written_at,
             )
     except IntegrityError:
@@ -213,10 +221,15 @@ def conversation_record_inbound(
     answered = conversation.last_outbound_at is not None and (
         conversation.last_outbound_at >= written_at
     )
+    due = {}
     if not answered and (
         conversation.waiting_since is None or conversation.waiting_since > written_at
     ):
         conversation.waiting_since = written_at
+        due = waiting_due_fields(sender=conversation.sender_id, since=written_at)
+    due["auto_close_at"] = auto_close_due(sender=conversation.sender_id, last_inbound_at=at)
+    for name, value in due.items():
+        setattr(conversation, name, value)
     before = conversation.status
     conversation.status = (
         Conversation.Status.ASSIGNED if owner is not None else Conversation.Status.OPEN
@@ -246,6 +259,7 @@ def conversation_record_inbound(
             "waiting_since",
             "status",
             "closed_at",
+            *due,
         ]
     )
     contact_touch(contact_id=conversation.contact_id, at=at)

@@ -21,6 +21,7 @@ from ..access import can_send_in
 from ..channels import SendError, adapter_for
 from ..models import (
     Attachment,
+    AutoKind,
     Conversation,
     Message,
     MessageDirection,
@@ -151,7 +152,7 @@ def message_send(
                 body=body or media_preview(len(media)),
                 at=now,
             )
-            dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
+            dispatch_or_hold_on_commit(message=message, conversation=conversation, now=now)
     except IntegrityError:
         # The key was used already (a double click, or a race we lost): that send stands.
         if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):
@@ -173,22 +174,35 @@ def _sent_with_key(key: str, conversation: Conversation, author: User) -> Messag
     return existing
 
 
-def message_send_automatic(
-    *, conversation: Conversation, body: str, answers_help: bool = False
-) -> Message:
-    """Send a reply nobody typed through the normal delivery path.
+def dispatch_or_hold_on_commit(*, message: Message, conversation: Conversation, now) -> None:
+    """Dispatch an agent's message, or hold it until its sender ID's business hours open
+    (F-CP4, ``services.held_messages``). Call it where ``dispatch_paced_on_commit`` goes."""
+    from .held_messages import hold_until, message_hold  # held messages import this module
 
-    The answer to HELP (``answers_help``) goes even to a customer who opted out: carriers
-    require HELP to be answered whatever the customer's consent (CTIA guidelines), and it
-    carries only the organisation's contact details and how to opt back in.
+    opens = hold_until(sender=conversation.sender_id, at=now)
+    if opens is None:
+        dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
+    else:
+        message_hold(message=message, until=opens)
+
+
+def message_send_automatic(*, conversation: Conversation, body: str, kind: str) -> Message:
+    """Send a reply nobody typed (``kind``: an ``AutoKind``) through the normal delivery path.
+
+    Never held for business hours: a HELP answer is owed at once (carriers require it),
+    and an out-of-hours reply or a greeting answers the customer's message now, while the
+    WhatsApp window it opened is still open. It is not an agent's response either: the
+    customer keeps waiting (``waiting_since`` stays).
+
+    The answer to HELP goes even to a customer who opted out: carriers require HELP to be
+    answered whatever the customer's consent (CTIA guidelines), and it carries only the
+    organisation's contact details and how to opt back in.
     """
-    if not answers_help:
+    if kind != AutoKind.HELP:
         check_not_opted_out(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
-        message = _outbound_save(
-            conversation=conversation, author=None, body=body, answers_help=answers_help
-        )
+        message = _outbound_save(conversation=conversation, author=None, body=body, auto_kind=kind)
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
         dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     return message
@@ -202,7 +216,7 @@ def _outbound_save(
     idempotency_key: str | None = None,
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
-    answers_help: bool = False,
+    auto_kind: str = "",
 ) -> Message:
     """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
     return Message.objects.create(
@@ -216,7 +230,7 @@ def _outbound_save(
         content_sid=content_sid,
         content_variables=content_variables,
         segments=max(count_segments(body).segments, 1),
-        answers_help=answers_help,
+        auto_kind=auto_kind,
     )
 
 
@@ -363,7 +377,10 @@ def message_dispatch(*, message_id: int, retry_in: float = 0) -> DispatchOutcome
 
 def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
     message_id = message.pk
-    if message.conversation.contact.sms_opted_out_at is not None and not message.answers_help:
+    if (
+        message.conversation.contact.sms_opted_out_at is not None
+        and message.auto_kind != AutoKind.HELP
+    ):
         SENDS.labels(outcome="failed", code="opted_out").inc()
         message_status_apply(
             message_id=message_id, status=MessageStatus.FAILED, error_code="opted_out"

@@ -44,6 +44,11 @@ def waiting_badges(waiting: Waiting, since, with_age: bool = False) -> str:
             f'<span class="waiting waiting-{waiting.state.value}" title="Waiting since '
             f'{timezone.localtime(since):%H:%M}">{escape(label)}</span>'
         )
+    if waiting.after_hours:
+        parts.append(
+            '<span class="waiting waiting-after_hours" title="The customer wrote while the '
+            'business hours are closed: the wait counts from opening">After hours</span>'
+        )
     if waiting.rep_needed:
         parts.append('<span class="waiting waiting-rep_needed">Rep needed</span>')
     return mark_safe(" ".join(parts))

@@ -13,6 +13,8 @@ from inbox.forms import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
 from inbox.provider_errors import NEEDS_TEMPLATE
+from inbox.services.business_hours import opening_label
+from inbox.services.held_messages import can_change_held
 from inbox.services.opt_out import contact_opt_out
 
 register = template.Library()
@@ -53,8 +55,12 @@ MESSAGE = (
     '<div class="message message-{direction}" id="m-{id}" data-status="{status}">'
     '<div class="bubble">{template_html}{body_html}{attachments_html}</div>'
     '<div class="meta">{author_html}<time datetime="{iso}" title="{when}">{hm}</time>'
-    "{ticks_html}</div></div>"
+    "{ticks_html}</div>{held_html}</div>"
 )
+HELD = '<p class="held-until">{until}{change_html}</p>'
+HELD_CHANGE = ' · <a href="{url}">Edit or cancel</a>'
+AUTOMATIC = '<span class="author automatic" title="{why}">Automatic · {why}</span> · '
+
 IMAGE = (
     '<a class="attachment" href="{url}"><img class="attachment-image" src="{url}" alt="{alt}"'
     ' loading="lazy"></a>'
@@ -73,7 +79,7 @@ EVENT = (
 )
 # What an outgoing message's status shows: (class, label, mark).
 TICKS = {
-    MessageStatus.SCHEDULED: ("queued", "Queued", "🕓"),
+    MessageStatus.SCHEDULED: ("held", "Held", "🕓"),
     MessageStatus.QUEUED: ("queued", "Queued", "🕓"),
     MessageStatus.SENT: ("sent", "Sent", "✓"),
     MessageStatus.DELIVERED: ("delivered", "Delivered", "✓✓"),
@@ -83,16 +89,20 @@ FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
 
 @register.simple_tag
-def thread_items(thread: selectors.Thread, conversation) -> str:
-    """The thread's messages and events, oldest first, under a line for each day."""
+def thread_items(thread: selectors.Thread, conversation, reader=None) -> str:
+    """The thread's messages and events, oldest first, under a line for each day.
+
+    A message held for business hours says when it will go, and offers ``reader`` to edit
+    or cancel it when they may."""
     attachment_url = url_stem("inbox:attachment", conversation.public_id)
     templates_url = reverse("inbox:templates", args=[conversation.public_id])
+    held_url = url_stem("inbox:held_message", conversation.public_id)
     parts = []
     for day, items in groupby(thread.items, key=lambda item: _local(item).date()):
         parts.append(fill(DAY, day=f"{day:%A} {day.day} {day:%B %Y}"))
         for item in items:
             if isinstance(item, Message):
-                parts.append(_message(item, attachment_url, templates_url))
+                parts.append(_message(item, attachment_url, templates_url, held_url, reader))
             else:
                 parts.append(_event(item))
     return mark_safe("".join(parts))
@@ -102,9 +112,31 @@ def _local(item: Message | ConversationEvent):
     return timezone.localtime(item.created_at)
 
 
-def _message(message: Message, attachment_url: str, templates_url: str) -> str:
+def _held_until(message: Message) -> str:
+    return f"Will be sent {opening_label(message.scheduled_for)} (outside business hours)"
+
+
+def _held(message: Message, held_url: str, reader) -> str:
+    if message.status != MessageStatus.SCHEDULED or message.scheduled_for is None:
+        return ""
+    change = ""
+    if reader is not None and can_change_held(reader, message):
+        change = fill(HELD_CHANGE, url=f"{held_url}{message.public_id}/")
+    return fill(HELD, {"change_html": change}, until=_held_until(message))
+
+
+def _author(message: Message) -> str:
+    if not message.is_outbound:
+        return ""
+    if message.auto_kind:
+        return fill(AUTOMATIC, why=message.get_auto_kind_display())
+    return f'<span class="author">{escape(str(message.author))}</span> · ' if message.author else ""
+
+
+def _message(
+    message: Message, attachment_url: str, templates_url: str, held_url: str, reader
+) -> str:
     at = _local(message)
-    author = message.author if message.is_outbound else None
     return fill(
         MESSAGE,
         {
@@ -113,10 +145,9 @@ def _message(message: Message, attachment_url: str, templates_url: str) -> str:
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
             ),
-            "author_html": f'<span class="author">{escape(str(author))}</span> · '
-            if author
-            else "",
+            "author_html": _author(message),
             "ticks_html": _ticks(message, templates_url) if message.is_outbound else "",
+            "held_html": _held(message, held_url, reader),
         },
         direction=message.direction,
         id=message.public_id,
@@ -150,6 +181,8 @@ def _ticks(message: Message, templates_url: str) -> str:
     if message.status not in TICKS:
         return ""
     css, label, mark = TICKS[message.status]
+    if message.status == MessageStatus.SCHEDULED and message.scheduled_for:
+        label = _held_until(message)
     return f'<span class="tick tick-{css}" title="{label}" aria-label="{label}">{mark}</span>'
 
 

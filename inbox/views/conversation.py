@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -14,6 +15,7 @@ from ..message_search import thread_size_to_show
 from ..models import Contact, Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
+from ..services.business_hours import closed_until, opening_label, sender_hours
 from ..services.conversations import conversation_start
 from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
@@ -43,6 +45,7 @@ def compose_context(request: HttpRequest, conversation, compose_form=None) -> di
         "opt_out": opt_out,
         "compose_key": "opted_out" if opt_out else ("send" if can_send else "locked"),
         "compose_form": compose_form or ComposeForm(),
+        "held_until": _held_until(conversation),
     }
 
 
@@ -52,6 +55,12 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
         "thread": thread_of(request, conversation),
         **compose_context(request, conversation, compose_form),
     }
+
+
+def _held_until(conversation) -> str:
+    """When a message sent now would go, while the sender ID's business hours are closed."""
+    opens = closed_until(sender_hours(conversation.sender_id), timezone.now())
+    return opening_label(opens) if opens else ""
 
 
 @require_GET

@@ -1,7 +1,8 @@
 """Load the demo organisation; running it again changes nothing."""
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -13,6 +14,8 @@ from inbox.models import (
     Contact,
     Conversation,
     CustomField,
+    Holiday,
+    HoursMode,
     Label,
     Message,
     MessageDirection,
@@ -26,6 +29,7 @@ from inbox.models import (
     User,
     WhatsAppTemplate,
 )
+from inbox.services.held_messages import held_messages_reschedule
 from inbox.services.inbound import conversation_record_inbound
 from inbox.services.sending import conversation_record_outbound
 from inbox.services.whatsapp_consent import whatsapp_consent_set
@@ -49,6 +53,22 @@ CONTACTS = [
     ("", "+33612345678", []),
 ]
 # (contact phone, sender address, [(direction, body, minutes ago)])
+# Business hours (F-CP4): an office week in London, kept off until an admin (or
+# ``--hours-open-in``) switches them on; a 24/7 WhatsApp line; Bob's line on New York hours.
+OFFICE_WEEK = {str(day): [["09:00", "12:30"], ["13:30", "18:00"]] for day in range(5)}
+OUT_OF_HOURS_REPLY = (
+    "Thanks for your message! We're closed right now; we open {{opens_at}} and will answer "
+    "you then."
+)
+SENDER_HOURS = {
+    "whatsapp:+14155550142": {"hours": HoursMode.ALWAYS},
+    "+14155550101": {
+        "hours": HoursMode.OWN,
+        "hours_time_zone": "America/New_York",
+        "opening_hours": {str(day): [["08:00", "20:00"]] for day in range(7)},
+    },
+}
+HOLIDAYS = [(date(2026, 12, 25), "Christmas Day"), (date(2027, 1, 1), "New Year's Day")]
 THREADS = [
     (
         "+12025550123",
@@ -93,6 +113,15 @@ DEMO_REPLIES = [
 
 class Command(BaseCommand):
     help = "Load the demo organisation: admin/admin, alice/alice, bob/bob, sender IDs, contacts."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--hours-open-in",
+            type=int,
+            metavar="MINUTES",
+            help="Switch business hours on, closed now and opening in MINUTES (for showing "
+            "a held message going out by itself at opening).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -149,6 +178,10 @@ class Command(BaseCommand):
                 WhatsAppTemplate.objects.filter(name=name, variable_fields={}).update(
                     variable_fields={variable: "name"}
                 )
+        if not org.opening_hours:
+            self._load_hours(org)
+        if options.get("hours_open_in") is not None:
+            self._open_in(org, max(options["hours_open_in"], 1))
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
     @staticmethod
@@ -212,3 +245,26 @@ class Command(BaseCommand):
                     closed_at=at + timedelta(hours=2),
                     waiting_since=None,
                 )
+
+    def _load_hours(self, org):
+        org.time_zone, org.opening_hours = "Europe/London", OFFICE_WEEK
+        org.out_of_hours_reply = OUT_OF_HOURS_REPLY
+        org.save()
+        for address, fields in SENDER_HOURS.items():
+            SenderId.objects.filter(address=address).update(**fields)
+        for day, name in HOLIDAYS:
+            Holiday.objects.get_or_create(date=day, defaults={"name": name, "recurring": True})
+
+    def _open_in(self, org, minutes: int):
+        """Business hours on, with today's opening ``minutes`` from now (to the minute)."""
+        zone = ZoneInfo(org.time_zone)
+        opening = (timezone.now() + timedelta(minutes=minutes)).astimezone(zone)
+        opening = opening.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        week = dict(org.opening_hours or OFFICE_WEEK)
+        week[str(opening.weekday())] = [[f"{opening:%H:%M}", "00:00"]]
+        org.hours_enabled, org.opening_hours = True, week
+        org.save()
+        held_messages_reschedule()
+        self.stdout.write(
+            f"Business hours on: closed now, opening at {opening:%H:%M} ({org.time_zone})."
+        )

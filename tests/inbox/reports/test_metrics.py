@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.db.models import Value
 
-from inbox.models import Conversation, Message, MessageDirection
+from inbox.models import AutoKind, Conversation, Message, MessageDirection
 from inbox.reports import metrics
 from inbox.reports.figures import headline
 from inbox.reports.periods import Period
@@ -51,7 +51,7 @@ def test_automatic_replies_are_not_a_response(alice, alice_line, tasks):
     c = customer_writes(alice_line, "+12025550004", 0, body="HELP")
     assert Message.objects.filter(conversation=c, direction=MessageDirection.OUTBOUND).exists()
     with time_machine.travel(at(1), tick=False):
-        message_send_automatic(conversation=c, body="We open at nine.")
+        message_send_automatic(conversation=c, body="We open at nine.", kind=AutoKind.OUT_OF_HOURS)
     c.refresh_from_db()
     assert c.first_response_at is None
     agent_replies(c, alice, 7)

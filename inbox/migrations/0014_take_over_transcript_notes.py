@@ -11,11 +11,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='answers_help',
-            field=models.BooleanField(db_default=False, default=False),
-        ),
-        migrations.AddField(
             model_name='transcriptexport',
             name='notes',
             field=models.BooleanField(db_default=True, default=True),

@@ -1,0 +1,192 @@
+"""Messages held for business hours (F-CP4): saved at once, sent when the hours open.
+
+An agent's send while its sender ID is closed is stored with status ``scheduled`` and
+``scheduled_for`` set to the next opening. A task is enqueued for that moment
+(``release_held_message``) and a beat sweep (``release_due_held_messages``) releases
+anything whose task was lost, so a worker that was down at opening sends when it starts.
+Release hands the message to the normal dispatch (``dispatch_paced_on_commit``): per-sender
+pacing spreads a morning backlog, and ``message_dispatch`` checks the send rules again.
+
+Stuck-message recovery only looks at ``queued`` messages, so it never releases one early.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    Conversation,
+    ConversationEvent,
+    Message,
+    MessageStatus,
+    Organisation,
+    SenderId,
+    User,
+)
+from ..segments import count_segments
+from .business_hours import closed_until, is_open, load_holidays, next_opening, sender_hours
+from .sending import SendRefused, dispatch_paced_on_commit, preview_of
+
+RELEASE_BATCH = 500
+
+
+class HeldMessageRefused(Exception):
+    """A change to a held message that cannot happen (already sent, not yours)."""
+
+
+def hold_until(*, sender: SenderId, at: datetime) -> datetime | None:
+    """None when ``sender`` is open at ``at``; else when its hours next open.
+
+    Raises SendRefused when they never open (business hours with no opening time).
+    """
+    hours = sender_hours(sender)
+    if is_open(hours, at):
+        return None
+    opens = next_opening(hours, at)
+    if opens is None:
+        raise SendRefused(
+            "This sender ID's business hours never open, so the message could not be sent. "
+            "An admin can set its opening times in Business hours."
+        )
+    return opens
+
+
+def enqueue_release(message_id: int, *, at: datetime) -> None:
+    from ..tasks import release_held_message  # tasks import services: import here
+
+    countdown = max((at - timezone.now()).total_seconds(), 0)
+    release_held_message.apply_async(args=[message_id], countdown=countdown)
+
+
+def message_hold(*, message: Message, until: datetime) -> None:
+    """Hold a message just saved (queued, not dispatched) until ``until``; enqueue its
+    release for then once the caller's transaction commits."""
+    message.status, message.scheduled_for = MessageStatus.SCHEDULED, until
+    Message.objects.filter(pk=message.pk).update(status=message.status, scheduled_for=until)
+    transaction.on_commit(lambda: enqueue_release(message.pk, at=until))
+
+
+def held_message_release(*, message_id: int, now: datetime | None = None) -> bool:
+    """Hand a held message whose time has come to the normal dispatch; return whether it
+    was released by this call.
+
+    The claim is a conditional UPDATE (still ``scheduled``, at the time read): of two
+    workers releasing one message, one claims it and the other finds nothing to do, so a
+    release never sends twice. When the hours changed since the message was held and are
+    closed now, it waits for their new opening instead.
+    """
+    now = now or timezone.now()
+    held = (
+        Message.objects.select_related("conversation__sender_id")
+        .filter(pk=message_id, status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
+        .first()
+    )
+    if held is None:
+        return False
+    still_held = Message.objects.filter(
+        pk=message_id, status=MessageStatus.SCHEDULED, scheduled_for=held.scheduled_for
+    )
+    sender = held.conversation.sender_id
+    hours = sender_hours(sender)
+    # Hours since left with no opening time at all release it too: holding it for ever
+    # would lose it.
+    opens = None if is_open(hours, now) else next_opening(hours, now)
+    with transaction.atomic():
+        # The conversation first, the sender ID last: the lock order of every send path.
+        Conversation.objects.filter(pk=held.conversation_id).update(changed_at=now)
+        if opens is not None:
+            if still_held.update(scheduled_for=opens):
+                transaction.on_commit(lambda: enqueue_release(message_id, at=opens))
+            return False
+        # ``scheduled_for`` becomes the release time: recovery counts a stuck send from it.
+        if not still_held.update(status=MessageStatus.QUEUED, scheduled_for=now):
+            return False
+        held.status, held.scheduled_for = MessageStatus.QUEUED, now
+        dispatch_paced_on_commit(message=held, sender_id=sender.pk)
+    return True
+
+
+def held_messages_release_due(*, now: datetime | None = None) -> int:
+    """Release every held message whose opening has passed (the beat sweep behind the
+    scheduled tasks); return how many went to dispatch."""
+    now = now or timezone.now()
+    due = list(
+        Message.objects.filter(status=MessageStatus.SCHEDULED, scheduled_for__lte=now)
+        .order_by("scheduled_for", "pk")
+        .values_list("pk", flat=True)[:RELEASE_BATCH]
+    )
+    return sum(held_message_release(message_id=pk, now=now) for pk in due)
+
+
+def held_messages_reschedule(*, now: datetime | None = None) -> int:
+    """After the hours changed: move each held message to its sender ID's new opening
+    (now, when open now), and enqueue its release for then; return how many moved.
+
+    Call inside the transaction that changed the hours: the releases go once it commits.
+    """
+    now = now or timezone.now()
+    held = Message.objects.filter(status=MessageStatus.SCHEDULED)
+    senders = SenderId.objects.filter(pk__in=held.values("conversation__sender_id"))
+    organisation, holidays = Organisation.load(), load_holidays()
+    moved = 0
+    for sender in senders:
+        hours = sender_hours(sender, organisation=organisation, holidays=holidays)
+        opens = closed_until(hours, now) or now
+        ids = list(
+            held.filter(conversation__sender_id=sender)
+            .exclude(scheduled_for=opens)
+            .values_list("pk", flat=True)
+        )
+        moved += Message.objects.filter(pk__in=ids, status=MessageStatus.SCHEDULED).update(
+            scheduled_for=opens
+        )
+        for message_id in ids:
+            transaction.on_commit(lambda pk=message_id, at=opens: enqueue_release(pk, at=at))
+    return moved
+
+
+def can_change_held(user: User, message: Message) -> bool:
+    """The author of a held message, or an admin, may edit or cancel it until it goes."""
+    return message.status == MessageStatus.SCHEDULED and (
+        user.is_admin or message.author_id == user.pk
+    )
+
+
+def held_message_edit(*, message: Message, by: User, body: str) -> Message:
+    """Replace the text of a held message; raises HeldMessageRefused once it has gone."""
+    body = (body or "").strip()
+    if not can_change_held(by, message):
+        raise HeldMessageRefused("Only its author or an admin can change this message.")
+    if not body and not message.attachments.exists():
+        raise HeldMessageRefused("Write a message, or cancel it instead.")
+    segments = max(count_segments(body).segments, 1)
+    now = timezone.now()
+    with transaction.atomic():
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            changed_at=now, last_message_preview=preview_of(body)
+        )
+        changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
+            body=body, segments=segments
+        )
+        if not changed:
+            raise HeldMessageRefused("This message has been sent already; it can't be changed.")
+    message.body, message.segments = body, segments
+    return message
+
+
+def held_message_cancel(*, message: Message, by: User) -> None:
+    """Cancel a held message before it goes: it leaves the thread, an event says so."""
+    if not can_change_held(by, message):
+        raise HeldMessageRefused("Only its author or an admin can cancel this message.")
+    with transaction.atomic():
+        Conversation.objects.filter(pk=message.conversation_id).update(changed_at=timezone.now())
+        deleted, _ = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).delete()
+        if not deleted:
+            raise HeldMessageRefused("This message has been sent already; it can't be cancelled.")
+        ConversationEvent.objects.create(
+            conversation_id=message.conversation_id,
+            kind=ConversationEvent.Kind.HELD_CANCELLED,
+            actor=by,
+            body=preview_of(message.body),
+        )

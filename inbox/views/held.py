@@ -1,0 +1,76 @@
+"""A message held for business hours: its author (or an admin) edits or cancels it."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ..access import conversation_for
+from ..models import Message, MessageStatus
+from ..services.business_hours import opening_label
+from ..services.held_messages import (
+    HeldMessageRefused,
+    can_change_held,
+    held_message_cancel,
+    held_message_edit,
+)
+
+
+class HeldMessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=settings.MESSAGE_MAX_LENGTH,
+        strip=True,
+    )
+
+
+def _held_for(request: HttpRequest, public_id: str, message_id: str) -> Message:
+    """The held message ``message_id`` of a conversation the user sees, if they may change
+    it; 404 otherwise (sent already, someone else's, not in this conversation)."""
+    conversation = conversation_for(request.user, public_id)
+    message = (
+        Message.objects.filter(
+            conversation=conversation, public_id=message_id, status=MessageStatus.SCHEDULED
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if message is None or not can_change_held(request.user, message):
+        raise Http404("No such message waiting to be sent")
+    return message
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def held_message(request: HttpRequest, public_id: str, message_id: str) -> HttpResponse:
+    message = _held_for(request, public_id, message_id)
+    form = HeldMessageForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            held_message_edit(message=message, by=request.user, body=form.cleaned_data["body"])
+        except HeldMessageRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("inbox:conversation", public_id=public_id)
+    context = {
+        "message": message,
+        "conversation": message.conversation,
+        "form": form,
+        "until": opening_label(message.scheduled_for),
+    }
+    return render(request, "inbox/held_message.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def held_message_cancel_view(request: HttpRequest, public_id: str, message_id: str):
+    message = _held_for(request, public_id, message_id)
+    try:
+        held_message_cancel(message=message, by=request.user)
+    except HeldMessageRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("inbox:conversation", public_id=public_id)
