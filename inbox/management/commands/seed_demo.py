@@ -1,6 +1,7 @@
 """Load the demo organisation; running it again changes nothing."""
 
 import random
+from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from inbox.models import (
 )
 from inbox.services.held_messages import held_messages_reschedule
 from inbox.services.inbound import conversation_record_inbound
+from inbox.services.read_state import conversations_mark_read
 from inbox.services.sending import conversation_record_outbound
 from inbox.services.whatsapp_consent import whatsapp_consent_set
 from inbox.services.whatsapp_templates import whatsapp_templates_sync
@@ -167,7 +169,9 @@ class Command(BaseCommand):
         for title, body in DEMO_REPLIES:
             SavedReply.objects.get_or_create(title=title, owner=None, defaults={"body": body})
         if not Message.objects.exists():
-            self._load_threads(users, self._history(users) + THREADS)
+            history = self._history(users)
+            self._load_threads(users, history + THREADS)
+            self._mark_history_read(history)
             maria = Contact.objects.get(phone_e164="+12025550123")
             whatsapp_consent_set(
                 contact=maria, granted=True, source="verbal", actor=None, detail="Asked by phone"
@@ -206,6 +210,19 @@ class Command(BaseCommand):
                 lines.append(("in", "Thank you!", start - answer - 3))
             threads.append((phone, rng.choice(addresses), lines, rng.random() < 0.6))
         return threads
+
+    @staticmethod
+    def _mark_history_read(threads) -> None:
+        """The past weeks' threads were read by their owners then: the demo's My Inbox
+        opens on today's conversations, not on weeks of unread history."""
+        history = Conversation.objects.filter(
+            contact__phone_e164__in=[phone for phone, *_ in threads], owner__isnull=False
+        ).select_related("owner")
+        by_owner = defaultdict(list)
+        for conversation in history:
+            by_owner[conversation.owner].append(conversation)
+        for owner, conversations in by_owner.items():
+            conversations_mark_read(user=owner, conversations=conversations)
 
     def _load_threads(self, users, threads):
         now = timezone.now()
