@@ -22,12 +22,17 @@ class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.csp = policy_header(settings.CONTENT_SECURITY_POLICY)
+        # Django's own admin pages carry inline style attributes; its scripts stay ours only.
+        self.admin_csp = policy_header(
+            {**settings.CONTENT_SECURITY_POLICY, "style-src": "'self' 'unsafe-inline'"}
+        )
         self.permissions = settings.PERMISSIONS_POLICY
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # A view may set a stricter policy of its own (media served to Twilio).
-        response.headers.setdefault("Content-Security-Policy", self.csp)
+        csp = self.admin_csp if request.path.startswith("/admin/") else self.csp
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("Permissions-Policy", self.permissions)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -23,6 +23,14 @@ def test_every_page_has_a_csp_that_allows_only_our_own_scripts_and_styles(client
     assert "unsafe" not in csp
 
 
+def test_django_admin_may_style_inline_but_runs_only_our_scripts(client, admin):
+    client.force_login(admin)
+    csp = client.get("/admin/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    assert directives["script-src"] == "'self'"
+
+
 def test_the_login_page_has_the_policies_too(client, db):
     response = client.get(reverse("login"))
     assert "script-src 'self'" in response["Content-Security-Policy"]
