@@ -35,7 +35,7 @@ ANSWERS = {
     "none": "unanswered",
 }
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-HOURS = {"closed": "opened outside business hours"}
+HOURS = {"closed": "outside business hours"}
 FIELDS = ("team", "on", "since", "until", "weekday", "hour", "answer", "hours")
 
 

@@ -94,7 +94,7 @@ def test_the_after_hours_figure_opens_exactly_the_conversations_opened_while_clo
     assert list_ids(client, after_hours.url) == [early.public_id]
     with time_machine.travel(at(24 * 60), tick=False):
         page = client.get(after_hours.url).content.decode()
-    assert "Opened 2 Nov 2026 · opened outside business hours" in page
+    assert "Opened 2 Nov 2026 · outside business hours" in page
     assert 'name="hours" value="closed"' in page
 
 
