@@ -3,6 +3,7 @@ from django.contrib.postgres.operations import TrigramExtension
 import django.db.models.deletion
 import django.db.models.functions.text
 from django.conf import settings
+import inbox.models.indexes
 from django.db import migrations, models
 
 
@@ -37,11 +38,11 @@ class Migration(migrations.Migration):
         ),
         AddIndexOnPostgres(
             model_name='contact',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('display_name'), name='gin_trgm_ops'), name='contact_name_trgm_idx'),
+            index=inbox.models.indexes.PostgresGinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('display_name'), name='gin_trgm_ops'), name='contact_name_trgm_idx'),
         ),
         AddIndexOnPostgres(
             model_name='contact',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['phone_e164'], name='contact_phone_trgm_idx', opclasses=['gin_trgm_ops']),
+            index=inbox.models.indexes.PostgresGinIndex(fields=['phone_e164'], name='contact_phone_trgm_idx', opclasses=['gin_trgm_ops']),
         ),
         migrations.AddField(
             model_name='notification',

@@ -6,6 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from importlib import import_module
 
+import inbox.models.indexes
 from django.db import migrations, models
 
 # A GIN index on PostgreSQL; SQLite searches message text by scanning.
@@ -54,6 +55,6 @@ class Migration(migrations.Migration):
         ),
         AddIndexOnPostgres(
             model_name='message',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('body', config='simple'), name='message_body_fts_idx'),
+            index=inbox.models.indexes.PostgresGinIndex(django.contrib.postgres.search.SearchVector('body', config='simple'), name='message_body_fts_idx'),
         ),
     ]

@@ -1,9 +1,10 @@
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .ids import new_public_id
+from .indexes import PostgresGinIndex
 from .people import User
 from .senders import Channel
 
@@ -57,10 +58,10 @@ class Contact(models.Model):
             # Search (F-IN6), PostgreSQL only (migration 0002): substring match on names and
             # phone numbers. Django's ``icontains`` compares UPPER(display_name), so the name
             # index is on that expression; ``endswith`` on the phone uses the column itself.
-            GinIndex(
+            PostgresGinIndex(
                 OpClass(Upper("display_name"), name="gin_trgm_ops"), name="contact_name_trgm_idx"
             ),
-            GinIndex(
+            PostgresGinIndex(
                 fields=["phone_e164"], opclasses=["gin_trgm_ops"], name="contact_phone_trgm_idx"
             ),
         ]

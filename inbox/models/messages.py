@@ -1,4 +1,3 @@
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
@@ -6,6 +5,7 @@ from django.utils import timezone
 
 from .conversations import Conversation
 from .ids import new_public_id
+from .indexes import PostgresGinIndex
 from .people import User
 
 
@@ -88,7 +88,7 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
             # Search in message text (F-IN9), PostgreSQL only: the same expression as
             # ``inbox.message_search.message_text_vector``.
-            GinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
+            PostgresGinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
             # Release of messages held for business hours, oldest opening first.
             models.Index(
                 fields=["scheduled_for"],

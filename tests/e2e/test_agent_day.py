@@ -128,7 +128,7 @@ def test_on_a_phone_a_conversation_opens_on_its_newest_message_and_back_returns(
     expect(newest).to_be_in_viewport()
     expect(page.get_by_placeholder(re.compile("Write a reply"))).to_be_in_viewport()
 
-    page.get_by_role("link", name="Contact").click()
+    page.get_by_role("link", name="Contact", exact=True).click()
     expect(page.locator("#contact-panel")).to_be_in_viewport()
     expect(page.locator("#contact-panel")).to_contain_text("+1 202-555-0123")
     page.get_by_role("link", name="Back to the conversation").click()
