@@ -202,6 +202,7 @@ class InboxFilters:
     weekday: str = ""
     hour: str = ""
     answer: str = ""
+    hours: str = ""
 
     @classmethod
     def from_query(cls, params: QueryDict) -> "InboxFilters":

@@ -8,7 +8,8 @@ optional ``weekday`` (1 = Monday) and ``hour`` apply to:
 - ``optout``: the customer opting out.
 
 ``answer`` keeps conversations answered within the service level, late, or not at all;
-``team`` those of one team. Each rule is the one ``inbox.reports.metrics`` defines.
+``hours=closed`` those opened outside business hours; ``team`` those of one team. Each
+rule is the one ``inbox.reports.metrics`` defines.
 """
 
 from datetime import date, timedelta
@@ -34,7 +35,8 @@ ANSWERS = {
     "none": "unanswered",
 }
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-FIELDS = ("team", "on", "since", "until", "weekday", "hour", "answer")
+HOURS = {"closed": "outside business hours"}
+FIELDS = ("team", "on", "since", "until", "weekday", "hour", "answer", "hours")
 
 
 def params_from_query(params: QueryDict) -> dict[str, str]:
@@ -58,6 +60,7 @@ def params_from_query(params: QueryDict) -> dict[str, str]:
         "weekday": number("weekday", 1, 7),
         "hour": number("hour", 0, 23),
         "answer": a if (a := get("answer")) in ANSWERS else "",
+        "hours": h if (h := get("hours")) in HOURS else "",
     }
 
 
@@ -90,6 +93,8 @@ def apply(qs: QuerySet, f) -> QuerySet:
         qs = qs.filter(team_id=int(f.team))
     if f.answer:
         qs = qs.filter(metrics.ANSWER_STATES[f.answer]())
+    if f.hours:
+        qs = qs.filter(metrics.after_hours_q())
     on = f.on or "opened"
     moment = f.since or f.until or f.weekday or f.hour
     if on == "opened" and moment:
@@ -124,4 +129,6 @@ def describe(f) -> str:
         parts.append(when[0].upper() + when[1:])
     if f.answer:
         parts.append(ANSWERS[f.answer])
+    if f.hours:
+        parts.append(HOURS[f.hours])
     return " · ".join(parts)

@@ -127,13 +127,15 @@ class Links:
 
 
 def _conversation_figures(base: QuerySet, period: Period, now: datetime) -> dict:
-    """Opened, answered in time / late / not, response and resolution times, for
+    """Opened (and outside business hours), answered in time / late / not, response and
+    resolution times, for
     ``period`` and the one before, in one query."""
     aggregates = {}
     for suffix, p in (("", period), ("_prev", period.previous)):
         opened = _between("first_inbound_at", p)
         aggregates |= {
             f"opened{suffix}": Count("pk", filter=opened),
+            f"after_hours{suffix}": Count("pk", filter=opened & metrics.after_hours_q()),
             f"within{suffix}": Count("pk", filter=opened & metrics.answered_within_q()),
             f"late{suffix}": Count("pk", filter=opened & metrics.answered_late_q()),
             f"unanswered{suffix}": Count("pk", filter=opened & metrics.unanswered_q()),
@@ -199,6 +201,14 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
     )
     figures = [
         Figure("Conversations opened", c["opened"], c["opened_prev"], link(on="opened")),
+        Figure(
+            "Opened outside business hours",
+            _share(c["after_hours"], c["opened"]),
+            _share(c["after_hours_prev"], c["opened_prev"]),
+            link(on="opened", hours="closed"),
+            kind="share",
+            note="first message while the sender ID was closed",
+        ),
         Figure(
             "Customer messages", totals["customer"], totals["customer_prev"], link(on="customer")
         ),

@@ -3,8 +3,9 @@ aggregates, over the conversations' summary columns or the messages' period inde
 
 A conversation *opens* when its customer first writes (``Conversation.first_inbound_at``):
 outreach nobody answered is not counted as opened. The summary columns are kept by the
-inbound and sending services (``first_times_after_inbound``, ``first_response_on_send``)
-and can be rebuilt from the messages with ``first_times_rebuild``.
+inbound and sending services (``first_times_after_inbound``, ``first_response_on_send``);
+the first times can be rebuilt from the messages with ``first_times_rebuild``, whereas
+``opened_after_hours`` is decided once, with the hours in force when the customer wrote.
 """
 
 from datetime import datetime, timedelta
@@ -27,7 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ..models import ConsentRecord, Conversation, Message, MessageDirection
+from ..models import ConsentRecord, Conversation, Message, MessageDirection, SenderId
+from ..services.business_hours import is_open, sender_hours
 
 
 def overdue_after() -> timedelta:
@@ -79,7 +81,24 @@ def first_times_after_inbound(*, conversation: Conversation, written_at: datetim
         if conversation.last_outbound_at is not None
         else None
     )
-    return ["first_inbound_at", "first_response_at"]
+    conversation.opened_after_hours = opened_after_hours(
+        sender=conversation.sender_id, written_at=written_at
+    )
+    return ["first_inbound_at", "first_response_at", "opened_after_hours"]
+
+
+def opened_after_hours(*, sender: SenderId, written_at: datetime) -> bool:
+    """Opened outside business hours: the customer's first message was written while the
+    business hours of the conversation's sender ID (its own, or the organisation's) were
+    closed. An opening minute is open; with business hours off (or a sender ID open 24/7)
+    no conversation ever opens outside them. The share of opened conversations that did is
+    the report's "Opened outside business hours"."""
+    return not is_open(sender_hours(sender), written_at)
+
+
+def after_hours_q() -> Q:
+    """Conversations ``opened_after_hours`` (the stored answer, one column)."""
+    return Q(opened_after_hours=True)
 
 
 def first_response_on_send(*, at: datetime) -> Coalesce:

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.db.models import Value
 
-from inbox.models import AutoKind, Conversation, Message, MessageDirection
+from inbox.models import AutoKind, Conversation, HoursMode, Message, MessageDirection
 from inbox.reports import metrics
 from inbox.reports.figures import headline
 from inbox.reports.periods import Period
@@ -14,6 +14,7 @@ from inbox.services.consent import contact_consent_change
 from inbox.services.conversations import conversation_start
 from inbox.services.sending import message_send_automatic
 
+from ..hours_support import set_office_hours
 from .timeline import DAY, agent_replies, at, customer_writes, query
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +177,31 @@ def test_percentile_matches_percentile_cont(alice, alice_line):
     assert values["p"] == 1.0
     with pytest.raises(ValueError):
         metrics.Percentile("v", fraction=2)
+
+
+def test_opened_outside_business_hours_is_decided_at_the_first_message(alice_line):
+    set_office_hours()  # London, weekdays from 09:00 (T0, a Monday)
+    before = customer_writes(alice_line, "+12025550080", -1)  # 08:59: still closed
+    after = customer_writes(alice_line, "+12025550081", 1)  # 09:01: open
+    customer_writes(alice_line, "+12025550080", 5)  # a later message changes nothing
+    customer_writes(alice_line, "+12025550082", -24 * 60 + 1)  # Sunday 09:01: closed
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert (before.opened_after_hours, after.opened_after_hours) == (True, False)
+    share = figures(query())["Opened outside business hours"]
+    assert (share.value, share.previous, share.change) == (0.5, 1.0, "-50 points")
+
+
+def test_a_sender_id_open_around_the_clock_never_opens_after_hours(alice_line):
+    set_office_hours()
+    alice_line.hours = HoursMode.ALWAYS
+    alice_line.save(update_fields=["hours"])
+    customer_writes(alice_line, "+12025550083", -1)
+    assert figures(query())["Opened outside business hours"].value == 0
+
+
+def test_with_business_hours_off_nothing_opens_after_hours(alice_line):
+    customer_writes(alice_line, "+12025550084", -1)
+    customer_writes(alice_line, "+12025550085", -9 * 60)  # midnight
+    assert not Conversation.objects.filter(opened_after_hours=True).exists()
+    assert figures(query())["Opened outside business hours"].value == 0

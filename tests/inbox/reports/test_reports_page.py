@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from ..hours_support import set_office_hours
 from .timeline import DAY, agent_replies, at, customer_writes
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,21 @@ def test_the_list_says_which_conversations_it_shows(client, admin, timeline):
         page = client.get(late.url).content.decode()
     assert "Opened 2 Nov 2026 · answered late" in page
     assert 'name="answer" value="late"' in page  # the filter form keeps it
+
+
+def test_the_after_hours_figure_opens_exactly_the_conversations_opened_while_closed(
+    client, admin, alice_line, timeline
+):
+    set_office_hours()  # from 09:00 on Mondays: the timeline's conversations open in hours
+    early = customer_writes(alice_line, "+12025550104", -1)
+    client.force_login(admin)
+    after_hours = figure(get_report(client), "Opened outside business hours")
+    assert (after_hours.shown, after_hours.change) == ("20 %", "no figure for the previous period")
+    assert list_ids(client, after_hours.url) == [early.public_id]
+    with time_machine.travel(at(24 * 60), tick=False):
+        page = client.get(after_hours.url).content.decode()
+    assert "Opened 2 Nov 2026 · outside business hours" in page
+    assert 'name="hours" value="closed"' in page
 
 
 def test_table_cells_and_heatmap_cells_open_their_conversations(client, admin, bob, timeline):
