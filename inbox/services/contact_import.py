@@ -302,7 +302,8 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
     old_values = {
         (contact_id, field_id): value
         for contact_id, field_id, value in ContactFieldValue.objects.filter(
-            contact__in=existing.values(), field__in=fields.values()
+            contact_id__in=[c.pk for c in existing.values()],
+            field_id__in=[f.pk for f in fields.values()],
         ).values_list("contact_id", "field_id", "value")
     }
     # Per number to write: (name, WhatsApp, email) and the changes for its history.
