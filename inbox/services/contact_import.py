@@ -8,13 +8,15 @@ Rows are written in chunks, each in one transaction with the progress it reports
 """
 
 import csv
+import functools
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -149,8 +151,11 @@ class Row:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def parse_row(number: int, cells: list[str], mapping: dict[str, str], region: str) -> Row:
-    """One data row as a Row, or ValueError with the reason it is refused."""
+def parse_row(
+    number: int, cells: list[str], mapping: dict[str, str], normalise: Callable[[str], str]
+) -> Row:
+    """One data row as a Row, or ValueError with the reason it is refused; ``normalise``
+    turns a number into E.164 or raises InvalidPhoneNumber."""
     values: dict[str, str] = {}
     for index, target in mapping.items():
         i = int(index)
@@ -160,13 +165,13 @@ def parse_row(number: int, cells: list[str], mapping: dict[str, str], region: st
     if not raw_phone:
         raise ValueError("no phone number")
     try:
-        phone = normalise_phone(raw_phone, region=region or None)
+        phone = normalise(raw_phone)
     except InvalidPhoneNumber as exc:
         raise ValueError(f"invalid phone number: {exc}") from None
     row = Row(number=number, cells=cells, phone=phone, name=values.get("name", "")[:200])
     if values.get("whatsapp"):
         try:
-            row.whatsapp = normalise_phone(values["whatsapp"], region=region or None)
+            row.whatsapp = normalise(values["whatsapp"])
         except InvalidPhoneNumber:
             raise ValueError(f"invalid WhatsApp number “{values['whatsapp']}”") from None
     if values.get("email"):
@@ -234,6 +239,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             if target.startswith("field:")
         }
     )
+    # Each distinct number is parsed once (a WhatsApp column often repeats the phone's).
+    normalise = functools.cache(functools.partial(normalise_phone, region=region or None))
     seen: dict[str, int] = {}
     for start in range(0, len(data), CHUNK):
         good: list[Row] = []
@@ -243,7 +250,7 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             if not any(cell.strip() for cell in cells):
                 continue
             try:
-                row = parse_row(number, cells, mapping, region)
+                row = parse_row(number, cells, mapping, normalise)
                 if row.phone in seen:
                     raise ValueError(f"same number as row {seen[row.phone]}")
             except ValueError as exc:
@@ -279,7 +286,10 @@ def _custom_fields(labels: dict[str, str]) -> dict[str, CustomField]:
 
 
 def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -> tuple[int, int]:
-    """Create and update the contacts of ``rows`` in bulk; return (created, updated)."""
+    """Create and update the contacts of ``rows`` in bulk; return (created, updated).
+
+    New and changed contacts are written by one upsert on the phone number, and every other
+    table by one bulk insert, so a chunk costs a handful of queries whatever its size."""
     if not rows:
         return 0, 0
     now = timezone.now()
@@ -289,34 +299,21 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
             "phone_e164", "display_name", "whatsapp_id", "email", "sms_opted_out_at"
         )
     }
-    old_values: dict[tuple[int, int], str] = {
-        (v.contact_id, v.field_id): v.value
-        for v in ContactFieldValue.objects.filter(
-            contact__in=existing.values(), field__in=fields.values()
-        )
+    old_values = {
+        (contact_id, field_id): value
+        for contact_id, field_id, value in ContactFieldValue.objects.filter(
+            contact_id__in=[c.pk for c in existing.values()],
+            field_id__in=[f.pk for f in fields.values()],
+        ).values_list("contact_id", "field_id", "value")
     }
-    new_rows = [r for r in rows if r.phone not in existing]
-    created = Contact.objects.bulk_create(
-        [
-            Contact(
-                phone_e164=r.phone,
-                display_name=r.name,
-                whatsapp_id=r.whatsapp,
-                email=r.email,
-                last_activity_at=now,
-            )
-            for r in new_rows
-        ]
-    )
-    contact_of = {c.phone_e164: c for c in created} | existing
-    history: list[ContactChange] = [
-        ContactChange(contact=c, actor=by, source=ContactChange.Source.IMPORTED, at=now, changes=[])
-        for c in created
-    ]
-    to_update: list[Contact] = []
+    # Per number to write: (name, WhatsApp, email) and the changes for its history.
+    writes: dict[str, tuple[str, str, str]] = {}
+    history: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         contact = existing.get(row.phone)
         if contact is None:
+            writes[row.phone] = (row.name, row.whatsapp, row.email)
+            history[row.phone] = []
             continue
         changes = []
         for attr, label, value in (
@@ -332,42 +329,52 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
             if value != old:
                 changes.append({"field": str(fields[key]), "old": old, "new": value})
         if changes:
-            history.append(
-                ContactChange(
-                    contact=contact,
-                    actor=by,
-                    source=ContactChange.Source.IMPORTED,
-                    at=now,
-                    changes=changes,
-                )
-            )
-            to_update.append(contact)
-    if to_update:
-        Contact.objects.bulk_update(to_update, ["display_name", "whatsapp_id", "email"])
-    ContactFieldValue.objects.bulk_create(
+            writes[row.phone] = (contact.display_name, contact.whatsapp_id, contact.email)
+            history[row.phone] = changes
+    written = Contact.objects.bulk_create(
         [
-            ContactFieldValue(contact=contact_of[r.phone], field=fields[key], value=value)
+            Contact(
+                phone_e164=phone,
+                display_name=name,
+                whatsapp_id=whatsapp,
+                email=email,
+                last_activity_at=now,
+            )
+            for phone, (name, whatsapp, email) in writes.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["phone_e164"],
+        update_fields=["display_name", "whatsapp_id", "email"],
+    )
+    # The consent service reads each contact's current opt-out: existing contacts keep theirs.
+    contact_of = {c.phone_e164: c for c in written} | existing
+    _insert(
+        ContactChange,
+        ("contact", "actor", "source", "at", "changes"),
+        [
+            (contact_of[phone].pk, by.pk, ContactChange.Source.IMPORTED, now, changes)
+            for phone, changes in history.items()
+        ],
+    )
+    _insert(
+        ContactFieldValue,
+        ("contact", "field", "value"),
+        [
+            (contact_of[r.phone].pk, fields[key].pk, value)
             for r in rows
             for key, value in r.fields.items()
         ],
-        update_conflicts=True,
-        unique_fields=["contact", "field"],
-        update_fields=["value"],
+        on_conflict="(contact_id, field_id) DO UPDATE SET value = EXCLUDED.value",
     )
     label_names = sorted({name for r in rows for name in r.labels}, key=str.lower)
     if label_names:
         by_name = {label.name.lower(): label for label in labels_named(label_names)}
-        Contact.labels.through.objects.bulk_create(
-            [
-                Contact.labels.through(
-                    contact_id=contact_of[r.phone].pk, label_id=by_name[n.lower()].pk
-                )
-                for r in rows
-                for n in r.labels
-            ],
-            ignore_conflicts=True,
+        _insert(
+            Contact.labels.through,
+            ("contact", "label"),
+            [(contact_of[r.phone].pk, by_name[n.lower()].pk) for r in rows for n in r.labels],
+            on_conflict="DO NOTHING",
         )
-    ContactChange.objects.bulk_create(history)
     for opted_out in (True, False):
         contacts_consent_import(
             contacts=[contact_of[r.phone] for r in rows if r.opted_out is opted_out],
@@ -375,4 +382,32 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
             actor=by,
             detail="CSV import",
         )
-    return len(created), len(to_update)
+    created = len(rows) - len(existing)
+    return created, len(history) - created
+
+
+def _insert(
+    model: type[models.Model], names: tuple[str, ...], rows: list[tuple], *, on_conflict: str = ""
+) -> None:
+    """Insert plain tuples (values of the fields ``names``) without a model instance per
+    row, in as few statements as the database allows; ``on_conflict`` is the rest of an
+    ON CONFLICT clause, if any."""
+    fields = [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    into = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    batch = connection.ops.bulk_batch_size(fields, rows) or 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            cursor.execute(
+                f"{into} VALUES {', '.join([placeholders] * len(chunk))}"
+                + (f" ON CONFLICT {on_conflict}" if on_conflict else ""),
+                [
+                    f.get_db_prep_save(v, connection)
+                    for row in chunk
+                    for f, v in zip(fields, row, strict=True)
+                ],
+            )
