@@ -59,7 +59,7 @@ class Conversation(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     # Whether the sender ID's business hours were closed at ``first_inbound_at``, decided
     # once when it is recorded. False on conversations opened before this was kept.
-    opened_after_hours = models.BooleanField(default=False)
+    opened_after_hours = models.BooleanField(default=False, db_default=False)
     # Bumped by every change a viewer of the thread should see (messages, ticks, events):
     # live polling compares against it and answers 204 when nothing changed.
     changed_at = models.DateTimeField(auto_now_add=True)
