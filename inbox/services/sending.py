@@ -390,6 +390,7 @@ def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
         # The window may have closed, or consent been withdrawn, since the message was saved.
         check_whatsapp_send(conversation=message.conversation, template=bool(message.content_sid))
     except SendRefused as refused:
+        SENDS.labels(outcome="failed", code=refused.code).inc()
         message_status_apply(
             message_id=message_id,
             status=MessageStatus.FAILED,
