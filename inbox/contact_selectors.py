@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from .access import visible_conversations
 from .models import (
@@ -170,14 +170,11 @@ def contact_conversations(*, user: User, contact: Contact) -> list[Conversation]
 
 
 def merge_sides(*, kept: Contact, merged: Contact) -> dict:
-    """Both contacts of a merge's confirmation, with labels, numbers and conversations
-    (every one: only admins merge)."""
-    contacts = {
-        c.pk: c
-        for c in Contact.objects.filter(pk__in=[kept.pk, merged.pk]).prefetch_related(
-            Prefetch("labels", queryset=Label.objects.only("name")), "numbers"
-        )
-    }
+    """Both contacts of a merge's confirmation, their labels and numbers loaded, and their
+    conversations (every one: only admins merge)."""
+    prefetch_related_objects(
+        [kept, merged], Prefetch("labels", queryset=Label.objects.only("name")), "numbers"
+    )
     conversations: dict[int, list[Conversation]] = {kept.pk: [], merged.pk: []}
     for conversation in (
         Conversation.objects.filter(contact__in=[kept.pk, merged.pk])
@@ -186,8 +183,8 @@ def merge_sides(*, kept: Contact, merged: Contact) -> dict:
     ):
         conversations[conversation.contact_id].append(conversation)
     return {
-        "kept": contacts[kept.pk],
-        "merged": contacts[merged.pk],
+        "kept": kept,
+        "merged": merged,
         "kept_conversations": conversations[kept.pk],
         "moving_conversations": conversations[merged.pk],
     }
