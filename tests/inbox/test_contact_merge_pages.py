@@ -155,3 +155,19 @@ def test_signed_out_visitors_go_to_the_login(client, maria, work):
     response = client.post(confirm_url(maria, work))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert Contact.objects.count() == 2
+
+
+def test_starting_from_a_merged_contact_lists_each_conversation_with_its_number(
+    client, admin, alice, alice_line, maria
+):
+    work = receive(alice_line, "+12025550177").conversation
+    client.force_login(admin)
+    client.post(confirm_url(maria, work.contact))
+    client.force_login(alice)
+
+    html = client.get(reverse("inbox:conversation_new"), {"contact": maria.public_id}).content
+    html = html.decode()
+
+    assert html.count("open it to continue there") == 2  # two threads on Alice's line
+    assert "with +1 202-555-0177" in html  # the one with the other number says so
+    assert "one per line and number" in html
