@@ -171,3 +171,11 @@ def test_starting_from_a_merged_contact_lists_each_conversation_with_its_number(
     assert html.count("open it to continue there") == 2  # two threads on Alice's line
     assert "with +1 202-555-0177" in html  # the one with the other number says so
     assert "one per line and number" in html
+
+
+def test_the_pick_search_queries_are_pinned(client, admin, maria, work, django_assert_num_queries):
+    client.force_login(admin)
+    url = reverse("inbox:contact_merge_pick", args=[maria.public_id])
+    # Session, user, the contact, the matching contacts, the top bar's unread count.
+    with django_assert_num_queries(5):
+        client.get(url, {"q": "garcia"})
