@@ -162,8 +162,9 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         now = timezone.now()
         ConsentRecord.objects.filter(contact=merged).update(contact=kept)
         ContactChange.objects.filter(contact=merged).update(contact=kept)
-        Conversation.objects.filter(contact=merged).update(contact=kept, changed_at=now)
-        Conversation.objects.filter(contact=kept).update(changed_at=now)
+        Conversation.objects.filter(contact=merged).update(contact=kept)
+        # Open threads of both show the new name and consent on their next live refresh.
+        Conversation.objects.filter(pk__in=threads).update(changed_at=now)
         summary = f"{_described(merged)} into {_described(kept)}"
         ConversationEvent.objects.bulk_create(
             ConversationEvent(
