@@ -520,7 +520,7 @@ CONVERSATION_COLUMNS = (
     "id, public_id, status, created_at, last_inbound_at, last_outbound_at, last_activity_at, "
     "last_message_preview, last_message_direction, waiting_since, closed_at, changed_at, "
     "contact_id, last_sender_id, owner_id, sender_id_id, team_id, first_inbound_at, "
-    "first_response_at"
+    "first_response_at, customer_phone"
 )
 
 
@@ -586,7 +586,14 @@ def _load(cursor, rng, sizes: Sizes, people: People, senders: list[Sender], now:
             )  # fmt: skip
             message_id += lengths[i]
             conversation_rows.append(
-                (conversation_id, first_contact + contact_index, sender, owner_id, thread)
+                (
+                    conversation_id,
+                    first_contact + contact_index,
+                    phone_number(contact_index),
+                    sender,
+                    owner_id,
+                    thread,
+                )
             )
     counts = {"inbox_message": messages.rows}
     counts |= conversations_copy(cursor, rng, conversation_rows, people, now)
@@ -636,7 +643,7 @@ def conversations_copy(cursor, rng, rows, people: People, now: float) -> dict[st
     participations: list[tuple[int, int, float | None, float | None]] = []
     events: list[tuple[int, str, int | None, str, float]] = []
     with Copier(cursor, "inbox_conversation", CONVERSATION_COLUMNS) as copier:
-        for conversation_id, contact_id, sender, owner_id, t in rows:
+        for conversation_id, contact_id, phone, sender, owner_id, t in rows:
             closed = t.last_at < now - 2 * DAY and rng.random() < 0.6
             status = (
                 Conversation.Status.CLOSED
@@ -652,7 +659,7 @@ def conversations_copy(cursor, rng, rows, people: People, now: float) -> dict[st
                 None if closed else _iso_or_none(t.waiting_since),
                 iso(t.last_at + DAY) if closed else None, iso(t.last_at), contact_id,
                 owner_id if t.last_outbound_at else None, owner_id, sender.pk, sender.team_id,
-                _iso_or_none(t.first_inbound_at), _iso_or_none(t.first_response_at),
+                _iso_or_none(t.first_inbound_at), _iso_or_none(t.first_response_at), phone,
             )  # fmt: skip
             if owner_id is not None and t.last_inbound_at and rng.random() < 0.8:
                 unread = rng.random() < 0.25

@@ -11,6 +11,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 
 from django.db import connection
 from django.test import Client
@@ -77,6 +78,8 @@ PAGES = [
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
+    Page("Merge with…: search by name (admin)", "admin", "/contacts/{contact}/merge/?q={name}"),
+    Page("Merge confirmation (admin)", "admin", "/contacts/{merge}/"),
     Page("Readiness /readyz (admin)", "admin", "/readyz", statuses=(200, 503)),
     Page("Metrics /metrics (admin)", "admin", "/metrics"),
     Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
@@ -145,6 +148,10 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             ),
             "agent": [agent.username],
             "contact": [c.public_id for c in contacts],
+            # "<kept>/merge/<merged>": two different contacts of the busy agent.
+            "merge": [
+                f"{a.public_id}/merge/{b.public_id}" for a, b in pairwise(contacts) if a.pk != b.pk
+            ],
             "contact_cursor": contact_cursors,
             "old_word": old_words(agent),
             "agent_id": [str(agent.pk)],

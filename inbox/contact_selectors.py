@@ -5,13 +5,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from .access import visible_conversations
 from .models import (
     ConsentRecord,
     Contact,
     ContactChange,
+    ContactNumber,
     Conversation,
     CustomField,
     Label,
@@ -66,8 +67,13 @@ def contact_search_q(text: str) -> Q:
     if _PHONE_LIKE.match(text):
         digits = re.sub(r"\D", "", text).lstrip("0")
         if len(digits) >= 4:
-            q |= Q(phone_e164__endswith=digits)
+            q |= Q(phone_e164__endswith=digits) | Q(pk__in=secondary_numbers_ending(digits))
     return q
+
+
+def secondary_numbers_ending(digits: str) -> QuerySet:
+    """Ids of contacts with a secondary number (kept from a merge) ending in ``digits``."""
+    return ContactNumber.objects.filter(phone_e164__endswith=digits).values("contact_id")
 
 
 def contacts_filtered(filters: ContactFilters) -> QuerySet[Contact]:
@@ -161,6 +167,27 @@ def contact_conversations(*, user: User, contact: Contact) -> list[Conversation]
         .select_related("sender_id", "owner")
         .order_by("-last_activity_at")
     )
+
+
+def merge_sides(*, kept: Contact, merged: Contact) -> dict:
+    """Both contacts of a merge's confirmation, their labels and numbers loaded, and their
+    conversations (every one: only admins merge)."""
+    prefetch_related_objects(
+        [kept, merged], Prefetch("labels", queryset=Label.objects.only("name")), "numbers"
+    )
+    conversations: dict[int, list[Conversation]] = {kept.pk: [], merged.pk: []}
+    for conversation in (
+        Conversation.objects.filter(contact__in=[kept.pk, merged.pk])
+        .select_related("sender_id", "owner")
+        .order_by("-last_activity_at")
+    ):
+        conversations[conversation.contact_id].append(conversation)
+    return {
+        "kept": kept,
+        "merged": merged,
+        "kept_conversations": conversations[kept.pk],
+        "moving_conversations": conversations[merged.pk],
+    }
 
 
 def contact_history(*, contact: Contact, limit: int = 20) -> list[ContactChange]:

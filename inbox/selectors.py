@@ -31,6 +31,7 @@ from .access import (
     viewers_of,
     visible_conversations,
 )
+from .contact_selectors import secondary_numbers_ending
 from .models import (
     Attachment,
     Channel,
@@ -238,6 +239,14 @@ class InboxFilters:
         return drilldown.describe(self)
 
 
+def _number_ends_q(digits: str) -> Q:
+    """The contact's primary or secondary number (F-CT4) ends in ``digits``: conditions on
+    the contact's row only, so the search still starts from its indexes."""
+    return Q(contact__phone_e164__endswith=digits) | Q(
+        contact__pk__in=secondary_numbers_ending(digits)
+    )
+
+
 def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or a phone number in any common format.
 
@@ -249,10 +258,10 @@ def search_q(text: str) -> Q:
     if _PHONE_LIKE.match(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 4:
-            q |= Q(contact__phone_e164__endswith=digits)
+            q |= _number_ends_q(digits)
         national = digits.lstrip("0")
         if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
-            q |= Q(contact__phone_e164__endswith=national)
+            q |= _number_ends_q(national)
     return q
 
 

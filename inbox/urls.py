@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     contact_import,
+    contact_merge,
     contacts,
     conversation,
     export,
@@ -115,6 +116,12 @@ urlpatterns = [
     ),
     path("contacts/<str:public_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<str:public_id>/edit/", contacts.contact_edit, name="contact_edit_page"),
+    path("contacts/<str:public_id>/merge/", contact_merge.merge_pick, name="contact_merge_pick"),
+    path(
+        "contacts/<str:public_id>/merge/<str:other_id>/",
+        contact_merge.merge_confirm,
+        name="contact_merge",
+    ),
     path("replies/", replies.replies_list, name="replies"),
     path("replies/new/", replies.reply_edit, name="reply_new"),
     path("replies/<str:public_id>/", replies.reply_edit, name="reply_edit"),

@@ -6,8 +6,10 @@ from .contacts import (
     ContactChange,
     ContactFieldValue,
     ContactImport,
+    ContactNumber,
     CustomField,
     Label,
+    contact_with_number_q,
 )
 from .conversations import (
     Conversation,
@@ -35,6 +37,7 @@ __all__ = [
     "ContactChange",
     "ContactFieldValue",
     "ContactImport",
+    "ContactNumber",
     "Conversation",
     "ConversationEvent",
     "CustomField",
@@ -58,4 +61,5 @@ __all__ = [
     "User",
     "WhatsAppTemplate",
     "WorkerHeartbeat",
+    "contact_with_number_q",
 ]

@@ -82,6 +82,31 @@ class Contact(models.Model):
         return bool(self.display_name)
 
 
+def contact_with_number_q(phone: str) -> models.Q:
+    """Contacts reached at ``phone``: as their primary number or as a secondary one."""
+    return models.Q(phone_e164=phone) | models.Q(
+        pk__in=ContactNumber.objects.filter(phone_e164=phone).values("contact_id")
+    )
+
+
+class ContactNumber(models.Model):
+    """A contact's other number, kept from a contact merged into it (F-CT4).
+
+    Inbound messages and new conversations to this number find the contact; conversations
+    keep their own number (``Conversation.customer_phone``) to send to.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="numbers")
+    phone_e164 = models.CharField(max_length=20, unique=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+
+    def __str__(self) -> str:
+        return self.phone_e164
+
+
 class ContactFieldValue(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="field_values")
     field = models.ForeignKey(CustomField, on_delete=models.PROTECT, related_name="values")

@@ -8,7 +8,11 @@ from .senders import SenderId
 
 
 class Conversation(models.Model):
-    """One thread per customer per sender ID (F-CV1), never deleted (F-CV10).
+    """One thread per customer number per sender ID (F-CV1), never deleted (F-CV10).
+
+    ``customer_phone`` is the number the thread is with: the contact's primary number when
+    it started, kept when contacts are merged (F-CT4), so replies go where the customer wrote
+    from. A contact has one conversation per sender ID and number.
 
     The summary columns (``last_*``, ``waiting_since``) are maintained by the services so
     that inbox lists never read the messages table.
@@ -22,6 +26,8 @@ class Conversation(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
     sender_id = models.ForeignKey(SenderId, on_delete=models.PROTECT, related_name="conversations")
+    # E.164 (or the short code a customer wrote from); filled from the contact when blank.
+    customer_phone = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_conversations"
@@ -76,7 +82,7 @@ class Conversation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["contact", "sender_id"], name="one_conversation_per_contact_sender"
+                fields=["sender_id", "customer_phone"], name="one_conversation_per_sender_number"
             )
         ]
         indexes = [
@@ -141,6 +147,11 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} via {self.sender_id.address}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.customer_phone and self.contact_id is not None:
+            self.customer_phone = self.contact.phone_e164 or ""
+        super().save(*args, **kwargs)
 
 
 class Participation(models.Model):
@@ -213,6 +224,7 @@ class ConversationEvent(models.Model):
         WOKE = "woke", "Back from snooze"
         CONSENT = "consent", "WhatsApp consent"
         HELD_CANCELLED = "held_cancelled", "Cancelled before business hours"
+        MERGED = "merged", "Contacts merged"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

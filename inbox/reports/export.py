@@ -97,7 +97,7 @@ def export_lines(*, query: ReportQuery, base_url: str) -> Iterator[str]:
             c.public_id,
             base_url + reverse("inbox:conversation", args=[c.public_id]),
             c.contact.display_name,
-            c.contact.phone_e164 or "",
+            c.customer_phone,
             str(c.sender_id),
             c.sender_id.get_channel_display(),
             c.team.name if c.team else "",

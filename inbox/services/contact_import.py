@@ -26,6 +26,7 @@ from ..models import (
     ContactChange,
     ContactFieldValue,
     ContactImport,
+    ContactNumber,
     CustomField,
     User,
 )
@@ -242,6 +243,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     # Each distinct number is parsed once (a WhatsApp column often repeats the phone's).
     normalise = functools.cache(functools.partial(normalise_phone, region=region or None))
     seen: dict[str, int] = {}
+    # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
+    secondary = set(ContactNumber.objects.values_list("phone_e164", flat=True))
     for start in range(0, len(data), CHUNK):
         good: list[Row] = []
         bad = 0
@@ -253,6 +256,10 @@ def _run(*, import_id: int, region: str) -> ContactImport:
                 row = parse_row(number, cells, mapping, normalise)
                 if row.phone in seen:
                     raise ValueError(f"same number as row {seen[row.phone]}")
+                if row.phone in secondary:
+                    raise ValueError(
+                        "second number of a merged contact: use the contact's main number"
+                    )
             except ValueError as exc:
                 writer.writerow([number, str(exc), *map(csv_safe, cells)])
                 bad += 1

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from django.db import transaction
 
 from ..access import usable_sender_ids
-from ..models import Contact, Conversation, Message, SenderId, User, WhatsAppTemplate
+from ..models import Conversation, Message, SenderId, User, WhatsAppTemplate
 from ..phone import normalise_phone
+from .contacts import contact_for_number
 from .sending import SendRefused, message_send
 from .whatsapp_consent import whatsapp_consent_set
 from .whatsapp_templates import whatsapp_template_send
@@ -74,11 +75,16 @@ def _start(
     if not usable_sender_ids(user).filter(pk=sender.pk).exists():
         raise SendRefused("You cannot send from this sender ID.")
     with transaction.atomic():
-        contact, _ = Contact.objects.get_or_create(phone_e164=e164)
+        contact, _ = contact_for_number(e164)
         conversation, _ = Conversation.objects.select_related("contact", "sender_id").get_or_create(
-            contact=contact,
             sender_id=sender,
-            defaults={"team": sender.team, "owner": user, "status": Conversation.Status.ASSIGNED},
+            customer_phone=e164,
+            defaults={
+                "contact": contact,
+                "team": sender.team,
+                "owner": user,
+                "status": Conversation.Status.ASSIGNED,
+            },
         )
         message = send(conversation)
     return conversation, message

@@ -27,6 +27,7 @@ from ..segments import count_segments
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch
+from .contacts import contact_for_number
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
 from .service_levels import auto_close_due, waiting_due_fields
@@ -47,17 +48,13 @@ class UnknownSender(Exception):
     """The message was addressed to a number that is not one of our sender IDs."""
 
 
-def contact_for_address(address: str, *, profile_name: str = "") -> tuple[Contact, bool]:
-    """The contact with this phone number, created when new; returns (contact, created)."""
+def customer_number(address: str) -> str:
+    """A customer's address as stored: E.164, else as it came (short codes, alphanumerics)."""
     try:
-        phone = normalise_phone(address)
+        return normalise_phone(address)
     except InvalidPhoneNumber:
         # Short codes and alphanumeric senders are not E.164 but are still customers.
-        phone = address.strip()[:PHONE_MAX_LENGTH]
-    contact, created = Contact.objects.get_or_create(
-        phone_e164=phone, defaults={"display_name": profile_name[:200]}
-    )
-    return contact, created
+        return address.strip()[:PHONE_MAX_LENGTH]
 
 
 def message_receive(
@@ -88,10 +85,14 @@ def message_receive(
     written_at = received_at or timezone.now()
     try:
         with transaction.atomic():
-            contact, contact_is_new = contact_for_address(
-                inbound.from_address, profile_name=inbound.profile_name
-            )
-            conversation = _conversation_locked(contact=contact, sender=sender)
+            phone = customer_number(inbound.from_address)
+            conversation = _thread_locked(sender=sender, phone=phone)
+            contact_is_new = False
+            if conversation is None:
+                contact, contact_is_new = contact_for_number(
+                    phone, display_name=inbound.profile_name
+                )
+                conversation = _conversation_locked(contact=contact, sender=sender, phone=phone)
             newest = not _newer_message_shown(conversation=conversation, written_at=written_at)
             message = Message.objects.create(
                 conversation=conversation,
@@ -163,20 +164,28 @@ def _fetchable(inbound: InboundMessage) -> list:
     return fetchable
 
 
-def _conversation_locked(*, contact: Contact, sender: SenderId) -> Conversation:
-    """The conversation of ``contact`` with ``sender``, created when new, its row locked."""
+def _locked_threads():
     # Lock only the conversation row: PostgreSQL refuses FOR UPDATE on the nullable side
     # of the outer joins select_related adds.
-    locked = Conversation.objects.select_for_update(of=("self",)).select_related(
+    return Conversation.objects.select_for_update(of=("self",)).select_related(
         "sender_id__team", "owner", "last_sender", "contact"
     )
-    conversation = locked.filter(contact=contact, sender_id=sender).first()
-    if conversation is None:
-        created, _ = Conversation.objects.get_or_create(
-            contact=contact, sender_id=sender, defaults={"team_id": sender.team_id}
-        )
-        conversation = locked.get(pk=created.pk)
-    return conversation
+
+
+def _thread_locked(*, sender: SenderId, phone: str) -> Conversation | None:
+    """The existing conversation of ``sender`` with the number ``phone``, its row locked."""
+    return _locked_threads().filter(sender_id=sender, customer_phone=phone).first()
+
+
+def _conversation_locked(*, contact: Contact, sender: SenderId, phone: str) -> Conversation:
+    """The conversation of ``sender`` with ``phone`` (``contact``'s), created when new, its
+    row locked."""
+    created, _ = Conversation.objects.get_or_create(
+        sender_id=sender,
+        customer_phone=phone,
+        defaults={"contact": contact, "team_id": sender.team_id},
+    )
+    return _locked_threads().get(pk=created.pk)
 
 
 def _newer_message_shown(*, conversation: Conversation, written_at: datetime) -> bool:

@@ -82,7 +82,7 @@ def _header(conversation: Conversation) -> dict:
     contact = conversation.contact
     return {
         "customer": contact.display_name or "Unknown customer",
-        "phone": format_phone(contact.phone_e164 or ""),
+        "phone": format_phone(conversation.customer_phone),
         "sender": str(conversation.sender_id),
         "generated_at": timezone.localtime(),
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ..models import Channel, ConsentRecord, Contact, Conversation, ConversationEvent, User
 from ..phone import InvalidPhoneNumber, normalise_phone
+from .contacts import contact_for_number
 from .refusals import SendRefused
 
 NO_CONSENT = "no_consent"
@@ -114,7 +115,7 @@ def whatsapp_consent_import(*, text: str, actor: User, detail: str = "") -> Cons
         except InvalidPhoneNumber as exc:
             result.errors.append(f"Line {line}: {exc}")
             continue
-        contact, _ = Contact.objects.get_or_create(phone_e164=phone)
+        contact, _ = contact_for_number(phone)
         changed = whatsapp_consent_set(
             contact=contact,
             granted=True,

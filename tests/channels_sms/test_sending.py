@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from inbox.models import Message, MessageStatus, Organisation
+from inbox.services.contact_merge import contacts_merge
 from inbox.services.sending import SendRefused, message_dispatch, message_send
 from inbox.tasks import MAX_SEND_RETRIES, recover_stuck_messages
 
@@ -279,3 +280,20 @@ def test_a_lookup_ignores_the_same_words_sent_before_this_send_first_started(
     assert len(fake_twilio.creates) == 2  # looked up, found nothing of this send: created
     message.refresh_from_db()
     assert message.provider_sid not in (None, earlier["sid"])
+
+
+def test_after_a_merge_each_conversation_sends_to_its_own_number(
+    admin, alice, alice_line, conversation, fake_twilio, worker, django_capture_on_commit_callbacks
+):
+    work = receive(alice_line, "+12025550177").conversation
+    contacts_merge(kept=conversation.contact, merged=work.contact, by=admin)
+    work.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, author=alice, body="To home")
+        message_send(conversation=work, author=alice, body="To work")
+    worker.run()
+
+    sent = {create.value("Body"): create.value("To") for create in fake_twilio.creates}
+    assert sent == {"To home": CUSTOMER, "To work": "+12025550177"}
+    assert work.contact == conversation.contact

@@ -5,6 +5,7 @@ import json
 from django.urls import reverse
 
 from inbox.models import MessageStatus, WhatsAppTemplate
+from inbox.services.contact_merge import contacts_merge
 from inbox.services.sending import message_dispatch
 from inbox.services.whatsapp_consent import whatsapp_consent_set
 from inbox.services.whatsapp_templates import whatsapp_template_send, whatsapp_templates_sync
@@ -103,3 +104,20 @@ def test_a_failed_sync_is_reported_and_keeps_the_copy(client, admin, fake_twilio
     response = client.post(reverse("admin:inbox_whatsapptemplate_sync"), follow=True)
     assert b"Sync failed" in response.content
     assert WhatsAppTemplate.objects.filter(name="kept").exists()
+
+
+def test_a_template_in_a_merged_conversation_goes_to_that_conversations_number(
+    fake_twilio, wa_line, admin, alice, order_template, tasks
+):
+    kept = receive(wa_line, "+12025550123", "Hi").conversation.contact
+    work = receive(wa_line, "+12025550177", "Hi from work").conversation
+    whatsapp_consent_set(contact=work.contact, granted=True, source="verbal", actor=alice)
+    contacts_merge(kept=kept, merged=work.contact, by=admin)
+    work.refresh_from_db()
+
+    message = whatsapp_template_send(
+        conversation=work, author=alice, template=order_template, values={"1": "M", "2": "1"}
+    )
+
+    assert message_dispatch(message_id=message.pk).sent
+    assert fake_twilio.creates[-1].value("To") == "whatsapp:+12025550177"

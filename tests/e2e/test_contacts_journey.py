@@ -1,5 +1,6 @@
 """Contacts in the browser: import the demo CSV, start from a contact's name, send a saved
-reply whose missing field is asked for (F-CT3, F-CV2, F-TP1, F-TP3)."""
+reply whose missing field is asked for, merge two contacts (F-CT3, F-CV2, F-TP1, F-TP3,
+F-CT4)."""
 
 from pathlib import Path
 
@@ -8,6 +9,8 @@ from playwright.sync_api import expect
 
 from inbox.models import Contact, CustomField, Message
 from inbox.services.saved_replies import saved_reply_save
+
+from ..conftest import receive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -69,3 +72,29 @@ def test_an_agent_imports_contacts_starts_from_a_name_and_sends_a_saved_reply(
     page.keyboard.press("Control+Enter")
     expect(page.locator(".message-out", has_text="arrives Friday")).to_be_visible()
     assert Message.objects.filter(body="Hi Ann, order A-1001 arrives Friday.").exists()
+
+
+def test_an_admin_merges_two_contacts_and_the_thread_records_it(
+    sign_in, live_server, admin, alice, alice_line, bob_line, tasks
+):
+    kept = receive(alice_line, "+12025550123", "Hi, Maria here").conversation
+    moved = receive(bob_line, "+12025550177", "Hello from work").conversation
+    Contact.objects.filter(pk=kept.contact_id).update(display_name="Maria Garcia")
+    Contact.objects.filter(pk=moved.contact_id).update(display_name="M. Garcia (work)")
+    page = sign_in(admin)
+
+    page.goto(f"{live_server.url}/contacts/{kept.contact.public_id}/")
+    page.click("text=Merge with…")
+    page.fill("#merge-q", "555 0177")
+    page.click("#merge-candidates a:has-text('M. Garcia (work)')")
+    expect(page.locator("h1")).to_contain_text("Merge M. Garcia (work) into Maria Garcia?")
+    expect(page.locator(".merge-side-merged")).to_contain_text("Bob's line")
+    expect(page.locator(".merge-outcome")).to_contain_text("1 conversation moves")
+    page.click("button:has-text('Merge into Maria Garcia')")
+
+    expect(page.locator(".flash")).to_have_text("M. Garcia (work) merged into Maria Garcia.")
+    expect(page.locator(".contact-details")).to_contain_text("+1 202-555-0177")
+    expect(page.locator(".contact-conversations")).to_contain_text("Bob's line")
+    page.click('.contact-conversations a:has-text("Bob\'s line")')
+    expect(page.locator("#thread")).to_contain_text("Contacts merged: M. Garcia (work)")
+    assert Contact.objects.count() == 1
