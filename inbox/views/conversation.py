@@ -3,20 +3,19 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
-from ..access import can_send_in, conversation_for
+from ..access import can_send_in, conversation_for, usable_sender_ids
 from ..contact_selectors import contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
 from ..models import Contact, Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
-from ..services.business_hours import closed_until, opening_label, sender_hours
 from ..services.conversations import conversation_start
+from ..services.held_messages import held_until_label
 from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
@@ -45,7 +44,7 @@ def compose_context(request: HttpRequest, conversation, compose_form=None) -> di
         "opt_out": opt_out,
         "compose_key": "opted_out" if opt_out else ("send" if can_send else "locked"),
         "compose_form": compose_form or ComposeForm(),
-        "held_until": _held_until(conversation),
+        "held_until": held_until_label(conversation.sender_id),
     }
 
 
@@ -55,12 +54,6 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
         "thread": thread_of(request, conversation),
         **compose_context(request, conversation, compose_form),
     }
-
-
-def _held_until(conversation) -> str:
-    """When a message sent now would go, while the sender ID's business hours are closed."""
-    opens = closed_until(sender_hours(conversation.sender_id), timezone.now())
-    return opening_label(opens) if opens else ""
 
 
 @require_GET
@@ -170,7 +163,24 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("inbox:conversation", public_id=conversation.public_id)
     status = 422 if form.errors else 200
-    return render(request, "inbox/new_conversation.html", context | {"form": form}, status=status)
+    context |= {"form": form, **_sender_notice(request, form["sender"].value())}
+    return render(request, "inbox/new_conversation.html", context, status=status)
+
+
+@require_GET
+@login_required
+def conversation_new_sender(request: HttpRequest) -> HttpResponse:
+    """What the new-conversation page says of the sender ID just picked (``?sender=``)."""
+    context = _sender_notice(request, request.GET.get("sender"))
+    return render(request, "inbox/partials/new_conversation_sender.html", context)
+
+
+def _sender_notice(request: HttpRequest, sender_pk) -> dict:
+    """The chosen sender ID's notice: when a message sent now would go, if it is closed."""
+    sender_pk = str(sender_pk or "")
+    usable = usable_sender_ids(request.user)
+    sender = usable.filter(pk=sender_pk).first() if sender_pk.isdigit() else None
+    return {"held_until": held_until_label(sender) if sender else ""}
 
 
 @require_GET
