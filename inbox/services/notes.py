@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..access import viewers_of
 from ..models import Conversation, ConversationEvent, Notification, User
+from .read_state import marks_stamp
 
 NOTE_MAX_LENGTH = 5000
 # ``@`` not preceded by a word character (so e-mail addresses are not mentions).
@@ -83,10 +84,14 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Conversa
 
 
 def mentions_seen(*, user: User, conversation: Conversation) -> None:
-    """``user`` opened ``conversation``: it leaves their Mentions view (one update)."""
-    Notification.objects.filter(
+    """``user`` opened ``conversation``: it leaves their Mentions view (one update). When it
+    was there, their read marks are stamped too, so the navigation counts its Mentions
+    again."""
+    seen = Notification.objects.filter(
         user=user,
         kind=Notification.Kind.MENTIONED,
         conversation=conversation,
         read_at__isnull=True,
     ).update(read_at=timezone.now())
+    if seen:
+        marks_stamp(user)
