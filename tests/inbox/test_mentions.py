@@ -161,3 +161,40 @@ def test_the_mentions_view_has_fixed_queries(
     assert len(first.context["conversations"]) == 2
     assert len(second.context["conversations"]) == 5
     assert selectors.InboxView("mentions") == second.context["view"]
+
+
+def thread_html(client, conversation) -> str:
+    return client.get(reverse("inbox:conversation", args=[conversation.public_id])).content.decode()
+
+
+def test_a_note_shows_its_mentions_marked_and_everything_else_escaped(client, shared, alice, bob):
+    body = "@bob <b>look</b> at https://x.org/@bob, not mail@bob.com. Thanks @bob.\n@alice too"
+    note_add(conversation=shared, author=alice, body=body)
+    client.force_login(alice)
+    html = thread_html(client, shared)
+    assert (
+        '<p><mark class="mention">@bob</mark> &lt;b&gt;look&lt;/b&gt; at '
+        '<a href="https://x.org/@bob" target="_blank" rel="noopener noreferrer">'
+        "https://x.org/@bob</a>, not mail@bob.com. Thanks "
+        '<mark class="mention">@bob</mark>.<br><mark class="mention">@alice</mark> too</p>'
+    ) in html
+    assert "<b>look" not in html
+
+
+def test_only_real_mentions_are_marked(client, shared, alice, bob):
+    # A note from before mentions were kept, and one naming a mention that is no teammate:
+    # "@bob" is only text in the first, "@nobody" is never a mark.
+    ConversationEvent.objects.create(
+        conversation=shared, kind=ConversationEvent.Kind.NOTE, actor=alice, body="old @bob"
+    )
+    ConversationEvent.objects.create(
+        conversation=shared,
+        kind=ConversationEvent.Kind.NOTE,
+        actor=alice,
+        body="@nobody <i>x</i>",
+        data={"mentions": ["bob"]},
+    )
+    client.force_login(alice)
+    html = thread_html(client, shared)
+    assert "<p>old @bob</p>" in html and "<p>@nobody &lt;i&gt;x&lt;/i&gt;</p>" in html
+    assert '<mark class="mention">' not in html
