@@ -74,14 +74,19 @@ def test_a_holiday_added_in_admin_moves_a_held_message(
     )
 
 
+@pytest.mark.parametrize("how", ["its delete page", "the list's delete action"])
 def test_a_holiday_deleted_in_admin_moves_it_back(
-    staff, admin, held, tasks, django_capture_on_commit_callbacks
+    staff, admin, held, tasks, django_capture_on_commit_callbacks, how
 ):
     with time_machine.travel(FRIDAY_EVENING, tick=False):
         holiday = holiday_add(by=admin, day=date(2026, 12, 7), name="Bank holiday", recurring=False)
     assert Message.objects.get(pk=held.pk).scheduled_for == TUESDAY_OPENING
-    url = reverse("admin:inbox_holiday_delete", args=[holiday.pk])
-    saved_in_admin(staff, django_capture_on_commit_callbacks, url, {"post": "yes"})
+    if how == "its delete page":
+        url, data = reverse("admin:inbox_holiday_delete", args=[holiday.pk]), {"post": "yes"}
+    else:
+        url = reverse("admin:inbox_holiday_changelist")
+        data = {"action": "delete_selected", "_selected_action": [holiday.pk], "post": "yes"}
+    saved_in_admin(staff, django_capture_on_commit_callbacks, url, data)
     assert Message.objects.get(pk=held.pk).scheduled_for == MONDAY_OPENING
 
 
