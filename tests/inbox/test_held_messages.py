@@ -108,6 +108,11 @@ def test_the_sender_notice_is_only_for_the_users_own_sender_ids(
         assert client.get(picked, {"sender": "not-a-number"}).status_code == 200
         with django_assert_num_queries(5):  # session, user, the sender ID, hours, holidays
             client.get(picked, {"sender": alice_line.pk})
+        # The page: session, user, the organisation's region, the chosen sender ID and its
+        # hours (organisation, holidays), the tab's unread count, the sender choices and
+        # whether there are any.
+        with django_assert_num_queries(9):
+            client.get(reverse("inbox:conversation_new"), {"sender": alice_line.pk})
 
 
 def test_it_is_released_at_the_opening_minute_not_before(
