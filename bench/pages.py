@@ -65,6 +65,13 @@ PAGES = [
     Page("Search message text: common", "agent", "/search/?q=tracking"),
     Page("Mentions", "agent", "/mentions/"),
     Page("Snoozed", "agent", "/snoozed/"),
+    Page("New conversation, a sender ID chosen", "agent", "/new/?sender={sender_pk}"),
+    Page(
+        "New conversation: sender ID picked",
+        "agent",
+        "/new/sender/?sender={sender_pk}",
+        htmx_target="sender-notice",
+    ),
     Page(
         "Template picker search",
         "agent",
@@ -146,6 +153,9 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             "sender": list(
                 SenderId.objects.filter(owner=agent).values_list("public_id", flat=True)
             ),
+            "sender_pk": [
+                str(pk) for pk in SenderId.objects.filter(owner=agent).values_list("pk", flat=True)
+            ],
             "agent": [agent.username],
             "contact": [c.public_id for c in contacts],
             # "<kept>/merge/<merged>": two different contacts of the busy agent.

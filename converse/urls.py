@@ -6,8 +6,10 @@ from django.urls import include, path
 from .health import healthz
 from .metrics import metrics
 from .operations import readyz
+from .password_reset import ThrottledPasswordResetView
 
-# Django's auth URLs, password reset only when mail is configured (it mails a link).
+# Django's auth URLs, password reset only when mail is configured (it mails a link), and
+# throttled (``password_reset``).
 accounts = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,7 +22,7 @@ accounts = [
 ]
 if settings.PASSWORD_RESET_ENABLED:
     accounts += [
-        path("password_reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+        path("password_reset/", ThrottledPasswordResetView.as_view(), name="password_reset"),
         path(
             "password_reset/done/",
             auth_views.PasswordResetDoneView.as_view(),

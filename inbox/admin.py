@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
 from .models import (
     Attachment,
@@ -17,6 +18,7 @@ from .models import (
     Team,
     User,
 )
+from .services.held_messages import held_messages_reschedule
 
 
 @admin.register(User)
@@ -37,8 +39,27 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
+class MovesHeldMessages:
+    """For the models the business hours are kept in: a save or delete here moves the
+    messages already held to their new opening, as the Business hours page does. The
+    admin saves in a transaction, so their releases are enqueued once it commits."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        held_messages_reschedule()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        held_messages_reschedule()
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            held_messages_reschedule()
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(MovesHeldMessages, admin.ModelAdmin):
     list_display = ("name", "time_zone", "auto_assign_enabled")
 
 
@@ -49,7 +70,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(SenderId)
-class SenderIdAdmin(admin.ModelAdmin):
+class SenderIdAdmin(MovesHeldMessages, admin.ModelAdmin):
     list_display = ("address", "label", "channel", "owner", "team", "rate_per_second", "is_active")
     list_filter = ("channel", "is_active")
     search_fields = ("address", "label")
@@ -74,10 +95,9 @@ admin.site.register(CustomField)
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    """Business hours have their own page for admins (``/settings/hours/``), which also
-    moves held messages to a new opening; a change made here only applies at release (a
-    held message is held again if the hours are closed then)."""
+class HolidayAdmin(MovesHeldMessages, admin.ModelAdmin):
+    """Business hours have their own page for admins (``/settings/hours/``); a holiday
+    changed here moves held messages the same way."""
 
     list_display = ("date", "name", "recurring")
 

@@ -291,6 +291,16 @@ def _sent_by(user: User) -> QuerySet[Participation]:
     return Participation.objects.filter(user=user, last_sent_at__isnull=False)
 
 
+def mentioned_unseen(user: User, reach: Reach | None = None) -> QuerySet[Conversation]:
+    """F-CO2: the conversations ``user`` may open where someone @mentioned them and that
+    they have not opened since: the Mentions list, and its count in the navigation."""
+    return visible_conversations(user, reach).filter(
+        pk__in=Notification.objects.filter(
+            user=user, kind=Notification.Kind.MENTIONED, read_at__isnull=True
+        ).values("conversation_id")
+    )
+
+
 def inbox_conversations(
     *, user: User, view: InboxView, filters: InboxFilters, after: Cursor | None = None
 ):
@@ -308,11 +318,7 @@ def inbox_conversations(
     elif view.kind == "snoozed":
         qs = visible_conversations(user).filter(snoozed_by=user)
     elif view.kind == "mentions":
-        qs = visible_conversations(user).filter(
-            pk__in=Notification.objects.filter(
-                user=user, kind=Notification.Kind.MENTIONED, read_at__isnull=True
-            ).values("conversation_id")
-        )
+        qs = mentioned_unseen(user)
     elif view.kind == "sender":
         qs = visible_conversations(user).filter(sender_id=view.sender)
     elif view.kind == "sent":
@@ -379,6 +385,7 @@ class InboxNav:
 
     mine: int = 0
     sent: int = 0
+    mentions: int = 0  # not unread: mentioned in and not opened since
     senders: list["NavSender"] = field(default_factory=list)
     # What the counts were counted from: the template caches the drawn navigation under it.
     version: versions.CountsVersion | None = None
@@ -387,7 +394,8 @@ class InboxNav:
 def inbox_nav(*, user: User) -> InboxNav:
     """Lists and unread counts in a fixed number of queries however many sender IDs and
     conversations: three while the counts are kept (sender IDs, a standard user's reach,
-    the newest change), then one to count (or adjust) them and one to check the stamp."""
+    the newest change), then two to count them (unread, mentions) or one to adjust them,
+    and one to check the stamp."""
     senders = [
         NavSender(*row)
         for row in usable_sender_ids(user)
@@ -399,7 +407,7 @@ def inbox_nav(*, user: User) -> InboxNav:
 
     def version_at(read_marks_stamp) -> versions.CountsVersion:
         return versions.counts_version(
-            "nav",
+            "nav.2",  # .2: the counts carry the mentions
             (
                 user.pk,
                 user.role,
@@ -423,7 +431,13 @@ def inbox_nav(*, user: User) -> InboxNav:
     )
     for sender in senders:
         sender.unread = counts["senders"].get(sender.pk, 0)
-    return InboxNav(mine=counts["mine"], sent=counts["sent"], senders=senders, version=version)
+    return InboxNav(
+        mine=counts["mine"],
+        sent=counts["sent"],
+        mentions=counts["mentions"],
+        senders=senders,
+        version=version,
+    )
 
 
 def _read_marks_stamp(user: User) -> datetime | None:
@@ -454,11 +468,15 @@ def _counts_less_single_read(user: User, version_at) -> dict | None:
         "senders": senders,
         "mine": before["mine"] - (owner_id == user.pk),
         "sent": before["sent"] - sent,
+        # Opening a conversation I was mentioned in stamps my read marks again
+        # (``mentions_seen``), so a single read leaves the mentions as they were.
+        "mentions": before["mentions"],
     }
 
 
 def _nav_counts(user: User, shown: set[int], reach: Reach | None) -> dict:
-    """Unread per sender ID, mine and sent, in one pass over what ``user`` can see."""
+    """Unread per sender ID, mine and sent, in one pass over what ``user`` can see; and
+    the conversations they were mentioned in and have not opened since."""
     visible = visible_conversations(user, reach).filter(last_inbound_at__isnull=False)
     rows = (
         with_unread(visible, user)
@@ -471,7 +489,8 @@ def _nav_counts(user: User, shown: set[int], reach: Reach | None) -> dict:
             sent=Count("pk", filter=Q(pk__in=_sent_by(user).values("conversation_id"))),
         )
     )
-    counts = {"senders": {}, "mine": 0, "sent": 0}
+    mentions = mentioned_unseen(user, reach).order_by().count()
+    counts = {"senders": {}, "mine": 0, "sent": 0, "mentions": mentions}
     for sender_id, n, mine, sent in rows:
         if sender_id in shown:
             counts["senders"][sender_id] = n

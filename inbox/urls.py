@@ -34,6 +34,7 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/conversations.csv", reports.reports_export, name="reports_export"),
     path("new/", conversation.conversation_new, name="conversation_new"),
+    path("new/sender/", conversation.conversation_new_sender, name="conversation_new_sender"),
     path("new/template/", whatsapp.conversation_new_template, name="conversation_new_template"),
     path("segments/", conversation.segment_count, name="segments"),
     path("c/<str:public_id>/", conversation.conversation_detail, name="conversation"),

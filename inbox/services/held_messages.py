@@ -25,7 +25,14 @@ from ..models import (
     User,
 )
 from ..segments import count_segments
-from .business_hours import closed_until, is_open, load_holidays, next_opening, sender_hours
+from .business_hours import (
+    closed_until,
+    is_open,
+    load_holidays,
+    next_opening,
+    opening_label,
+    sender_hours,
+)
 from .sending import SendRefused, dispatch_paced_on_commit, preview_of
 
 RELEASE_BATCH = 500
@@ -50,6 +57,13 @@ def hold_until(*, sender: SenderId, at: datetime) -> datetime | None:
             "An admin can set its opening times in Business hours."
         )
     return opens
+
+
+def held_until_label(sender: SenderId) -> str:
+    """When a message sent from ``sender`` now would go ("Monday 09:00"), while its business
+    hours are closed; blank while they are open. The compose boxes warn with it."""
+    opens = closed_until(sender_hours(sender), timezone.now())
+    return opening_label(opens) if opens else ""
 
 
 def enqueue_release(message_id: int, *, at: datetime) -> None:

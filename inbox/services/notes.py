@@ -7,12 +7,14 @@ conversation is refused with the reason, and nothing is saved.
 """
 
 import re
+from collections.abc import Collection, Iterator
 
 from django.db import transaction
 from django.utils import timezone
 
 from ..access import viewers_of
 from ..models import Conversation, ConversationEvent, Notification, User
+from .read_state import marks_stamp
 
 NOTE_MAX_LENGTH = 5000
 # ``@`` not preceded by a word character (so e-mail addresses are not mentions).
@@ -29,6 +31,20 @@ def mentioned_usernames(body: str) -> list[str]:
     dash ending a sentence is not part of the name)."""
     names = (m.group(1).rstrip(".-+") for m in MENTION.finditer(body))
     return list(dict.fromkeys(name for name in names if name))
+
+
+def mention_pieces(text: str, usernames: Collection[str]) -> Iterator[tuple[str, bool]]:
+    """``text`` in pieces, each with whether it is an ``@`` mention of one of ``usernames``
+    (the teammates the note really mentioned), read as ``mentioned_usernames`` reads it."""
+    end = 0
+    for match in MENTION.finditer(text):
+        name = match.group(1).rstrip(".-+")
+        if name not in usernames:
+            continue
+        yield text[end : match.start()], False
+        yield f"@{name}", True
+        end = match.start() + 1 + len(name)
+    yield text[end:], False
 
 
 def _mentioned(*, conversation: Conversation, body: str) -> list[User]:
@@ -83,10 +99,14 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Conversa
 
 
 def mentions_seen(*, user: User, conversation: Conversation) -> None:
-    """``user`` opened ``conversation``: it leaves their Mentions view (one update)."""
-    Notification.objects.filter(
+    """``user`` opened ``conversation``: it leaves their Mentions view (one update). When it
+    was there, their read marks are stamped too, so the navigation counts its Mentions
+    again."""
+    seen = Notification.objects.filter(
         user=user,
         kind=Notification.Kind.MENTIONED,
         conversation=conversation,
         read_at__isnull=True,
     ).update(read_at=timezone.now())
+    if seen:
+        marks_stamp(user)

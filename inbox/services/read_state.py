@@ -60,6 +60,13 @@ def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
         user.read_marks_changed_at = stamp
 
 
+def marks_stamp(user: User) -> None:
+    """Name a change to what ``user`` has seen besides their read marks (a mention seen,
+    once written): the counts cached for them are counted afresh."""
+    with _changing_marks(user):
+        pass
+
+
 def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
     """``user`` has seen ``conversation`` up to now; return whether it was unread. Opening a
     conversation already read changes nothing (and so keeps the user's cached counts)."""

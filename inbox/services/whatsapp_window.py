@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ..models import Channel, Conversation
+from ..models import Channel, Conversation, SenderId
 from .refusals import SendRefused
 from .whatsapp_consent import check_whatsapp_consent
 
@@ -42,6 +42,13 @@ def window_closed_reason(*, conversation: Conversation) -> str:
     return (
         f"The 24-hour window closed at {day}{when:%H:%M}. Send a registered template to reopen it."
     )
+
+
+def opens_with_template(sender: SenderId) -> bool:
+    """Whether a conversation started on ``sender`` opens with a registered template: on
+    WhatsApp the window is closed to a customer who has not written. (One who wrote in the
+    last 24 hours is answered freely from their own conversation.)"""
+    return sender.channel == Channel.WHATSAPP
 
 
 def check_whatsapp_send(*, conversation: Conversation, template: bool) -> None:

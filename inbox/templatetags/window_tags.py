@@ -15,6 +15,7 @@ from inbox.models import ConversationEvent, Message, MessageStatus
 from inbox.provider_errors import NEEDS_TEMPLATE
 from inbox.services.business_hours import opening_label
 from inbox.services.held_messages import can_change_held
+from inbox.services.notes import mention_pieces
 from inbox.services.opt_out import contact_opt_out
 
 register = template.Library()
@@ -73,6 +74,7 @@ NOTE = (
     '<div class="event event-note" id="e-{id}"><div class="note"><strong>Private note · '
     "{actor}</strong><p>{body_html}</p></div></div>"
 )
+MENTION_MARK = '<mark class="mention">{name}</mark>'
 EVENT = (
     '<div class="event event-{kind}" id="e-{id}"><span>{text} · '
     '<time datetime="{iso}">{hm}</time></span></div>'
@@ -186,11 +188,26 @@ def _ticks(message: Message, templates_url: str) -> str:
     return f'<span class="tick tick-{css}" title="{label}" aria-label="{label}">{mark}</span>'
 
 
+def _with_mentions(note: ConversationEvent):
+    """Escapes a note's text, each teammate it mentioned marked."""
+    usernames = set((note.data or {}).get("mentions", ()))
+    if not usernames:
+        return escape
+
+    def html(text: str) -> str:
+        return "".join(
+            fill(MENTION_MARK, name=piece) if is_mention else escape(piece)
+            for piece, is_mention in mention_pieces(text, usernames)
+        )
+
+    return html
+
+
 def _event(event: ConversationEvent) -> str:
     if event.kind == ConversationEvent.Kind.NOTE:
         return fill(
             NOTE,
-            {"body_html": linkify(event.body)},
+            {"body_html": linkify(event.body, plain=_with_mentions(event))},
             id=event.pk,
             actor=event.actor or "",
         )

@@ -3,24 +3,26 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
-from ..access import can_send_in, conversation_for
+from ..access import can_send_in, conversation_for, usable_sender_ids
 from ..contact_selectors import contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
 from ..models import Contact, Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
-from ..services.business_hours import closed_until, opening_label, sender_hours
 from ..services.conversations import conversation_start
+from ..services.held_messages import held_until_label
 from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
 from ..services.sending import SendRefused, message_send, too_long
+from ..services.whatsapp_window import opens_with_template
 from .lists import list_context as _list_context
 from .live import format_version
 
@@ -45,7 +47,7 @@ def compose_context(request: HttpRequest, conversation, compose_form=None) -> di
         "opt_out": opt_out,
         "compose_key": "opted_out" if opt_out else ("send" if can_send else "locked"),
         "compose_form": compose_form or ComposeForm(),
-        "held_until": _held_until(conversation),
+        "held_until": held_until_label(conversation.sender_id),
     }
 
 
@@ -55,12 +57,6 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
         "thread": thread_of(request, conversation),
         **compose_context(request, conversation, compose_form),
     }
-
-
-def _held_until(conversation) -> str:
-    """When a message sent now would go, while the sender ID's business hours are closed."""
-    opens = closed_until(sender_hours(conversation.sender_id), timezone.now())
-    return opening_label(opens) if opens else ""
 
 
 @require_GET
@@ -170,7 +166,39 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("inbox:conversation", public_id=conversation.public_id)
     status = 422 if form.errors else 200
-    return render(request, "inbox/new_conversation.html", context | {"form": form}, status=status)
+    notice = _sender_notice(request, form["sender"].value(), form["phone"].value())
+    context |= {"form": form, **notice}
+    return render(request, "inbox/new_conversation.html", context, status=status)
+
+
+@require_GET
+@login_required
+def conversation_new_sender(request: HttpRequest) -> HttpResponse:
+    """What the new-conversation page says of the sender ID just picked (``?sender=``, with
+    the ``?phone=`` typed so far)."""
+    context = _sender_notice(request, request.GET.get("sender"), request.GET.get("phone", ""))
+    return render(request, "inbox/partials/new_conversation_sender.html", context)
+
+
+def _sender_notice(request: HttpRequest, sender_pk, phone: str) -> dict:
+    """The chosen sender ID's notice: when a message sent now would go, if it is closed;
+    on WhatsApp, the template start (carrying the sender and number) in place of the
+    freeform body. The body is only hidden once the browser runs htmx: without it the form
+    stays whole and the send is refused with the same way out."""
+    sender_pk = str(sender_pk or "")
+    usable = usable_sender_ids(request.user)
+    sender = usable.filter(pk=sender_pk).first() if sender_pk.isdigit() else None
+    if sender is None:
+        return {}
+    template_start = ""
+    if opens_with_template(sender):
+        query = urlencode({"sender": sender.public_id, "phone": (phone or "")[:100]})
+        template_start = f"{reverse('inbox:conversation_new_template')}?{query}"
+    return {
+        "held_until": held_until_label(sender),
+        "template_start": template_start,
+        "hide_freeform": bool(template_start and request.htmx),
+    }
 
 
 @require_GET

@@ -45,6 +45,12 @@ def test_a_reply_written_before_opening_goes_out_at_opening(sign_in, tasks):
         )
         phone_url = agent.url
 
+        # Starting a conversation warns the same way once a closed sender ID is picked.
+        agent.get_by_role("link", name="New conversation").click()
+        expect(agent.locator("#sender-notice")).to_be_empty()
+        agent.get_by_label("Send from").select_option(label="Alice's line (+14155550100)")
+        expect(agent.locator("#sender-notice")).to_contain_text("will be sent Monday 09:00")
+
         # Alice answers before opening: the compose box warns, the bubble waits.
         agent.get_by_role("link", name="My Inbox").first.click()
         agent.locator(".conversation-row", has_text="Are you open today?").locator("a").click()

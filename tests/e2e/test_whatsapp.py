@@ -1,4 +1,4 @@
-"""WhatsApp in a real browser: the window refuses freeform, a template reaches "read",
+"""WhatsApp in a real browser: a new conversation starts with a template, it reaches "read",
 and the customer's reply reopens the window (F-CP3, F-TP2, F-CP2)."""
 
 import re
@@ -21,20 +21,19 @@ def test_whatsapp_from_a_new_number_to_an_open_window(sign_in, alice, live_serve
     whatsapp_templates_sync()  # the simulator's demo templates
     page = sign_in(alice)
 
-    # Freeform to a number that never wrote: refused, with the reason.
+    # A new conversation on WhatsApp: the template start stands in for the body, and
+    # carries the sender ID and the number on.
     page.goto(f"{live_server.url}/new/")
-    page.select_option("#id_sender", label=str(line))
     page.fill("#id_phone", "+1 202 555 0199")
-    page.fill("#id_body", "Hi! Your order is ready.")
-    page.get_by_role("button", name="Send").click()
-    expect(page.get_by_role("alert")).to_contain_text(
-        "The customer has not written on WhatsApp yet"
-    )
+    expect(page.locator("#id_body")).to_be_visible()
+    page.select_option("#id_sender", label=str(line))
+    expect(page.locator("#id_body")).to_be_hidden()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
 
     # A template, to a customer whose opt-in the agent records.
-    page.get_by_role("link", name="start with a template").click()
-    page.select_option("#id_sender", label=str(line))
-    page.fill("#id_phone", "+1 202 555 0199")
+    page.get_by_role("link", name="Start with a template", exact=True).click()
+    expect(page.locator("#id_sender")).to_have_value(line.public_id)
+    expect(page.locator("#id_phone")).to_have_value("+1 202 555 0199")
     page.select_option("#id_template", label="order_update (en)")
     page.select_option("#id_consent", label="Record it now: verbal")
     page.get_by_role("button", name="Continue").click()

@@ -81,6 +81,40 @@ def test_the_thread_and_the_compose_box_say_when_it_goes(client, alice, conversa
     assert "Edit or cancel" in html
 
 
+SEND_NOW_HELD = "what you send now will be sent Monday 09:00"
+
+
+def test_the_new_conversation_page_warns_for_a_closed_sender(client, alice, alice_line, admin):
+    set_office_hours()
+    client.force_login(alice)
+    new, picked = reverse("inbox:conversation_new"), reverse("inbox:conversation_new_sender")
+    with time_machine.travel(FRIDAY_EVENING, tick=False):
+        assert SEND_NOW_HELD in client.get(new, {"sender": alice_line.pk}).content.decode()
+        assert SEND_NOW_HELD in client.get(picked, {"sender": alice_line.pk}).content.decode()
+        assert SEND_NOW_HELD not in client.get(new).content.decode()  # no sender chosen yet
+    with time_machine.travel(london(2026, 12, 4, 10, 0), tick=False):
+        assert SEND_NOW_HELD not in client.get(new, {"sender": alice_line.pk}).content.decode()
+        assert SEND_NOW_HELD not in client.get(picked, {"sender": alice_line.pk}).content.decode()
+
+
+def test_the_sender_notice_is_only_for_the_users_own_sender_ids(
+    client, alice, alice_line, bob_line, admin, django_assert_num_queries
+):
+    set_office_hours()
+    client.force_login(alice)
+    picked = reverse("inbox:conversation_new_sender")
+    with time_machine.travel(FRIDAY_EVENING, tick=False):
+        assert SEND_NOW_HELD not in client.get(picked, {"sender": bob_line.pk}).content.decode()
+        assert client.get(picked, {"sender": "not-a-number"}).status_code == 200
+        with django_assert_num_queries(5):  # session, user, the sender ID, hours, holidays
+            client.get(picked, {"sender": alice_line.pk})
+        # The page: session, user, the organisation's region, the chosen sender ID and its
+        # hours (organisation, holidays), the tab's unread count, the sender choices and
+        # whether there are any.
+        with django_assert_num_queries(9):
+            client.get(reverse("inbox:conversation_new"), {"sender": alice_line.pk})
+
+
 def test_it_is_released_at_the_opening_minute_not_before(
     held, tasks, django_capture_on_commit_callbacks
 ):

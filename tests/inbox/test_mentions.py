@@ -1,5 +1,7 @@
 """@mentions in private notes (F-CO2): suggestions, refusals, notification, Mentions view."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +48,40 @@ def test_a_mention_notifies_the_teammate_and_lists_the_conversation_until_opened
     client.get(reverse("inbox:conversation", args=[shared.public_id]))
     mentions = client.get(reverse("inbox:mentions"))
     assert shared.public_id not in mentions.content.decode()
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Counts are kept from the first request on, as on a quiet server: a count that went
+    stale in the cache shows."""
+    from inbox import versions
+
+    monkeypatch.setattr(versions, "COMMIT_SLACK", timedelta(0))
+
+
+def mentions_badge(client) -> tuple[int, str]:
+    response = client.get(reverse("inbox:my_inbox"))
+    return response.context["nav"].mentions, response.content.decode()
+
+
+def test_the_mentions_link_counts_what_i_have_not_opened_since(
+    client, shared, shared_line, alice, bob, settled
+):
+    other = receive(shared_line, "+12025550124", "Hello?").conversation
+    note_add(conversation=shared, author=alice, body="@bob can you check the courier?")
+    note_add(conversation=other, author=alice, body="@bob and this one")
+    client.force_login(bob)
+    count, page = mentions_badge(client)
+    assert count == 2 and 'aria-label="2 not opened">2</span>' in page
+    assert mentions_badge(client)[0] == 2  # kept
+
+    client.get(reverse("inbox:conversation", args=[shared.public_id]))  # unread: read now
+    assert mentions_badge(client)[0] == 1
+    client.post(reverse("inbox:bulk"), {"ids": [other.public_id], "action": "read"})
+    assert mentions_badge(client)[0] == 1  # marked read is not opened
+    client.get(reverse("inbox:conversation", args=[other.public_id]))  # read already
+    count, page = mentions_badge(client)
+    assert count == 0 and "not opened" not in page
 
 
 def test_the_live_poll_announces_the_mention(client, shared, alice, bob):
@@ -117,11 +153,48 @@ def test_the_mentions_view_has_fixed_queries(
 
     client.force_login(bob)
     mention(2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         first = client.get(reverse("inbox:mentions"))
     mention(5)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         second = client.get(reverse("inbox:mentions"))
     assert len(first.context["conversations"]) == 2
     assert len(second.context["conversations"]) == 5
     assert selectors.InboxView("mentions") == second.context["view"]
+
+
+def thread_html(client, conversation) -> str:
+    return client.get(reverse("inbox:conversation", args=[conversation.public_id])).content.decode()
+
+
+def test_a_note_shows_its_mentions_marked_and_everything_else_escaped(client, shared, alice, bob):
+    body = "@bob <b>look</b> at https://x.org/@bob, not mail@bob.com. Thanks @bob.\n@alice too"
+    note_add(conversation=shared, author=alice, body=body)
+    client.force_login(alice)
+    html = thread_html(client, shared)
+    assert (
+        '<p><mark class="mention">@bob</mark> &lt;b&gt;look&lt;/b&gt; at '
+        '<a href="https://x.org/@bob" target="_blank" rel="noopener noreferrer">'
+        "https://x.org/@bob</a>, not mail@bob.com. Thanks "
+        '<mark class="mention">@bob</mark>.<br><mark class="mention">@alice</mark> too</p>'
+    ) in html
+    assert "<b>look" not in html
+
+
+def test_only_real_mentions_are_marked(client, shared, alice, bob):
+    # A note from before mentions were kept, and one naming a mention that is no teammate:
+    # "@bob" is only text in the first, "@nobody" is never a mark.
+    ConversationEvent.objects.create(
+        conversation=shared, kind=ConversationEvent.Kind.NOTE, actor=alice, body="old @bob"
+    )
+    ConversationEvent.objects.create(
+        conversation=shared,
+        kind=ConversationEvent.Kind.NOTE,
+        actor=alice,
+        body="@nobody <i>x</i>",
+        data={"mentions": ["bob"]},
+    )
+    client.force_login(alice)
+    html = thread_html(client, shared)
+    assert "<p>old @bob</p>" in html and "<p>@nobody &lt;i&gt;x&lt;/i&gt;</p>" in html
+    assert '<mark class="mention">' not in html

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from inbox.models import Conversation, Message, WhatsAppTemplate
 from inbox.services.sending import SendRefused, message_dispatch
@@ -205,8 +206,41 @@ def test_a_freeform_first_message_on_whatsapp_is_refused_with_the_reason(client,
         {"sender": wa_line.pk, "phone": "+12025550199", "body": "Hi!", "idempotency_key": "f1"},
     )
     assert response.status_code == 422
-    assert "has not written on WhatsApp yet" in response.content.decode()
+    page = response.content.decode()
+    assert "has not written on WhatsApp yet" in page
+    assert template_start(wa_line, "+12025550199") in page  # the way out, without JavaScript
     assert not Conversation.objects.exists()
+
+
+def template_start(sender, phone: str) -> str:
+    query = urlencode({"sender": sender.public_id, "phone": phone})
+    return f'href="{reverse("inbox:conversation_new_template")}?{query}"'.replace("&", "&amp;")
+
+
+def test_picking_a_whatsapp_sender_puts_the_template_start_in_place_of_the_body(
+    client, wa_line, alice_line, alice
+):
+    client.force_login(alice)
+    picked = reverse("inbox:conversation_new_sender")
+    notice = client.get(
+        picked, {"sender": wa_line.pk, "phone": "+1 202 555 0199"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "sender-notice-template" in notice  # hides the body and Send
+    assert template_start(wa_line, "+1 202 555 0199") in notice
+    assert ", load" not in notice  # the swapped-in notice does not ask again
+    sms = client.get(picked, {"sender": alice_line.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert "sender-notice-template" not in sms and "Start with a template" not in sms
+
+    start = client.get(reverse("inbox:conversation_new_template"), {"sender": wa_line.public_id})
+    assert f'value="{wa_line.public_id}" selected' in start.content.decode()
+
+
+def test_without_htmx_the_new_conversation_page_keeps_its_body(client, wa_line, alice):
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation_new"), {"sender": wa_line.pk}).content.decode()
+    assert 'name="body"' in page and "sender-notice-template" not in page
+    assert template_start(wa_line, "") in page
+    assert ", load" in page  # with htmx, the notice is fetched at once and hides the body
 
 
 @pytest.mark.parametrize(
