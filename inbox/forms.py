@@ -3,10 +3,11 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 
 from .access import usable_sender_ids
 from .media_types import HEAD_BYTES, media_type_sniff
-from .models import Channel, Contact, Organisation, SenderId, User
+from .models import Channel, Contact, CustomField, Organisation, SenderId, User
 from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
 from .selectors import contact_with_details
 from .services.contacts import field_key
@@ -178,6 +179,11 @@ class ContactForm(forms.Form):
 
     def field_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"field_name_{i}"], self[f"field_value_{i}"]) for i in range(self.row_count)]
+
+    @cached_property
+    def field_labels(self) -> list[str]:
+        """Every custom field's label, offered when naming a field (one query)."""
+        return [str(field) for field in CustomField.objects.order_by("name")]
 
     def clean_labels(self) -> list[str]:
         names: dict[str, str] = {}
