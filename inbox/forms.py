@@ -274,3 +274,19 @@ class SavedReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not user.is_admin:
             del self.fields["shared"]
+
+
+class MissingValuesForm(forms.Form):
+    """The values a chosen saved reply needs and the contact has none for, one required
+    field per placeholder key (``missing`` is ``(key, label)`` pairs)."""
+
+    prefix = "value"
+
+    def __init__(self, *args, missing: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in missing:
+            self.fields[key] = forms.CharField(
+                label=label,
+                max_length=500,
+                error_messages={"required": f"Fill in {label} to insert the reply."},
+            )
