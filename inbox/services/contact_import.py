@@ -330,7 +330,7 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         for c in Contact.objects.select_for_update()
         .filter(phone_e164__in=[r.phone for r in rows])
         .order_by("pk")
-        .only("phone_e164", "display_name", "whatsapp_id", "email", "sms_opted_out_at")
+        .only("public_id", "phone_e164", "display_name", "whatsapp_id", "email", "sms_opted_out_at")
     }
     old_values = {
         (contact_id, field_id): value
