@@ -25,10 +25,7 @@ def insert_rows(
     if not rows:
         return []
     fields = [model._meta.get_field(name) for name in names]
-    prepare = [
-        None if isinstance(f, AS_IS) else (lambda v, f=f: f.get_db_prep_save(v, connection))
-        for f in fields
-    ]
+    prepare = [None if isinstance(f, AS_IS) else _preparer(f) for f in fields]
     if any(prepare):
         rows = [
             tuple(v if p is None else p(v) for p, v in zip(prepare, row, strict=True))
@@ -47,6 +44,23 @@ def insert_rows(
             return _copy(cursor, table, columns, rows, tail, bool(returning))
         into = f"INSERT INTO {table} ({columns})"
         return _values(cursor, into, fields, rows, tail, bool(returning))
+
+
+def _preparer(field: models.Field):
+    """``field``'s preparation of a value for the database, remembered for a value seen
+    before (the rows of a chunk share their times)."""
+    prepared: dict = {}
+
+    def prepare(value):
+        try:
+            return prepared[value]
+        except KeyError:
+            prepared[value] = field.get_db_prep_save(value, connection)
+            return prepared[value]
+        except TypeError:  # not hashable: a JSON list or object
+            return field.get_db_prep_save(value, connection)
+
+    return prepare
 
 
 def _copy(
