@@ -14,7 +14,6 @@ from .models import (
     ContactChange,
     ContactNumber,
     Conversation,
-    CustomField,
     Label,
     User,
 )
@@ -199,8 +198,6 @@ def consent_history(*, contact: Contact, limit: int = 20) -> list[ConsentRecord]
 
 
 def picker_names() -> dict[str, list]:
-    """Existing label names and custom field labels, for the pickers of the contact form."""
-    return {
-        "label_names": list(Label.objects.values_list("name", flat=True)),
-        "field_labels": [str(field) for field in CustomField.objects.order_by("name")],
-    }
+    """Existing label names, for the label picker of the contact pages' form (the form
+    offers the custom field names itself)."""
+    return {"label_names": list(Label.objects.values_list("name", flat=True))}

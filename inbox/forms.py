@@ -3,10 +3,11 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 
 from .access import usable_sender_ids
 from .media_types import HEAD_BYTES, media_type_sniff
-from .models import Channel, Contact, Organisation, SenderId, User
+from .models import Channel, Contact, CustomField, Organisation, SenderId, User
 from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
 from .selectors import contact_with_details
 from .services.contacts import field_key
@@ -179,6 +180,11 @@ class ContactForm(forms.Form):
     def field_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"field_name_{i}"], self[f"field_value_{i}"]) for i in range(self.row_count)]
 
+    @cached_property
+    def field_labels(self) -> list[str]:
+        """Every custom field's label, offered when naming a field (one query)."""
+        return [str(field) for field in CustomField.objects.order_by("name")]
+
     def clean_labels(self) -> list[str]:
         names: dict[str, str] = {}
         for raw in self.cleaned_data["labels"].split(","):
@@ -268,3 +274,19 @@ class SavedReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not user.is_admin:
             del self.fields["shared"]
+
+
+class MissingValuesForm(forms.Form):
+    """The values a chosen saved reply needs and the contact has none for, one required
+    field per placeholder key (``missing`` is ``(key, label)`` pairs)."""
+
+    prefix = "value"
+
+    def __init__(self, *args, missing: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in missing:
+            self.fields[key] = forms.CharField(
+                label=label,
+                max_length=500,
+                error_messages={"required": f"Fill in {label} to insert the reply."},
+            )

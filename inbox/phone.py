@@ -1,5 +1,7 @@
 """Phone numbers: parsed and validated by ``phonenumbers``, stored as E.164."""
 
+import re
+
 import phonenumbers
 from django.conf import settings
 
@@ -9,6 +11,28 @@ EXAMPLE_NUMBER = "+44 7911 123456"
 
 class InvalidPhoneNumber(ValueError):
     """A number that cannot be a real phone number; the message says why, for people."""
+
+
+# A number already written as we store it: a plus, then digits with no leading zero.
+_CANONICAL = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _valid_canonical(text: str) -> bool:
+    """Whether ``text``, already in E.164 form, is a valid number: what ``parse`` would
+    conclude, at half the cost (an import checks 100,000 of these). A national number
+    starting with 0, which ``parse`` may read differently, is left to ``parse``."""
+    digits = text[1:]
+    for length in (1, 2, 3):  # country codes are prefix-free
+        code = int(digits[:length])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[length:]
+            break
+    else:
+        return False
+    if national.startswith("0"):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    return phonenumbers.is_valid_number(number)
 
 
 def normalise_phone(raw: str, *, region: str | None = None) -> str:
@@ -28,6 +52,8 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
         raise InvalidPhoneNumber("That is too long to be a phone number.")
     if text.startswith("00"):
         text = "+" + text[2:]
+    if _CANONICAL.fullmatch(text) and _valid_canonical(text):
+        return text
     region = region if region is not None else (settings.DEFAULT_PHONE_REGION or None)
     try:
         parsed = phonenumbers.parse(text, region)

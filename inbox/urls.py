@@ -128,6 +128,7 @@ urlpatterns = [
     path("replies/<str:public_id>/", replies.reply_edit, name="reply_edit"),
     path("replies/<str:public_id>/delete/", replies.reply_delete, name="reply_delete"),
     path("c/<str:public_id>/replies/", replies.reply_picker, name="reply_picker"),
+    path("c/<str:public_id>/replies/choose/", replies.reply_choose, name="reply_choose"),
     path("live/", live.changes, name="live"),
     path("nav/", lists.nav_refresh, name="nav"),
 ]

@@ -115,3 +115,18 @@ def test_html_in_names_and_bodies_is_shown_as_text(client, alice, alice_line):
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;img src=x onerror" in pages[1].content.decode()
     assert pages[0].content.decode().count("&lt;script&gt;alert") >= 3  # row, nav, filter
+
+
+def test_public_ids_are_16_random_characters_of_the_url_safe_alphabet():
+    from collections import Counter
+
+    from inbox.models.ids import ALPHABET, new_public_id
+
+    ids = [new_public_id() for _ in range(3000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 16 and set(i) <= set(ALPHABET) for i in ids)
+    # Every character turns up about as often as the others, in every position.
+    for position in (0, 15):
+        counts = Counter(i[position] for i in ids)
+        assert set(counts) == set(ALPHABET)
+        assert max(counts.values()) < 3 * min(counts.values())

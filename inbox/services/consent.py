@@ -5,11 +5,14 @@ message came through a Twilio webhook or the simulator's customer phone.
 """
 
 import string
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
+from ..bulk_insert import insert_rows
 from ..models import (
     AutoKind,
     ConsentRecord,
@@ -31,6 +34,8 @@ OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
 OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
+
+K = TypeVar("K")
 
 
 def keyword_intent(*, body: str, provider_signal: str = "") -> str:
@@ -155,36 +160,44 @@ def inbound_keywords_apply(
     return intent
 
 
-def contacts_consent_import(
-    *, contacts: list[Contact], opted_out: bool, actor: User | None, detail: str = ""
-) -> int:
-    """Record imported consent for many contacts at once; return how many changed.
+def imported_consent_changes(
+    answers: Iterable[tuple[K, datetime | None, bool | None]],
+) -> dict[K, bool]:
+    """Which imported consent answers change a contact's state, and to what (opted out or
+    not), by key. ``answers`` holds (key, the contact's current opt-out time, or None for a
+    new contact, the answer: opted out, opted in, or None for none). The rule of
+    ``contact_consent_change``, in bulk: only a change of state counts."""
+    return {
+        key: opted_out
+        for key, opted_out_at, opted_out in answers
+        if opted_out is not None and (opted_out_at is not None) != opted_out
+    }
 
-    The rule of ``contact_consent_change``, in bulk: only a change of state is recorded
-    (source "imported"), and opt-out stays contact-wide. The caller holds the transaction.
-    """
-    changing = [c for c in contacts if (c.sms_opted_out_at is not None) != opted_out]
-    if not changing:
-        return 0
-    now = timezone.now()
-    Contact.objects.filter(pk__in=[c.pk for c in changing]).update(
-        sms_opted_out_at=now if opted_out else None
+
+def imported_consent_record(
+    *, changes: dict[int, bool], actor: User | None, detail: str, at: datetime
+) -> None:
+    """Record imported consent changes (contact id → opted out) with source "imported".
+
+    The caller writes each contact's ``sms_opted_out_at`` (``at`` for an opt-out, None for
+    an opt-in; opt-out is contact-wide) with the rest of the contact, in the same
+    transaction, so that a contact is written once."""
+    insert_rows(
+        ConsentRecord,
+        ("contact", "channel", "kind", "source", "detail", "actor", "at"),
+        [
+            (
+                contact_id,
+                "sms",
+                ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN,
+                ConsentRecord.Source.IMPORTED,
+                detail[:200],
+                actor.pk if actor else None,
+                at,
+            )
+            for contact_id, opted_out in changes.items()
+        ],
     )
-    kind = ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN
-    ConsentRecord.objects.bulk_create(
-        ConsentRecord(
-            contact=c,
-            channel="sms",
-            kind=kind,
-            source=ConsentRecord.Source.IMPORTED,
-            detail=detail[:200],
-            actor=actor,
-        )
-        for c in changing
-    )
-    for c in changing:
-        c.sms_opted_out_at = now if opted_out else None
-    return len(changing)
 
 
 def _keyword_of(body: str) -> str:

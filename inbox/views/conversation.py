@@ -67,7 +67,9 @@ def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     mentions_seen(user=request.user, conversation=conversation)
     if request.htmx.target == "window":
         return _window_swap(request, conversation, was_unread=was_unread)
-    context = _thread_context(request, conversation) | _list_context(request)
+    # ``?body=`` fills the compose box (a saved reply chosen without JavaScript).
+    compose_form = ComposeForm(initial={"body": request.GET.get("body", "")})
+    context = _thread_context(request, conversation, compose_form) | _list_context(request)
     context["active_id"] = conversation.public_id
     return render(request, "inbox/conversation.html", context)
 

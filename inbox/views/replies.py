@@ -1,15 +1,18 @@
-"""Saved replies (F-TP1, F-TP3): the page that manages them and the compose box's picker."""
+"""Saved replies (F-TP1, F-TP3): the page that manages them and the compose box's picker
+(inline, and as a page without JavaScript)."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import conversation_for
-from ..forms import SavedReplyForm
+from ..forms import MissingValuesForm, SavedReplyForm
 from ..models import CustomField, SavedReply, User
-from ..reply_selectors import replies_for, replies_managed
+from ..reply_selectors import replies_for, replies_managed, reply_usable
 from ..selectors import contact_with_details
 from ..services.saved_replies import (
     ReplyRefused,
@@ -85,29 +88,72 @@ def reply_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("inbox:replies")
 
 
-@require_GET
-@login_required
-def reply_picker(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The compose box's picker: replies for this conversation's channel, merged with the
-    contact's values; a placeholder without a value is named, to be asked for inline."""
-    conversation = conversation_for(request.user, public_id)
+def _merge_inputs(request: HttpRequest, conversation) -> tuple[dict[str, str], dict[str, str]]:
+    """What the placeholders stand for with this conversation's contact and the agent, and
+    every placeholder's label for people ("Delivery date")."""
     contact = contact_with_details(conversation.contact)
     values = contact_values(contact=contact, agent=request.user)
     labels = {field.name: str(field) for field in CustomField.objects.all()}
+    return values, labels
+
+
+def _missing_labelled(missing: list[str], labels: dict[str, str]) -> list[tuple[str, str]]:
+    return [(key, labels.get(key, key.replace("_", " "))) for key in missing]
+
+
+def _choices(request: HttpRequest, conversation) -> list[dict]:
+    values, labels = _merge_inputs(request, conversation)
     choices = []
     for reply in replies_for(
         user=request.user, channel=conversation.sender_id.channel, text=request.GET.get("q", "")
     ):
         text, missing = reply_merge(body=reply.body, values=values)
         choices.append(
-            {
-                "reply": reply,
-                "text": text,
-                "missing": [(key, labels.get(key, key.replace("_", " "))) for key in missing],
-            }
+            {"reply": reply, "text": text, "missing": _missing_labelled(missing, labels)}
         )
+    return choices
+
+
+@require_GET
+@login_required
+def reply_picker(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The compose box's picker: replies for this conversation's channel, merged with the
+    contact's values; a placeholder without a value is named, to be asked for inline."""
+    conversation = conversation_for(request.user, public_id)
     return render(
         request,
         "replies/partials/picker_results.html",
-        {"choices": choices, "conversation": conversation},
+        {"choices": _choices(request, conversation), "conversation": conversation},
     )
+
+
+@require_GET
+@login_required
+def reply_choose(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The picker as a page, for browsers without JavaScript: the list (``?q=`` searches),
+    then for the chosen ``?reply=`` a form asking for the values the contact has none for;
+    once every placeholder is filled, the conversation opens with the text in its compose
+    box."""
+    conversation = conversation_for(request.user, public_id)
+    context = {"conversation": conversation, "q": request.GET.get("q", "")}
+    if "reply" not in request.GET:
+        context["choices"] = _choices(request, conversation)
+        return render(request, "replies/choose.html", context)
+    reply = reply_usable(
+        user=request.user, channel=conversation.sender_id.channel, public_id=request.GET["reply"]
+    )
+    if reply is None:
+        raise Http404("No such reply")
+    values, labels = _merge_inputs(request, conversation)
+    text, missing = reply_merge(body=reply.body, values=values)
+    form = MissingValuesForm(
+        request.GET if any(key.startswith("value-") for key in request.GET) else None,
+        missing=_missing_labelled(missing, labels),
+    )
+    if form.is_valid():
+        text, missing = reply_merge(body=reply.body, values=values | form.cleaned_data)
+    if not missing:
+        url = reverse("inbox:conversation", args=[conversation.public_id])
+        return redirect(f"{url}?{urlencode({'body': text})}#id_body")
+    context |= {"reply": reply, "form": form}
+    return render(request, "replies/choose.html", context, status=422 if form.errors else 200)

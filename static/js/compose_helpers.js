@@ -133,10 +133,14 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!target.closest) return;
+    // The toggle and the choices are links to the picker's page, for browsers without
+    // JavaScript; here the picker opens in place instead.
     if (target.closest(".reply-picker-toggle")) {
+      event.preventDefault();
       var picker = document.getElementById("reply-picker");
       if (picker && picker.hidden) openReplies(); else closeReplies();
     } else if (target.closest(".reply-choice")) {
+      event.preventDefault();
       var button = target.closest(".reply-choice");
       if (button.querySelector(".reply-missing-field")) ask(button); else fill(button.dataset.text);
     } else if (target.closest(".reply-ask-insert")) {
@@ -161,6 +165,9 @@
     } else if (event.key === "Enter" && event.target.classList.contains("reply-ask-input")) {
       event.preventDefault();
       insertAsked();
+    } else if (event.key === " " && event.target.classList.contains("reply-picker-toggle")) {
+      event.preventDefault(); // a link with the role of a button: Space presses it too
+      event.target.click();
     } else if (event.key === "Enter" && event.target.id === "reply-search") {
       event.preventDefault(); // Enter in the search must not send the message
     }

@@ -1,6 +1,8 @@
 """Contact edits change only what was submitted, and each change is kept in the contact's
 history, shown wherever the contact is (F-CT1, F-CT2)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -99,3 +101,26 @@ def test_a_field_label_starting_with_a_digit_gets_a_key_that_starts_with_a_lette
 
     assert field_key("2nd phone") == "field_2nd_phone"
     assert field_key("  Order-ID ") == "order_id"
+
+
+def field_name_choices(html: str) -> list[str]:
+    """The options of the custom-field-name picker (the form's ``<datalist>``)."""
+    found = re.search(r'<datalist id="field-labels">(.*?)</datalist>', html, re.S)
+    assert found, "the form has no field-name picker"
+    return re.findall(r'<option value="([^"]*)">', found.group(1))
+
+
+def test_every_form_offers_the_existing_custom_field_names(client, conversation, alice):
+    # A field no contact of this conversation has yet is offered too.
+    CustomField.objects.create(name="loyalty_tier", label="Loyalty tier")
+    client.force_login(alice)
+    pages = [
+        client.get(reverse("inbox:conversation", args=[conversation.public_id])),
+        client.get(reverse("inbox:contact", args=[conversation.public_id])),
+        client.get(reverse("inbox:contact", args=[conversation.public_id]), headers=HX),
+        client.get(reverse("inbox:contact_edit_page", args=[conversation.contact.public_id])),
+        client.get(reverse("inbox:contact_new")),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert field_name_choices(page.content.decode()) == ["city", "Loyalty tier", "order"]

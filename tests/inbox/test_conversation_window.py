@@ -189,13 +189,14 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
         # (messages, their attachments, events), list rows, nav (sender IDs, reach, newest
         # change, unread counts, mentions), filter choices (labels, assignees), window
         # state (joined by anyone, by me, the teammates and teams it can be handed to),
-        # contact panel (labels, custom field values, latest changes), the rows' labels,
-        # the conversation's labels (with every label name), its mentions marked seen, the
-        # business hours the compose box shows (the organisation's; holidays too once on).
-        ({}, 27),
+        # contact panel (labels, custom field values, latest changes, every custom field's
+        # name for the form's picker), the rows' labels, the conversation's labels (with
+        # every label name), its mentions marked seen, the business hours the compose box
+        # shows (the organisation's; holidays too once on).
+        ({}, 28),
         # Opened from the list: the same without the list (rows and their labels), the
         # navigation and the filters.
-        ({"HX-Request": "true", "HX-Target": "window"}, 18),
+        ({"HX-Request": "true", "HX-Target": "window"}, 19),
     ],
     ids=["page", "opened from the list"],
 )

@@ -1,3 +1,6 @@
+import random
+
+import phonenumbers
 import pytest
 
 from inbox.phone import InvalidPhoneNumber, normalise_phone
@@ -35,3 +38,45 @@ def test_a_number_without_country_code_uses_the_default_region(settings):
 def test_malformed_numbers_are_refused_with_a_reason(raw, reason):
     with pytest.raises(InvalidPhoneNumber, match=reason):
         normalise_phone(raw)
+
+
+def _parsed_in_full(text: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _ours(text: str) -> str | None:
+    try:
+        return normalise_phone(text)
+    except InvalidPhoneNumber:
+        return None
+
+
+def test_a_number_already_in_e164_is_judged_as_a_full_parse_judges_it():
+    # The shortcut for E.164 input (what an import mostly holds) against phonenumbers' own
+    # parse: every region's example numbers of every type, then the same with their last
+    # digits changed, or a national prefix (any one or two digits) written after the code.
+    rng = random.Random(15)
+    examples = {
+        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for kind in range(phonenumbers.PhoneNumberType.VOICEMAIL + 1)
+        if (example := phonenumbers.example_number_for_type(region, kind))
+    }
+    assert len(examples) > 900
+    variants = set(examples)
+    for text in examples:
+        number = phonenumbers.parse(text, None)
+        code, national = str(number.country_code), phonenumbers.national_significant_number(number)
+        for digits in (1, 3, 5):
+            tail = "".join(rng.choice("0123456789") for _ in range(digits))
+            variants.add(text[:-digits] + tail)
+        prefix = rng.choice(["0", "1", "8", "9", "06", "15"])
+        variants.add(f"+{code}{prefix}{national}")
+    for text in variants:
+        assert _ours(text) == _parsed_in_full(text), text

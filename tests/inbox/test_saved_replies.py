@@ -131,3 +131,83 @@ def test_numbered_template_variables_are_not_taken_for_placeholders(client, alic
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
+
+
+def choose(client, conversation, params=None):
+    url = reverse("inbox:reply_choose", args=[conversation.public_id])
+    return client.get(url, params or {})
+
+
+def test_without_javascript_the_picker_is_a_page_that_fills_the_compose_box(
+    client, alice, conversation
+):
+    reply = saved_reply_save(
+        by=alice,
+        title="Shipped",
+        body="Hi {{first_name}}: order {{order_id}} shipped.",
+        shared=False,
+    )
+    client.force_login(alice)
+    window = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    picker_url = reverse("inbox:reply_choose", args=[conversation.public_id])
+    assert f'href="{picker_url}"' in window.content.decode()  # the Saved replies button
+    page = choose(client, conversation)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Hi Maria: order A-17 shipped." in html
+    assert f'href="{picker_url}?reply={reply.public_id}"' in html
+    response = choose(client, conversation, {"reply": reply.public_id})
+    assert response.status_code == 302
+    opened = client.get(response.url)
+    assert '<textarea name="body"' in opened.content.decode()
+    assert ">Hi Maria: order A-17 shipped.</textarea>" in opened.content.decode()
+
+
+def test_without_javascript_the_values_the_contact_lacks_are_asked_in_a_form(
+    client, admin, alice, conversation
+):
+    reply = saved_reply_save(
+        by=admin, title="Date", body="Order {{order_id}} arrives {{delivery_date}}.", shared=True
+    )
+    client.force_login(alice)
+    page = choose(client, conversation, {"reply": reply.public_id})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<label for="id_value-delivery_date">Delivery date</label>' in html
+    assert 'name="reply" value="' + reply.public_id + '"' in html
+    refused = choose(client, conversation, {"reply": reply.public_id, "value-delivery_date": " "})
+    assert refused.status_code == 422
+    assert "Fill in Delivery date to insert the reply." in refused.content.decode()
+    done = choose(client, conversation, {"reply": reply.public_id, "value-delivery_date": "Friday"})
+    assert done.status_code == 302
+    html = client.get(done.url).content.decode()
+    assert ">Order A-17 arrives Friday.</textarea>" in html
+
+
+def test_without_javascript_the_picker_searches_and_keeps_to_what_the_user_may_use(
+    client, alice, bob, carol, conversation
+):
+    saved_reply_save(by=alice, title="Opening hours", body="We open at 9", shared=False)
+    bobs = saved_reply_save(by=bob, title="Bob's own", body="Bob here", shared=False)
+    whatsapp = saved_reply_save(
+        by=alice, title="On WhatsApp", body="Hi", shared=False, channel=Channel.WHATSAPP
+    )
+    client.force_login(alice)
+    html = choose(client, conversation, {"q": "hours"}).content.decode()
+    assert "Opening hours" in html and 'value="hours"' in html
+    assert choose(client, conversation, {"q": "nothing like it"}).status_code == 200
+    for other in (bobs, whatsapp):
+        assert choose(client, conversation, {"reply": other.public_id}).status_code == 404
+    assert choose(client, conversation, {"reply": "nope"}).status_code == 404
+    client.force_login(carol)
+    assert choose(client, conversation).status_code == 404
+
+
+def test_the_picker_page_queries_are_pinned(client, alice, conversation, django_assert_num_queries):
+    for i in range(3):
+        saved_reply_save(by=alice, title=f"Reply {i}", body="Hi {{order_id}}", shared=False)
+    client.force_login(alice)
+    # Session, user, reach, the conversation, the contact's labels, fields and changes, the
+    # custom fields' labels, the replies, the top bar's unread count.
+    with django_assert_num_queries(10):
+        choose(client, conversation)
