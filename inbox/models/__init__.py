@@ -17,7 +17,15 @@ from .conversations import (
 )
 from .exports import TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
-from .messages import Attachment, AutoKind, EarlyStatus, Message, MessageDirection, MessageStatus
+from .messages import (
+    Attachment,
+    AutoKind,
+    EarlyStatus,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    MessageTally,
+)
 from .notifications import Notification
 from .operations import WorkerHeartbeat
 from .people import Organisation, Role, Team, TeamMode, User
@@ -45,6 +53,7 @@ __all__ = [
     "Message",
     "MessageDirection",
     "MessageStatus",
+    "MessageTally",
     "Notification",
     "Organisation",
     "Participation",

@@ -154,3 +154,31 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.public_id
+
+
+class MessageTally(models.Model):
+    """Customer and agent messages per quarter hour (UTC) and channel: the report's message
+    counts and heatmap without reading the messages (``inbox.reports.tally`` keeps it).
+
+    A quarter hour starts on a whole-quarter UTC time, so every real time zone's midnight
+    and hours (India's +5:30 and Nepal's +5:45 too) fall on bucket edges.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer message"
+        AGENT = "agent", "Agent message"
+
+    bucket = models.DateTimeField()
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "channel", "kind"], name="message_tally_bucket_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.messages} {self.kind} on {self.channel} at {self.bucket:%Y-%m-%d %H:%M}"

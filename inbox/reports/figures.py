@@ -6,13 +6,13 @@ counts (the ``All conversations`` list with the report filters of ``drilldown``)
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from ..models import Channel, Conversation, Message, SenderId, Team, User
+from ..models import Channel, Conversation, Message, MessageTally, SenderId, Team, User
 from . import metrics
 from .drilldown import WEEKDAYS
 from .periods import Period, ReportQuery
@@ -105,6 +105,47 @@ def _messages(query: ReportQuery) -> QuerySet[Message]:
     return Message.objects.filter(filtered(query, "conversation__"))
 
 
+@dataclass(frozen=True)
+class Counted:
+    """Where the page counts customer and agent messages: ``rows`` with a time column
+    ``at``, the two kinds as filters, and ``n`` the aggregate that counts them (a tally
+    row stands for its number of messages, a message for one)."""
+
+    rows: QuerySet
+    at: str
+    customer: Q
+    agent: Q
+    tallied: bool
+
+    def n(self, *when: Q) -> Count | Sum:
+        condition = Q(*when) if when else None
+        if self.tallied:
+            return Sum("messages", filter=condition, default=0)
+        return Count(self.at, filter=condition)
+
+
+def counted(query: ReportQuery) -> Counted:
+    """The tally (per quarter hour and channel) unless a filter is about what it does not
+    keep: the sender ID, or the conversation's current team or owner. Those read the
+    messages of the conversations the filters keep, which are a part of all of them."""
+    if query.sender or query.team or query.agent:
+        return Counted(
+            _messages(query),
+            "created_at",
+            metrics.customer_messages_q(),
+            metrics.agent_messages_q(),
+            tallied=False,
+        )
+    tally = MessageTally.objects.filter(**({"channel": query.channel} if query.channel else {}))
+    return Counted(
+        tally,
+        "bucket",
+        Q(kind=MessageTally.Kind.CUSTOMER),
+        Q(kind=MessageTally.Kind.AGENT),
+        tallied=True,
+    )
+
+
 def _between(column: str, period: Period) -> Q:
     return Q(**{f"{column}__gte": period.start, f"{column}__lt": period.end})
 
@@ -162,35 +203,28 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
     period, link = query.period, Links(query)
     base = Conversation.objects.filter(filtered(query))
     c = _conversation_figures(base, period, now)
-    messages = _messages(query).filter(
-        created_at__gte=period.previous.start, created_at__lt=period.end
+    source = counted(query)
+    totals = source.rows.filter(
+        **{f"{source.at}__gte": period.previous.start, f"{source.at}__lt": period.end}
+    ).aggregate(
+        customer=source.n(source.customer, _between(source.at, period)),
+        customer_prev=source.n(source.customer, _between(source.at, period.previous)),
+        agent=source.n(source.agent, _between(source.at, period)),
+        agent_prev=source.n(source.agent, _between(source.at, period.previous)),
     )
-    # One pass over the messages, by sender ID and owner: the headline, per-sender and
-    # per-agent counts are its sums. Counted by a column of the period index (every message
-    # has one), so PostgreSQL reads the index alone.
+    # The tables' message counts, by sender ID and owner (the conversation's current one,
+    # which no tally keeps): one pass over the period's messages, counted by a column of the
+    # period index (every message has one), so PostgreSQL reads the index alone.
     counts = list(
-        messages.order_by()
+        _messages(query)
+        .filter(_between("created_at", period))
+        .order_by()
         .values("conversation__sender_id", "conversation__owner_id")
         .annotate(
-            customer=Count(
-                "created_at", filter=metrics.customer_messages_q() & _between("created_at", period)
-            ),
-            customer_prev=Count(
-                "created_at",
-                filter=metrics.customer_messages_q() & _between("created_at", period.previous),
-            ),
-            agent=Count(
-                "created_at", filter=metrics.agent_messages_q() & _between("created_at", period)
-            ),
-            agent_prev=Count(
-                "created_at",
-                filter=metrics.agent_messages_q() & _between("created_at", period.previous),
-            ),
+            customer=Count("created_at", filter=metrics.customer_messages_q()),
+            agent=Count("created_at", filter=metrics.agent_messages_q()),
         )
     )
-    totals = {
-        k: sum(r[k] for r in counts) for k in ("customer", "customer_prev", "agent", "agent_prev")
-    }
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
         contact__consents__at__gte=period.previous.start,
@@ -338,17 +372,17 @@ def heatmap(query: ReportQuery, *, tz) -> list[dict]:
     """Customer messages in the period by weekday (Monday first) and hour, as table rows
     whose cells carry a count, a shade (0 to 5) and a link."""
     link = Links(query)
+    source = counted(query)
     counts = {
         (row["weekday"], row["hour"]): row["n"]
-        for row in _messages(query)
-        .filter(metrics.customer_messages_q(), _between("created_at", query.period))
+        for row in source.rows.filter(source.customer, _between(source.at, query.period))
         .annotate(
-            weekday=ExtractIsoWeekDay("created_at", tzinfo=tz),
-            hour=ExtractHour("created_at", tzinfo=tz),
+            weekday=ExtractIsoWeekDay(source.at, tzinfo=tz),
+            hour=ExtractHour(source.at, tzinfo=tz),
         )
         .order_by()
         .values("weekday", "hour")
-        .annotate(n=Count("*"))
+        .annotate(n=source.n())
     }
     top = max(counts.values(), default=0)
     rows = []
