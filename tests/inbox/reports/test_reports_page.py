@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from inbox.models import Conversation
+
 from ..hours_support import set_office_hours
 from .timeline import DAY, agent_replies, at, customer_writes
 
@@ -171,6 +173,7 @@ def test_the_csv_has_one_row_per_conversation(client, admin, alice, alice_line, 
     contact = timeline["in_time"].contact
     contact.display_name = '=HYPERLINK("http://evil")'
     contact.save()
+    Conversation.objects.filter(pk=timeline["in_time"].pk).update(opened_after_hours=True)
     with time_machine.travel(at(24 * 60), tick=False):
         response = client.get(EXPORT, ON_THE_DAY)
     assert response.streaming
@@ -188,6 +191,7 @@ def test_the_csv_has_one_row_per_conversation(client, admin, alice, alice_line, 
     assert first["first response seconds"] == "120"
     assert (first["customer messages"], first["agent messages"]) == ("1", "1")
     assert first["opened at"] == "2026-11-02T09:00:00+00:00"
+    assert [r["opened outside business hours"] for r in rows] == ["yes", "no", "no", "no"]
     assert rows[-1]["first response at"] == ""
 
 

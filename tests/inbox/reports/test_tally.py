@@ -115,9 +115,12 @@ def rows() -> set[tuple]:
 def test_a_rebuild_from_the_messages_finds_what_the_services_kept(alice, alice_line):
     build(alice, alice_line, ZoneInfo("Asia/Kolkata"), DAYS["Asia/Kolkata"])
     kept = rows()
-    assert sum(n for *_, n in kept) == Message.objects.filter(
-        metrics.customer_messages_q() | metrics.agent_messages_q()
-    ).count()
+    assert (
+        sum(n for *_, n in kept)
+        == Message.objects.filter(
+            metrics.customer_messages_q() | metrics.agent_messages_q()
+        ).count()
+    )
     tally_rebuild()
     assert rows() == kept
     tally_rebuild()
