@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.db.models import Sum
 
-from inbox.models import Message, MessageTally
+from inbox.models import Conversation, Message, MessageDayTally, MessageTally
 from inbox.reports import metrics
-from inbox.reports.figures import headline, heatmap
+from inbox.reports.figures import headline, heatmap, table_counts
 from inbox.reports.periods import Period, ReportQuery, day_start
-from inbox.reports.tally import tally_rebuild
+from inbox.reports.tally import tally_owners_settle, tally_rebuild
 from inbox.services.held_messages import held_message_cancel
 from inbox.services.sending import message_send
 
@@ -151,3 +151,62 @@ def test_a_cancelled_held_message_is_taken_off_the_tally(
     held_message_cancel(message=held, by=alice)
     counts = dict(MessageTally.objects.values_list("kind").annotate(n=Sum("messages")))
     assert counts == {"customer": 1, "agent": 0}
+
+
+def by_sender_and_owner(rows: list[dict]) -> dict:
+    totals: Counter = Counter()
+    for r in rows:
+        totals[(r["sender"], r["owner"], "customer")] += r["customer"]
+        totals[(r["sender"], r["owner"], "agent")] += r["agent"]
+    return {k: n for k, n in totals.items() if n}
+
+
+def direct_tables(period: Period, **only) -> dict:
+    """The period's messages by the conversation's sender ID and current owner, one by one."""
+    totals: Counter = Counter()
+    for m in Message.objects.select_related("conversation"):
+        c = m.conversation
+        if not period.start <= m.created_at < period.end:
+            continue
+        if any(getattr(c, field) != value for field, value in only.items()):
+            continue
+        kind = "customer" if metrics.is_customer_message(m) else "agent"
+        if kind == "customer" or metrics.is_agent_message(m):
+            totals[(c.sender_id_id, c.owner_id, kind)] += 1
+    return dict(totals)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_the_tables_count_each_conversation_under_its_owner_now(
+    zone, alice, bob, alice_line, bob_line
+):
+    tz, day = ZoneInfo(zone), DAYS[zone]
+    for first_day in (day, day + timedelta(days=1)):
+        build(alice, alice_line, tz, first_day)
+    build(bob, bob_line, tz, day)
+    period = Period(day - timedelta(days=1), day + timedelta(days=2), tz)
+    moved = Message.objects.filter(conversation__sender_id=alice_line).first().conversation
+    Conversation.objects.filter(pk=moved.pk).update(owner=bob)  # by any path: none tells us
+
+    def check():
+        everything = ReportQuery(preset="custom", period=period)
+        assert by_sender_and_owner(table_counts(everything)) == direct_tables(period)
+        for agent in (alice, bob):
+            one = ReportQuery(preset="custom", period=period, agent=agent.pk)
+            assert by_sender_and_owner(table_counts(one)) == direct_tables(
+                period, owner_id=agent.pk
+            )
+        line = ReportQuery(preset="custom", period=period, sender=alice_line.public_id)
+        assert by_sender_and_owner(table_counts(line)) == direct_tables(
+            period, sender_id_id=alice_line.pk
+        )
+
+    check()  # the report adds the moves the tally has not made yet
+    assert tally_owners_settle() > 0
+    assert tally_owners_settle() == 0
+    check()
+    settled = set(MessageDayTally.objects.values_list("day", "sender", "owner", "kind", "messages"))
+    tally_rebuild()
+    rebuilt = set(MessageDayTally.objects.values_list("day", "sender", "owner", "kind", "messages"))
+    assert {r for r in settled if r[-1]} == rebuilt
+    check()
