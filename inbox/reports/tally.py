@@ -22,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from ..models import Conversation, Message, MessageDayTally, MessageTally
 from ..models.conversations import tally_moved_q
@@ -113,8 +113,9 @@ def tally_owners_settle(*, limit: int = 500) -> int:
         for row in days:
             sender, owner, tallied = moved[row["conversation_id"]]
             key = {"day": row["tally_day"], "sender_id": sender, "kind": row["tally_kind"]}
+            # Never below zero, so a count that went wrong cannot stop the task for good.
             MessageDayTally.objects.filter(**key, owner=tallied).update(
-                messages=F("messages") - row["n"]
+                messages=Greatest(F("messages") - row["n"], 0)
             )
             with connection.cursor() as cursor:
                 cursor.execute(
