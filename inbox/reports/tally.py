@@ -1,11 +1,14 @@
-"""The message tally: customer and agent messages per quarter hour and channel, so the
-report counts a month of messages by adding up a few thousand rows.
+"""The message tallies the report counts from, so a month of messages is a sum of a few
+thousand rows: ``MessageTally`` (per UTC quarter hour and channel: the headline counts and
+the heatmap) and ``MessageDayTally`` (per UTC day, sender ID and owner: the tables).
 
-The services that store messages keep it in the same transaction (``tally_add``: one
-upsert, the last statement before the commit, so a busy bucket's row is held only for the
-commit). It is exact at every moment: a customer message stored late counts in the quarter
-hour the customer wrote it, and a held message that is cancelled is taken off again.
-``tally_rebuild`` recomputes it from the messages (the migration backfills with it).
+The services that store messages keep both in the same transaction (``tally_add``: two
+upserts, the last statements before the commit, so a busy row is held only for the commit).
+They are exact at every moment: a customer message stored late counts when the customer
+wrote it, and a held message that is cancelled is taken off again. A conversation that
+changes owner (by any path) keeps its day-tally counts under ``tallied_owner`` until
+``tally_owners_settle`` moves them; the report adds the moves not made yet.
+``tally_rebuild`` recomputes both from the messages (the migration backfills with it).
 """
 
 from datetime import UTC, datetime
@@ -139,8 +142,11 @@ class QuarterHour(Func):
         return self.as_sql(
             compiler,
             connection,
-            template="DATETIME(CAST(STRFTIME('%%s', %(expressions)s) AS INTEGER) / 900 * 900, "
-            "'unixepoch')",
+            # The whole seconds only (SQLite rounds fractions to milliseconds, which could
+            # carry 09:14:59.9999995 into the next quarter hour); '%%%%s' is STRFTIME's '%s'
+            # once the template and the driver's quoting have read it.
+            template="DATETIME(CAST(STRFTIME('%%%%s', SUBSTR(%(expressions)s, 1, 19)) AS INTEGER)"
+            " / 900 * 900, 'unixepoch')",
             **extra,
         )
 
