@@ -282,6 +282,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
     },
     "forget-early-statuses": {"task": "inbox.tasks.forget_early_statuses", "schedule": 3600.0},
+    # The report's per-agent counts of reassigned conversations move to the new owner (the
+    # report adds what is not moved yet, so this only keeps that part small).
+    "settle-report-tallies": {"task": "inbox.tasks.settle_report_tallies", "schedule": 60.0},
     # Snoozed conversations come back within this many seconds of their time (F-CO3).
     "wake-snoozed-conversations": {
         "task": "inbox.tasks.wake_snoozed_conversations",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from converse.logs import log_about_message
 
 from .models import Message, MessageStatus, Organisation
+from .reports.tally import tally_owners_settle
 from .services.contact_import import contacts_import_run
 from .services.conversation_status import conversations_auto_close
 from .services.heartbeat import worker_heartbeat_record
@@ -105,6 +106,11 @@ def forget_early_statuses() -> int:
 def worker_heartbeat(self) -> None:
     """Beat sends it every ``WORKER_HEARTBEAT_SECONDS``: readiness reads how recent it is."""
     worker_heartbeat_record(worker=self.request.hostname or "worker", at=timezone.now())
+
+
+@shared_task
+def settle_report_tallies() -> int:
+    return tally_owners_settle()
 
 
 @shared_task

@@ -19,7 +19,16 @@ from .conversations import (
 )
 from .exports import TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
-from .messages import Attachment, AutoKind, EarlyStatus, Message, MessageDirection, MessageStatus
+from .messages import (
+    Attachment,
+    AutoKind,
+    EarlyStatus,
+    Message,
+    MessageDayTally,
+    MessageDirection,
+    MessageStatus,
+    MessageTally,
+)
 from .notifications import Notification
 from .operations import WorkerHeartbeat
 from .people import Organisation, Role, Team, TeamMode, User
@@ -46,8 +55,10 @@ __all__ = [
     "HoursMode",
     "Label",
     "Message",
+    "MessageDayTally",
     "MessageDirection",
     "MessageStatus",
+    "MessageTally",
     "Notification",
     "Organisation",
     "Participation",

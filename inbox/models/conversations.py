@@ -1,10 +1,24 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
 from .contacts import Contact, Label
 from .ids import new_public_id
 from .people import Team, User
 from .senders import SenderId
+
+
+class IsFalse(Func):
+    output_field = models.BooleanField()
+    template = "(%(expressions)s) IS FALSE"
+
+
+def tally_moved_q() -> Q:
+    """Conversations whose owner changed since the report's day tally counted their messages
+    (``tallied_owner``). Written as ``… IS FALSE``, the form PostgreSQL estimates from the
+    extended statistics the migration creates on the comparison (a handful of rows)."""
+    return Q(IsFalse(Exact(F("tallied_owner"), Coalesce("owner", 0))))
 
 
 class Conversation(models.Model):
@@ -66,6 +80,9 @@ class Conversation(models.Model):
     # Whether the sender ID's business hours were closed at ``first_inbound_at``, decided
     # once when it is recorded. False on conversations opened before this was kept.
     opened_after_hours = models.BooleanField(default=False, db_default=False)
+    # The owner (its id, 0 for none) the report's day tally counts this conversation's
+    # messages under; ``tally_owners_settle`` moves them when the owner has changed since.
+    tallied_owner = models.IntegerField(default=0, db_default=0, editable=False)
     # Bumped by every change a viewer of the thread should see (messages, ticks, events):
     # live polling compares against it and answers 204 when nothing changed.
     changed_at = models.DateTimeField(auto_now_add=True)
@@ -138,6 +155,8 @@ class Conversation(models.Model):
                 condition=Q(first_inbound_at__isnull=False),
             ),
             # Auto-close sweep over conversations that are not closed yet.
+            # Reassigned since the report's day tally counted its messages.
+            models.Index(fields=["id"], name="conv_tally_moved_idx", condition=tally_moved_q()),
             models.Index(
                 fields=["last_inbound_at"],
                 name="conv_autoclose_idx",

@@ -7,6 +7,7 @@ from .conversations import Conversation
 from .ids import new_public_id
 from .indexes import PostgresGinIndex
 from .people import User
+from .senders import SenderId
 
 
 class MessageDirection(models.TextChoices):
@@ -154,3 +155,57 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.public_id
+
+
+class MessageTally(models.Model):
+    """Customer and agent messages per quarter hour (UTC) and channel: the report's message
+    counts and heatmap without reading the messages (``inbox.reports.tally`` keeps it).
+
+    A quarter hour starts on a whole-quarter UTC time, so every real time zone's midnight
+    and hours (India's +5:30 and Nepal's +5:45 too) fall on bucket edges.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer message"
+        AGENT = "agent", "Agent message"
+
+    bucket = models.DateTimeField()
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "channel", "kind"], name="message_tally_bucket_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.messages} {self.kind} on {self.channel} at {self.bucket:%Y-%m-%d %H:%M}"
+
+
+class MessageDayTally(models.Model):
+    """Customer and agent messages per UTC day, by the conversation's sender ID and owner:
+    the report's per-agent and per-sender counts (``inbox.reports.tally`` keeps it).
+
+    ``owner`` is the conversation's ``tallied_owner``; a reassigned conversation's counts
+    move to its new owner when ``tally_owners_settle`` runs, and until then the report adds
+    the move itself.
+    """
+
+    day = models.DateField()
+    sender = models.ForeignKey(SenderId, on_delete=models.CASCADE, related_name="+")
+    owner = models.IntegerField()  # a user id, 0 for none
+    kind = models.CharField(max_length=8, choices=MessageTally.Kind.choices)
+    messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "sender", "owner", "kind"], name="message_day_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.messages} {self.kind} on {self.day} for sender {self.sender_id}"

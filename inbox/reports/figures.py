@@ -4,15 +4,25 @@ tables per agent and per sender ID. Every number carries the link to the convers
 counts (the ``All conversations`` list with the report filters of ``drilldown``)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from ..models import Channel, Conversation, Message, SenderId, Team, User
+from ..models import (
+    Channel,
+    Conversation,
+    Message,
+    MessageDayTally,
+    MessageTally,
+    SenderId,
+    Team,
+    User,
+)
+from ..models.conversations import tally_moved_q
 from . import metrics
 from .drilldown import WEEKDAYS
 from .periods import Period, ReportQuery
@@ -92,17 +102,61 @@ class Report:
 def filtered(query: ReportQuery, prefix: str = "") -> Q:
     """The report's filters on conversations (agent = the conversation's owner);
     ``prefix`` reaches the conversation through a relation."""
-    lookups = {
-        "team_id": query.team,
-        "owner_id": query.agent,
-        "sender_id__public_id": query.sender,
-        "sender_id__channel": query.channel,
-    }
+    lookups = {"team_id": query.team, "owner_id": query.agent}
+    return Q(**{prefix + k: v for k, v in lookups.items() if v}) & _sender_filtered(
+        query, f"{prefix}sender_id__"
+    )
+
+
+def _sender_filtered(query: ReportQuery, prefix: str) -> Q:
+    """The sender ID and channel filters; ``prefix`` reaches the sender ID."""
+    lookups = {"public_id": query.sender, "channel": query.channel}
     return Q(**{prefix + k: v for k, v in lookups.items() if v})
 
 
 def _messages(query: ReportQuery) -> QuerySet[Message]:
     return Message.objects.filter(filtered(query, "conversation__"))
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Where the page counts customer and agent messages: ``rows`` with a time column
+    ``at``, the two kinds as filters, and ``n`` the aggregate that counts them (a tally
+    row stands for its number of messages, a message for one)."""
+
+    rows: QuerySet
+    at: str
+    customer: Q
+    agent: Q
+    tallied: bool
+
+    def n(self, *when: Q) -> Count | Sum:
+        condition = Q(*when) if when else None
+        if self.tallied:
+            return Sum("messages", filter=condition, default=0)
+        return Count(self.at, filter=condition)
+
+
+def counted(query: ReportQuery) -> Counted:
+    """The tally (per quarter hour and channel) unless a filter is about what it does not
+    keep: the sender ID, or the conversation's current team or owner. Those read the
+    messages of the conversations the filters keep, which are a part of all of them."""
+    if query.sender or query.team or query.agent:
+        return Counted(
+            _messages(query),
+            "created_at",
+            metrics.customer_messages_q(),
+            metrics.agent_messages_q(),
+            tallied=False,
+        )
+    tally = MessageTally.objects.filter(**({"channel": query.channel} if query.channel else {}))
+    return Counted(
+        tally,
+        "bucket",
+        Q(kind=MessageTally.Kind.CUSTOMER),
+        Q(kind=MessageTally.Kind.AGENT),
+        tallied=True,
+    )
 
 
 def _between(column: str, period: Period) -> Q:
@@ -162,35 +216,16 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
     period, link = query.period, Links(query)
     base = Conversation.objects.filter(filtered(query))
     c = _conversation_figures(base, period, now)
-    messages = _messages(query).filter(
-        created_at__gte=period.previous.start, created_at__lt=period.end
+    source = counted(query)
+    totals = source.rows.filter(
+        **{f"{source.at}__gte": period.previous.start, f"{source.at}__lt": period.end}
+    ).aggregate(
+        customer=source.n(source.customer, _between(source.at, period)),
+        customer_prev=source.n(source.customer, _between(source.at, period.previous)),
+        agent=source.n(source.agent, _between(source.at, period)),
+        agent_prev=source.n(source.agent, _between(source.at, period.previous)),
     )
-    # One pass over the messages, by sender ID and owner: the headline, per-sender and
-    # per-agent counts are its sums. Counted by a column of the period index (every message
-    # has one), so PostgreSQL reads the index alone.
-    counts = list(
-        messages.order_by()
-        .values("conversation__sender_id", "conversation__owner_id")
-        .annotate(
-            customer=Count(
-                "created_at", filter=metrics.customer_messages_q() & _between("created_at", period)
-            ),
-            customer_prev=Count(
-                "created_at",
-                filter=metrics.customer_messages_q() & _between("created_at", period.previous),
-            ),
-            agent=Count(
-                "created_at", filter=metrics.agent_messages_q() & _between("created_at", period)
-            ),
-            agent_prev=Count(
-                "created_at",
-                filter=metrics.agent_messages_q() & _between("created_at", period.previous),
-            ),
-        )
-    )
-    totals = {
-        k: sum(r[k] for r in counts) for k in ("customer", "customer_prev", "agent", "agent_prev")
-    }
+    counts = table_counts(query)
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
         contact__consents__at__gte=period.previous.start,
@@ -249,6 +284,77 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
         Figure("Opt-outs", opt_outs["now"], opt_outs["prev"], link(on="optout")),
     ]
     return figures, counts
+
+
+def _whole_utc_days(query: ReportQuery) -> tuple[datetime, datetime]:
+    """The whole UTC days inside the period (as a start and an end, equal when there are
+    none), which the day tally counts; none with a team filter, which it cannot answer."""
+    start, end = query.period.start.astimezone(UTC), query.period.end.astimezone(UTC)
+    first = start.date() + timedelta(days=1 if start.time() != time.min else 0)
+    if query.team or first >= end.date():
+        return end, end
+    return (datetime.combine(first, time.min, UTC), datetime.combine(end.date(), time.min, UTC))
+
+
+def table_counts(query: ReportQuery) -> list[dict]:
+    """The period's customer and agent messages by sender ID and owner (the conversation's
+    current one), for the tables, in one query: the day tally for the whole UTC days inside
+    the period; the messages themselves for the hours at its edges (the admin's midnight
+    need not be UTC's); and, for conversations reassigned since the tally counted them,
+    their messages in those days taken off the owner they were counted under and given to
+    the current one. Rows of ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
+    period = query.period
+    first, last = _whole_utc_days(query)
+    in_days = Q(created_at__gte=first, created_at__lt=last)
+    customer, agent = metrics.customer_messages_q(), metrics.agent_messages_q()
+
+    def messages(where: Q, owner, sign: int = 1) -> QuerySet:
+        return (
+            Message.objects.filter(where)
+            .order_by()
+            .values(sender_pk=F("conversation__sender_id"), owner_pk=owner)
+            .annotate(
+                customer=Count("created_at", filter=customer) * sign,
+                agent=Count("created_at", filter=agent) * sign,
+            )
+        )
+
+    days = (
+        MessageDayTally.objects.filter(
+            _sender_filtered(query, "sender__"),
+            day__gte=first.date(),
+            day__lt=last.date(),
+            **({"owner": query.agent} if query.agent else {}),
+        )
+        .order_by()
+        .values(sender_pk=F("sender_id"), owner_pk=F("owner"))
+        .annotate(
+            customer=Sum("messages", filter=Q(kind=MessageTally.Kind.CUSTOMER), default=0),
+            agent=Sum("messages", filter=Q(kind=MessageTally.Kind.AGENT), default=0),
+        )
+    )
+    owner_now = Coalesce("conversation__owner", 0)
+    edges = Q(created_at__gte=period.start, created_at__lt=first) | Q(
+        created_at__gte=last, created_at__lt=period.end
+    )
+    moved = (
+        in_days
+        & Q(conversation__in=Conversation.objects.filter(tally_moved_q()))
+        & _sender_filtered(query, "conversation__sender_id__")
+    )
+    taken_off = moved & Q(**({"conversation__tallied_owner": query.agent} if query.agent else {}))
+    given = moved & Q(**({"conversation__owner": query.agent} if query.agent else {}))
+    rows = days.union(
+        messages(filtered(query, "conversation__") & edges, owner_now),
+        messages(taken_off, F("conversation__tallied_owner"), -1),
+        messages(given, owner_now),
+        all=True,
+    )
+    return [
+        {"sender": r["sender_pk"], "owner": r["owner_pk"] or None}
+        | {k: r[k] for k in ("customer", "agent")}
+        for r in rows
+    ]
 
 
 def _sums(counts: list[dict], column: str) -> dict:
@@ -338,17 +444,17 @@ def heatmap(query: ReportQuery, *, tz) -> list[dict]:
     """Customer messages in the period by weekday (Monday first) and hour, as table rows
     whose cells carry a count, a shade (0 to 5) and a link."""
     link = Links(query)
+    source = counted(query)
     counts = {
         (row["weekday"], row["hour"]): row["n"]
-        for row in _messages(query)
-        .filter(metrics.customer_messages_q(), _between("created_at", query.period))
+        for row in source.rows.filter(source.customer, _between(source.at, query.period))
         .annotate(
-            weekday=ExtractIsoWeekDay("created_at", tzinfo=tz),
-            hour=ExtractHour("created_at", tzinfo=tz),
+            weekday=ExtractIsoWeekDay(source.at, tzinfo=tz),
+            hour=ExtractHour(source.at, tzinfo=tz),
         )
         .order_by()
         .values("weekday", "hour")
-        .annotate(n=Count("*"))
+        .annotate(n=source.n())
     }
     top = max(counts.values(), default=0)
     rows = []
@@ -393,9 +499,7 @@ def agent_table(
     median first response, share answered within the service level."""
     period, link = query.period, Links(query)
     figures = _table_figures(Conversation.objects.filter(filtered(query)), "owner_id", period, now)
-    replies = {
-        k: v["agent"] for k, v in _sums(counts, "conversation__owner_id").items() if v["agent"]
-    }
+    replies = {k: v["agent"] for k, v in _sums(counts, "owner").items() if v["agent"]}
     rows = []
     for owner_id in sorted(set(figures) | set(replies), key=lambda pk: str(people.get(pk, ""))):
         f = figures.get(owner_id, {})
@@ -428,7 +532,7 @@ def sender_table(
     response, share answered within the service level."""
     period, link = query.period, Links(query)
     figures = _table_figures(Conversation.objects.filter(filtered(query)), "sender_id", period, now)
-    per_sender = _sums(counts, "conversation__sender_id")
+    per_sender = _sums(counts, "sender")
     rows = []
     ids = {pk for pk, r in per_sender.items() if r["customer"] or r["agent"]} | set(figures)
     for pk in sorted(ids, key=lambda pk: str(senders.get(pk, ""))):

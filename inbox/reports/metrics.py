@@ -46,13 +46,18 @@ def is_agent_message(message: Message) -> bool:
     return message.direction == MessageDirection.OUTBOUND and message.author_id is not None
 
 
+def is_customer_message(message: Message) -> bool:
+    """A customer message is an incoming message."""
+    return message.direction == MessageDirection.INBOUND
+
+
 def agent_messages_q(prefix: str = "") -> Q:
     """``is_agent_message`` as a filter (``prefix`` reaches the message through a relation)."""
     return Q(**{f"{prefix}direction": MessageDirection.OUTBOUND, f"{prefix}author__isnull": False})
 
 
 def customer_messages_q(prefix: str = "") -> Q:
-    """A customer message is an incoming message."""
+    """``is_customer_message`` as a filter."""
     return Q(**{f"{prefix}direction": MessageDirection.INBOUND})
 
 

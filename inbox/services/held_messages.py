@@ -24,6 +24,7 @@ from ..models import (
     SenderId,
     User,
 )
+from ..reports.tally import tally_add
 from ..segments import count_segments
 from .business_hours import (
     closed_until,
@@ -198,6 +199,7 @@ def held_message_cancel(*, message: Message, by: User) -> None:
         deleted, _ = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).delete()
         if not deleted:
             raise HeldMessageRefused("This message has been sent already; it can't be cancelled.")
+        tally_add(message, -1)
         ConversationEvent.objects.create(
             conversation_id=message.conversation_id,
             kind=ConversationEvent.Kind.HELD_CANCELLED,

@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..phone import InvalidPhoneNumber, normalise_phone
 from ..reports.metrics import first_times_after_inbound
+from ..reports.tally import tally_add
 from ..segments import count_segments
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
@@ -134,6 +135,7 @@ def message_receive(
                 intent=intent,
                 written_at=written_at,
             )
+            tally_add(message)  # last: the busy quarter hour's row is held only to the commit
     except IntegrityError:
         # A concurrent delivery of the same webhook stored it first.
         existing = Message.objects.filter(

@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from ..reports.metrics import first_response_on_send
+from ..reports.tally import tally_add
 from ..segments import count_segments
 from .contact_activity import contact_touch
 from .opt_out import contact_opt_out
@@ -153,6 +154,7 @@ def message_send(
                 at=now,
             )
             dispatch_or_hold_on_commit(message=message, conversation=conversation, now=now)
+            tally_add(message)
     except IntegrityError:
         # The key was used already (a double click, or a race we lost): that send stands.
         if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):

@@ -30,6 +30,7 @@ from inbox.models import (
     User,
     WhatsAppTemplate,
 )
+from inbox.reports.tally import tally_rebuild
 from inbox.services.held_messages import held_messages_reschedule
 from inbox.services.inbound import conversation_record_inbound
 from inbox.services.read_state import conversations_mark_read
@@ -172,6 +173,7 @@ class Command(BaseCommand):
             history = self._history(users)
             self._load_threads(users, history + THREADS)
             self._mark_history_read(history)
+            tally_rebuild()  # the threads were written with their times set afterwards
             maria = Contact.objects.get(phone_e164="+12025550123")
             whatsapp_consent_set(
                 contact=maria, granted=True, source="verbal", actor=None, detail="Asked by phone"

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from inbox.models import Conversation
+
 from ..hours_support import set_office_hours
 from .timeline import DAY, agent_replies, at, customer_writes
 
@@ -151,17 +153,17 @@ def test_bad_input_gets_an_error_and_the_last_seven_days(client, admin):
 def test_report_queries_do_not_grow_with_data(
     client, admin, alice, alice_line, django_assert_num_queries
 ):
-    """Session, user; people, sender IDs; the headline's conversations, messages (by sender
-    ID and owner), opt-outs; the series; the heatmap; per agent; per sender ID; teams; the
-    top bar's unread badge."""
+    """Session, user; people, sender IDs; the headline's conversations, message totals (from
+    the tally), the period's messages by sender ID and owner (for the tables), opt-outs; the
+    series; the heatmap; per agent; per sender ID; teams; the top bar's unread badge."""
     client.force_login(admin)
     customer_writes(alice_line, "+12025550200", 0)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         get_report(client)
     for n in range(10):
         c = customer_writes(alice_line, f"+1202555021{n}", n)
         agent_replies(c, alice, n + 1)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = get_report(client, {**ON_THE_DAY, "channel": "sms", "agent": alice.pk})
     assert figure(response, "Conversations opened").value == 11
 
@@ -171,6 +173,7 @@ def test_the_csv_has_one_row_per_conversation(client, admin, alice, alice_line, 
     contact = timeline["in_time"].contact
     contact.display_name = '=HYPERLINK("http://evil")'
     contact.save()
+    Conversation.objects.filter(pk=timeline["in_time"].pk).update(opened_after_hours=True)
     with time_machine.travel(at(24 * 60), tick=False):
         response = client.get(EXPORT, ON_THE_DAY)
     assert response.streaming
@@ -188,6 +191,7 @@ def test_the_csv_has_one_row_per_conversation(client, admin, alice, alice_line, 
     assert first["first response seconds"] == "120"
     assert (first["customer messages"], first["agent messages"]) == ("1", "1")
     assert first["opened at"] == "2026-11-02T09:00:00+00:00"
+    assert [r["opened outside business hours"] for r in rows] == ["yes", "no", "no", "no"]
     assert rows[-1]["first response at"] == ""
 
 
