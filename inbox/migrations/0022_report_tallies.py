@@ -33,7 +33,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0020_conversation_opened_after_hours'),
+        ('inbox', '0021_contact_merge'),
     ]
 
     operations = [
