@@ -208,10 +208,8 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
 }
-# Reports (F-RP1): a computed report is kept this long (the page says as of when), and its
-# queries sort in this much memory (PostgreSQL's work_mem, for their transaction only).
+# Reports (F-RP1): a computed report is kept this long (the page says as of when).
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 120)
-REPORTS_WORK_MEM = env_str("REPORTS_WORK_MEM", "32MB")
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")

@@ -6,8 +6,6 @@ counts (the ``All conversations`` list with the report filters of ``drilldown``)
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.urls import reverse
@@ -566,23 +564,15 @@ def sender_table(
 
 
 def computed(query: ReportQuery, *, people: dict[int, User], senders: dict[int, SenderId]) -> dict:
-    """The figures of the page (everything but its filter choices), as of now, in one
-    transaction whose sorts may use ``REPORTS_WORK_MEM`` (they read the whole period's
-    conversations: in memory they need not spill to disk)."""
+    """The figures of the page (everything but its filter choices), as of now."""
     now = timezone.now()
     tz = query.period.tz
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('work_mem', %s, true)", [settings.REPORTS_WORK_MEM]
-                )
-        figures, counts = headline(query, now=now)
-        return {
-            "headline": figures,
-            "series": series(query, tz=tz),
-            "heatmap": heatmap(query, tz=tz),
-            "agents": agent_table(query, now=now, counts=counts, people=people),
-            "senders": sender_table(query, now=now, counts=counts, senders=senders),
-            "computed_at": now,
-        }
+    figures, counts = headline(query, now=now)
+    return {
+        "headline": figures,
+        "series": series(query, tz=tz),
+        "heatmap": heatmap(query, tz=tz),
+        "agents": agent_table(query, now=now, counts=counts, people=people),
+        "senders": sender_table(query, now=now, counts=counts, senders=senders),
+        "computed_at": now,
+    }
