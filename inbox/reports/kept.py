@@ -17,7 +17,7 @@ from ..models import Channel, SenderId, Team, User
 from .figures import Figure, Report, Row, computed
 from .periods import ReportQuery
 
-KEY_VERSION = 1
+KEY_VERSION = 1  # raise it when what is kept changes shape (Figure, Row, series)
 
 log = logging.getLogger(__name__)
 
