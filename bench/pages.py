@@ -91,10 +91,16 @@ PAGES = [
     Page("Metrics /metrics (admin)", "admin", "/metrics"),
     Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
     Page("Business hours settings (admin)", "admin", "/settings/hours/"),
-    Page("Reports, today (admin)", "admin", "/reports/?period=today"),
-    Page("Reports, 7 days (admin)", "admin", "/reports/?period=7d"),
-    Page("Reports, 30 days (admin)", "admin", "/reports/?period=30d"),
-    Page("Reports, 30 days, one agent (admin)", "admin", "/reports/?period=30d&agent={agent_id}"),
+    # Computed afresh (refresh=1) on every request, then once more as the cache keeps it.
+    Page("Reports, today, computed (admin)", "admin", "/reports/?period=today&refresh=1"),
+    Page("Reports, 7 days, computed (admin)", "admin", "/reports/?period=7d&refresh=1"),
+    Page("Reports, 30 days, computed (admin)", "admin", "/reports/?period=30d&refresh=1"),
+    Page("Reports, 30 days, kept (admin)", "admin", "/reports/?period=30d"),
+    Page(
+        "Reports, 30 days, one agent, computed (admin)",
+        "admin",
+        "/reports/?period=30d&agent={agent_id}&refresh=1",
+    ),
     Page("Answered late, 7 days (admin)", "admin", "/all/?on=opened&since={week_ago}&answer=late"),
 ]
 

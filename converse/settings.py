@@ -194,8 +194,24 @@ PERMISSIONS_POLICY = (
     "magnetometer=(), gyroscope=(), accelerometer=()"
 )
 
-# Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
 REDIS_URL = env_str("REDIS_URL", "")
+# The default cache stays in each process (unread counts, read marks, the fallbacks of
+# presence and of the reset throttle: pages work on with Redis down). "shared" is one store
+# for every web process, Redis when REDIS_URL is set: the computed reports live there.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "converse",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
+}
+# Reports (F-RP1): a computed report is kept this long (the page says as of when).
+REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 120)
+
+# Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "celery-broker"

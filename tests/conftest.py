@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 from celery.app.task import Task
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 from inbox.channels import InboundMessage
@@ -39,8 +39,10 @@ def _isolated_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Cached unread counts are keyed by the database's state; each test starts without."""
-    cache.clear()
+    """Cached unread counts are keyed by the database's state, reports by their query; each
+    test starts without."""
+    for store in caches.all():
+        store.clear()
 
 
 @pytest.fixture(autouse=True)

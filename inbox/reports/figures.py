@@ -19,7 +19,6 @@ from ..models import (
     MessageDayTally,
     MessageTally,
     SenderId,
-    Team,
     User,
 )
 from ..models.conversations import tally_moved_q
@@ -97,6 +96,7 @@ class Report:
     agents: list[Row]
     senders: list[Row]
     choices: dict
+    computed_at: datetime
 
 
 def filtered(query: ReportQuery, prefix: str = "") -> Q:
@@ -563,24 +563,16 @@ def sender_table(
     return rows
 
 
-def report(*, query: ReportQuery) -> Report:
-    """Everything the page shows, in a fixed number of queries (see the query-count test)."""
+def computed(query: ReportQuery, *, people: dict[int, User], senders: dict[int, SenderId]) -> dict:
+    """The figures of the page (everything but its filter choices), as of now."""
     now = timezone.now()
     tz = query.period.tz
-    people = {u.pk: u for u in User.objects.filter(is_active=True).order_by("username")}
-    senders = {s.pk: s for s in SenderId.objects.order_by("label", "address")}
     figures, counts = headline(query, now=now)
-    return Report(
-        query=query,
-        headline=figures,
-        series=series(query, tz=tz),
-        heatmap=heatmap(query, tz=tz),
-        agents=agent_table(query, now=now, counts=counts, people=people),
-        senders=sender_table(query, now=now, counts=counts, senders=senders),
-        choices={
-            "teams": list(Team.objects.order_by("name")),
-            "agents": list(people.values()),
-            "senders": list(senders.values()),
-            "channels": Channel.choices,
-        },
-    )
+    return {
+        "headline": figures,
+        "series": series(query, tz=tz),
+        "heatmap": heatmap(query, tz=tz),
+        "agents": agent_table(query, now=now, counts=counts, people=people),
+        "senders": sender_table(query, now=now, counts=counts, senders=senders),
+        "computed_at": now,
+    }

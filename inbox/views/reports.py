@@ -1,5 +1,6 @@
 """F-RP1: the reports page for admins and its CSV export."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -9,7 +10,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from ..reports.export import export_lines
-from ..reports.figures import report
+from ..reports.figures import duration
+from ..reports.kept import report
 from ..reports.periods import PRESET_CHOICES, ReportQuery
 
 # Chart.js, installed from npm by ``make install`` (see README); without it the page shows
@@ -30,9 +32,11 @@ def _report_query(request: HttpRequest) -> ReportQuery:
 def reports(request: HttpRequest) -> HttpResponse:
     query = _report_query(request)
     context = {
-        "report": report(query=query),
+        "report": report(query=query, refresh=request.GET.get("refresh") == "1"),
         "presets": PRESET_CHOICES,
         "export_url": f"?{urlencode(query.as_params())}",
+        "kept_for": duration(settings.REPORTS_CACHE_SECONDS),
+        "refresh_url": f"?{urlencode(query.as_params() | {'refresh': '1'})}",
         "chart_script": CHART_JS if finders.find(CHART_JS) else "",
         "time_zone_name": timezone.get_current_timezone_name(),
     }

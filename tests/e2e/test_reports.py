@@ -38,6 +38,9 @@ def test_an_admin_reads_the_charts_opens_the_late_answers_and_downloads_the_csv(
     expect(page.locator(".conversation-row")).to_have_count(count)
 
     page.go_back()
+    expect(page.locator(".report-freshness")).to_contain_text("Figures as of")
+    page.get_by_role("link", name="Refresh").click()
+    expect(page).to_have_url(re.compile(r"/reports/\?period=30d&refresh=1"))
     opened = int(
         page.locator(".figure a", has_text="Conversations opened")
         .locator(".figure-value")

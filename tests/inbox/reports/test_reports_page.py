@@ -155,7 +155,8 @@ def test_report_queries_do_not_grow_with_data(
 ):
     """Session, user; people, sender IDs; the headline's conversations, message totals (from
     the tally), the period's messages by sender ID and owner (for the tables), opt-outs; the
-    series; the heatmap; per agent; per sender ID; teams; the top bar's unread badge."""
+    series; the heatmap; per agent; per sender ID; teams; the top bar's unread badge. A
+    different query is computed, not taken as kept."""
     client.force_login(admin)
     customer_writes(alice_line, "+12025550200", 0)
     with django_assert_num_queries(14):

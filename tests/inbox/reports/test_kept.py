@@ -1,0 +1,110 @@
+"""The report's figures are kept for ``REPORTS_CACHE_SECONDS``, say as of when, and can be
+computed again at once; the CSV export stays live."""
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import caches
+from django.urls import reverse
+
+from inbox.reports.kept import key
+
+from .test_reports_page import EXPORT, ON_THE_DAY, REPORT, figure
+from .timeline import DAY, at, customer_writes
+
+pytestmark = pytest.mark.django_db
+
+SEEN_AT = at(24 * 60)  # 3 November, 09:00 UTC
+COLD = 14  # session, user, people, sender IDs, 8 figure queries, teams, the unread badge
+WARM = 6  # session, user, people, sender IDs, teams, the top bar's unread badge
+
+
+@pytest.fixture
+def signed_in(client, admin, alice_line):
+    client.force_login(admin)
+    customer_writes(alice_line, "+12025550300", 0)
+    return client
+
+
+def opened(client, params=ON_THE_DAY, when=SEEN_AT):
+    with time_machine.travel(when, tick=False):
+        response = client.get(REPORT, params)
+    assert response.status_code == 200
+    return figure(response, "Conversations opened").value
+
+
+def test_a_second_request_makes_only_the_pages_own_queries(
+    signed_in, alice_line, django_assert_num_queries
+):
+    with django_assert_num_queries(COLD):
+        assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    with django_assert_num_queries(WARM):
+        assert opened(signed_in) == 1  # as computed a moment ago
+
+
+def test_refresh_computes_again_and_keeps_the_new_figures(
+    signed_in, alice_line, django_assert_num_queries
+):
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    with django_assert_num_queries(COLD):
+        assert opened(signed_in, ON_THE_DAY | {"refresh": "1"}) == 2
+    with django_assert_num_queries(WARM):
+        assert opened(signed_in) == 2
+
+
+def test_other_filters_or_another_period_are_computed_for_themselves(
+    signed_in, alice_line, django_assert_num_queries
+):
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    with django_assert_num_queries(COLD):
+        assert opened(signed_in, ON_THE_DAY | {"channel": "sms"}) == 2
+    two_days = ON_THE_DAY | {"from": (DAY - timedelta(days=1)).isoformat()}
+    with django_assert_num_queries(COLD):
+        assert opened(signed_in, two_days) == 2
+    assert opened(signed_in) == 1
+
+
+def test_the_kept_figures_expire(signed_in, alice_line, settings):
+    settings.REPORTS_CACHE_SECONDS = 120
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    assert opened(signed_in, when=SEEN_AT + timedelta(seconds=119)) == 1
+    assert opened(signed_in, when=SEEN_AT + timedelta(seconds=121)) == 2
+
+
+def test_the_page_says_as_of_when_and_offers_a_refresh(signed_in, alice_line):
+    with time_machine.travel(SEEN_AT, tick=False):
+        signed_in.get(REPORT, ON_THE_DAY)
+    with time_machine.travel(SEEN_AT + timedelta(seconds=50), tick=False):
+        page = signed_in.get(REPORT, ON_THE_DAY).content.decode()
+    assert "Figures as of 09:00 (kept for 2 min)." in page
+    refresh = f'href="{REPORT}?period=custom&amp;from={DAY}&amp;to={DAY}&amp;refresh=1"'
+    assert refresh in page
+
+
+def test_refresh_is_for_admins_only(client, alice):
+    client.force_login(alice)
+    assert client.get(REPORT, ON_THE_DAY | {"refresh": "1"}).status_code == 404
+
+
+def test_the_figures_are_kept_as_json(signed_in):
+    with time_machine.travel(SEEN_AT, tick=False):
+        asked = signed_in.get(REPORT, ON_THE_DAY).context["report"].query
+        kept = json.loads(caches["shared"].get(key(asked)))
+    assert kept["headline"][0]["label"] == "Conversations opened"
+    assert kept["headline"][0]["value"] == 1
+
+
+def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    with time_machine.travel(SEEN_AT, tick=False):
+        csv = signed_in.get(EXPORT, ON_THE_DAY).getvalue().decode()
+        listed = signed_in.get(reverse("inbox:all_conversations"), {"since": DAY, "until": DAY})
+    assert "+12025550301" in csv
+    assert len(listed.context["conversations"]) == 2
