@@ -72,6 +72,7 @@ PAGES = [
         "/new/sender/?sender={sender_pk}",
         htmx_target="sender-notice",
     ),
+    Page("Saved reply picker without JavaScript", "agent", "/c/{conversation}/replies/choose/"),
     Page(
         "Template picker search",
         "agent",
