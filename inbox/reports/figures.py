@@ -212,7 +212,7 @@ def _share(within: int, due: int) -> float | None:
     return within / due if due else None
 
 
-def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
+def headline(query: ReportQuery, *, now: datetime) -> list[Figure]:
     period, link = query.period, Links(query)
     base = Conversation.objects.filter(filtered(query))
     c = _conversation_figures(base, period, now)
@@ -225,7 +225,6 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
         agent=source.n(source.agent, _between(source.at, period)),
         agent_prev=source.n(source.agent, _between(source.at, period.previous)),
     )
-    counts = table_counts(query)
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
         contact__consents__at__gte=period.previous.start,
@@ -283,7 +282,7 @@ def headline(query: ReportQuery, *, now: datetime) -> tuple[list[Figure], dict]:
         ),
         Figure("Opt-outs", opt_outs["now"], opt_outs["prev"], link(on="optout")),
     ]
-    return figures, counts
+    return figures
 
 
 def _whole_utc_days(query: ReportQuery) -> tuple[datetime, datetime]:
@@ -358,7 +357,7 @@ def table_counts(query: ReportQuery) -> list[dict]:
 
 
 def _sums(counts: list[dict], column: str) -> dict:
-    """The message counts of ``headline`` added up per ``column`` (sender ID or owner)."""
+    """The message counts of ``table_counts`` added up per ``column`` (sender ID or owner)."""
     sums: dict = {}
     for row in counts:
         into = sums.setdefault(row[column], {"customer": 0, "agent": 0})
@@ -567,9 +566,9 @@ def computed(query: ReportQuery, *, people: dict[int, User], senders: dict[int, 
     """The figures of the page (everything but its filter choices), as of now."""
     now = timezone.now()
     tz = query.period.tz
-    figures, counts = headline(query, now=now)
+    counts = table_counts(query)
     return {
-        "headline": figures,
+        "headline": headline(query, now=now),
         "series": series(query, tz=tz),
         "heatmap": heatmap(query, tz=tz),
         "agents": agent_table(query, now=now, counts=counts, people=people),

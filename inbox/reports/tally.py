@@ -127,8 +127,8 @@ def tally_owners_settle(*, limit: int = 500) -> int:
                     [connection.ops.adapt_datefield_value(key["day"]), sender, owner,
                      key["kind"], row["n"]],
                 )  # fmt: skip
-        for pk, (_, owner, _) in moved.items():
-            Conversation.objects.filter(pk=pk).update(tallied_owner=owner)
+        # One statement: the rows are locked above, so their owner is still the one moved to.
+        Conversation.objects.filter(pk__in=moved).update(tallied_owner=Coalesce("owner", 0))
     return len(moved)
 
 

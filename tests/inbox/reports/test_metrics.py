@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def figures(q, minutes: float = 24 * 60) -> dict:
     with time_machine.travel(at(minutes), tick=False):
-        shown, _ = headline(q, now=at(minutes))
+        shown = headline(q, now=at(minutes))
     return {f.label: f for f in shown}
 
 
