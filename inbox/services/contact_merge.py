@@ -65,6 +65,8 @@ class MergePlan:
     fields: list[FieldOutcome]
     sms_opted_out_at: datetime | None
     whatsapp_consent_at: datetime | None
+    # Each contact's custom field values, by contact id then field id: what the merge moves.
+    values: dict[int, dict[int, ContactFieldValue]]
 
     @property
     def conflicts(self) -> list[FieldOutcome]:
@@ -107,6 +109,7 @@ def merge_plan(*, kept: Contact, merged: Contact) -> MergePlan:
         fields=fields,
         sms_opted_out_at=opted_out,
         whatsapp_consent_at=_whatsapp_consent(kept=kept, merged=merged, opted_out_at=opted_out),
+        values=values,
     )
 
 
@@ -217,9 +220,8 @@ def _merge_details(plan: MergePlan) -> list[dict[str, str]]:
     for attr, _label in DETAILS:
         if not getattr(kept, attr) and getattr(merged, attr):
             setattr(kept, attr, getattr(merged, attr))
-    theirs = {v.field_id: v for v in ContactFieldValue.objects.filter(contact=merged)}
-    ours = {v.field_id: v for v in ContactFieldValue.objects.filter(contact=kept)}
-    for field_id, value in theirs.items():
+    ours = plan.values[kept.pk]
+    for field_id, value in plan.values[merged.pk].items():
         mine = ours.get(field_id)
         if mine is None:
             value.contact = kept
