@@ -12,7 +12,6 @@ Django's cache (each process its own).
 
 import hashlib
 import logging
-from functools import cache as memoise
 
 from django.conf import settings
 from django.contrib.auth.views import PasswordResetView
@@ -20,17 +19,11 @@ from django.core.cache import cache
 from django.http import HttpResponseRedirect
 
 from .auth import client_ip
+from .redis_client import redis_client
 
 KEY_PREFIX = "converse:password-reset:"
 
 log = logging.getLogger(__name__)
-
-
-@memoise
-def _redis(url: str):
-    import redis
-
-    return redis.Redis.from_url(url)
 
 
 def _counted(key: str, window: int) -> int:
@@ -40,7 +33,7 @@ def _counted(key: str, window: int) -> int:
         import redis
 
         try:
-            pipe = _redis(settings.REDIS_URL).pipeline()
+            pipe = redis_client(settings.REDIS_URL).pipeline()
             pipe.set(key, 0, ex=window, nx=True)
             pipe.incr(key)
             return pipe.execute()[1]

@@ -12,11 +12,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache as memoise
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+from converse.redis_client import redis_client
 
 PRESENCE_BEAT_SECONDS = 5
 # A viewer not heard from for this long has closed the window (or lost the network).
@@ -36,11 +37,8 @@ class Viewer:
     typing: bool
 
 
-@memoise
 def _redis():
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis_client(settings.REDIS_URL)
 
 
 def _best_effort(call: Callable[[], T], fallback: T) -> T:

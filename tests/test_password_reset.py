@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import clear_url_caches, reverse
 
 from converse import password_reset
+from converse.redis_client import redis_client
 
 DONE = "/accounts/password_reset/done/"
 
@@ -27,7 +28,7 @@ def routed(request, settings):
     elif not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set: no Redis to count in")
     else:
-        redis = password_reset._redis(settings.REDIS_URL)
+        redis = redis_client(settings.REDIS_URL)
         for key in redis.scan_iter(f"{password_reset.KEY_PREFIX}*"):
             redis.delete(key)
     settings.PASSWORD_RESET_ENABLED = True

@@ -26,10 +26,15 @@ class NoteRefused(Exception):
     agent."""
 
 
+def _mentioned_name(match: re.Match) -> str:
+    # A full stop or dash ending a sentence is not part of the name.
+    return match.group(1).rstrip(".-+")
+
+
 def mentioned_usernames(body: str) -> list[str]:
     """The usernames ``@``-mentioned in ``body``, in order, once each (a full stop or
     dash ending a sentence is not part of the name)."""
-    names = (m.group(1).rstrip(".-+") for m in MENTION.finditer(body))
+    names = (_mentioned_name(m) for m in MENTION.finditer(body))
     return list(dict.fromkeys(name for name in names if name))
 
 
@@ -38,7 +43,7 @@ def mention_pieces(text: str, usernames: Collection[str]) -> Iterator[tuple[str,
     (the teammates the note really mentioned), read as ``mentioned_usernames`` reads it."""
     end = 0
     for match in MENTION.finditer(text):
-        name = match.group(1).rstrip(".-+")
+        name = _mentioned_name(match)
         if name not in usernames:
             continue
         yield text[end : match.start()], False
