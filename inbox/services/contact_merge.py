@@ -189,7 +189,7 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         merged.delete()
         if merged_phone and not kept.phone_e164:
             kept.phone_e164 = merged_phone
-        elif merged_phone and merged_phone != kept.phone_e164:
+        elif merged_phone:
             ContactNumber.objects.create(contact=kept, phone_e164=merged_phone)
         kept.save()
     return kept
@@ -255,12 +255,18 @@ def _consent_changes(plan: MergePlan) -> list[dict[str, str]]:
 
 
 def _move_numbers(*, kept: Contact, merged: Contact) -> list[dict[str, str]]:
-    """The merged contact's secondary numbers become the kept one's; its primary number
-    follows once the merged row is gone (the number is unique across contacts)."""
+    """The merged contact's secondary numbers become the kept one's. Its primary number
+    becomes the kept contact's phone when that has none, else another of its numbers; it
+    is written once the merged row is gone (a number is unique across contacts)."""
+    changes = []
     moved = list(merged.numbers.values_list("phone_e164", flat=True))
     ContactNumber.objects.filter(contact=merged).update(contact=kept)
-    if merged.phone_e164 and merged.phone_e164 != kept.phone_e164:
+    if merged.phone_e164 and not kept.phone_e164:
+        changes.append({"field": "Phone", "old": "", "new": format_phone(merged.phone_e164)})
+    elif merged.phone_e164:
         moved.insert(0, merged.phone_e164)
-    if not moved:
-        return []
-    return [{"field": "Other numbers", "old": "", "new": ", ".join(map(format_phone, moved))}]
+    if moved:
+        changes.append(
+            {"field": "Other numbers", "old": "", "new": ", ".join(map(format_phone, moved))}
+        )
+    return changes

@@ -76,6 +76,19 @@ def test_the_merged_contacts_number_becomes_a_secondary_number(admin, maria, mar
     assert maria.phone_e164 == MARIA
 
 
+def test_a_kept_contact_without_a_phone_takes_the_merged_number_as_its_phone(admin, maria_work):
+    kept = Contact.objects.create(display_name="Maria Garcia", email="maria@example.com")
+
+    merge(kept, maria_work, admin)
+
+    kept.refresh_from_db()
+    assert kept.phone_e164 == MARIA_WORK
+    assert not kept.numbers.exists()
+    history = kept.changes.get(source=ContactChange.Source.MERGED).changes
+    assert {"field": "Phone", "old": "", "new": "+1 202-555-0177"} in history
+    assert "Other numbers" not in [change["field"] for change in history]
+
+
 def test_a_customer_message_to_the_secondary_number_lands_in_its_conversation(
     admin, maria, maria_work, alice_line
 ):

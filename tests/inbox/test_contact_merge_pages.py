@@ -72,6 +72,17 @@ def test_the_confirmation_shows_both_sides_and_what_will_happen(client, admin, m
     assert Contact.objects.count() == 2  # looking changes nothing
 
 
+def test_the_confirmation_says_where_the_merged_number_goes(client, admin, maria, work):
+    client.force_login(admin)
+    numberless = Contact.objects.create(display_name="Maria at home")
+
+    into_maria = client.get(confirm_url(maria, work)).content.decode()
+    into_numberless = client.get(confirm_url(numberless, work)).content.decode()
+
+    assert "+1 202-555-0177 becomes another number of Maria Garcia" in into_maria
+    assert "+1 202-555-0177 becomes the phone number of Maria at home" in into_numberless
+
+
 def test_the_confirmation_page_queries_are_pinned(
     client, admin, maria, work, django_assert_num_queries
 ):
