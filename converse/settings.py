@@ -197,7 +197,8 @@ PERMISSIONS_POLICY = (
 REDIS_URL = env_str("REDIS_URL", "")
 # The default cache stays in each process (unread counts, read marks, the fallbacks of
 # presence and of the reset throttle: pages work on with Redis down). "shared" is one store
-# for every web process, Redis when REDIS_URL is set: the computed reports live there.
+# for the web processes and the workers, where the computed reports live: Redis when
+# REDIS_URL is set, else files under var/ (one machine, as `make run`).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {
@@ -206,10 +207,18 @@ CACHES = {
         "KEY_PREFIX": "converse",
     }
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "shared-cache"),
+    },
 }
-# Reports (F-RP1): a computed report is kept this long (the page says as of when).
+# Reports (F-RP1): computed figures are current this long (the page says as of when); older
+# ones are shown for REPORTS_STALE_SECONDS more while a worker computes them again. Beat
+# computes today, 7 days and 30 days in each admin's time zone every REPORTS_WARM_SECONDS
+# (0: never), so those stay current.
 REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 120)
+REPORTS_STALE_SECONDS = env_int("REPORTS_STALE_SECONDS", 900)
+REPORTS_WARM_SECONDS = env_int("REPORTS_WARM_SECONDS", 60)
 
 # Celery: Redis when REDIS_URL/CELERY_BROKER_URL is set, else a filesystem broker under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -319,6 +328,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(SERVICE_LEVEL_TICK_SECONDS),
     },
 }
+if REPORTS_WARM_SECONDS:
+    CELERY_BEAT_SCHEDULE["warm-reports"] = {
+        "task": "inbox.tasks.warm_reports",
+        "schedule": float(REPORTS_WARM_SECONDS),
+    }
 CELERY_TIMEZONE = "UTC"
 
 # Twilio. No credentials: the built-in simulator answers for every channel.

@@ -12,6 +12,8 @@ from django.utils import timezone
 from converse.logs import log_about_message
 
 from .models import Message, MessageStatus, Organisation
+from .reports.kept import refresh as report_refresh
+from .reports.kept import warm as reports_warm
 from .reports.tally import tally_owners_settle
 from .services.contact_import import contacts_import_run
 from .services.conversation_status import conversations_auto_close
@@ -111,6 +113,17 @@ def worker_heartbeat(self) -> None:
 @shared_task
 def settle_report_tallies() -> int:
     return tally_owners_settle()
+
+
+@shared_task(acks_late=True)
+def refresh_report(asked: dict) -> None:
+    report_refresh(asked)
+
+
+@shared_task
+def warm_reports() -> int:
+    """Beat sends it every ``REPORTS_WARM_SECONDS``."""
+    return reports_warm(now=timezone.now())
 
 
 @shared_task

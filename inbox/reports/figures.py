@@ -97,6 +97,7 @@ class Report:
     senders: list[Row]
     choices: dict
     computed_at: datetime
+    refreshing: bool = False  # older than current; a worker computes them again
 
 
 def filtered(query: ReportQuery, prefix: str = "") -> Q:

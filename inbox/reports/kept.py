@@ -1,21 +1,34 @@
-"""The report page's figures, kept in the shared cache for ``REPORTS_CACHE_SECONDS``: they
-read every conversation of the period, so the page is computed once a while, says as of
-when, and offers to compute it again. Kept as JSON (our own figures' fields, numbers and
-strings), never as pickled objects. The CSV export and the drill-down lists stay live."""
+"""The report page's figures, kept in the shared cache. Computing them reads every
+conversation of the period (a fraction of a second on a large inbox), so the page answers
+from kept figures and says as of when:
+
+- figures younger than ``REPORTS_CACHE_SECONDS`` are current and shown as they are;
+- older ones are still shown, for ``REPORTS_STALE_SECONDS`` more, while a worker computes
+  them again (one refresh at a time per report), and the page says newer ones are coming;
+- with none kept (a report nobody opened lately) the request computes them;
+- beat keeps today, 7 days and 30 days current in every admin's time zone (``warm``), so
+  the report an admin opens first is answered from kept figures too.
+
+Refresh computes at once. Figures are kept as JSON (our own figures' fields, numbers and
+strings), never as pickled objects. The CSV export and the drill-down lists stay live.
+"""
 
 import hashlib
 import json
 import logging
+import zoneinfo
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
-from ..models import Channel, SenderId, Team, User
+from ..models import Channel, Role, SenderId, Team, User
 from .figures import Figure, Report, Row, computed
-from .periods import ReportQuery
+from .periods import PRESETS, ReportQuery
 
 KEY_VERSION = 1  # raise it when what is kept changes shape (Figure, Row, series)
 
@@ -56,31 +69,97 @@ def _loaded(raw: str) -> dict:
     }
 
 
-def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) -> dict:
-    """The figures kept for ``query``, or computed now (and kept) when there are none, or
-    when ``refresh`` asks. Without the shared cache (Redis down) they are computed."""
-    store, name = caches["shared"], key(query)
+def _people() -> dict[int, User]:
+    return {u.pk: u for u in User.objects.filter(is_active=True).order_by("username")}
+
+
+def _senders() -> dict[int, SenderId]:
+    return {s.pk: s for s in SenderId.objects.order_by("label", "address")}
+
+
+def _is_current(figures: dict, now: datetime) -> bool:
+    return now - figures["computed_at"] < timedelta(seconds=settings.REPORTS_CACHE_SECONDS)
+
+
+def keep(query: ReportQuery, *, people: dict | None = None, senders: dict | None = None) -> dict:
+    """Compute the figures of ``query`` now and keep them (when the cache answers)."""
+    figures = computed(
+        query,
+        people=_people() if people is None else people,
+        senders=_senders() if senders is None else senders,
+    )
+    shown_for = settings.REPORTS_CACHE_SECONDS + settings.REPORTS_STALE_SECONDS
     try:
-        raw = None if refresh else store.get(name)
-    except redis.RedisError as error:
-        log.warning("reports computed, not kept: cache unavailable: %s", error)
-        return computed(query, people=people, senders=senders)
-    if raw is not None:
-        return _loaded(raw)
-    figures = computed(query, people=people, senders=senders)
-    try:
-        store.set(name, _dumped(figures), settings.REPORTS_CACHE_SECONDS)
+        caches["shared"].set(key(query), _dumped(figures), shown_for)
     except redis.RedisError as error:
         log.warning("reports not kept: cache unavailable: %s", error)
     return figures
 
 
+def as_task(query: ReportQuery) -> dict:
+    """``query`` as the JSON a task gets (``from_task`` reads it back)."""
+    return {
+        "params": query.as_params(),
+        "tz": str(query.period.tz),
+        "today": query.period.last.isoformat(),
+    }
+
+
+def from_task(asked: dict) -> ReportQuery:
+    return ReportQuery.from_query(
+        asked["params"],
+        tz=zoneinfo.ZoneInfo(asked["tz"]),
+        today=date.fromisoformat(asked["today"]),
+    )
+
+
+def _refresh_later(query: ReportQuery) -> bool:
+    """Ask a worker to compute ``query`` again, unless one is already on it; False when
+    the broker cannot be reached (the older figures are shown all the same)."""
+    from ..tasks import refresh_report  # tasks import this module: import here
+
+    claim = f"{key(query)}:refreshing"
+    if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
+        return True
+    try:
+        refresh_report.delay(as_task(query))
+    except (KombuOperationalError, OSError):
+        caches["shared"].delete(claim)
+        log.warning("report refresh not queued: the broker is unreachable", exc_info=True)
+        return False
+    return True
+
+
+def refresh(asked: dict) -> None:
+    """The worker's side of ``_refresh_later``: compute, keep, let the next refresh come."""
+    query = from_task(asked)
+    try:
+        keep(query)
+    finally:
+        caches["shared"].delete(f"{key(query)}:refreshing")
+
+
+def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) -> dict:
+    """The figures kept for ``query`` (with ``refreshing`` when they are older than current
+    and a worker computes them again), or computed now when none are kept, or when
+    ``refresh`` asks. Without the shared cache (Redis down) they are computed."""
+    try:
+        raw = None if refresh else caches["shared"].get(key(query))
+    except redis.RedisError as error:
+        log.warning("reports computed, not kept: cache unavailable: %s", error)
+        return computed(query, people=people, senders=senders) | {"refreshing": False}
+    if raw is None:
+        return keep(query, people=people, senders=senders) | {"refreshing": False}
+    figures = _loaded(raw)
+    stale = not _is_current(figures, timezone.now())
+    return figures | {"refreshing": stale and _refresh_later(query)}
+
+
 def report(*, query: ReportQuery, refresh: bool = False) -> Report:
     """Everything the page shows, in a fixed number of queries (see the query-count tests):
-    the figures as computed up to ``REPORTS_CACHE_SECONDS`` ago (now, with ``refresh``),
-    the filter choices as they are."""
-    people = {u.pk: u for u in User.objects.filter(is_active=True).order_by("username")}
-    senders = {s.pk: s for s in SenderId.objects.order_by("label", "address")}
+    the kept figures (computed now with ``refresh``, or when none are kept), the filter
+    choices as they are."""
+    people, senders = _people(), _senders()
     return Report(
         query=query,
         **_figures(query, refresh=refresh, people=people, senders=senders),
@@ -91,3 +170,28 @@ def report(*, query: ReportQuery, refresh: bool = False) -> Report:
             "channels": Channel.choices,
         },
     )
+
+
+def warm(*, now: datetime) -> int:
+    """Compute the preset periods (no filters) in each active admin's time zone whose kept
+    figures would no longer be current by beat's next run; how many were computed."""
+    ahead = timedelta(seconds=settings.REPORTS_WARM_SECONDS)
+    zones = (
+        User.objects.filter(role=Role.ADMIN, is_active=True)
+        .order_by("time_zone")
+        .values_list("time_zone", flat=True)
+        .distinct()
+    )
+    people, senders, done = _people(), _senders(), 0
+    for name in zones:
+        tz = zoneinfo.ZoneInfo(name)
+        for preset in PRESETS:
+            query = ReportQuery.from_query(
+                {"period": preset}, tz=tz, today=timezone.localdate(now, tz)
+            )
+            raw = caches["shared"].get(key(query))
+            if raw is not None and _is_current(_loaded(raw), now + ahead):
+                continue
+            keep(query, people=people, senders=senders)
+            done += 1
+    return done

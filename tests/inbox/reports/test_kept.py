@@ -1,15 +1,20 @@
-"""The report's figures are kept for ``REPORTS_CACHE_SECONDS``, say as of when, and can be
-computed again at once; the CSV export stays live."""
+"""The report's figures are current for ``REPORTS_CACHE_SECONDS``, then shown while a worker
+computes them again, say as of when, and can be computed again at once; beat keeps the preset
+periods current; the CSV export stays live."""
 
 import json
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.urls import reverse
+from kombu.exceptions import OperationalError
 
-from inbox.reports.kept import key
+from inbox import tasks as inbox_tasks
+from inbox.reports.kept import key, warm
+from tests.conftest import make_user
 
 from .test_reports_page import EXPORT, ON_THE_DAY, REPORT, figure
 from .timeline import DAY, at, customer_writes
@@ -69,12 +74,86 @@ def test_other_filters_or_another_period_are_computed_for_themselves(
     assert opened(signed_in) == 1
 
 
-def test_the_kept_figures_expire(signed_in, alice_line, settings):
+def test_older_figures_are_shown_while_a_worker_computes_them_again(
+    signed_in, alice_line, settings, tasks, django_assert_num_queries
+):
     settings.REPORTS_CACHE_SECONDS = 120
     assert opened(signed_in) == 1
     customer_writes(alice_line, "+12025550301", 5)
     assert opened(signed_in, when=SEEN_AT + timedelta(seconds=119)) == 1
-    assert opened(signed_in, when=SEEN_AT + timedelta(seconds=121)) == 2
+    assert tasks.names == []  # still current: nothing to do
+    with django_assert_num_queries(WARM):
+        assert opened(signed_in, when=SEEN_AT + timedelta(seconds=121)) == 1
+    assert tasks.names == ["inbox.tasks.refresh_report"]
+    assert opened(signed_in, when=SEEN_AT + timedelta(seconds=122)) == 1
+    assert len(tasks.queued) == 1  # one refresh at a time
+    with time_machine.travel(SEEN_AT + timedelta(seconds=125), tick=False):
+        tasks.run_all()
+    with django_assert_num_queries(WARM):
+        assert opened(signed_in, when=SEEN_AT + timedelta(seconds=126)) == 2
+
+
+def test_the_page_says_newer_figures_are_being_computed(signed_in, tasks):
+    with time_machine.travel(SEEN_AT, tick=False):
+        signed_in.get(REPORT, ON_THE_DAY)
+    with time_machine.travel(SEEN_AT + timedelta(minutes=5), tick=False):
+        page = signed_in.get(REPORT, ON_THE_DAY).content.decode()
+    assert "Figures as of 09:00 (newer ones are being computed)." in page
+
+
+def test_after_the_stale_time_the_request_computes_them(
+    signed_in, alice_line, settings, tasks, django_assert_num_queries
+):
+    settings.REPORTS_CACHE_SECONDS, settings.REPORTS_STALE_SECONDS = 120, 900
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    assert opened(signed_in, when=SEEN_AT + timedelta(seconds=1019)) == 1
+    with django_assert_num_queries(COLD):
+        assert opened(signed_in, when=SEEN_AT + timedelta(seconds=1021)) == 2
+
+
+def test_a_broker_down_shows_the_older_figures_and_asks_again_next_time(
+    signed_in, alice_line, monkeypatch
+):
+    asked = []
+
+    def unreachable(*args, **kwargs):
+        asked.append(args)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(inbox_tasks.refresh_report, "delay", unreachable)
+    assert opened(signed_in) == 1
+    customer_writes(alice_line, "+12025550301", 5)
+    later = SEEN_AT + timedelta(minutes=3)
+    with time_machine.travel(later, tick=False):
+        response = signed_in.get(REPORT, ON_THE_DAY)
+    assert response.status_code == 200
+    assert figure(response, "Conversations opened").value == 1
+    assert "(kept for 2 min)" in response.content.decode()  # no promise of newer ones
+    assert opened(signed_in, when=later) == 1
+    assert len(asked) == 2
+
+
+def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
+    signed_in, admin, alice_line, django_assert_num_queries
+):
+    far = make_user("far", role=admin.role)
+    far.time_zone = "Asia/Kolkata"
+    far.save()
+    with time_machine.travel(SEEN_AT, tick=False):
+        assert warm(now=SEEN_AT) == 6  # today, 7 days, 30 days in UTC and in Kolkata
+        assert warm(now=SEEN_AT + timedelta(seconds=30)) == 0
+    later = SEEN_AT + timedelta(seconds=django_settings.REPORTS_CACHE_SECONDS - 30)
+    with time_machine.travel(later, tick=False):
+        assert warm(now=later) == 6  # would no longer be current by the next run
+        with django_assert_num_queries(WARM):
+            assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
+
+
+def test_beat_sends_the_warm_up():
+    schedule = django_settings.CELERY_BEAT_SCHEDULE["warm-reports"]
+    assert schedule["task"] == inbox_tasks.warm_reports.name
+    assert schedule["schedule"] == django_settings.REPORTS_WARM_SECONDS
 
 
 def test_the_page_says_as_of_when_and_offers_a_refresh(signed_in, alice_line):
