@@ -20,3 +20,11 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
 }
+# A worker a test starts (tests/support/workers.py) shares the "shared" cache with the test
+# through Redis when the test says where (``shared_cache_through_redis``).
+if os.environ.get("TEST_SHARED_CACHE_URL"):
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["TEST_SHARED_CACHE_URL"],
+        "KEY_PREFIX": "converse-test",
+    }

@@ -89,3 +89,48 @@ def test_a_message_held_while_no_worker_runs_goes_out_when_one_starts(alice, ali
 
         assert wait_for(sent, timeout=90), f"message stuck in {message.status}"
     assert message.dispatch_started_at >= opening
+
+
+def test_a_real_worker_computes_a_report_again_and_the_page_shows_the_new_figures(
+    admin, alice_line, client, settings
+):
+    """The page, the worker and their shared cache on Redis: older figures are shown while
+    the worker computes the report again; the next view has its figures."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.core.cache import caches
+    from django.urls import reverse
+
+    from tests.conftest import receive
+
+    require_redis_and_postgres()
+    celery_app.control.purge()
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": "converse-test",
+        }
+    }
+    caches["shared"].clear()
+    client.force_login(admin)
+
+    def opened() -> int:
+        response = client.get(reverse("inbox:reports"), {"period": "today"})
+        headline = response.context["report"].headline
+        return next(f.value for f in headline if f.label == "Conversations opened")
+
+    receive(alice_line, "+12025550300", "Hello")
+    assert opened() == 1  # computed by the request and kept
+    receive(alice_line, "+12025550301", "Hello")
+    later = timedelta(seconds=settings.REPORTS_CACHE_SECONDS + 1)
+    with running_worker(TEST_SHARED_CACHE_URL=settings.CELERY_BROKER_URL):
+        with time_machine.travel(later, tick=True):
+            assert opened() == 1  # older, shown while the worker computes them again
+
+        def recomputed() -> bool:
+            with time_machine.travel(later, tick=True):
+                return opened() == 2
+
+        assert wait_for(recomputed), "the worker did not compute the report again"
