@@ -11,6 +11,7 @@ import dj_database_url
 from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
+from .shared_cache import redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONVERSE_VAR_DIR", str(BASE_DIR / "var")))
@@ -201,11 +202,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 # REDIS_URL is set, else files under var/ (one machine, as `make run`).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "converse",
-    }
+    "shared": redis_cache(REDIS_URL, prefix="converse")
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -8,6 +8,7 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 
 from converse.settings import *  # noqa: F403
+from converse.shared_cache import redis_cache
 
 # No collectstatic step in tests: serve templates' static paths without a manifest.
 STORAGES = {
@@ -23,8 +24,4 @@ CACHES = {
 # A worker a test starts (tests/support/workers.py) shares the "shared" cache with the test
 # through Redis when the test says where (``shared_cache_through_redis``).
 if os.environ.get("TEST_SHARED_CACHE_URL"):
-    CACHES["shared"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["TEST_SHARED_CACHE_URL"],
-        "KEY_PREFIX": "converse-test",
-    }
+    CACHES["shared"] = redis_cache(os.environ["TEST_SHARED_CACHE_URL"], prefix="converse-test")

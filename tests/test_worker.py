@@ -102,16 +102,13 @@ def test_a_real_worker_computes_a_report_again_and_the_page_shows_the_new_figure
     from django.core.cache import caches
     from django.urls import reverse
 
+    from converse.shared_cache import redis_cache
     from tests.conftest import receive
 
     require_redis_and_postgres()
     celery_app.control.purge()
     settings.CACHES = settings.CACHES | {
-        "shared": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": settings.CELERY_BROKER_URL,
-            "KEY_PREFIX": "converse-test",
-        }
+        "shared": redis_cache(settings.CELERY_BROKER_URL, prefix="converse-test")
     }
     caches["shared"].clear()
     client.force_login(admin)

@@ -9,12 +9,13 @@ from kept figures and says as of when:
 - beat keeps today, 7 days and 30 days current in every admin's time zone (``warm``), so
   the report an admin opens first is answered from kept figures too.
 
-Refresh computes at once. Figures are kept as JSON (our own figures' fields, numbers and
-strings), never as pickled objects. The CSV export and the drill-down lists stay live.
+Refresh computes at once. Figures are kept as JSON-able data (our own figures' fields,
+numbers and strings), which the Redis store keeps as JSON (``converse.shared_cache``), never
+as pickles; what does not read back as figures is computed again. The CSV export and the
+drill-down lists stay live.
 """
 
 import hashlib
-import json
 import logging
 import zoneinfo
 from dataclasses import asdict
@@ -30,7 +31,7 @@ from ..models import Channel, Role, SenderId, Team, User
 from .figures import Figure, Report, Row, computed
 from .periods import PRESETS, ReportQuery
 
-KEY_VERSION = 1  # raise it when what is kept changes shape (Figure, Row, series)
+KEY_VERSION = 2  # raise it when what is kept changes shape (Figure, Row, series)
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +47,35 @@ def key(query: ReportQuery) -> str:
     return f"reports:{KEY_VERSION}:{digest}"
 
 
-def _dumped(figures: dict) -> str:
-    return json.dumps(
-        {
-            "headline": [asdict(f) for f in figures["headline"]],
-            "series": figures["series"],
-            "heatmap": figures["heatmap"],
-            "agents": [asdict(r) for r in figures["agents"]],
-            "senders": [asdict(r) for r in figures["senders"]],
-            "computed_at": figures["computed_at"].isoformat(),
-        }
-    )
+def _dumped(figures: dict) -> dict:
+    return {
+        "headline": [asdict(f) for f in figures["headline"]],
+        "series": figures["series"],
+        "heatmap": figures["heatmap"],
+        "agents": [asdict(r) for r in figures["agents"]],
+        "senders": [asdict(r) for r in figures["senders"]],
+        "computed_at": figures["computed_at"].isoformat(),
+    }
 
 
-def _loaded(raw: str) -> dict:
-    data = json.loads(raw)
+def _loaded(data: dict) -> dict:
     return data | {
         "headline": [Figure(**f) for f in data["headline"]],
         "agents": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["agents"]],
         "senders": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["senders"]],
         "computed_at": datetime.fromisoformat(data["computed_at"]),
     }
+
+
+def _kept(name: str) -> dict | None:
+    """The figures kept under ``name``; None when there are none, or when what is there
+    does not read back as figures (it is then computed again). Redis errors pass."""
+    try:
+        data = caches["shared"].get(name)
+        return None if data is None else _loaded(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.warning("kept report %s unreadable: computed again", name, exc_info=True)
+        return None
 
 
 def _people() -> dict[int, User]:
@@ -119,10 +128,13 @@ def _refresh_later(query: ReportQuery) -> bool:
     from ..tasks import refresh_report  # tasks import this module: import here
 
     claim = f"{key(query)}:refreshing"
-    if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
-        return True
     try:
+        if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
+            return True
         refresh_report.delay(as_task(query))
+    except redis.RedisError:
+        log.warning("report refresh not asked for: cache unavailable", exc_info=True)
+        return False
     except (KombuOperationalError, OSError):
         caches["shared"].delete(claim)
         log.warning("report refresh not queued: the broker is unreachable", exc_info=True)
@@ -144,13 +156,12 @@ def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) 
     and a worker computes them again), or computed now when none are kept, or when
     ``refresh`` asks. Without the shared cache (Redis down) they are computed."""
     try:
-        raw = None if refresh else caches["shared"].get(key(query))
+        figures = None if refresh else _kept(key(query))
     except redis.RedisError as error:
         log.warning("reports computed, not kept: cache unavailable: %s", error)
         return computed(query, people=people, senders=senders) | {"refreshing": False}
-    if raw is None:
+    if figures is None:
         return keep(query, people=people, senders=senders) | {"refreshing": False}
-    figures = _loaded(raw)
     stale = not _is_current(figures, timezone.now())
     return figures | {"refreshing": stale and _refresh_later(query)}
 
@@ -189,8 +200,8 @@ def warm(*, now: datetime) -> int:
             query = ReportQuery.from_query(
                 {"period": preset}, tz=tz, today=timezone.localdate(now, tz)
             )
-            raw = caches["shared"].get(key(query))
-            if raw is not None and _is_current(_loaded(raw), now + ahead):
+            figures = _kept(key(query))
+            if figures is not None and _is_current(figures, now + ahead):
                 continue
             keep(query, people=people, senders=senders)
             done += 1

@@ -3,6 +3,7 @@ computes them again, say as of when, and can be computed again at once; beat kee
 periods current; the CSV export stays live."""
 
 import json
+import pickle
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,8 @@ from django.core.cache import caches
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
+from converse.redis_client import redis_client
+from converse.shared_cache import redis_cache
 from inbox import tasks as inbox_tasks
 from inbox.reports.kept import key, warm
 from tests.conftest import make_user
@@ -171,12 +174,59 @@ def test_refresh_is_for_admins_only(client, alice):
     assert client.get(REPORT, ON_THE_DAY | {"refresh": "1"}).status_code == 404
 
 
-def test_the_figures_are_kept_as_json(signed_in):
+UNPICKLED = []
+
+
+def _unpickled() -> None:
+    UNPICKLED.append(True)
+
+
+class Payload:
+    """What a forged cache entry would carry: a call made on unpickling."""
+
+    def __reduce__(self):
+        return (_unpickled, ())
+
+
+@pytest.fixture
+def shared_cache_on_redis(settings):
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL")
+    settings.CACHES = settings.CACHES | {
+        "shared": redis_cache(settings.REDIS_URL, prefix="converse-test")
+    }
+    caches["shared"].clear()
+    yield redis_client(settings.REDIS_URL)
+    caches["shared"].clear()
+
+
+def _asked(client) -> object:
     with time_machine.travel(SEEN_AT, tick=False):
-        asked = signed_in.get(REPORT, ON_THE_DAY).context["report"].query
-        kept = json.loads(caches["shared"].get(key(asked)))
+        return client.get(REPORT, ON_THE_DAY).context["report"].query
+
+
+def test_the_figures_are_kept_in_redis_as_json(signed_in, shared_cache_on_redis):
+    stored = shared_cache_on_redis.get(caches["shared"].make_key(key(_asked(signed_in))))
+    kept = json.loads(stored)
     assert kept["headline"][0]["label"] == "Conversations opened"
     assert kept["headline"][0]["value"] == 1
+
+
+def test_a_forged_entry_is_never_unpickled_and_is_computed_again(signed_in, shared_cache_on_redis):
+    name = caches["shared"].make_key(key(_asked(signed_in)))
+    shared_cache_on_redis.set(name, pickle.dumps(Payload()))
+    assert opened(signed_in) == 1
+    assert UNPICKLED == []
+    assert json.loads(shared_cache_on_redis.get(name))["headline"][0]["value"] == 1
+
+
+@pytest.mark.parametrize("stored", [b"[]", b'{"headline": 5}', b"\x80\x04 not json"])
+def test_an_entry_that_is_not_our_figures_is_computed_again(
+    signed_in, shared_cache_on_redis, stored
+):
+    name = caches["shared"].make_key(key(_asked(signed_in)))
+    shared_cache_on_redis.set(name, stored)
+    assert opened(signed_in) == 1
 
 
 def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
