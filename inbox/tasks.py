@@ -12,7 +12,7 @@ from django.utils import timezone
 from converse.logs import log_about_message
 
 from .models import Message, MessageStatus, Organisation
-from .reports.kept import refresh as report_refresh
+from .reports.kept import recompute as report_recompute
 from .reports.kept import warm as reports_warm
 from .reports.tally import tally_owners_settle
 from .services.contact_import import contacts_import_run
@@ -117,7 +117,7 @@ def settle_report_tallies() -> int:
 
 @shared_task(acks_late=True)
 def refresh_report(asked: dict) -> None:
-    report_refresh(asked)
+    report_recompute(asked)
 
 
 @shared_task

@@ -142,7 +142,7 @@ def _refresh_later(query: ReportQuery) -> bool:
     return True
 
 
-def refresh(asked: dict) -> None:
+def recompute(asked: dict) -> None:
     """The worker's side of ``_refresh_later``: compute, keep, let the next refresh come."""
     query = from_task(asked)
     try:
