@@ -20,6 +20,8 @@ from .models import (
 
 CONTACTS_PAGE = 50
 SUGGESTIONS = 8
+# A number typed with its trunk 0 is a whole national number: this long without the 0.
+NATIONAL_MIN_DIGITS = 6
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 
 
@@ -58,15 +60,35 @@ class ContactFilters:
 
 
 def contact_search_q(text: str) -> Q:
-    """A name (substring), an email, a contact id, or a number in any common format (its
-    digits are the end of the stored E.164, so with or without the country code)."""
-    q = Q(display_name__icontains=text) | Q(public_id=text.lower())
+    """A name (substring), an email, a contact id, or a number as ``number_search_q`` reads it."""
+    q = Q(display_name__icontains=text) | Q(public_id=text.lower()) | number_search_q(text)
     if "@" in text:
         q |= Q(email__iexact=text)
-    if _PHONE_LIKE.match(text):
-        digits = re.sub(r"\D", "", text).lstrip("0")
-        if len(digits) >= 4:
-            q |= Q(phone_e164__endswith=digits) | Q(pk__in=secondary_numbers_ending(digits))
+    return q
+
+
+def typed_number_endings(text: str) -> list[str]:
+    """The digits a stored E.164 number ends with when ``text`` is that number typed in any
+    common format: with or without the country code, its last four digits (``0123``
+    included), or in national format (a trunk ``0`` before the rest: ``07700 900123``)."""
+    if not _PHONE_LIKE.match(text):
+        return []
+    digits = re.sub(r"\D", "", text)
+    endings = [digits] if len(digits) >= 4 else []
+    national = digits.lstrip("0")
+    if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
+        endings.append(national)
+    return endings
+
+
+def number_search_q(text: str, *, contact: str = "") -> Q:
+    """Contacts whose primary or secondary number (F-CT4) is ``text`` typed as a number;
+    ``contact`` is the path to the contact (``"contact__"`` from a conversation). The
+    conditions are on the contact's row only, so the search still starts from its indexes."""
+    q = Q()
+    for digits in typed_number_endings(text):
+        q |= Q(**{f"{contact}phone_e164__endswith": digits})
+        q |= Q(**{f"{contact}pk__in": secondary_numbers_ending(digits)})
     return q
 
 
