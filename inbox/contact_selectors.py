@@ -5,7 +5,18 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from .access import visible_conversations
 from .models import (
@@ -20,6 +31,8 @@ from .models import (
 
 CONTACTS_PAGE = 50
 SUGGESTIONS = 8
+# A number typed with its trunk 0 is a whole national number: this long without the 0.
+NATIONAL_MIN_DIGITS = 6
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 
 
@@ -58,21 +71,60 @@ class ContactFilters:
 
 
 def contact_search_q(text: str) -> Q:
-    """A name (substring), an email, a contact id, or a number in any common format (its
-    digits are the end of the stored E.164, so with or without the country code)."""
-    q = Q(display_name__icontains=text) | Q(public_id=text.lower())
+    """A name (substring), an email, a contact id, or a number as ``number_search_q`` reads it."""
+    q = Q(display_name__icontains=text) | Q(public_id=text.lower()) | number_search_q(text)
     if "@" in text:
         q |= Q(email__iexact=text)
-    if _PHONE_LIKE.match(text):
-        digits = re.sub(r"\D", "", text).lstrip("0")
-        if len(digits) >= 4:
-            q |= Q(phone_e164__endswith=digits) | Q(pk__in=secondary_numbers_ending(digits))
     return q
 
 
-def secondary_numbers_ending(digits: str) -> QuerySet:
-    """Ids of contacts with a secondary number (kept from a merge) ending in ``digits``."""
-    return ContactNumber.objects.filter(phone_e164__endswith=digits).values("contact_id")
+def typed_number_endings(text: str) -> list[str]:
+    """The digits a stored E.164 number ends with when ``text`` is that number typed in any
+    common format: with or without the country code, its last four digits (``0123``
+    included), or in national format (a trunk ``0`` before the rest: ``07700 900123``)."""
+    if not _PHONE_LIKE.match(text):
+        return []
+    digits = re.sub(r"\D", "", text)
+    endings = [digits] if len(digits) >= 4 else []
+    national = digits.lstrip("0")
+    if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
+        endings.append(national)
+    return endings
+
+
+def _ends_q(endings: list[str], field: str = "phone_e164") -> Q:
+    q = Q()
+    for digits in endings:
+        q |= Q(**{f"{field}__endswith": digits})
+    return q
+
+
+def number_search_q(text: str, *, contact: str = "") -> Q:
+    """Contacts whose primary or secondary number (F-CT4) is ``text`` typed as a number;
+    ``contact`` is the path to the contact (``"contact__"`` from a conversation). The
+    conditions are on the contact's row only, so the search still starts from its indexes."""
+    endings = typed_number_endings(text)
+    if not endings:
+        return Q()
+    secondary = ContactNumber.objects.filter(_ends_q(endings)).values("contact_id")
+    return _ends_q(endings, f"{contact}phone_e164") | Q(**{f"{contact}pk__in": secondary})
+
+
+def number_found_by(text: str) -> Case | F:
+    """The number a contact found by ``text`` is written to: its phone, unless ``text`` is
+    one of its secondary numbers (kept from a merge) and not its phone; then that one."""
+    endings = typed_number_endings(text)
+    if not endings:
+        return F("phone_e164")
+    secondary = (
+        ContactNumber.objects.filter(_ends_q(endings), contact=OuterRef("pk"))
+        .order_by("added_at", "id")
+        .values("phone_e164")[:1]
+    )
+    return Case(
+        When(_ends_q(endings), then=F("phone_e164")),
+        default=Coalesce(Subquery(secondary), F("phone_e164")),
+    )
 
 
 def contacts_filtered(filters: ContactFilters) -> QuerySet[Contact]:
@@ -147,14 +199,28 @@ def contacts_for_export(*, filters: ContactFilters) -> Iterator[Contact]:
 
 
 def contacts_suggest(*, text: str) -> list[Contact]:
-    """Contacts for the new-conversation autocomplete: by name or number, newest first."""
+    """Contacts for the new-conversation autocomplete: by name or number, newest first, each
+    with ``suggested_number``, the number to write to (``number_found_by``)."""
     text = text.strip()[:100]
     if len(text) < 2:
         return []
     return list(
         Contact.objects.filter(contact_search_q(text), phone_e164__isnull=False)
+        .annotate(suggested_number=number_found_by(text))
         .order_by("-last_activity_at", "-id")
         .only("public_id", "display_name", "phone_e164")[:SUGGESTIONS]
+    )
+
+
+def contact_chosen(*, public_id: str, number: str) -> Contact | None:
+    """The contact picked from the suggestions, with ``chosen_number``: ``number`` when it
+    is one of the contact's secondary numbers (the suggestion was found by it), else its
+    phone."""
+    secondary = ContactNumber.objects.filter(contact=OuterRef("pk"), phone_e164=number)
+    return (
+        Contact.objects.filter(public_id=public_id, phone_e164__isnull=False)
+        .annotate(chosen_number=Coalesce(Subquery(secondary.values("phone_e164")), F("phone_e164")))
+        .first()
     )
 
 

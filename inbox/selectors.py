@@ -1,6 +1,5 @@
 """Reads for pages: querysets shaped for each screen, with a fixed number of queries."""
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -31,7 +30,7 @@ from .access import (
     viewers_of,
     visible_conversations,
 )
-from .contact_selectors import secondary_numbers_ending
+from .contact_selectors import number_search_q
 from .models import (
     Attachment,
     Channel,
@@ -178,11 +177,6 @@ class InboxView:
     agent: User | None = None
 
 
-# A number typed with its trunk 0 is a whole national number: this long without the 0.
-NATIONAL_MIN_DIGITS = 6
-_PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
-
-
 @dataclass(frozen=True)
 class InboxFilters:
     """F-IN5 filters and the F-IN6 search, parsed from GET parameters (bad values ignored)."""
@@ -239,30 +233,14 @@ class InboxFilters:
         return drilldown.describe(self)
 
 
-def _number_ends_q(digits: str) -> Q:
-    """The contact's primary or secondary number (F-CT4) ends in ``digits``: conditions on
-    the contact's row only, so the search still starts from its indexes."""
-    return Q(contact__phone_e164__endswith=digits) | Q(
-        contact__pk__in=secondary_numbers_ending(digits)
-    )
-
-
 def search_q(text: str) -> Q:
-    """F-IN6: a name (substring), a contact id, or a phone number in any common format.
-
-    A phone number matches by its digits as the end of the stored E.164 number, so it is
-    found with or without the country code, by its last four digits (``0123`` included),
-    and in national format (a trunk ``0`` before the rest: ``07700 900123``).
-    """
-    q = Q(contact__display_name__icontains=text) | Q(contact__public_id=text.lower())
-    if _PHONE_LIKE.match(text):
-        digits = re.sub(r"\D", "", text)
-        if len(digits) >= 4:
-            q |= _number_ends_q(digits)
-        national = digits.lstrip("0")
-        if national != digits and len(national) >= NATIONAL_MIN_DIGITS:
-            q |= _number_ends_q(national)
-    return q
+    """F-IN6: a name (substring), a contact id, or the contact's phone number in any common
+    format (``contact_selectors.typed_number_endings``)."""
+    return (
+        Q(contact__display_name__icontains=text)
+        | Q(contact__public_id=text.lower())
+        | number_search_q(text, contact="contact__")
+    )
 
 
 def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> QuerySet:

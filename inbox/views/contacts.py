@@ -15,7 +15,6 @@ from .. import contact_selectors as selectors
 from ..csv_cells import csv_safe
 from ..forms import ContactForm, NewContactForm
 from ..models import Contact, Label
-from ..phone import format_phone
 from ..selectors import contact_with_details
 from ..services.contacts import ContactRefused, contact_create, contact_update
 
@@ -126,10 +125,7 @@ def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 @login_required
 def contact_suggest(request: HttpRequest) -> HttpResponse:
-    """The new-conversation autocomplete: contacts by name or number."""
+    """The new-conversation autocomplete: contacts by name or number, each with the number
+    picking it writes to (a secondary number when that is what was typed)."""
     contacts = selectors.contacts_suggest(text=request.GET.get("phone", ""))
-    return render(
-        request,
-        "contacts/partials/suggestions.html",
-        {"suggestions": [(c, format_phone(c.phone_e164)) for c in contacts]},
-    )
+    return render(request, "contacts/partials/suggestions.html", {"suggestions": contacts})

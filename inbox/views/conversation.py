@@ -10,10 +10,10 @@ from django_htmx.http import trigger_client_event
 
 from .. import selectors
 from ..access import can_send_in, conversation_for, usable_sender_ids
-from ..contact_selectors import contact_conversations
+from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
-from ..models import Contact, Organisation
+from ..models import Organisation
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
@@ -135,8 +135,9 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def conversation_new(request: HttpRequest) -> HttpResponse:
-    """Start a conversation. ``?contact=`` (a suggestion picked by name or number) fills the
-    number and lists the conversations the user can already open with that contact."""
+    """Start a conversation. ``?contact=`` (a suggestion picked by name or number, with the
+    ``&number=`` it was found by) fills the number and lists the conversations the user can
+    already open with that contact."""
     region = Organisation.load().region
     context: dict = {}
     if request.method == "POST":
@@ -145,9 +146,9 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
         initial = {name: request.GET[name] for name in ("sender", "body") if name in request.GET}
         chosen = request.GET.get("contact")
         if chosen:
-            contact = Contact.objects.filter(public_id=chosen, phone_e164__isnull=False).first()
+            contact = contact_chosen(public_id=chosen, number=request.GET.get("number", ""))
             if contact is not None:
-                initial["phone"] = format_phone(contact.phone_e164)
+                initial["phone"] = format_phone(contact.chosen_number)
                 context = {
                     "chosen_contact": contact,
                     "chosen_number": initial["phone"],

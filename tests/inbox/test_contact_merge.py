@@ -351,6 +351,8 @@ def test_contacts_and_conversations_are_found_by_a_secondary_number(admin, maria
 
     found = contacts_filtered(ContactFilters(q="202 555 0177"))
     assert list(found) == [maria]
+    # Its last four digits alone, though they start with 0.
+    assert list(contacts_filtered(ContactFilters(q="0177"))) == [maria]
     threads = Conversation.objects.filter(search_q("5550177"))
     assert threads.count() == 3  # every conversation of the contact with that number
 

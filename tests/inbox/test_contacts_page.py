@@ -59,6 +59,7 @@ def test_the_list_is_newest_activity_first_and_pages_by_keyset(client, alice, co
         ("garc", "Maria Garcia"),
         ("07911 123456", "Bob Stone"),
         ("+1 (202) 555-0123", "Maria Garcia"),
+        ("0123", "Maria Garcia"),
         ("BOB@example.com", "Bob Stone"),
     ],
 )

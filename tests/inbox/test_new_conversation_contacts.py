@@ -1,13 +1,20 @@
 """Starting a conversation from a contact or a number (F-CV2)."""
 
+import html as html_lib
+import re
+
 import pytest
 from django.urls import reverse
 
 from inbox.forms import NewConversationForm
 from inbox.models import Contact, Conversation, Organisation
 from inbox.phone import EXAMPLE_NUMBER, normalise_phone
+from inbox.services.contact_merge import contacts_merge
 
 from ..conftest import receive
+
+MARIA = "+12025550123"
+MARIA_WORK = "+12025550177"
 
 
 def test_the_help_texts_example_number_passes_our_own_check(alice):
@@ -27,6 +34,77 @@ def test_contacts_are_suggested_by_name_or_number(client, alice):
     assert "Bob Stone" in html and "Maria Garcia" not in html
     client.logout()
     assert client.get(url, {"phone": "mari"}).status_code == 302
+
+
+@pytest.fixture
+def maria(admin):
+    """Maria, with her work number kept from a contact merged into hers (F-CT4)."""
+    maria = Contact.objects.create(phone_e164=MARIA, display_name="Maria Garcia")
+    contacts_merge(kept=maria, merged=Contact.objects.create(phone_e164=MARIA_WORK), by=admin)
+    return maria
+
+
+def suggestions(client, typed: str) -> str:
+    return client.get(reverse("inbox:contact_suggest"), {"phone": typed}).content.decode()
+
+
+def test_a_contact_found_by_a_secondary_number_is_suggested_with_that_number(
+    client, alice, maria, django_assert_num_queries
+):
+    client.force_login(alice)
+    # Session, user, the contacts with the number they were found by.
+    with django_assert_num_queries(3):
+        html = suggestions(client, "0177")
+    assert "Maria Garcia" in html
+    assert "+1 202-555-0177" in html and "+1 202-555-0123" not in html
+    assert suggestions(client, "202 555 0177") == html
+
+
+@pytest.mark.parametrize("typed", ["mari", "0123"])
+def test_a_contact_found_by_name_or_primary_number_is_suggested_with_the_primary_number(
+    client, alice, maria, typed
+):
+    client.force_login(alice)
+    html = suggestions(client, typed)
+    assert "Maria Garcia" in html
+    assert "+1 202-555-0123" in html and "+1 202-555-0177" not in html
+
+
+def test_the_suggestion_found_by_a_secondary_number_writes_to_that_number(
+    client, alice, alice_line, maria, tasks
+):
+    at_home = receive(alice_line, MARIA).conversation
+    client.force_login(alice)
+    picked = re.search(r'href="([^"]+)"', suggestions(client, "555 0177"))[1]
+    page = client.get(html_lib.unescape(picked)).content.decode()
+    assert "To <strong>Maria Garcia</strong> (+1 202-555-0177)" in page
+    assert 'value="+1 202-555-0177"' in page
+    # The conversation with her home number is on another number than the one chosen.
+    assert reverse("inbox:conversation", args=[at_home.public_id]) in page
+    assert "with +1 202-555-0123" in page
+
+    response = client.post(
+        reverse("inbox:conversation_new"),
+        {
+            "sender": alice_line.pk,
+            "phone": re.search(r'name="phone" value="([^"]+)"', page)[1],
+            "body": "Hello",
+            "idempotency_key": "k",
+        },
+    )
+    started = Conversation.objects.exclude(pk=at_home.pk).get()
+    assert response.url == reverse("inbox:conversation", args=[started.public_id])
+    assert started.customer_phone == MARIA_WORK and started.contact_id == maria.pk
+
+
+def test_a_chosen_number_that_is_not_the_contacts_falls_back_to_its_primary_number(
+    client, alice, maria
+):
+    client.force_login(alice)
+    page = client.get(
+        reverse("inbox:conversation_new"), {"contact": maria.public_id, "number": "+12025550999"}
+    ).content.decode()
+    assert 'value="+1 202-555-0123"' in page
 
 
 def test_choosing_a_contact_fills_the_number_and_shows_visible_conversations_only(
