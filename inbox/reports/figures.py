@@ -120,14 +120,13 @@ def _messages(query: ReportQuery) -> QuerySet[Message]:
 
 @dataclass(frozen=True)
 class Counted:
-    """Where the page counts customer and agent messages: ``rows`` with a time column
-    ``at``, the two kinds as filters, and ``n`` the aggregate that counts them (a tally
-    row stands for its number of messages, a message for one)."""
+    """Where the heatmap counts customer messages: ``rows`` with a time column ``at``, the
+    customer messages among them as a filter, and ``n`` the aggregate that counts them (a
+    tally row stands for its number of messages, a message for one)."""
 
     rows: QuerySet
     at: str
     customer: Q
-    agent: Q
     tallied: bool
 
     def n(self, *when: Q) -> Count | Sum:
@@ -140,23 +139,12 @@ class Counted:
 def counted(query: ReportQuery) -> Counted:
     """The tally (per quarter hour and channel) unless a filter is about what it does not
     keep: the sender ID, or the conversation's current team or owner. Those read the
-    messages of the conversations the filters keep, which are a part of all of them."""
+    messages of the conversations the filters keep, which are a part of all of them (the
+    day tally keeps the sender ID and owner, but not the hour)."""
     if query.sender or query.team or query.agent:
-        return Counted(
-            _messages(query),
-            "created_at",
-            metrics.customer_messages_q(),
-            metrics.agent_messages_q(),
-            tallied=False,
-        )
+        return Counted(_messages(query), "created_at", metrics.customer_messages_q(), False)
     tally = MessageTally.objects.filter(**({"channel": query.channel} if query.channel else {}))
-    return Counted(
-        tally,
-        "bucket",
-        Q(kind=MessageTally.Kind.CUSTOMER),
-        Q(kind=MessageTally.Kind.AGENT),
-        tallied=True,
-    )
+    return Counted(tally, "bucket", Q(kind=MessageTally.Kind.CUSTOMER), tallied=True)
 
 
 def _between(column: str, period: Period) -> Q:
@@ -212,19 +200,12 @@ def _share(within: int, due: int) -> float | None:
     return within / due if due else None
 
 
-def headline(query: ReportQuery, *, now: datetime) -> list[Figure]:
+def headline(query: ReportQuery, *, now: datetime, counts: list[dict]) -> list[Figure]:
+    """The headline figures; ``counts`` are the period's ``table_counts``."""
     period, link = query.period, Links(query)
     base = Conversation.objects.filter(filtered(query))
     c = _conversation_figures(base, period, now)
-    source = counted(query)
-    totals = source.rows.filter(
-        **{f"{source.at}__gte": period.previous.start, f"{source.at}__lt": period.end}
-    ).aggregate(
-        customer=source.n(source.customer, _between(source.at, period)),
-        customer_prev=source.n(source.customer, _between(source.at, period.previous)),
-        agent=source.n(source.agent, _between(source.at, period)),
-        agent_prev=source.n(source.agent, _between(source.at, period.previous)),
-    )
+    totals = _message_totals(query, counts)
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
         contact__consents__at__gte=period.previous.start,
@@ -285,25 +266,51 @@ def headline(query: ReportQuery, *, now: datetime) -> list[Figure]:
     return figures
 
 
-def _whole_utc_days(query: ReportQuery) -> tuple[datetime, datetime]:
-    """The whole UTC days inside the period (as a start and an end, equal when there are
+def _message_totals(query: ReportQuery, counts: list[dict]) -> dict:
+    """Customer and agent messages in the period (``counts``: its ``table_counts``) and the
+    one before. With a filter, the sums of ``table_counts``, so the headline is the sum of
+    the tables' cells; with none, the quarter-hour tally (the same numbers, without reading
+    the messages at the period's edges)."""
+    if query.team or query.agent or query.sender or query.channel:
+        before = table_counts(query, query.period.previous)
+        return {
+            f"{kind}{suffix}": sum(row[kind] for row in rows)
+            for suffix, rows in (("", counts), ("_prev", before))
+            for kind in ("customer", "agent")
+        }
+    period = query.period
+    return MessageTally.objects.filter(
+        bucket__gte=period.previous.start, bucket__lt=period.end
+    ).aggregate(
+        **{
+            f"{kind.value}{suffix}": Sum(
+                "messages", filter=Q(kind=kind) & _between("bucket", p), default=0
+            )
+            for kind in MessageTally.Kind
+            for suffix, p in (("", period), ("_prev", period.previous))
+        }
+    )
+
+
+def _whole_utc_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
+    """The whole UTC days inside ``period`` (as a start and an end, equal when there are
     none), which the day tally counts; none with a team filter, which it cannot answer."""
-    start, end = query.period.start.astimezone(UTC), query.period.end.astimezone(UTC)
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     first = start.date() + timedelta(days=1 if start.time() != time.min else 0)
     if query.team or first >= end.date():
         return end, end
     return (datetime.combine(first, time.min, UTC), datetime.combine(end.date(), time.min, UTC))
 
 
-def table_counts(query: ReportQuery) -> list[dict]:
-    """The period's customer and agent messages by sender ID and owner (the conversation's
-    current one), for the tables, in one query: the day tally for the whole UTC days inside
-    the period; the messages themselves for the hours at its edges (the admin's midnight
-    need not be UTC's); and, for conversations reassigned since the tally counted them,
-    their messages in those days taken off the owner they were counted under and given to
-    the current one. Rows of ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
-    period = query.period
-    first, last = _whole_utc_days(query)
+def table_counts(query: ReportQuery, period: Period) -> list[dict]:
+    """``period``'s customer and agent messages by sender ID and owner (the conversation's
+    current one) under ``query``'s filters, for the tables and the filtered headline, in one
+    query: the day tally for the whole UTC days inside the period; the messages themselves
+    for the hours at its edges (the admin's midnight need not be UTC's); and, for
+    conversations reassigned since the tally counted them, their messages in those days
+    taken off the owner they were counted under and given to the current one. Rows of
+    ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
+    first, last = _whole_utc_days(query, period)
     in_days = Q(created_at__gte=first, created_at__lt=last)
     customer, agent = metrics.customer_messages_q(), metrics.agent_messages_q()
 
@@ -566,9 +573,9 @@ def computed(query: ReportQuery, *, people: dict[int, User], senders: dict[int, 
     """The figures of the page (everything but its filter choices), as of now."""
     now = timezone.now()
     tz = query.period.tz
-    counts = table_counts(query)
+    counts = table_counts(query, query.period)
     return {
-        "headline": headline(query, now=now),
+        "headline": headline(query, now=now, counts=counts),
         "series": series(query, tz=tz),
         "heatmap": heatmap(query, tz=tz),
         "agents": agent_table(query, now=now, counts=counts, people=people),
