@@ -292,25 +292,32 @@ def _message_totals(query: ReportQuery, counts: list[dict]) -> dict:
     )
 
 
-def _whole_utc_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
-    """The whole UTC days inside ``period`` (as a start and an end, equal when there are
-    none), which the day tally counts; none with a team filter, which it cannot answer."""
-    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
-    first = start.date() + timedelta(days=1 if start.time() != time.min else 0)
-    if query.team or first >= end.date():
-        return end, end
-    return (datetime.combine(first, time.min, UTC), datetime.combine(end.date(), time.min, UTC))
+def _nearest_midnight(at: datetime) -> datetime:
+    at = at.astimezone(UTC)
+    midnight = datetime.combine(at.date(), time.min, UTC)
+    return midnight + timedelta(days=1) if at - midnight > timedelta(hours=12) else midnight
+
+
+def _tallied_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
+    """The UTC days whose day tally counts for ``period`` (as a start and an end): from the
+    UTC midnight nearest its start to the one nearest its end, so that at most twelve hours
+    at each edge are read from the messages. None with a team filter, which the tally
+    cannot answer."""
+    if query.team:
+        return period.end, period.end
+    return _nearest_midnight(period.start), _nearest_midnight(period.end)
 
 
 def table_counts(query: ReportQuery, period: Period) -> list[dict]:
     """``period``'s customer and agent messages by sender ID and owner (the conversation's
     current one) under ``query``'s filters, for the tables and the filtered headline, in one
-    query: the day tally for the whole UTC days inside the period; the messages themselves
-    for the hours at its edges (the admin's midnight need not be UTC's); and, for
+    query: the day tally for the UTC days of ``_tallied_days``; the messages themselves for
+    the hours at the period's edges (the admin's midnight need not be UTC's), added where
+    the period reaches beyond those days and taken off where they reach beyond it; and, for
     conversations reassigned since the tally counted them, their messages in those days
     taken off the owner they were counted under and given to the current one. Rows of
     ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
-    first, last = _whole_utc_days(query, period)
+    first, last = _tallied_days(query, period)
     in_days = Q(created_at__gte=first, created_at__lt=last)
     customer, agent = metrics.customer_messages_q(), metrics.agent_messages_q()
 
@@ -340,8 +347,12 @@ def table_counts(query: ReportQuery, period: Period) -> list[dict]:
         )
     )
     owner_now = Coalesce("conversation__owner", 0)
-    edges = Q(created_at__gte=period.start, created_at__lt=first) | Q(
+    # An edge from a later to an earlier time holds no message.
+    beyond_days = Q(created_at__gte=period.start, created_at__lt=first) | Q(
         created_at__gte=last, created_at__lt=period.end
+    )
+    beyond_period = Q(created_at__gte=first, created_at__lt=period.start) | Q(
+        created_at__gte=period.end, created_at__lt=last
     )
     moved = (
         in_days
@@ -351,7 +362,8 @@ def table_counts(query: ReportQuery, period: Period) -> list[dict]:
     taken_off = moved & Q(**({"conversation__tallied_owner": query.agent} if query.agent else {}))
     given = moved & Q(**({"conversation__owner": query.agent} if query.agent else {}))
     rows = days.union(
-        messages(filtered(query, "conversation__") & edges, owner_now),
+        messages(filtered(query, "conversation__") & beyond_days, owner_now),
+        messages(filtered(query, "conversation__") & beyond_period, owner_now, -1),
         messages(taken_off, F("conversation__tallied_owner"), -1),
         messages(given, owner_now),
         all=True,

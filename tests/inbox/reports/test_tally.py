@@ -224,20 +224,22 @@ def test_the_tables_count_each_conversation_under_its_owner_now(
     check()
 
 
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
 def test_the_filtered_headline_counts_the_messages_of_both_periods_one_by_one(
-    alice, bob, alice_line, bob_line, support_team
+    zone, alice, bob, alice_line, bob_line, support_team
 ):
     """Under each filter the headline's message totals (the tables' counts: the day tally,
-    the messages at the edges of Kolkata's days, the reassignments not settled yet) are the
-    messages counted one by one, for the period and the one before."""
-    tz, day = ZoneInfo("Asia/Kolkata"), DAYS["Asia/Kolkata"]
+    the messages at the edges of the admin's days, east and west of UTC, the reassignments
+    not settled yet) are the messages counted one by one, for the period and the one before
+    (in New York, 1 November 2026 has 25 hours)."""
+    tz, day = ZoneInfo(zone), date(2026, 11, 2)
     SenderId.objects.filter(pk=bob_line.pk).update(channel=Channel.WHATSAPP)
     bob_line.refresh_from_db()
     for built in (day - timedelta(days=2), day, day + timedelta(days=1)):
         build(alice, alice_line, tz, built)
     build(bob, bob_line, tz, day - timedelta(days=1))
     period = Period(day, day + timedelta(days=1), tz)  # the one before: the two days before
-    # Alice's conversation of seven in the morning (UTC) writes on whole UTC days of both.
+    # Alice's conversation of seven in the morning writes on whole UTC days of both periods.
     moved = Conversation.objects.get(sender_id=alice_line, customer_phone="+12025550011")
     assert moved.owner == alice
     Conversation.objects.filter(pk=moved.pk).update(owner=bob)  # the tally still says alice
