@@ -121,14 +121,13 @@ def _messages(query: ReportQuery) -> QuerySet[Message]:
 
 @dataclass(frozen=True)
 class Counted:
-    """Where the page counts customer and agent messages: ``rows`` with a time column
-    ``at``, the two kinds as filters, and ``n`` the aggregate that counts them (a tally
-    row stands for its number of messages, a message for one)."""
+    """Where the heatmap counts customer messages: ``rows`` with a time column ``at``, the
+    customer messages among them as a filter, and ``n`` the aggregate that counts them (a
+    tally row stands for its number of messages, a message for one)."""
 
     rows: QuerySet
     at: str
     customer: Q
-    agent: Q
     tallied: bool
 
     def n(self, *when: Q) -> Count | Sum:
@@ -141,23 +140,12 @@ class Counted:
 def counted(query: ReportQuery) -> Counted:
     """The tally (per quarter hour and channel) unless a filter is about what it does not
     keep: the sender ID, or the conversation's current team or owner. Those read the
-    messages of the conversations the filters keep, which are a part of all of them."""
+    messages of the conversations the filters keep, which are a part of all of them (the
+    day tally keeps the sender ID and owner, but not the hour)."""
     if query.sender or query.team or query.agent:
-        return Counted(
-            _messages(query),
-            "created_at",
-            metrics.customer_messages_q(),
-            metrics.agent_messages_q(),
-            tallied=False,
-        )
+        return Counted(_messages(query), "created_at", metrics.customer_messages_q(), False)
     tally = MessageTally.objects.filter(**({"channel": query.channel} if query.channel else {}))
-    return Counted(
-        tally,
-        "bucket",
-        Q(kind=MessageTally.Kind.CUSTOMER),
-        Q(kind=MessageTally.Kind.AGENT),
-        tallied=True,
-    )
+    return Counted(tally, "bucket", Q(kind=MessageTally.Kind.CUSTOMER), tallied=True)
 
 
 def _between(column: str, period: Period) -> Q:
@@ -213,19 +201,12 @@ def _share(within: int, due: int) -> float | None:
     return within / due if due else None
 
 
-def headline(query: ReportQuery, *, now: datetime) -> list[Figure]:
+def headline(query: ReportQuery, *, now: datetime, counts: list[dict]) -> list[Figure]:
+    """The headline figures; ``counts`` are the period's ``table_counts``."""
     period, link = query.period, Links(query)
     base = Conversation.objects.filter(filtered(query))
     c = _conversation_figures(base, period, now)
-    source = counted(query)
-    totals = source.rows.filter(
-        **{f"{source.at}__gte": period.previous.start, f"{source.at}__lt": period.end}
-    ).aggregate(
-        customer=source.n(source.customer, _between(source.at, period)),
-        customer_prev=source.n(source.customer, _between(source.at, period.previous)),
-        agent=source.n(source.agent, _between(source.at, period)),
-        agent_prev=source.n(source.agent, _between(source.at, period.previous)),
-    )
+    totals = _message_totals(query, counts)
     opt_outs = base.filter(
         contact__consents__kind="opt_out",
         contact__consents__at__gte=period.previous.start,
@@ -286,25 +267,58 @@ def headline(query: ReportQuery, *, now: datetime) -> list[Figure]:
     return figures
 
 
-def _whole_utc_days(query: ReportQuery) -> tuple[datetime, datetime]:
-    """The whole UTC days inside the period (as a start and an end, equal when there are
-    none), which the day tally counts; none with a team filter, which it cannot answer."""
-    start, end = query.period.start.astimezone(UTC), query.period.end.astimezone(UTC)
-    first = start.date() + timedelta(days=1 if start.time() != time.min else 0)
-    if query.team or first >= end.date():
-        return end, end
-    return (datetime.combine(first, time.min, UTC), datetime.combine(end.date(), time.min, UTC))
-
-
-def table_counts(query: ReportQuery) -> list[dict]:
-    """The period's customer and agent messages by sender ID and owner (the conversation's
-    current one), for the tables, in one query: the day tally for the whole UTC days inside
-    the period; the messages themselves for the hours at its edges (the admin's midnight
-    need not be UTC's); and, for conversations reassigned since the tally counted them,
-    their messages in those days taken off the owner they were counted under and given to
-    the current one. Rows of ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
+def _message_totals(query: ReportQuery, counts: list[dict]) -> dict:
+    """Customer and agent messages in the period (``counts``: its ``table_counts``) and the
+    one before. With a filter, the sums of ``table_counts``, so the headline is the sum of
+    the tables' cells; with none, the quarter-hour tally (the same numbers, without reading
+    the messages at the period's edges)."""
+    if query.team or query.agent or query.sender or query.channel:
+        before = table_counts(query, query.period.previous)
+        return {
+            f"{kind}{suffix}": sum(row[kind] for row in rows)
+            for suffix, rows in (("", counts), ("_prev", before))
+            for kind in ("customer", "agent")
+        }
     period = query.period
-    first, last = _whole_utc_days(query)
+    return MessageTally.objects.filter(
+        bucket__gte=period.previous.start, bucket__lt=period.end
+    ).aggregate(
+        **{
+            f"{kind.value}{suffix}": Sum(
+                "messages", filter=Q(kind=kind) & _between("bucket", p), default=0
+            )
+            for kind in MessageTally.Kind
+            for suffix, p in (("", period), ("_prev", period.previous))
+        }
+    )
+
+
+def _nearest_midnight(at: datetime) -> datetime:
+    at = at.astimezone(UTC)
+    midnight = datetime.combine(at.date(), time.min, UTC)
+    return midnight + timedelta(days=1) if at - midnight > timedelta(hours=12) else midnight
+
+
+def _tallied_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
+    """The UTC days whose day tally counts for ``period`` (as a start and an end): from the
+    UTC midnight nearest its start to the one nearest its end, so that at most twelve hours
+    at each edge are read from the messages. None with a team filter, which the tally
+    cannot answer."""
+    if query.team:
+        return period.end, period.end
+    return _nearest_midnight(period.start), _nearest_midnight(period.end)
+
+
+def table_counts(query: ReportQuery, period: Period) -> list[dict]:
+    """``period``'s customer and agent messages by sender ID and owner (the conversation's
+    current one) under ``query``'s filters, for the tables and the filtered headline, in one
+    query: the day tally for the UTC days of ``_tallied_days``; the messages themselves for
+    the hours at the period's edges (the admin's midnight need not be UTC's), added where
+    the period reaches beyond those days and taken off where they reach beyond it; and, for
+    conversations reassigned since the tally counted them, their messages in those days
+    taken off the owner they were counted under and given to the current one. Rows of
+    ``sender``, ``owner`` (None: unassigned), ``customer``, ``agent``."""
+    first, last = _tallied_days(query, period)
     in_days = Q(created_at__gte=first, created_at__lt=last)
     customer, agent = metrics.customer_messages_q(), metrics.agent_messages_q()
 
@@ -334,8 +348,12 @@ def table_counts(query: ReportQuery) -> list[dict]:
         )
     )
     owner_now = Coalesce("conversation__owner", 0)
-    edges = Q(created_at__gte=period.start, created_at__lt=first) | Q(
+    # An edge from a later to an earlier time holds no message.
+    beyond_days = Q(created_at__gte=period.start, created_at__lt=first) | Q(
         created_at__gte=last, created_at__lt=period.end
+    )
+    beyond_period = Q(created_at__gte=first, created_at__lt=period.start) | Q(
+        created_at__gte=period.end, created_at__lt=last
     )
     moved = (
         in_days
@@ -345,7 +363,8 @@ def table_counts(query: ReportQuery) -> list[dict]:
     taken_off = moved & Q(**({"conversation__tallied_owner": query.agent} if query.agent else {}))
     given = moved & Q(**({"conversation__owner": query.agent} if query.agent else {}))
     rows = days.union(
-        messages(filtered(query, "conversation__") & edges, owner_now),
+        messages(filtered(query, "conversation__") & beyond_days, owner_now),
+        messages(filtered(query, "conversation__") & beyond_period, owner_now, -1),
         messages(taken_off, F("conversation__tallied_owner"), -1),
         messages(given, owner_now),
         all=True,
@@ -567,9 +586,9 @@ def computed(query: ReportQuery, *, people: dict[int, User], senders: dict[int, 
     """The figures of the page (everything but its filter choices), as of now."""
     now = timezone.now()
     tz = query.period.tz
-    counts = table_counts(query)
+    counts = table_counts(query, query.period)
     return {
-        "headline": headline(query, now=now),
+        "headline": headline(query, now=now, counts=counts),
         "series": series(query, tz=tz),
         "heatmap": heatmap(query, tz=tz),
         "agents": agent_table(query, now=now, counts=counts, people=people),

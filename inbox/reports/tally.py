@@ -1,6 +1,7 @@
 """The message tallies the report counts from, so a month of messages is a sum of a few
-thousand rows: ``MessageTally`` (per UTC quarter hour and channel: the headline counts and
-the heatmap) and ``MessageDayTally`` (per UTC day, sender ID and owner: the tables).
+thousand rows: ``MessageTally`` (per UTC quarter hour and channel: the unfiltered headline
+counts and the heatmap) and ``MessageDayTally`` (per UTC day, sender ID and owner: the tables,
+and the headline counts under an agent, sender ID or channel filter).
 
 The services that store messages keep both in the same transaction (``tally_add``: two
 upserts, the last statements before the commit, so a busy row is held only for the commit).

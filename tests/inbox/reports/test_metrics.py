@@ -8,7 +8,7 @@ from django.db.models import Value
 
 from inbox.models import AutoKind, Conversation, HoursMode, Message, MessageDirection
 from inbox.reports import metrics
-from inbox.reports.figures import headline
+from inbox.reports.figures import headline, table_counts
 from inbox.reports.periods import Period
 from inbox.services.consent import contact_consent_change
 from inbox.services.conversations import conversation_start
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def figures(q, minutes: float = 24 * 60) -> dict:
     with time_machine.travel(at(minutes), tick=False):
-        shown = headline(q, now=at(minutes))
+        shown = headline(q, now=at(minutes), counts=table_counts(q, q.period))
     return {f.label: f for f in shown}
 
 

@@ -153,10 +153,12 @@ def test_bad_input_gets_an_error_and_the_last_seven_days(client, admin):
 def test_report_queries_do_not_grow_with_data(
     client, admin, alice, alice_line, django_assert_num_queries
 ):
-    """Session, user; people, sender IDs; the headline's conversations, message totals (from
-    the tally), the period's messages by sender ID and owner (for the tables), opt-outs; the
-    series; the heatmap; per agent; per sender ID; teams; the top bar's unread badge. A
-    different query is computed, not taken as kept."""
+    """Session, user; people, sender IDs; the period's messages by sender ID and owner (for
+    the tables and, with a filter, the headline); the headline's conversations, message
+    totals (the quarter-hour tally; with a filter, the previous period's messages by sender
+    ID and owner, as the tables count them), opt-outs; the series; the heatmap; per agent;
+    per sender ID; teams; the top bar's unread badge. A different query is computed, not
+    taken as kept."""
     client.force_login(admin)
     customer_writes(alice_line, "+12025550200", 0)
     with django_assert_num_queries(14):

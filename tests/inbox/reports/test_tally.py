@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.db.models import Sum
 
-from inbox.models import Conversation, Message, MessageDayTally, MessageTally
+from inbox.models import Channel, Conversation, Message, MessageDayTally, MessageTally, SenderId
 from inbox.reports import metrics
 from inbox.reports.figures import headline, heatmap, table_counts
 from inbox.reports.periods import Period, ReportQuery, day_start
@@ -50,11 +50,14 @@ def build(alice, line, tz: ZoneInfo, day: date) -> None:
                 message_send(conversation=message.conversation, author=alice, body="On it")
 
 
-def direct(period: Period, tz: ZoneInfo) -> tuple[dict, Counter]:
-    """The counts straight from the messages, by the metrics' definitions."""
+def direct(period: Period, tz: ZoneInfo, **only) -> tuple[dict, Counter]:
+    """The counts straight from the messages, by the metrics' definitions, of the
+    conversations whose fields have the values ``only`` gives."""
     totals: Counter = Counter()
     cells: Counter = Counter()
-    for m in Message.objects.all():
+    for m in Message.objects.select_related("conversation"):
+        if any(getattr(m.conversation, field) != value for field, value in only.items()):
+            continue
         kind = (
             "customer"
             if metrics.is_customer_message(m)
@@ -71,6 +74,23 @@ def direct(period: Period, tz: ZoneInfo) -> tuple[dict, Counter]:
     return totals, cells
 
 
+TOTALS = ("customer", "customer_prev", "agent", "agent_prev")
+
+
+def message_totals(q: ReportQuery) -> dict:
+    """The headline's customer and agent messages, for the period and the one before."""
+    shown = {
+        f.label: f
+        for f in headline(q, now=q.period.end + timedelta(days=3), counts=table_counts(q, q.period))
+    }
+    return {
+        key: getattr(
+            shown[f"{key.split('_')[0].title()} messages"], "previous" if "_" in key else "value"
+        )
+        for key in TOTALS
+    }
+
+
 @pytest.mark.parametrize("zone", DAYS)
 def test_tally_counts_equal_the_messages_counted_one_by_one(zone, alice, alice_line):
     tz, day = ZoneInfo(zone), DAYS[zone]
@@ -79,15 +99,7 @@ def test_tally_counts_equal_the_messages_counted_one_by_one(zone, alice, alice_l
         period = Period(first, last, tz)
         q = ReportQuery(preset="custom", period=period)
         totals, cells = direct(period, tz)
-        shown = {f.label: f for f in headline(q, now=period.end + timedelta(days=3))}
-        assert (shown["Customer messages"].value, shown["Agent messages"].value) == (
-            totals["customer"],
-            totals["agent"],
-        )
-        assert (shown["Customer messages"].previous, shown["Agent messages"].previous) == (
-            totals["customer_prev"],
-            totals["agent_prev"],
-        )
+        assert message_totals(q) == {k: totals[k] for k in TOTALS}
         drawn = {
             (weekday, hour): cell["n"]
             for weekday, row in enumerate(heatmap(q, tz=tz), start=1)
@@ -190,14 +202,14 @@ def test_the_tables_count_each_conversation_under_its_owner_now(
 
     def check():
         everything = ReportQuery(preset="custom", period=period)
-        assert by_sender_and_owner(table_counts(everything)) == direct_tables(period)
+        assert by_sender_and_owner(table_counts(everything, period)) == direct_tables(period)
         for agent in (alice, bob):
             one = ReportQuery(preset="custom", period=period, agent=agent.pk)
-            assert by_sender_and_owner(table_counts(one)) == direct_tables(
+            assert by_sender_and_owner(table_counts(one, period)) == direct_tables(
                 period, owner_id=agent.pk
             )
         line = ReportQuery(preset="custom", period=period, sender=alice_line.public_id)
-        assert by_sender_and_owner(table_counts(line)) == direct_tables(
+        assert by_sender_and_owner(table_counts(line, period)) == direct_tables(
             period, sender_id_id=alice_line.pk
         )
 
@@ -209,4 +221,51 @@ def test_the_tables_count_each_conversation_under_its_owner_now(
     tally_rebuild()
     rebuilt = set(MessageDayTally.objects.values_list("day", "sender", "owner", "kind", "messages"))
     assert {r for r in settled if r[-1]} == rebuilt
+    check()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
+def test_the_filtered_headline_counts_the_messages_of_both_periods_one_by_one(
+    zone, alice, bob, alice_line, bob_line, support_team
+):
+    """Under each filter the headline's message totals (the tables' counts: the day tally,
+    the messages at the edges of the admin's days, east and west of UTC, the reassignments
+    not settled yet) are the messages counted one by one, for the period and the one before
+    (in New York, 1 November 2026 has 25 hours)."""
+    tz, day = ZoneInfo(zone), date(2026, 11, 2)
+    SenderId.objects.filter(pk=bob_line.pk).update(channel=Channel.WHATSAPP)
+    bob_line.refresh_from_db()
+    for built in (day - timedelta(days=2), day, day + timedelta(days=1)):
+        build(alice, alice_line, tz, built)
+    build(bob, bob_line, tz, day - timedelta(days=1))
+    period = Period(day, day + timedelta(days=1), tz)  # the one before: the two days before
+    # Alice's conversation of seven in the morning writes on whole UTC days of both periods.
+    moved = Conversation.objects.get(sender_id=alice_line, customer_phone="+12025550011")
+    assert moved.owner == alice
+    Conversation.objects.filter(pk=moved.pk).update(owner=bob)  # the tally still says alice
+    Conversation.objects.filter(sender_id=bob_line).update(team=support_team)
+    filters = [
+        ({"agent": alice.pk}, {"owner_id": alice.pk}),
+        ({"agent": bob.pk}, {"owner_id": bob.pk}),
+        ({"sender": alice_line.public_id}, {"sender_id_id": alice_line.pk}),
+        ({"channel": Channel.WHATSAPP}, {"sender_id_id": bob_line.pk}),
+        (
+            {"agent": bob.pk, "channel": Channel.SMS},
+            {"owner_id": bob.pk, "sender_id_id": alice_line.pk},
+        ),
+        ({"team": support_team.pk}, {"team_id": support_team.pk}),
+    ]
+
+    def check():
+        for asked, conversations in filters:
+            q = ReportQuery(preset="custom", period=period, **asked)
+            totals, _ = direct(period, tz, **conversations)
+            assert message_totals(q) == {k: totals[k] for k in TOTALS}, asked
+            tables = table_counts(q, period)
+            assert message_totals(q)["agent"] == sum(r["agent"] for r in tables)
+
+    check()
+    by_bob, _ = direct(period, tz, owner_id=bob.pk)
+    assert by_bob["customer"] and by_bob["customer_prev"] and by_bob["agent_prev"]
+    assert tally_owners_settle() > 0
     check()
