@@ -1,9 +1,11 @@
 """Contacts imported from CSV (F-CT3): preview and column mapping, then a bulk run.
 
 Each data row is checked on its own; a bad row (invalid number or email, a value the
-column does not accept, a number already seen in the file) is left out and reported with
-its row number (the header is row 1, as in a spreadsheet) and the reason. Every good row is
-kept: a number that matches a contact updates it (filled cells only), a new one creates it.
+column does not accept, a contact an earlier row of the file reached) is left out and
+reported with its row number (the header is row 1, as in a spreadsheet) and the reason.
+Every good row is kept: a number that matches a contact updates it (filled cells only), a
+new one creates it. A merged contact's second number (F-CT4) matches that contact as its
+main number does, and the contact keeps both.
 Rows are written in chunks, each in one transaction with the progress it reports.
 """
 
@@ -158,6 +160,8 @@ def target_label(target: str) -> str:
 class Row:
     number: int
     cells: list[str]
+    # The contact's number in E.164; ``_run`` reads a merged contact's second number as
+    # the contact's main one, so the row updates that contact.
     phone: str
     name: str = ""
     whatsapp: str = ""
@@ -265,9 +269,11 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     )
     # Each distinct number is parsed once (a WhatsApp column often repeats the phone's).
     normalise = functools.cache(functools.partial(normalise_phone, region=region or None))
-    seen: dict[str, int] = {}
+    # Each contact's first row and the number it came with, by the contact's main number.
+    seen: dict[str, tuple[int, str]] = {}
     # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
-    secondary = set(ContactNumber.objects.values_list("phone_e164", flat=True))
+    # A merge keeps a main number for every contact that has a second one.
+    main_numbers = dict(ContactNumber.objects.values_list("phone_e164", "contact__phone_e164"))
     for start in range(0, len(data), CHUNK):
         chunk = data[start : start + CHUNK]
         good: list[Row] = []
@@ -279,18 +285,19 @@ def _run(*, import_id: int, region: str) -> ContactImport:
                 continue
             try:
                 row = parse_row(number, cells, mapping, normalise)
+                given = row.phone
+                row.phone = main_numbers.get(given, given)
                 if row.phone in seen:
-                    raise ValueError(f"same number as row {seen[row.phone]}")
-                if row.phone in secondary:
-                    raise ValueError(
-                        "second number of a merged contact: use the contact's main number"
-                    )
+                    earlier, earlier_given = seen[row.phone]
+                    if earlier_given == given:
+                        raise ValueError(f"same number as row {earlier}")
+                    raise ValueError(f"same contact as row {earlier}, by another of its numbers")
             except ValueError as exc:
                 writer.writerow([number, str(exc), *map(csv_safe, cells)])
                 if new:
                     bad += 1
                 continue
-            seen[row.phone] = number
+            seen[row.phone] = (number, given)
             if new:
                 good.append(row)
         fresh = min(len(chunk), start + len(chunk) - written)

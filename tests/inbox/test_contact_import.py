@@ -9,14 +9,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from inbox.models import ConsentRecord, Contact, ContactChange, ContactImport
+from inbox.models import (
+    ConsentRecord,
+    Contact,
+    ContactChange,
+    ContactImport,
+    Message,
+    MessageDirection,
+)
 from inbox.services.contact_import import (
     CHUNK,
     contacts_import_run,
     import_create,
     import_start,
 )
+from inbox.services.contact_merge import contacts_merge
 from inbox.services.contacts import contact_update
+from inbox.services.sending import SendRefused, message_send
+
+from ..conftest import receive
 
 DEMO = (
     "name,phone,email,labels,Order ID,consent\n"
@@ -258,3 +269,144 @@ def test_a_rerun_after_the_worker_was_stopped_carries_on_without_losing_or_repea
     reasons = [row[:2] for row in csv.reader(io.StringIO(done.errors_csv))][1:]
     assert [int(number) for number, _ in reasons] == [4, 5, 6, 7]
     assert reasons[1][1] == "same number as row 3"  # a row of the chunk written before
+
+
+# A merged contact's second number (F-CT4) reaches that contact.
+MARIA, MARIA_WORK, MARIA_OLD = "+12025550123", "+12025550177", "+12025550188"
+
+
+@pytest.fixture
+def maria(admin, alice, alice_line, bob_line):
+    """Maria, written to from her main number on Alice's line and from her work number on
+    Bob's, merged into one contact with two second numbers."""
+    maria = receive(alice_line, MARIA).conversation.contact
+    contact_update(contact=maria, by=alice, display_name="Maria", custom_fields={"tier": "1"})
+    for number in (MARIA_WORK, MARIA_OLD):
+        other = receive(bob_line, number).conversation.contact
+        contacts_merge(kept=maria, merged=other, by=admin)
+    return Contact.objects.get(pk=maria.pk)
+
+
+def numbers(contact: Contact) -> tuple[str, list[str]]:
+    contact.refresh_from_db()
+    return contact.phone_e164, sorted(contact.numbers.values_list("phone_e164", flat=True))
+
+
+def test_a_row_with_a_second_number_updates_the_contact_it_belongs_to(alice, maria):
+    text = f"phone,name,email,tier\n{MARIA_WORK},Maria Garcia,,2\n+12025550999,New,,\n"
+    done = run(import_create(by=alice, file_name="crm.csv", text=text))
+
+    assert (done.created_count, done.updated_count, done.error_count) == (1, 1, 0)
+    assert numbers(maria) == (MARIA, [MARIA_WORK, MARIA_OLD])
+    assert maria.display_name == "Maria Garcia" and maria.email == ""
+    assert maria.field_values.get().value == "2"
+    assert maria.changes.first().changes == [
+        {"field": "Name", "old": "Maria", "new": "Maria Garcia"},
+        {"field": "tier", "old": "1", "new": "2"},
+    ]
+    assert Contact.objects.count() == 2  # Maria and the new number: no duplicate of her
+
+
+def test_an_opt_out_on_a_second_number_reaches_the_contact_and_sends_are_refused(alice, bob, maria):
+    done = run(
+        import_create(by=alice, file_name="crm.csv", text=f"phone,consent\n{MARIA_OLD},no\n")
+    )
+
+    assert (done.created_count, done.error_count) == (0, 0)
+    maria.refresh_from_db()
+    assert maria.sms_opted_out_at is not None
+    assert [(r.kind, r.source) for r in maria.consents.filter(source="imported")] == [
+        ("opt_out", "imported")
+    ]
+    threads = maria.conversations.select_related("sender_id__owner")
+    assert sorted(t.customer_phone for t in threads) == [MARIA, MARIA_WORK, MARIA_OLD]
+    for thread in threads:
+        with pytest.raises(SendRefused, match="opted out"):
+            message_send(conversation=thread, author=thread.sender_id.owner, body="Hello")
+    assert not Message.objects.filter(direction=MessageDirection.OUTBOUND).exists()
+
+
+@pytest.mark.parametrize(
+    ("phones", "reasons"),
+    [
+        (
+            [MARIA, MARIA_WORK],
+            {3: "same contact as row 2, by another of its numbers"},
+        ),
+        (
+            [MARIA_WORK, MARIA, MARIA_OLD, MARIA_WORK],
+            {
+                3: "same contact as row 2, by another of its numbers",
+                4: "same contact as row 2, by another of its numbers",
+                5: "same number as row 2",
+            },
+        ),
+    ],
+)
+def test_a_contact_reached_again_by_another_of_its_numbers_is_left_out(
+    alice, maria, phones, reasons
+):
+    text = "phone,name\n" + "".join(f"{p},Name {i}\n" for i, p in enumerate(phones, start=2))
+    done = run(import_create(by=alice, file_name="crm.csv", text=text))
+
+    errors = list(csv.reader(io.StringIO(done.errors_csv)))[1:]
+    assert {int(row[0]): row[1] for row in errors} == reasons
+    assert (done.updated_count, done.error_count) == (1, len(reasons))
+    assert numbers(maria) == (MARIA, [MARIA_WORK, MARIA_OLD])
+    assert maria.display_name == "Name 2"
+    assert Contact.objects.count() == 1
+
+
+def test_a_rerun_reads_the_second_numbers_of_the_chunks_written_before(alice, maria, monkeypatch):
+    from inbox.services import contact_import as service
+
+    text = f"phone,name,consent\n{MARIA_WORK},Maria Garcia,no\n+12025550999,,\n{MARIA},M. G.,yes\n"
+    contact_import = import_create(by=alice, file_name="crm.csv", text=text)
+    import_start(contact_import=contact_import, mapping=contact_import.mapping)
+    write_chunk = service._write_chunk
+
+    chunks = []
+
+    def stopped_at_the_second_chunk(rows, **kwargs):
+        chunks.append(rows)
+        if len(chunks) == 2:
+            raise Killed
+        return write_chunk(rows, **kwargs)
+
+    monkeypatch.setattr(service, "CHUNK", 2)
+    monkeypatch.setattr(service, "_write_chunk", stopped_at_the_second_chunk)
+    with pytest.raises(Killed):
+        contacts_import_run(import_id=contact_import.pk)
+    monkeypatch.setattr(service, "_write_chunk", write_chunk)
+
+    done = contacts_import_run(import_id=contact_import.pk)
+    assert (done.created_count, done.updated_count, done.error_count) == (1, 1, 1)
+    assert list(csv.reader(io.StringIO(done.errors_csv)))[1][:2] == [
+        "4",
+        "same contact as row 2, by another of its numbers",
+    ]
+    maria.refresh_from_db()
+    assert maria.display_name == "Maria Garcia"
+    assert maria.sms_opted_out_at is not None  # row 4's opt-in never reached her
+    assert maria.consents.filter(source="imported").count() == 1
+
+
+def test_the_import_page_reports_the_contact_updated_by_its_second_number(
+    client, alice, maria, tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    upload(client, f"phone,name\n{MARIA_WORK},Maria Garcia\n{MARIA},Maria G.\n")
+    contact_import = ContactImport.objects.get()
+    data = {f"col_{i}": target for i, target in contact_import.mapping.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("inbox:import_run", args=[contact_import.public_id]), data)
+    assert tasks.run_named("inbox.tasks.import_contacts") == 1
+
+    progress = reverse("inbox:contact_import", args=[contact_import.public_id])
+    html = client.get(progress).content.decode()
+    assert "0 contacts created, 1 updated, 1 row left out." in html
+    report = client.get(reverse("inbox:import_errors", args=[contact_import.public_id]))
+    assert '3,"same contact as row 2, by another of its numbers"' in report.content.decode()
+    page = client.get(reverse("inbox:contact_detail", args=[maria.public_id])).content.decode()
+    assert "Maria Garcia" in page and "Other numbers" in page
+    assert "+1 202-555-0177" in page and "+1 202-555-0188" in page

@@ -11,7 +11,6 @@ from inbox.models import (
     Contact,
     ContactChange,
     ContactFieldValue,
-    ContactNumber,
     Conversation,
     ConversationEvent,
     CustomField,
@@ -20,7 +19,6 @@ from inbox.models import (
 )
 from inbox.selectors import search_q
 from inbox.services.consent import contact_consent_change
-from inbox.services.contact_import import contacts_import_run, import_create, import_start
 from inbox.services.contact_merge import MergeRefused, contacts_merge, merge_plan
 from inbox.services.contacts import ContactRefused, contact_create, contact_update
 from inbox.services.conversations import conversation_start
@@ -362,18 +360,3 @@ def test_a_new_contact_for_a_secondary_number_is_refused(admin, maria):
 
     with pytest.raises(ContactRefused, match="exists already"):
         contact_create(by=admin, phone_e164=MARIA_WORK, display_name="Someone")
-
-
-def test_an_import_row_with_a_secondary_number_is_left_out_with_the_reason(admin, maria, tasks):
-    merge(maria, Contact.objects.create(phone_e164=MARIA_WORK), admin)
-    upload = import_create(
-        by=admin, file_name="c.csv", text=f"phone,name\n{MARIA_WORK},Other\n+12025550999,New\n"
-    )
-    import_start(contact_import=upload, mapping={"0": "phone", "1": "name"})
-
-    done = contacts_import_run(import_id=upload.pk)
-
-    assert (done.created_count, done.error_count) == (1, 1)
-    assert "second number of a merged contact" in done.errors_csv
-    assert not ContactNumber.objects.exclude(contact=maria).exists()
-    assert Contact.objects.filter(phone_e164=MARIA_WORK).count() == 0
