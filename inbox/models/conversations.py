@@ -154,9 +154,9 @@ class Conversation(models.Model):
                 name="conv_first_inbound_idx",
                 condition=Q(first_inbound_at__isnull=False),
             ),
-            # Auto-close sweep over conversations that are not closed yet.
             # Reassigned since the report's day tally counted its messages.
             models.Index(fields=["id"], name="conv_tally_moved_idx", condition=tally_moved_q()),
+            # Auto-close sweep over conversations that are not closed yet.
             models.Index(
                 fields=["last_inbound_at"],
                 name="conv_autoclose_idx",
