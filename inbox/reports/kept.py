@@ -28,6 +28,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from ..models import Channel, Role, SenderId, Team, User
+from ..models.people import zone_named
 from .figures import Figure, Report, Row, computed
 from .periods import PRESETS, ReportQuery
 
@@ -184,8 +185,9 @@ def report(*, query: ReportQuery, refresh: bool = False) -> Report:
 
 
 def warm(*, now: datetime) -> int:
-    """Compute the preset periods (no filters) in each active admin's time zone whose kept
-    figures would no longer be current by beat's next run; how many were computed."""
+    """Compute the preset periods (no filters) in each active admin's time zone (as their
+    pages read it: ``zone_named``) whose kept figures would no longer be current by beat's
+    next run; how many were computed."""
     ahead = timedelta(seconds=settings.REPORTS_WARM_SECONDS)
     zones = (
         User.objects.filter(role=Role.ADMIN, is_active=True)
@@ -194,8 +196,7 @@ def warm(*, now: datetime) -> int:
         .distinct()
     )
     people, senders, done = _people(), _senders(), 0
-    for name in zones:
-        tz = zoneinfo.ZoneInfo(name)
+    for tz in dict.fromkeys(map(zone_named, zones)):
         for preset in PRESETS:
             query = ReportQuery.from_query(
                 {"period": preset}, tz=tz, today=timezone.localdate(now, tz)

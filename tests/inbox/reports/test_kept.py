@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 from converse.redis_client import redis_client
 from converse.shared_cache import redis_cache
 from inbox import tasks as inbox_tasks
+from inbox.models import User
 from inbox.reports.kept import key, warm
 from tests.conftest import make_user
 
@@ -149,6 +150,20 @@ def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
     later = SEEN_AT + timedelta(seconds=django_settings.REPORTS_CACHE_SECONDS - 30)
     with time_machine.travel(later, tick=False):
         assert warm(now=later) == 6  # would no longer be current by the next run
+        with django_assert_num_queries(WARM):
+            assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
+
+
+def test_beat_warms_an_admin_whose_time_zone_is_unknown_in_the_servers(
+    signed_in, admin, django_assert_num_queries
+):
+    """Such an admin's pages are in the server's time zone (TIME_ZONE), so beat warms that
+    one; the warm-up does not stop at them."""
+    User.objects.filter(pk=admin.pk).update(time_zone="")
+    make_user("lost", role=admin.role)
+    User.objects.filter(username="lost").update(time_zone="Mars/Olympus_Mons")
+    with time_machine.travel(SEEN_AT, tick=False):
+        assert warm(now=SEEN_AT) == 3  # today, 7 days, 30 days in UTC, once
         with django_assert_num_queries(WARM):
             assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
 
