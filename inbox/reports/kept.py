@@ -33,6 +33,7 @@ from .figures import Figure, Report, Row, computed
 from .periods import PRESETS, ReportQuery
 
 KEY_VERSION = 2  # raise it when what is kept changes shape (Figure, Row, series)
+FIELDS = {"headline", "series", "heatmap", "agents", "senders", "computed_at"}  # _dumped's
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,18 @@ def _dumped(figures: dict) -> dict:
 
 
 def _loaded(data: dict) -> dict:
+    """``_dumped`` read back; KeyError, TypeError or ValueError when ``data`` is not that
+    (an entry of another shape, as a deploy that changed it without ``KEY_VERSION`` leaves)."""
+    if set(data) != FIELDS:
+        raise KeyError(f"fields {sorted(set(data) ^ FIELDS)}")
+    computed_at = datetime.fromisoformat(data["computed_at"])
+    if computed_at.tzinfo is None:
+        raise ValueError("computed_at without a time zone")
     return data | {
         "headline": [Figure(**f) for f in data["headline"]],
         "agents": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["agents"]],
         "senders": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["senders"]],
-        "computed_at": datetime.fromisoformat(data["computed_at"]),
+        "computed_at": computed_at,
     }
 
 

@@ -244,6 +244,26 @@ def test_an_entry_that_is_not_our_figures_is_computed_again(
     assert opened(signed_in) == 1
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [
+        lambda kept: {k: v for k, v in kept.items() if k != "series"},  # an older shape
+        lambda kept: kept | {"targets": []},  # a newer shape
+        lambda kept: kept | {"choices": {}},  # a field the page fills in itself
+        lambda kept: kept | {"computed_at": "2026-11-03T09:00:00"},  # no time zone
+    ],
+)
+def test_kept_figures_of_another_shape_are_computed_again(signed_in, changed):
+    later = SEEN_AT + timedelta(minutes=1)
+    name = key(_asked(signed_in))
+    with time_machine.travel(SEEN_AT, tick=False):
+        kept = caches["shared"].get(name)
+        caches["shared"].set(name, changed(kept))
+    assert opened(signed_in, when=later) == 1
+    with time_machine.travel(later, tick=False):
+        assert caches["shared"].get(name) == kept | {"computed_at": later.isoformat()}
+
+
 def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
     assert opened(signed_in) == 1
     customer_writes(alice_line, "+12025550301", 5)
