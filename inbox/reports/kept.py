@@ -15,6 +15,7 @@ as pickles; what does not read back as figures is computed again. The CSV export
 drill-down lists stay live.
 """
 
+import contextlib
 import hashlib
 import logging
 import zoneinfo
@@ -131,22 +132,30 @@ def from_task(asked: dict) -> ReportQuery:
     )
 
 
+def _claim(query: ReportQuery) -> str:
+    """The cache key held while a worker computes ``query`` again."""
+    return f"{key(query)}:refreshing"
+
+
 def _refresh_later(query: ReportQuery) -> bool:
-    """Ask a worker to compute ``query`` again, unless one is already on it; False when
-    the broker cannot be reached (the older figures are shown all the same)."""
+    """Ask a worker to compute ``query`` again, unless one is already on it (the claim is
+    held ``REPORTS_CACHE_SECONDS`` at most); False when the cache or the broker cannot be
+    reached (the older figures are shown all the same, and the claim is let go)."""
     from ..tasks import refresh_report  # tasks import this module: import here
 
-    claim = f"{key(query)}:refreshing"
+    claim = _claim(query)
     try:
         if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
             return True
-        refresh_report.delay(as_task(query))
     except redis.RedisError:
         log.warning("report refresh not asked for: cache unavailable", exc_info=True)
         return False
-    except (KombuOperationalError, OSError):
-        caches["shared"].delete(claim)
+    try:
+        refresh_report.delay(as_task(query))
+    except (redis.RedisError, KombuOperationalError, OSError):
         log.warning("report refresh not queued: the broker is unreachable", exc_info=True)
+        with contextlib.suppress(redis.RedisError):
+            caches["shared"].delete(claim)
         return False
     return True
 
@@ -157,7 +166,7 @@ def recompute(asked: dict) -> None:
     try:
         keep(query)
     finally:
-        caches["shared"].delete(f"{key(query)}:refreshing")
+        caches["shared"].delete(_claim(query))
 
 
 def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) -> dict:

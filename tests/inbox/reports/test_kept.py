@@ -7,6 +7,7 @@ import pickle
 from datetime import timedelta
 
 import pytest
+import redis
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
@@ -116,14 +117,18 @@ def test_after_the_stale_time_the_request_computes_them(
         assert opened(signed_in, when=SEEN_AT + timedelta(seconds=1021)) == 2
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [OperationalError("connection refused"), redis.ResponseError("OOM command not allowed")],
+)
 def test_a_broker_down_shows_the_older_figures_and_asks_again_next_time(
-    signed_in, alice_line, monkeypatch
+    signed_in, alice_line, monkeypatch, refused
 ):
     asked = []
 
     def unreachable(*args, **kwargs):
         asked.append(args)
-        raise OperationalError("connection refused")
+        raise refused
 
     monkeypatch.setattr(inbox_tasks.refresh_report, "delay", unreachable)
     assert opened(signed_in) == 1
@@ -136,6 +141,24 @@ def test_a_broker_down_shows_the_older_figures_and_asks_again_next_time(
     assert "(kept for 2 min)" in response.content.decode()  # no promise of newer ones
     assert opened(signed_in, when=later) == 1
     assert len(asked) == 2
+
+
+def test_redis_going_down_as_a_refresh_is_asked_for_shows_the_older_figures(signed_in, monkeypatch):
+    """The claim is taken, then the broker and the cache (one Redis) stop answering."""
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("connection refused")
+
+    def unreachable(*args, **kwargs):
+        monkeypatch.setattr(caches["shared"], "delete", down)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(inbox_tasks.refresh_report, "delay", unreachable)
+    assert opened(signed_in) == 1
+    with time_machine.travel(SEEN_AT + timedelta(minutes=3), tick=False):
+        response = signed_in.get(REPORT, ON_THE_DAY)
+    assert response.status_code == 200
+    assert "(kept for 2 min)" in response.content.decode()
 
 
 def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
