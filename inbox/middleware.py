@@ -1,7 +1,7 @@
-import zoneinfo
-
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+
+from .models.people import zone_named
 
 
 class UserTimeZoneMiddleware:
@@ -13,10 +13,7 @@ class UserTimeZoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(zone_named(user.time_zone))
         else:
             timezone.deactivate()
         return self.get_response(request)

@@ -22,6 +22,6 @@ CACHES = {
     "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
 }
 # A worker a test starts (tests/support/workers.py) shares the "shared" cache with the test
-# through Redis when the test says where (``shared_cache_through_redis``).
+# through Redis when the test gives it TEST_SHARED_CACHE_URL (tests/test_worker.py).
 if os.environ.get("TEST_SHARED_CACHE_URL"):
     CACHES["shared"] = redis_cache(os.environ["TEST_SHARED_CACHE_URL"], prefix="converse-test")

@@ -1,9 +1,20 @@
-from zoneinfo import available_timezones
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in available_timezones())
+
+
+def zone_named(name: str) -> tzinfo:
+    """The time zone ``name``, or the server's (``TIME_ZONE``) when it names none (empty,
+    or gone from the time zone database): where a user's pages show times."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
 
 
 class Role(models.TextChoices):

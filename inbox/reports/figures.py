@@ -302,8 +302,8 @@ def _nearest_midnight(at: datetime) -> datetime:
 def _tallied_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
     """The UTC days whose day tally counts for ``period`` (as a start and an end): from the
     UTC midnight nearest its start to the one nearest its end, so that at most twelve hours
-    at each edge are read from the messages. None with a team filter, which the tally
-    cannot answer."""
+    at each edge are read from the messages. With a team filter, which the tally cannot
+    answer, no days (an empty span at the period's end): every message is read."""
     if query.team:
         return period.end, period.end
     return _nearest_midnight(period.start), _nearest_midnight(period.end)

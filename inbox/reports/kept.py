@@ -15,6 +15,7 @@ as pickles; what does not read back as figures is computed again. The CSV export
 drill-down lists stay live.
 """
 
+import contextlib
 import hashlib
 import logging
 import zoneinfo
@@ -28,10 +29,12 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from ..models import Channel, Role, SenderId, Team, User
+from ..models.people import zone_named
 from .figures import Figure, Report, Row, computed
 from .periods import PRESETS, ReportQuery
 
 KEY_VERSION = 2  # raise it when what is kept changes shape (Figure, Row, series)
+FIELDS = {"headline", "series", "heatmap", "agents", "senders", "computed_at"}  # _dumped's
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +62,18 @@ def _dumped(figures: dict) -> dict:
 
 
 def _loaded(data: dict) -> dict:
+    """``_dumped`` read back; KeyError, TypeError or ValueError when ``data`` is not that
+    (an entry of another shape, as a deploy that changed it without ``KEY_VERSION`` leaves)."""
+    if set(data) != FIELDS:
+        raise KeyError(f"fields {sorted(set(data) ^ FIELDS)}")
+    computed_at = datetime.fromisoformat(data["computed_at"])
+    if computed_at.tzinfo is None:
+        raise ValueError("computed_at without a time zone")
     return data | {
         "headline": [Figure(**f) for f in data["headline"]],
         "agents": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["agents"]],
         "senders": [Row(r["name"], [tuple(c) for c in r["cells"]]) for r in data["senders"]],
-        "computed_at": datetime.fromisoformat(data["computed_at"]),
+        "computed_at": computed_at,
     }
 
 
@@ -122,22 +132,30 @@ def from_task(asked: dict) -> ReportQuery:
     )
 
 
+def _claim(query: ReportQuery) -> str:
+    """The cache key held while a worker computes ``query`` again."""
+    return f"{key(query)}:refreshing"
+
+
 def _refresh_later(query: ReportQuery) -> bool:
-    """Ask a worker to compute ``query`` again, unless one is already on it; False when
-    the broker cannot be reached (the older figures are shown all the same)."""
+    """Ask a worker to compute ``query`` again, unless one is already on it (the claim is
+    held ``REPORTS_CACHE_SECONDS`` at most); False when the cache or the broker cannot be
+    reached (the older figures are shown all the same, and the claim is let go)."""
     from ..tasks import refresh_report  # tasks import this module: import here
 
-    claim = f"{key(query)}:refreshing"
+    claim = _claim(query)
     try:
         if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
             return True
-        refresh_report.delay(as_task(query))
     except redis.RedisError:
         log.warning("report refresh not asked for: cache unavailable", exc_info=True)
         return False
-    except (KombuOperationalError, OSError):
-        caches["shared"].delete(claim)
+    try:
+        refresh_report.delay(as_task(query))
+    except (redis.RedisError, KombuOperationalError, OSError):
         log.warning("report refresh not queued: the broker is unreachable", exc_info=True)
+        with contextlib.suppress(redis.RedisError):
+            caches["shared"].delete(claim)
         return False
     return True
 
@@ -148,7 +166,7 @@ def recompute(asked: dict) -> None:
     try:
         keep(query)
     finally:
-        caches["shared"].delete(f"{key(query)}:refreshing")
+        caches["shared"].delete(_claim(query))
 
 
 def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) -> dict:
@@ -184,8 +202,9 @@ def report(*, query: ReportQuery, refresh: bool = False) -> Report:
 
 
 def warm(*, now: datetime) -> int:
-    """Compute the preset periods (no filters) in each active admin's time zone whose kept
-    figures would no longer be current by beat's next run; how many were computed."""
+    """Compute the preset periods (no filters) in each active admin's time zone (as their
+    pages read it: ``zone_named``) whose kept figures would no longer be current by beat's
+    next run; how many were computed."""
     ahead = timedelta(seconds=settings.REPORTS_WARM_SECONDS)
     zones = (
         User.objects.filter(role=Role.ADMIN, is_active=True)
@@ -194,8 +213,7 @@ def warm(*, now: datetime) -> int:
         .distinct()
     )
     people, senders, done = _people(), _senders(), 0
-    for name in zones:
-        tz = zoneinfo.ZoneInfo(name)
+    for tz in dict.fromkeys(map(zone_named, zones)):
         for preset in PRESETS:
             query = ReportQuery.from_query(
                 {"period": preset}, tz=tz, today=timezone.localdate(now, tz)

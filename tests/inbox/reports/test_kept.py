@@ -7,6 +7,7 @@ import pickle
 from datetime import timedelta
 
 import pytest
+import redis
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
@@ -16,6 +17,7 @@ from kombu.exceptions import OperationalError
 from converse.redis_client import redis_client
 from converse.shared_cache import redis_cache
 from inbox import tasks as inbox_tasks
+from inbox.models import User
 from inbox.reports.kept import key, warm
 from tests.conftest import make_user
 
@@ -115,14 +117,18 @@ def test_after_the_stale_time_the_request_computes_them(
         assert opened(signed_in, when=SEEN_AT + timedelta(seconds=1021)) == 2
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [OperationalError("connection refused"), redis.ResponseError("OOM command not allowed")],
+)
 def test_a_broker_down_shows_the_older_figures_and_asks_again_next_time(
-    signed_in, alice_line, monkeypatch
+    signed_in, alice_line, monkeypatch, refused
 ):
     asked = []
 
     def unreachable(*args, **kwargs):
         asked.append(args)
-        raise OperationalError("connection refused")
+        raise refused
 
     monkeypatch.setattr(inbox_tasks.refresh_report, "delay", unreachable)
     assert opened(signed_in) == 1
@@ -137,6 +143,24 @@ def test_a_broker_down_shows_the_older_figures_and_asks_again_next_time(
     assert len(asked) == 2
 
 
+def test_redis_going_down_as_a_refresh_is_asked_for_shows_the_older_figures(signed_in, monkeypatch):
+    """The claim is taken, then the broker and the cache (one Redis) stop answering."""
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("connection refused")
+
+    def unreachable(*args, **kwargs):
+        monkeypatch.setattr(caches["shared"], "delete", down)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(inbox_tasks.refresh_report, "delay", unreachable)
+    assert opened(signed_in) == 1
+    with time_machine.travel(SEEN_AT + timedelta(minutes=3), tick=False):
+        response = signed_in.get(REPORT, ON_THE_DAY)
+    assert response.status_code == 200
+    assert "(kept for 2 min)" in response.content.decode()
+
+
 def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
     signed_in, admin, alice_line, django_assert_num_queries
 ):
@@ -149,6 +173,20 @@ def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
     later = SEEN_AT + timedelta(seconds=django_settings.REPORTS_CACHE_SECONDS - 30)
     with time_machine.travel(later, tick=False):
         assert warm(now=later) == 6  # would no longer be current by the next run
+        with django_assert_num_queries(WARM):
+            assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
+
+
+def test_beat_warms_an_admin_whose_time_zone_is_unknown_in_the_servers(
+    signed_in, admin, django_assert_num_queries
+):
+    """Such an admin's pages are in the server's time zone (TIME_ZONE), so beat warms that
+    one; the warm-up does not stop at them."""
+    User.objects.filter(pk=admin.pk).update(time_zone="")
+    make_user("lost", role=admin.role)
+    User.objects.filter(username="lost").update(time_zone="Mars/Olympus_Mons")
+    with time_machine.travel(SEEN_AT, tick=False):
+        assert warm(now=SEEN_AT) == 3  # today, 7 days, 30 days in UTC, once
         with django_assert_num_queries(WARM):
             assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
 
@@ -227,6 +265,26 @@ def test_an_entry_that_is_not_our_figures_is_computed_again(
     name = caches["shared"].make_key(key(_asked(signed_in)))
     shared_cache_on_redis.set(name, stored)
     assert opened(signed_in) == 1
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        lambda kept: {k: v for k, v in kept.items() if k != "series"},  # an older shape
+        lambda kept: kept | {"targets": []},  # a newer shape
+        lambda kept: kept | {"choices": {}},  # a field the page fills in itself
+        lambda kept: kept | {"computed_at": "2026-11-03T09:00:00"},  # no time zone
+    ],
+)
+def test_kept_figures_of_another_shape_are_computed_again(signed_in, changed):
+    later = SEEN_AT + timedelta(minutes=1)
+    name = key(_asked(signed_in))
+    with time_machine.travel(SEEN_AT, tick=False):
+        kept = caches["shared"].get(name)
+        caches["shared"].set(name, changed(kept))
+    assert opened(signed_in, when=later) == 1
+    with time_machine.travel(later, tick=False):
+        assert caches["shared"].get(name) == kept | {"computed_at": later.isoformat()}
 
 
 def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
