@@ -6,12 +6,12 @@ The end time is stored on the conversation, so a restart loses nothing: beat run
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Conversation, ConversationEvent, User
+from ..models.people import zone_named
 from .read_state import conversations_mark_read, conversations_mark_unread
 
 
@@ -20,7 +20,7 @@ class SnoozeRefused(Exception):
 
 
 def _local(at: datetime, user: User) -> str:
-    local = at.astimezone(ZoneInfo(user.time_zone))
+    local = at.astimezone(zone_named(user.time_zone))
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 

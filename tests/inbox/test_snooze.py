@@ -139,3 +139,15 @@ def test_the_snoozed_view_has_fixed_queries(client, alice, alice_line, django_as
     snoozed(2, 5)
     with django_assert_num_queries(12):
         assert len(listed(client, "inbox:snoozed")) == 7
+
+
+def test_an_agent_whose_time_zone_is_unknown_snoozes_in_the_servers(client, alice, conversation):
+    """As their pages show times (the server's TIME_ZONE, UTC here), not a 500."""
+    User.objects.filter(pk=alice.pk).update(time_zone="Mars/Olympus_Mons")
+    client.force_login(alice)
+    with time_machine.travel(datetime(2026, 12, 7, 15, 0, tzinfo=UTC), tick=False):
+        response = snooze(client, conversation, until="tomorrow")
+    assert response.status_code == 200
+    assert "Snoozed until Tue 8 Dec 09:00" in response.content.decode()
+    event = ConversationEvent.objects.filter(conversation=conversation).latest("id")
+    assert event.body == "until Tue 8 Dec 09:00"
