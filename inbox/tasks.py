@@ -115,7 +115,9 @@ def settle_report_tallies() -> int:
     return tally_owners_settle()
 
 
-@shared_task(acks_late=True)
+# Acknowledged on receipt: a refresh lost with its worker is asked for again by the next
+# view, and one that kills its worker is not delivered again and again.
+@shared_task(acks_late=False)
 def refresh_report(asked: dict) -> None:
     report_recompute(asked)
 

@@ -37,6 +37,8 @@ KEY_VERSION = 2  # raise it when what is kept changes shape (Figure, Row, series
 FIELDS = {"headline", "series", "heatmap", "agents", "senders", "computed_at"}  # _dumped's
 
 log = logging.getLogger(__name__)
+# The shared cache cannot be reached: Redis is down, or the local file cache's disk fails.
+CACHE_UNAVAILABLE = (redis.RedisError, OSError)
 
 
 def key(query: ReportQuery) -> str:
@@ -110,7 +112,7 @@ def keep(query: ReportQuery, *, people: dict | None = None, senders: dict | None
     shown_for = settings.REPORTS_CACHE_SECONDS + settings.REPORTS_STALE_SECONDS
     try:
         caches["shared"].set(key(query), _dumped(figures), shown_for)
-    except redis.RedisError as error:
+    except CACHE_UNAVAILABLE as error:
         log.warning("reports not kept: cache unavailable: %s", error)
     return figures
 
@@ -147,24 +149,27 @@ def _refresh_later(query: ReportQuery) -> bool:
     try:
         if not caches["shared"].add(claim, 1, settings.REPORTS_CACHE_SECONDS):
             return True
-    except redis.RedisError:
+    except CACHE_UNAVAILABLE:
         log.warning("report refresh not asked for: cache unavailable", exc_info=True)
         return False
     try:
         refresh_report.delay(as_task(query))
-    except (redis.RedisError, KombuOperationalError, OSError):
+    except (*CACHE_UNAVAILABLE, KombuOperationalError):
         log.warning("report refresh not queued: the broker is unreachable", exc_info=True)
-        with contextlib.suppress(redis.RedisError):
+        with contextlib.suppress(*CACHE_UNAVAILABLE):
             caches["shared"].delete(claim)
         return False
     return True
 
 
 def recompute(asked: dict) -> None:
-    """The worker's side of ``_refresh_later``: compute, keep, let the next refresh come."""
+    """The worker's side of ``_refresh_later``: compute and keep, unless someone did while
+    the task waited (beat, a Refresh); then let the next refresh come."""
     query = from_task(asked)
     try:
-        keep(query)
+        kept = _kept(key(query))
+        if kept is None or not _is_current(kept, timezone.now()):
+            keep(query)
     finally:
         caches["shared"].delete(_claim(query))
 
@@ -175,7 +180,7 @@ def _figures(query: ReportQuery, *, refresh: bool, people: dict, senders: dict) 
     ``refresh`` asks. Without the shared cache (Redis down) they are computed."""
     try:
         figures = None if refresh else _kept(key(query))
-    except redis.RedisError as error:
+    except CACHE_UNAVAILABLE as error:
         log.warning("reports computed, not kept: cache unavailable: %s", error)
         return computed(query, people=people, senders=senders) | {"refreshing": False}
     if figures is None:
@@ -204,8 +209,8 @@ def report(*, query: ReportQuery, refresh: bool = False) -> Report:
 def warm(*, now: datetime) -> int:
     """Compute the preset periods (no filters) in each active admin's time zone (as their
     pages read it: ``zone_named``) whose kept figures would no longer be current by beat's
-    next run; how many were computed."""
-    ahead = timedelta(seconds=settings.REPORTS_WARM_SECONDS)
+    next run, late by up to half a period; how many were computed."""
+    ahead = timedelta(seconds=settings.REPORTS_WARM_SECONDS * 1.5)
     zones = (
         User.objects.filter(role=Role.ADMIN, is_active=True)
         .order_by("time_zone")

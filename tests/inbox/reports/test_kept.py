@@ -14,11 +14,9 @@ from django.core.cache import caches
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from converse.redis_client import redis_client
-from converse.shared_cache import redis_cache
 from inbox import tasks as inbox_tasks
 from inbox.models import User
-from inbox.reports.kept import key, warm
+from inbox.reports.kept import keep, key, warm
 from tests.conftest import make_user
 
 from .test_reports_page import EXPORT, ON_THE_DAY, REPORT, figure
@@ -98,11 +96,16 @@ def test_older_figures_are_shown_while_a_worker_computes_them_again(
         assert opened(signed_in, when=SEEN_AT + timedelta(seconds=126)) == 2
 
 
-def test_the_page_says_newer_figures_are_being_computed(signed_in, tasks):
+def page_again(client, after: timedelta) -> str:
+    """The page as seen ``after`` a first view at SEEN_AT computed and kept its figures."""
     with time_machine.travel(SEEN_AT, tick=False):
-        signed_in.get(REPORT, ON_THE_DAY)
-    with time_machine.travel(SEEN_AT + timedelta(minutes=5), tick=False):
-        page = signed_in.get(REPORT, ON_THE_DAY).content.decode()
+        client.get(REPORT, ON_THE_DAY)
+    with time_machine.travel(SEEN_AT + after, tick=False):
+        return client.get(REPORT, ON_THE_DAY).content.decode()
+
+
+def test_the_page_says_newer_figures_are_being_computed(signed_in, tasks):
+    page = page_again(signed_in, timedelta(minutes=5))
     assert "Figures as of 09:00 (newer ones are being computed)." in page
 
 
@@ -162,19 +165,37 @@ def test_redis_going_down_as_a_refresh_is_asked_for_shows_the_older_figures(sign
 
 
 def test_beat_keeps_the_preset_periods_current_in_each_admins_time_zone(
-    signed_in, admin, alice_line, django_assert_num_queries
+    signed_in, admin, alice_line, settings, django_assert_num_queries
 ):
+    """Current for 120 s, beat every 60 s: figures are computed again at the run after
+    which they would not be current by the next run, even one half a period late."""
+    settings.REPORTS_CACHE_SECONDS, settings.REPORTS_WARM_SECONDS = 120, 60
     far = make_user("far", role=admin.role)
     far.time_zone = "Asia/Kolkata"
     far.save()
     with time_machine.travel(SEEN_AT, tick=False):
         assert warm(now=SEEN_AT) == 6  # today, 7 days, 30 days in UTC and in Kolkata
-        assert warm(now=SEEN_AT + timedelta(seconds=30)) == 0
-    later = SEEN_AT + timedelta(seconds=django_settings.REPORTS_CACHE_SECONDS - 30)
+    soon = SEEN_AT + timedelta(seconds=29)
+    with time_machine.travel(soon, tick=False):
+        assert warm(now=soon) == 0  # current until the run at 119 s
+    later = SEEN_AT + timedelta(seconds=31)
     with time_machine.travel(later, tick=False):
-        assert warm(now=later) == 6  # would no longer be current by the next run
+        assert warm(now=later) == 6  # a run due at 91 s but late to 121 s would find them old
         with django_assert_num_queries(WARM):
             assert signed_in.get(REPORT, {"period": "7d"}).status_code == 200
+
+
+def test_a_refresh_that_finds_the_figures_current_computes_nothing(
+    signed_in, tasks, django_assert_max_num_queries
+):
+    with time_machine.travel(SEEN_AT, tick=False):
+        asked = signed_in.get(REPORT, ON_THE_DAY).context["report"].query
+    with time_machine.travel(SEEN_AT + timedelta(minutes=5), tick=False):
+        signed_in.get(REPORT, ON_THE_DAY)  # older figures: a refresh is queued
+        keep(asked)  # and beat, say, computes them first
+        with django_assert_max_num_queries(0):
+            tasks.run_named("inbox.tasks.refresh_report")
+        assert "(kept for 2 min)" in signed_in.get(REPORT, ON_THE_DAY).content.decode()
 
 
 def test_beat_warms_an_admin_whose_time_zone_is_unknown_in_the_servers(
@@ -198,10 +219,7 @@ def test_beat_sends_the_warm_up():
 
 
 def test_the_page_says_as_of_when_and_offers_a_refresh(signed_in, alice_line):
-    with time_machine.travel(SEEN_AT, tick=False):
-        signed_in.get(REPORT, ON_THE_DAY)
-    with time_machine.travel(SEEN_AT + timedelta(seconds=50), tick=False):
-        page = signed_in.get(REPORT, ON_THE_DAY).content.decode()
+    page = page_again(signed_in, timedelta(seconds=50))
     assert "Figures as of 09:00 (kept for 2 min)." in page
     refresh = f'href="{REPORT}?period=custom&amp;from={DAY}&amp;to={DAY}&amp;refresh=1"'
     assert refresh in page
@@ -224,18 +242,6 @@ class Payload:
 
     def __reduce__(self):
         return (_unpickled, ())
-
-
-@pytest.fixture
-def shared_cache_on_redis(settings):
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis: set REDIS_URL")
-    settings.CACHES = settings.CACHES | {
-        "shared": redis_cache(settings.REDIS_URL, prefix="converse-test")
-    }
-    caches["shared"].clear()
-    yield redis_client(settings.REDIS_URL)
-    caches["shared"].clear()
 
 
 def _asked(client) -> object:
@@ -295,3 +301,17 @@ def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
         listed = signed_in.get(reverse("inbox:all_conversations"), {"since": DAY, "until": DAY})
     assert "+12025550301" in csv
     assert len(listed.context["conversations"]) == 2
+
+
+def test_a_local_cache_that_cannot_be_written_still_shows_the_page(signed_in, settings, tmp_path):
+    """``make run`` keeps reports in files under var/: a full or unwritable disk there
+    costs the keeping, not the page."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocked),
+        }
+    }
+    assert opened(signed_in) == 1
