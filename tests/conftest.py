@@ -14,6 +14,8 @@ from celery.app.task import Task
 from django.core.cache import caches
 from django.db import connection
 
+from converse.redis_client import redis_client
+from converse.shared_cache import redis_cache
 from inbox.channels import InboundMessage
 from inbox.models import Channel, Organisation, Role, SenderId, Team, TeamMode, User
 from inbox.services.inbound import message_receive
@@ -181,3 +183,17 @@ def tasks(monkeypatch) -> TaskQueue:
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def shared_cache_on_redis(settings):
+    """The "shared" cache on Redis, as in production (the suite keeps it in memory), and a
+    Redis client to look at what it stores. Emptied before and after (the whole Redis db)."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL")
+    settings.CACHES = settings.CACHES | {
+        "shared": redis_cache(settings.REDIS_URL, prefix="converse-test")
+    }
+    caches["shared"].clear()
+    yield redis_client(settings.REDIS_URL)
+    caches["shared"].clear()

@@ -235,30 +235,35 @@ class Killed(BaseException):
     """A worker stopped mid-import (SIGKILL): nothing of the run gets to mark it failed."""
 
 
-def test_a_rerun_after_the_worker_was_stopped_carries_on_without_losing_or_repeating_rows(
-    alice, monkeypatch
-):
+def killed_at_the_second_chunk(contact_import, monkeypatch, *, chunk: int) -> None:
+    """Run ``contact_import`` in chunks of ``chunk`` rows with the worker killed as it
+    writes the second one; the next run writes as usual."""
     from inbox.services import contact_import as service
 
-    contact_import = import_create(by=alice, file_name="demo.csv", text=DEMO)
     import_start(contact_import=contact_import, mapping=contact_import.mapping)
-    write_chunk = service._write_chunk
-    chunks = []
+    write_chunk, chunks = service._write_chunk, []
 
     def stopped_at_the_second_chunk(rows, **kwargs):
-        chunks.append(len(rows))
+        chunks.append(rows)
         if len(chunks) == 2:
             raise Killed
         return write_chunk(rows, **kwargs)
 
-    monkeypatch.setattr(service, "CHUNK", 3)
+    monkeypatch.setattr(service, "CHUNK", chunk)
     monkeypatch.setattr(service, "_write_chunk", stopped_at_the_second_chunk)
     with pytest.raises(Killed):
         contacts_import_run(import_id=contact_import.pk)
+    monkeypatch.setattr(service, "_write_chunk", write_chunk)
+
+
+def test_a_rerun_after_the_worker_was_stopped_carries_on_without_losing_or_repeating_rows(
+    alice, monkeypatch
+):
+    contact_import = import_create(by=alice, file_name="demo.csv", text=DEMO)
+    killed_at_the_second_chunk(contact_import, monkeypatch, chunk=3)
     contact_import.refresh_from_db()
     assert contact_import.state == ContactImport.State.RUNNING
     assert (contact_import.processed_rows, contact_import.created_count) == (3, 2)
-    monkeypatch.setattr(service, "_write_chunk", write_chunk)
 
     done = contacts_import_run(import_id=contact_import.pk)  # the task, delivered again
     assert done.state == ContactImport.State.DONE
@@ -358,26 +363,9 @@ def test_a_contact_reached_again_by_another_of_its_numbers_is_left_out(
 
 
 def test_a_rerun_reads_the_second_numbers_of_the_chunks_written_before(alice, maria, monkeypatch):
-    from inbox.services import contact_import as service
-
     text = f"phone,name,consent\n{MARIA_WORK},Maria Garcia,no\n+12025550999,,\n{MARIA},M. G.,yes\n"
     contact_import = import_create(by=alice, file_name="crm.csv", text=text)
-    import_start(contact_import=contact_import, mapping=contact_import.mapping)
-    write_chunk = service._write_chunk
-
-    chunks = []
-
-    def stopped_at_the_second_chunk(rows, **kwargs):
-        chunks.append(rows)
-        if len(chunks) == 2:
-            raise Killed
-        return write_chunk(rows, **kwargs)
-
-    monkeypatch.setattr(service, "CHUNK", 2)
-    monkeypatch.setattr(service, "_write_chunk", stopped_at_the_second_chunk)
-    with pytest.raises(Killed):
-        contacts_import_run(import_id=contact_import.pk)
-    monkeypatch.setattr(service, "_write_chunk", write_chunk)
+    killed_at_the_second_chunk(contact_import, monkeypatch, chunk=2)
 
     done = contacts_import_run(import_id=contact_import.pk)
     assert (done.created_count, done.updated_count, done.error_count) == (1, 1, 1)
