@@ -130,11 +130,8 @@ class Counted:
     customer: Q
     tallied: bool
 
-    def n(self, *when: Q) -> Count | Sum:
-        condition = Q(*when) if when else None
-        if self.tallied:
-            return Sum("messages", filter=condition, default=0)
-        return Count(self.at, filter=condition)
+    def n(self) -> Count | Sum:
+        return Sum("messages", default=0) if self.tallied else Count(self.at)
 
 
 def counted(query: ReportQuery) -> Counted:
