@@ -7,8 +7,21 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-producti
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 
+import tempfile
+from pathlib import Path
+
 from converse.settings import *  # noqa: F403
 from converse.shared_cache import redis_cache
+
+# On SQLite the test database is a file of this run's own, not Django's shared in-memory
+# database: there a browser test's server thread and the test itself lock each other out at
+# once ("database table is locked", which no busy timeout retries), while a file in WAL mode
+# waits its turn as the demo's web process and worker do. One file per run, so two suites
+# side by side never share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"converse-test-{os.getpid()}.sqlite3")
+    }
 
 # No collectstatic step in tests: serve templates' static paths without a manifest.
 STORAGES = {
