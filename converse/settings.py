@@ -221,6 +221,8 @@ REPORTS_WARM_SECONDS = env_int("REPORTS_WARM_SECONDS", 60)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "celery-broker"
+    # Kombu's own, but a message is renamed into place whole (see the module).
+    CELERY_BROKER_TRANSPORT = "converse.filesystem_broker:Transport"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),

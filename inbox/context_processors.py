@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from . import selectors
+from .services.heartbeat import worker_silent_for
 from .versions import COMMIT_SLACK
 from .views.live import format_version
 
@@ -15,4 +16,5 @@ def converse(request) -> dict:
         context["live_since"] = format_version(timezone.now() - COMMIT_SLACK)
         context["live_unread"] = SimpleLazyObject(lambda: selectors.unread_count(user=user))
         context["live_poll_seconds"] = settings.LIVE_POLL_SECONDS
+        context["worker_silent_for"] = worker_silent_for(now=timezone.now())
     return context

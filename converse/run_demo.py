@@ -1,0 +1,63 @@
+"""``make run``'s processes: Django's development server, and beside it a Celery worker with
+beat that is started again whenever it stops, so a demo never sits with its sends queued
+behind a dead worker. Ctrl-C (or SIGTERM) stops both."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+
+RESTART_DELAY_SECONDS = 2.0
+WORKER = [
+    sys.executable, "-m", "celery", "-A", "converse", "worker", "--beat", "--pool=solo",
+    "--loglevel=INFO",
+    f"--schedule={os.environ.get('CONVERSE_VAR_DIR', 'var')}/celerybeat-schedule",
+]  # fmt: skip
+
+
+def keep_running(
+    command: Sequence[str],
+    *,
+    stop: threading.Event,
+    delay: float = RESTART_DELAY_SECONDS,
+    say: Callable[[str], object] = print,
+) -> None:
+    """Run ``command`` until ``stop`` is set, starting it again ``delay`` seconds after each
+    exit; when ``stop`` is set, the running one is asked to stop, then killed after 20 s."""
+    while not stop.is_set():
+        process = subprocess.Popen(command)
+        while process.poll() is None:
+            if stop.wait(0.5):
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                return
+        if stop.is_set():
+            return
+        say(f"The worker stopped (exit {process.returncode}); starting it again in {delay:g} s.")
+        stop.wait(delay)
+
+
+def main() -> None:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    stop = threading.Event()
+    worker = threading.Thread(target=keep_running, args=(WORKER,), kwargs={"stop": stop})
+    worker.start()
+    # SIGTERM ends the server as Ctrl-C does, so the worker is stopped too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        subprocess.call([sys.executable, "manage.py", "runserver", f"{host}:{port}"])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        worker.join()
+
+
+if __name__ == "__main__":
+    main()
