@@ -19,7 +19,7 @@ def require_redis_and_postgres() -> None:
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("needs Redis: set REDIS_URL (the suite is on the filesystem broker)")
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: a worker process cannot share SQLite's in-memory test db")
+        pytest.skip("needs PostgreSQL: the workers are started on its test database")
 
 
 def worker_environment(**env: str) -> dict[str, str]:
