@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ..enqueue import enqueue
 from ..models import (
     Conversation,
     ConversationEvent,
@@ -67,11 +68,14 @@ def held_until_label(sender: SenderId) -> str:
     return opening_label(opens) if opens else ""
 
 
-def enqueue_release(message_id: int, *, at: datetime) -> None:
+def enqueue_release(message_id: int, *, at: datetime) -> bool:
+    """Queue the release of a held message for ``at``; False when the broker cannot be
+    reached. The message stays held, and the beat sweep (``release_due_held_messages``)
+    releases it once its time has come, so the agent's request never fails for it."""
     from ..tasks import release_held_message  # tasks import services: import here
 
     countdown = max((at - timezone.now()).total_seconds(), 0)
-    release_held_message.apply_async(args=[message_id], countdown=countdown)
+    return enqueue(release_held_message, message_id, countdown=countdown)
 
 
 def message_hold(*, message: Message, until: datetime) -> None:

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
-from converse.counters import ENQUEUE_FAILURES, SENDS
+from converse.counters import SENDS
 from converse.logs import log_about_message
 
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
+from ..enqueue import enqueue
 from ..models import (
     Attachment,
     AutoKind,
@@ -294,17 +294,7 @@ def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
     """
     from ..tasks import deliver_message  # tasks import services: import here, not at the top
 
-    try:
-        deliver_message.apply_async(args=[message_id], countdown=countdown)
-    except (KombuOperationalError, OSError):
-        ENQUEUE_FAILURES.inc()
-        log.warning(
-            "delivery of message %s not queued: the broker is unreachable; the sweep will",
-            message_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return enqueue(deliver_message, message_id, countdown=countdown)
 
 
 def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
