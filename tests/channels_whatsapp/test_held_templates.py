@@ -1,6 +1,8 @@
 """WhatsApp sends held for business hours: a template keeps its registered text, is checked
 again at release, and a freeform that would outlive the 24-hour window is refused."""
 
+import json
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -53,6 +55,70 @@ def release(tasks, django_capture_on_commit_callbacks):
 
 def edit_url(message):
     return reverse("inbox:held_message", args=[message.conversation.public_id, message.public_id])
+
+
+def test_a_held_template_changes_its_variables_and_the_customer_gets_what_the_thread_shows(
+    client, held_template, fake_twilio, tasks, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(SATURDAY, tick=False):
+        page = client.get(edit_url(held_template))
+        assert 'name="body"' not in page.text  # no free text to change
+        assert 'name="var_2"' in page.text
+        response = client.post(
+            edit_url(held_template),
+            {"sid": held_template.content_sid, "idempotency_key": "k-2", "var_1": "Maria",
+             "var_2": "B-99"},
+        )  # fmt: skip
+    assert response.status_code == 302
+
+    release(tasks, django_capture_on_commit_callbacks)
+
+    [create] = fake_twilio.creates
+    assert create.value("ContentSid") == held_template.content_sid
+    assert json.loads(create.value("ContentVariables")) == {"1": "Maria", "2": "B-99"}
+    with time_machine.travel(MONDAY_OPENING, tick=False):
+        thread = client.get(
+            reverse("inbox:conversation", args=[held_template.conversation.public_id])
+        )
+    assert "Hi Maria, your order B-99 is on its way." in thread.text
+    assert "A-17" not in thread.text
+
+
+def test_a_held_templates_text_cannot_be_edited_into_something_never_sent(
+    client, held_template, fake_twilio, tasks, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(SATURDAY, tick=False):
+        response = client.post(edit_url(held_template), {"body": "Free text instead"})
+    assert response.status_code == 422
+    held_template.refresh_from_db()
+    assert held_template.body == "Hi Maria, your order A-17 is on its way."
+
+    release(tasks, django_capture_on_commit_callbacks)
+    [create] = fake_twilio.creates
+    assert json.loads(create.value("ContentVariables")) == {"1": "Maria", "2": "A-17"}
+
+
+def test_a_template_paused_while_held_is_not_sent_and_the_thread_says_why(
+    client, held_template, order_template, fake_twilio, tasks, django_capture_on_commit_callbacks
+):
+    order_template.approval = WhatsAppTemplate.Approval.PAUSED
+    order_template.save()
+
+    with time_machine.travel(SATURDAY, tick=False):
+        page = client.get(edit_url(held_template))
+    assert "“order_update” is paused at WhatsApp" in page.text
+    assert "Cancel this message" in page.text
+
+    release(tasks, django_capture_on_commit_callbacks)
+
+    assert fake_twilio.creates == []
+    held_template.refresh_from_db()
+    assert held_template.status == MessageStatus.FAILED
+    with time_machine.travel(MONDAY_OPENING, tick=False):
+        thread = client.get(
+            reverse("inbox:conversation", args=[held_template.conversation.public_id])
+        )
+    assert "“order_update” is paused at WhatsApp, not approved, so it cannot be sent" in thread.text
 
 
 def test_a_template_paused_after_it_was_picked_shows_the_reason_in_the_page(
