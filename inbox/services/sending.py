@@ -37,6 +37,7 @@ from ..segments import count_segments
 from .contact_activity import contact_touch
 from .opt_out import contact_opt_out
 from .refusals import SendRefused
+from .service_levels import auto_close_due
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 from .teams import conversation_reply_take_over
 from .whatsapp_window import check_whatsapp_send
@@ -276,7 +277,12 @@ def attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
 def conversation_record_outbound(
     *, conversation: Conversation, author: User, body: str, at
 ) -> None:
-    """Update the thread summary for an outgoing message sent by ``author``."""
+    """Update the thread summary for an outgoing message sent by ``author``.
+
+    An outreach (a send to a customer quiet for longer than the auto-close delay, whose
+    conversation would close on the next sweep) starts that delay again from the send:
+    the conversation stays open, waiting for the customer's answer.
+    """
     fields = {
         "last_outbound_at": at,
         "last_activity_at": at,
@@ -286,6 +292,10 @@ def conversation_record_outbound(
         "last_sender": author,
         "waiting_since": None,
     }
+    if _auto_close_passed(conversation, at):
+        fields["auto_close_at"] = auto_close_due(
+            sender=conversation.sender_id, last_inbound_at=at
+        ) or at + timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
     conversation_reply_take_over(conversation=conversation, author=author)
     if conversation.owner_id is None:
         fields["owner"] = author
@@ -302,6 +312,14 @@ def conversation_record_outbound(
         unique_fields=["user", "conversation"],
         update_fields=["last_sent_at"],
     )
+
+
+def _auto_close_passed(conversation: Conversation, at: datetime) -> bool:
+    """Whether ``conversations_auto_close`` would close ``conversation`` at ``at``."""
+    if conversation.auto_close_at is not None:
+        return conversation.auto_close_at <= at
+    quiet_since = conversation.last_inbound_at or conversation.created_at
+    return quiet_since < at - timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
 
 
 def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
