@@ -156,10 +156,16 @@ def test_a_freeform_that_would_be_held_past_the_window_is_refused_with_the_templ
     with time_machine.travel(london(2026, 12, 5, 18, 28), tick=False):
         response = client.post(url, {"body": "Still there?", "idempotency_key": "k-1"})
 
-    assert response.status_code == 422
-    assert "would wait until Monday 09:00" in response.text
-    assert "window closes Saturday 18:29" in response.text
-    assert "Send a template" in response.text  # the picker, on the same screen
+        htmx = client.post(
+            url, {"body": "Still there?", "idempotency_key": "k-2"}, headers={"HX-Request": "true"}
+        )
+
+    for answer in (response, htmx):
+        assert answer.status_code == 422
+        assert "would wait until Monday 09:00" in answer.text
+        assert "window closes Saturday 18:29" in answer.text
+        # The template picker, opened on the same screen.
+        assert '<details class="template-picker" id="template-picker" open>' in answer.text
     assert not Message.objects.filter(direction="out").exists()
 
 
