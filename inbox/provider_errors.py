@@ -48,7 +48,7 @@ _ERRORS = {
 
 
 # Our own send rules, checked again at dispatch: their reason comes with them.
-OWN_RULES = frozenset({"window_closed", "no_consent"})
+OWN_RULES = frozenset({"window_closed", "no_consent", "template_not_approved"})
 # Codes whose way out is a registered template (the red triangle offers one).
 NEEDS_TEMPLATE = frozenset({"63016", "window_closed"})
 

@@ -16,7 +16,7 @@ def approved_templates(*, query: str = "") -> QuerySet[WhatsAppTemplate]:
     return qs.order_by("name", "language")[:PICKER_SIZE]
 
 
-def approved_template(*, content_sid: str) -> WhatsAppTemplate | None:
-    return WhatsAppTemplate.objects.filter(
-        approval=WhatsAppTemplate.Approval.APPROVED, content_sid=content_sid
-    ).first()
+def registered_template(*, content_sid: str) -> WhatsAppTemplate | None:
+    """The template with ``content_sid`` whatever its approval: one picked while approved
+    and paused since is shown with the reason it cannot be sent, not as missing."""
+    return WhatsAppTemplate.objects.filter(content_sid=content_sid).first()

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from ..bulk_insert import insert_rows
 from ..csv_cells import csv_safe, read_rows
+from ..enqueue import enqueue
 from ..models import (
     Contact,
     ContactChange,
@@ -145,7 +146,7 @@ def import_start(*, contact_import: ContactImport, mapping: dict[str, str]) -> C
             pk=contact_import.pk, state=ContactImport.State.PREVIEW
         ).update(mapping=clean, state=ContactImport.State.QUEUED)
         if updated:
-            transaction.on_commit(lambda: import_contacts.delay(contact_import.pk))
+            transaction.on_commit(lambda: enqueue(import_contacts, contact_import.pk))
     contact_import.refresh_from_db()
     return contact_import
 

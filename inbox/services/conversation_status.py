@@ -108,8 +108,9 @@ def conversation_set_status(
 
 def conversations_auto_close(*, now: datetime | None = None) -> int:
     """Close every conversation without a customer message for AUTO_CLOSE_AFTER_SECONDS
-    of open business hours (``auto_close_at``, stored when the customer writes; rows
-    without it count wall-clock time).
+    of open business hours (``auto_close_at``, stored when the customer writes, and
+    moved on by an agent's outreach to a customer quiet for longer, so that it waits for
+    the answer: ``conversation_record_outbound``; rows without it count wall-clock time).
 
     Works in batches of locked rows (``skip_locked``: a row an inbound message is updating
     right now is left for the next run, and its new message keeps it open anyway). Returns

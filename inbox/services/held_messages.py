@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ..enqueue import enqueue
 from ..models import (
     Conversation,
     ConversationEvent,
@@ -23,6 +24,7 @@ from ..models import (
     Organisation,
     SenderId,
     User,
+    WhatsAppTemplate,
 )
 from ..reports.tally import tally_add
 from ..segments import count_segments
@@ -35,6 +37,8 @@ from .business_hours import (
     sender_hours,
 )
 from .sending import SendRefused, dispatch_paced_on_commit, preview_of
+from .whatsapp_templates import template_values_check
+from .whatsapp_window import check_template_approved
 
 RELEASE_BATCH = 500
 
@@ -67,11 +71,14 @@ def held_until_label(sender: SenderId) -> str:
     return opening_label(opens) if opens else ""
 
 
-def enqueue_release(message_id: int, *, at: datetime) -> None:
+def enqueue_release(message_id: int, *, at: datetime) -> bool:
+    """Queue the release of a held message for ``at``; False when the broker cannot be
+    reached. The message stays held, and the beat sweep (``release_due_held_messages``)
+    releases it once its time has come, so the agent's request never fails for it."""
     from ..tasks import release_held_message  # tasks import services: import here
 
     countdown = max((at - timezone.now()).total_seconds(), 0)
-    release_held_message.apply_async(args=[message_id], countdown=countdown)
+    return enqueue(release_held_message, message_id, countdown=countdown)
 
 
 def message_hold(*, message: Message, until: datetime) -> None:
@@ -169,24 +176,60 @@ def can_change_held(user: User, message: Message) -> bool:
 
 
 def held_message_edit(*, message: Message, by: User, body: str) -> Message:
-    """Replace the text of a held message; raises HeldMessageRefused once it has gone."""
+    """Replace the text of a held message; raises HeldMessageRefused once it has gone.
+
+    A held WhatsApp template has no free text to change: the customer is sent the
+    registered template, so only its variables change (``held_template_edit``).
+    """
     body = (body or "").strip()
     if not can_change_held(by, message):
         raise HeldMessageRefused("Only its author or an admin can change this message.")
+    if message.content_sid:
+        raise HeldMessageRefused(
+            "This is a registered WhatsApp template: change its variables, or cancel it."
+        )
     if not body and not message.attachments.exists():
         raise HeldMessageRefused("Write a message, or cancel it instead.")
-    segments = max(count_segments(body).segments, 1)
+    return _held_update(message=message, body=body)
+
+
+def held_template_edit(
+    *, message: Message, by: User, template: WhatsAppTemplate | None, values: dict[str, str]
+) -> Message:
+    """Give a held WhatsApp template new ``values`` for its variables: its text is rendered
+    again from ``template``, so the thread shows what the customer will be sent.
+
+    Raises HeldMessageRefused once it has gone, for a blank variable, or when WhatsApp no
+    longer approves the template (it can only be cancelled then).
+    """
+    if not can_change_held(by, message):
+        raise HeldMessageRefused("Only its author or an admin can change this message.")
+    if template is None or template.content_sid != message.content_sid:
+        template = None
+    try:
+        check_template_approved(template=template)
+        filled = template_values_check(template=template, values=values)
+    except SendRefused as refused:
+        raise HeldMessageRefused(str(refused)) from refused
+    return _held_update(message=message, body=template.render(filled), variables=filled)
+
+
+def _held_update(*, message: Message, body: str, variables: dict | None = None) -> Message:
+    fields = {"body": body, "segments": max(count_segments(body).segments, 1)}
+    if variables is not None:
+        fields["content_variables"] = variables
     now = timezone.now()
     with transaction.atomic():
         Conversation.objects.filter(pk=message.conversation_id).update(
             changed_at=now, last_message_preview=preview_of(body)
         )
         changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
-            body=body, segments=segments
+            **fields
         )
         if not changed:
             raise HeldMessageRefused("This message has been sent already; it can't be changed.")
-    message.body, message.segments = body, segments
+    for name, value in fields.items():
+        setattr(message, name, value)
     return message
 
 

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
-from converse.counters import ENQUEUE_FAILURES, SENDS
+from converse.counters import SENDS
 from converse.logs import log_about_message
 
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
+from ..enqueue import enqueue
 from ..models import (
     Attachment,
     AutoKind,
@@ -29,6 +29,7 @@ from ..models import (
     Participation,
     SenderId,
     User,
+    WhatsAppTemplate,
 )
 from ..reports.metrics import first_response_on_send
 from ..reports.tally import tally_add
@@ -36,6 +37,7 @@ from ..segments import count_segments
 from .contact_activity import contact_touch
 from .opt_out import contact_opt_out
 from .refusals import SendRefused
+from .service_levels import auto_close_due
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 from .teams import conversation_reply_take_over
 from .whatsapp_window import check_whatsapp_send
@@ -78,9 +80,14 @@ def check_can_send(
     author: User,
     body: str,
     media_count: int = 0,
-    template: bool = False,
+    template: WhatsAppTemplate | None = None,
+    sends_at: datetime | None = None,
 ) -> str:
-    """Validate a send and return the body to store; raise SendRefused with the reason."""
+    """Validate a send and return the body to store; raise SendRefused with the reason.
+
+    ``template`` is the registered WhatsApp template sent, if any; ``sends_at`` is when
+    the message would go, when that is later than now (held for business hours).
+    """
     body = (body or "").strip()
     if not body and not media_count:
         raise SendRefused("Write a message before sending.")
@@ -91,7 +98,12 @@ def check_can_send(
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
     check_not_opted_out(conversation=conversation)
-    check_whatsapp_send(conversation=conversation, template=template)
+    check_whatsapp_send(
+        conversation=conversation,
+        content_sid=template.content_sid if template else "",
+        template=template,
+        sends_at=sends_at,
+    )
     return body
 
 
@@ -108,25 +120,32 @@ def message_send(
     body: str,
     idempotency_key: str | None = None,
     media: Sequence[UploadedFile] = (),
-    content_sid: str = "",
+    template: WhatsAppTemplate | None = None,
     content_variables: dict[str, str] | None = None,
 ) -> Message:
-    """Save an outgoing message (and its media) as queued; enqueue delivery once it commits.
+    """Save an outgoing message (and its media) as queued; enqueue delivery once it commits,
+    or hold it until its sender ID's business hours open.
 
-    A registered WhatsApp template comes as its ``content_sid`` and ``content_variables``,
-    with ``body`` the text the customer sees (``whatsapp_template_send``).
+    A registered WhatsApp ``template`` comes with its ``content_variables``, ``body`` the
+    text the customer sees (``whatsapp_template_send``). A freeform WhatsApp message that
+    would be held past the 24-hour window is refused: it could never be delivered.
 
     With an ``idempotency_key`` already used, returns the message it created instead of
     sending again (double click, resubmitted form). The key's unique constraint decides: a
     fresh key, the usual case, costs no look-up.
     """
+    from .held_messages import hold_until  # held messages import this module
+
+    now = timezone.now()
     try:
+        opens = hold_until(sender=conversation.sender_id, at=now)
         body = check_can_send(
             conversation=conversation,
             author=author,
             body=body,
             media_count=len(media),
-            template=bool(content_sid),
+            template=template,
+            sends_at=opens,
         )
     except SendRefused:
         # A resubmitted form whose first send went out before the refusal applied (the
@@ -134,7 +153,6 @@ def message_send(
         if idempotency_key and (existing := _sent_with_key(idempotency_key, conversation, author)):
             return existing
         raise
-    now = timezone.now()
     try:
         with transaction.atomic():
             message = _outbound_save(
@@ -142,7 +160,7 @@ def message_send(
                 author=author,
                 body=body,
                 idempotency_key=idempotency_key or None,
-                content_sid=content_sid,
+                content_sid=template.content_sid if template else "",
                 content_variables=content_variables,
             )
             for upload in media:
@@ -153,7 +171,7 @@ def message_send(
                 body=body or media_preview(len(media)),
                 at=now,
             )
-            dispatch_or_hold_on_commit(message=message, conversation=conversation, now=now)
+            dispatch_or_hold_on_commit(message=message, conversation=conversation, opens=opens)
             tally_add(message)
     except IntegrityError:
         # The key was used already (a double click, or a race we lost): that send stands.
@@ -176,12 +194,14 @@ def _sent_with_key(key: str, conversation: Conversation, author: User) -> Messag
     return existing
 
 
-def dispatch_or_hold_on_commit(*, message: Message, conversation: Conversation, now) -> None:
-    """Dispatch an agent's message, or hold it until its sender ID's business hours open
-    (F-CP4, ``services.held_messages``). Call it where ``dispatch_paced_on_commit`` goes."""
-    from .held_messages import hold_until, message_hold  # held messages import this module
+def dispatch_or_hold_on_commit(
+    *, message: Message, conversation: Conversation, opens: datetime | None
+) -> None:
+    """Dispatch an agent's message, or hold it until ``opens``, when its sender ID's
+    business hours open (F-CP4, ``services.held_messages.hold_until``). Call it where
+    ``dispatch_paced_on_commit`` goes."""
+    from .held_messages import message_hold  # held messages import this module
 
-    opens = hold_until(sender=conversation.sender_id, at=now)
     if opens is None:
         dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     else:
@@ -257,7 +277,12 @@ def attachment_store(*, message: Message, upload: UploadedFile) -> Attachment:
 def conversation_record_outbound(
     *, conversation: Conversation, author: User, body: str, at
 ) -> None:
-    """Update the thread summary for an outgoing message sent by ``author``."""
+    """Update the thread summary for an outgoing message sent by ``author``.
+
+    An outreach (a send to a customer quiet for longer than the auto-close delay, whose
+    conversation would close on the next sweep) starts that delay again from the send:
+    the conversation stays open, waiting for the customer's answer.
+    """
     fields = {
         "last_outbound_at": at,
         "last_activity_at": at,
@@ -267,6 +292,10 @@ def conversation_record_outbound(
         "last_sender": author,
         "waiting_since": None,
     }
+    if _auto_close_passed(conversation, at):
+        fields["auto_close_at"] = auto_close_due(
+            sender=conversation.sender_id, last_inbound_at=at
+        ) or at + timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
     conversation_reply_take_over(conversation=conversation, author=author)
     if conversation.owner_id is None:
         fields["owner"] = author
@@ -285,6 +314,14 @@ def conversation_record_outbound(
     )
 
 
+def _auto_close_passed(conversation: Conversation, at: datetime) -> bool:
+    """Whether ``conversations_auto_close`` would close ``conversation`` at ``at``."""
+    if conversation.auto_close_at is not None:
+        return conversation.auto_close_at <= at
+    quiet_since = conversation.last_inbound_at or conversation.created_at
+    return quiet_since < at - timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
+
+
 def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
     """Queue the delivery of a saved message; False when the broker cannot be reached.
 
@@ -294,17 +331,7 @@ def enqueue_dispatch(message_id: int, *, countdown: float = 0) -> bool:
     """
     from ..tasks import deliver_message  # tasks import services: import here, not at the top
 
-    try:
-        deliver_message.apply_async(args=[message_id], countdown=countdown)
-    except (KombuOperationalError, OSError):
-        ENQUEUE_FAILURES.inc()
-        log.warning(
-            "delivery of message %s not queued: the broker is unreachable; the sweep will",
-            message_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return enqueue(deliver_message, message_id, countdown=countdown)
 
 
 def dispatch_paced_on_commit(*, message: Message, sender_id: int) -> None:
@@ -389,8 +416,9 @@ def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
         )
         return DispatchOutcome()
     try:
-        # The window may have closed, or consent been withdrawn, since the message was saved.
-        check_whatsapp_send(conversation=message.conversation, template=bool(message.content_sid))
+        # The window may have closed, consent been withdrawn or the template been paused
+        # since the message was saved (held for business hours, or retried).
+        check_whatsapp_send(conversation=message.conversation, content_sid=message.content_sid)
     except SendRefused as refused:
         SENDS.labels(outcome="failed", code=refused.code).inc()
         message_status_apply(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from ..enqueue import enqueue
 from ..models import Conversation, ConversationEvent, Message, TranscriptExport, User
 from ..phone import format_phone
 
@@ -171,7 +172,7 @@ def transcript_export_request(
         export = TranscriptExport.objects.create(
             conversation=conversation, requested_by=by, notes=notes
         )
-        transaction.on_commit(lambda: build_transcript_pdf.delay(export.pk))
+        transaction.on_commit(lambda: enqueue(build_transcript_pdf, export.pk))
     return export
 
 

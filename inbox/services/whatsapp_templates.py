@@ -7,6 +7,7 @@ from ..channels import adapter_for
 from ..models import Channel, Contact, Conversation, Message, User, WhatsAppTemplate
 from .refusals import SendRefused
 from .sending import message_send
+from .whatsapp_window import check_template_approved
 
 # A variable mapped to this fills from the contact's name; any other name is a custom field.
 NAME_FIELD = "name"
@@ -36,24 +37,32 @@ def whatsapp_template_send(
 
     Every variable needs a value: a blank one is refused here, naming it, rather than
     rejected by the provider or left stuck. The thread keeps the text the customer sees.
+    (The approval is checked first here, for its reason to come before any blank
+    variable's, and again by the send checks, which a held message meets at release.)
     """
-    if template.approval != WhatsAppTemplate.Approval.APPROVED:
-        raise SendRefused(f"The template “{template.name}” is not approved by WhatsApp yet.")
+    check_template_approved(template=template)
     if conversation.sender_id.channel != Channel.WHATSAPP:
         raise SendRefused("Registered templates are for WhatsApp sender IDs.")
-    filled = {v: (values.get(v) or "").strip() for v in template.variables}
-    missing = [v for v, value in filled.items() if not value]
-    if missing:
-        names = ", ".join(f"{{{{{v}}}}}" for v in missing)
-        raise SendRefused(f"Fill in {names} before sending “{template.name}”.")
+    filled = template_values_check(template=template, values=values)
     return message_send(
         conversation=conversation,
         author=author,
         body=template.render(filled),
         idempotency_key=idempotency_key,
-        content_sid=template.content_sid,
+        template=template,
         content_variables=filled,
     )
+
+
+def template_values_check(*, template: WhatsAppTemplate, values: dict[str, str]) -> dict:
+    """``values`` for each of the template's variables, trimmed; SendRefused naming the
+    blank ones."""
+    filled = {v: (values.get(v) or "").strip() for v in template.variables}
+    missing = [v for v, value in filled.items() if not value]
+    if missing:
+        names = ", ".join(f"{{{{{v}}}}}" for v in missing)
+        raise SendRefused(f"Fill in {names} before sending “{template.name}”.")
+    return filled
 
 
 def whatsapp_templates_sync() -> int:

@@ -22,7 +22,7 @@ from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
 from ..services.sending import SendRefused, message_send, too_long
-from ..services.whatsapp_window import opens_with_template
+from ..services.whatsapp_window import WINDOW_CLOSED, opens_with_template
 from .lists import list_context as _list_context
 from .live import format_version
 
@@ -108,6 +108,8 @@ def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
 def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = conversation_for(request.user, public_id)
     form = ComposeForm(request.POST, request.FILES)
+    # A freeform refused for WhatsApp's window: the template picker opens beside the reason.
+    offer_template = False
     if form.is_valid():
         try:
             message_send(
@@ -119,6 +121,7 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
             )
         except SendRefused as refused:
             form.add_error(None, str(refused))
+            offer_template = refused.code == WINDOW_CLOSED
         else:
             if not request.htmx:
                 return redirect("inbox:conversation", public_id=public_id)
@@ -126,9 +129,11 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     status = 200 if form.is_valid() or not form.errors else 422
     if not request.htmx:
         context = _thread_context(request, conversation, form) | _list_context(request)
+        context["offer_template"] = offer_template
         return render(request, "inbox/conversation.html", context, status=status)
     conversation.refresh_from_db()
-    context = _thread_context(request, conversation, form) | {"oob_thread": True}
+    context = _thread_context(request, conversation, form)
+    context |= {"oob_thread": True, "offer_template": offer_template}
     return render(request, "inbox/partials/compose.html", context, status=status)
 
 

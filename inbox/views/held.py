@@ -16,7 +16,12 @@ from ..services.held_messages import (
     can_change_held,
     held_message_cancel,
     held_message_edit,
+    held_template_edit,
 )
+from ..services.refusals import SendRefused
+from ..services.whatsapp_window import check_template_approved
+from ..template_forms import TemplateSendForm
+from ..template_selectors import registered_template
 
 
 class HeldMessageForm(forms.Form):
@@ -48,6 +53,8 @@ def _held_for(request: HttpRequest, public_id: str, message_id: str) -> Message:
 @login_required
 def held_message(request: HttpRequest, public_id: str, message_id: str) -> HttpResponse:
     message = _held_for(request, public_id, message_id)
+    if message.content_sid:
+        return _held_template(request, message)
     form = HeldMessageForm(request.POST or None, initial={"body": message.body})
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,13 +63,42 @@ def held_message(request: HttpRequest, public_id: str, message_id: str) -> HttpR
             form.add_error(None, str(refused))
         else:
             return redirect("inbox:conversation", public_id=public_id)
-    context = {
+    return _held_page(request, message, {"form": form}, failed=bool(form.errors))
+
+
+def _held_template(request: HttpRequest, message: Message) -> HttpResponse:
+    """A held WhatsApp template: its variables change (the text follows), never its text;
+    a template WhatsApp no longer approves can only be cancelled, and the page says why."""
+    template = registered_template(content_sid=message.content_sid)
+    context: dict = {"template_error": ""}
+    try:
+        check_template_approved(template=template)
+    except SendRefused as refused:
+        context["template_error"] = str(refused)
+        return _held_page(request, message, context, failed=request.method == "POST")
+    values = message.content_variables or {}
+    form = TemplateSendForm(request.POST or None, template=template, values=values)
+    context["template_form"] = form
+    if request.method == "POST" and form.is_valid():
+        try:
+            held_template_edit(
+                message=message, by=request.user, template=template, values=form.values()
+            )
+        except HeldMessageRefused as refused:
+            context["template_error"] = str(refused)
+        else:
+            return redirect("inbox:conversation", public_id=message.conversation.public_id)
+    failed = bool(form.errors or context["template_error"])
+    return _held_page(request, message, context, failed=failed)
+
+
+def _held_page(request: HttpRequest, message: Message, context: dict, *, failed: bool):
+    context |= {
         "message": message,
         "conversation": message.conversation,
-        "form": form,
         "until": opening_label(message.scheduled_for),
     }
-    return render(request, "inbox/held_message.html", context, status=422 if form.errors else 200)
+    return render(request, "inbox/held_message.html", context, status=422 if failed else 200)
 
 
 @require_POST

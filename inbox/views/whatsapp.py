@@ -12,14 +12,14 @@ from ..services.conversations import conversation_start_with_template
 from ..services.sending import SendRefused
 from ..services.whatsapp_consent import whatsapp_consent_import, whatsapp_consent_set
 from ..services.whatsapp_templates import template_values_from_contact, whatsapp_template_send
-from ..services.whatsapp_window import window_is_open
+from ..services.whatsapp_window import check_template_approved, window_is_open
 from ..template_forms import (
     ConsentForm,
     ConsentImportForm,
     NewTemplateConversationForm,
     TemplateSendForm,
 )
-from ..template_selectors import approved_template
+from ..template_selectors import registered_template
 from .conversation import _thread_context, thread_of
 from .lists import list_context
 
@@ -45,17 +45,24 @@ def conversation_templates(request: HttpRequest, public_id: str) -> HttpResponse
         context["template_query"] = query
         sid = request.GET.get("sid", "")
         if sid:
-            template = approved_template(content_sid=sid)
+            template = registered_template(content_sid=sid)
             if template is None:
                 raise Http404("No such template")
-            values = template_values_from_contact(template=template, contact=conversation.contact)
-            context["template_form"] = TemplateSendForm(template=template, values=values)
+            try:
+                check_template_approved(template=template)
+            except SendRefused as refused:
+                context["template_error"] = str(refused)
+            else:
+                values = template_values_from_contact(
+                    template=template, contact=conversation.contact
+                )
+                context["template_form"] = TemplateSendForm(template=template, values=values)
             if request.htmx:
                 return render(request, "inbox/partials/template_form.html", context)
         elif request.htmx:
             return render(request, "inbox/partials/template_results.html", context)
         return _compose_response(request, conversation, context)
-    template = approved_template(content_sid=request.POST.get("sid", ""))
+    template = registered_template(content_sid=request.POST.get("sid", ""))
     if template is None:
         raise Http404("No such template")
     form = TemplateSendForm(request.POST, template=template)

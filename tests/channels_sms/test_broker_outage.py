@@ -11,10 +11,12 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from kombu.messaging import Producer
 
-from inbox.models import Message, MessageStatus
-from inbox.tasks import deliver_message, recover_stuck_messages
+from inbox.models import Message, MessageStatus, TranscriptExport
+from inbox.services.transcripts import transcript_export_request
+from inbox.tasks import deliver_message, recover_stuck_messages, release_due_held_messages
 
 from ..conftest import receive
+from ..inbox.hours_support import london, set_office_hours
 
 CUSTOMER = "+12025550123"
 
@@ -120,3 +122,44 @@ def test_the_sweep_queues_a_send_still_waiting_once_per_period_not_on_every_run(
     with time_machine.travel(later):
         assert recover_stuck_messages() == 1
     assert tasks.names == ["inbox.tasks.deliver_message"] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_held_for_business_hours_during_an_outage_answers_normally_and_goes_at_opening(
+    client, alice, alice_line, broker_down, fake_twilio, request
+):
+    set_office_hours()
+    friday_evening, monday_opening = london(2026, 12, 4, 18, 30), london(2026, 12, 7, 9, 0)
+    with time_machine.travel(london(2026, 12, 4, 17, 0), tick=False):
+        conversation = receive(alice_line, CUSTOMER).conversation
+    client.force_login(alice)
+    url = reverse("inbox:send", args=[conversation.public_id])
+
+    with time_machine.travel(friday_evening, tick=False):
+        response = client.post(url, {"body": "It left today", "idempotency_key": "k-1"})
+        page = client.get(response.url)
+
+    assert response.status_code == 302
+    assert "Will be sent Monday 09:00" in page.text
+    message = Message.objects.get(body="It left today")
+    assert message.status == MessageStatus.SCHEDULED
+
+    broker_down.up()
+    worker = request.getfixturevalue("worker")
+    with time_machine.travel(monday_opening, tick=False):
+        assert release_due_held_messages() == 1
+        worker.run()
+
+    [create] = fake_twilio.creates
+    assert create.value("Body") == "It left today"
+
+
+def test_a_transcript_asked_for_during_an_outage_is_saved_and_the_request_answers(
+    alice, alice_line, broker_down, django_capture_on_commit_callbacks
+):
+    conversation = receive(alice_line, CUSTOMER).conversation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = transcript_export_request(conversation=conversation, by=alice)
+
+    assert TranscriptExport.objects.get() == export

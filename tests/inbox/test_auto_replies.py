@@ -31,9 +31,10 @@ def write(sender, body="Hello", *, at, customer="+12025550123"):
 
 def test_a_customer_writing_after_closing_hears_when_we_open(office, alice_line, tasks):
     conversation = write(alice_line, at=london(2026, 12, 4, 18, 30))
+    # A first contact while closed: the greeting and the out-of-hours reply in one message,
+    # one send instead of two billable ones.
     assert automatic(conversation) == [
-        (AutoKind.GREETING, "Welcome to Acme!"),
-        (AutoKind.OUT_OF_HOURS, "We're closed; we open Monday 09:00."),
+        (AutoKind.OUT_OF_HOURS, "Welcome to Acme!\n\nWe're closed; we open Monday 09:00."),
     ]
     reply = Message.objects.get(auto_kind=AutoKind.OUT_OF_HOURS)
     assert reply.author is None
@@ -48,7 +49,10 @@ def test_once_per_closed_period(office, alice_line, tasks):
     write(alice_line, "Still there?", at=london(2026, 12, 7, 10, 0))  # open: no reply
     write(alice_line, "Lunch?", at=london(2026, 12, 7, 12, 45))  # the next closed period
     replies = [b for k, b in automatic(conversation) if k == AutoKind.OUT_OF_HOURS]
-    assert replies == ["We're closed; we open Monday 09:00.", "We're closed; we open Monday 13:30."]
+    assert replies == [
+        "Welcome to Acme!\n\nWe're closed; we open Monday 09:00.",  # the first contact's
+        "We're closed; we open Monday 13:30.",
+    ]
 
 
 def test_opens_at_is_in_the_sender_ids_time_zone(office, alice_line, tasks):
@@ -57,7 +61,8 @@ def test_opens_at_is_in_the_sender_ids_time_zone(office, alice_line, tasks):
     alice_line.opening_hours = {str(d): [["09:00", "17:00"]] for d in range(5)}
     alice_line.save()
     conversation = write(alice_line, at=london(2026, 12, 4, 23, 0))  # 18:00 in New York
-    assert (AutoKind.OUT_OF_HOURS, "We're closed; we open Monday 09:00.") in automatic(conversation)
+    [(kind, body)] = automatic(conversation)
+    assert kind == AutoKind.OUT_OF_HOURS and body.endswith("We're closed; we open Monday 09:00.")
 
 
 def test_no_greeting_for_a_returning_customer_and_none_while_open(office, alice_line, tasks):
@@ -86,8 +91,10 @@ def test_a_sender_id_may_turn_them_off_or_use_its_own(office, alice_line, bob_li
 
 
 def test_the_thread_marks_them_automatic(client, office, alice, alice_line, tasks):
-    conversation = write(alice_line, at=london(2026, 12, 4, 18, 30))
+    closed = write(alice_line, at=london(2026, 12, 4, 18, 30))
+    opened = write(alice_line, at=london(2026, 12, 7, 10, 0), customer="+12025550178")
     client.force_login(alice)
-    html = client.get(f"/c/{conversation.public_id}/").content.decode()
+    html = client.get(f"/c/{closed.public_id}/").content.decode()
     assert "Automatic · Out-of-hours reply" in html
+    html = client.get(f"/c/{opened.public_id}/").content.decode()
     assert "Automatic · Greeting" in html

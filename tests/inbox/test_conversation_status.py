@@ -176,3 +176,41 @@ def test_auto_close_delay_is_a_setting(alice_line, settings):
     assert conversations_auto_close() == 1
     conversation.refresh_from_db()
     assert conversation.status == S.CLOSED
+
+
+@pytest.mark.parametrize("office_hours", [False, True])
+def test_an_outreach_to_a_customer_quiet_for_days_keeps_the_conversation_open(
+    wa_line, alice, order_template, tasks, office_hours
+):
+    """The customer last wrote over a day (of open hours) ago: the agent's template reaches
+    out, and the conversation waits a full auto-close delay for the answer instead of
+    closing on the next sweep."""
+    import time_machine
+
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+    from inbox.services.whatsapp_templates import whatsapp_template_send
+
+    from .hours_support import london, set_office_hours
+
+    quiet = timedelta(hours=25)
+    if office_hours:
+        set_office_hours()
+        quiet = timedelta(days=8)
+    sent_at = london(2026, 12, 8, 10, 0)  # a Tuesday morning
+    with time_machine.travel(sent_at - quiet, tick=False):
+        conversation = receive(wa_line, "+12025550123", "Hi").conversation
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    with time_machine.travel(sent_at, tick=False):
+        conversation.refresh_from_db()
+        whatsapp_template_send(
+            conversation=conversation,
+            author=alice,
+            template=order_template,
+            values={"1": "Maria", "2": "A-17"},
+        )
+
+    assert conversations_auto_close(now=sent_at + timedelta(seconds=30)) == 0
+    assert conversations_auto_close(now=sent_at + timedelta(hours=23)) == 0
+    assert conversations_auto_close(now=sent_at + timedelta(days=7)) == 1
+    conversation.refresh_from_db()
+    assert conversation.status == S.CLOSED
