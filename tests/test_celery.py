@@ -14,7 +14,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
-        reason="needs PostgreSQL: Django never finds a SQLite connection broken, so never replaces it",
+        reason="needs PostgreSQL: Django never finds a SQLite connection broken",
     ),
 ]
 
