@@ -203,8 +203,11 @@ def _scan(decoded: Decoded) -> tuple[list[str], int, dict[str, str], list[list[s
 
 
 def import_preview(contact_import: ContactImport) -> tuple[list[str], list[list[str]]]:
+    """The header and the first rows, each cut to the header's columns (a cell beyond them
+    refuses its row, with the reason, when the import runs)."""
     rows = read_rows(contact_import.source, limit=PREVIEW_ROWS + 1)
-    return rows[0], rows[1:]
+    header = rows[0]
+    return header, [cells[: len(header)] for cells in rows[1:]]
 
 
 def import_start(*, contact_import: ContactImport, mapping: dict[str, str]) -> ContactImport:

@@ -529,6 +529,13 @@ def test_a_cell_beyond_the_header_refuses_its_row_with_the_reason(alice):
     assert row[2:] == ["+12025550102", "Smith", " Bob"]
 
 
+def test_the_preview_shows_a_row_only_as_far_as_the_header_goes(client, alice):
+    client.force_login(alice)
+    response = upload(client, "phone,name\n+12025550101,Ann" + ",x" * 100_000 + "\n")
+    page = client.get(response.url).content.decode()
+    assert "<td>Ann</td>" in page and "<td>x</td>" not in page
+
+
 def test_a_file_over_the_attachment_limit_is_taken_up_to_the_import_limit(client, alice):
     client.force_login(alice)
     note = "x" * 1000
