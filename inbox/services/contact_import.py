@@ -178,7 +178,7 @@ def _scan(decoded: Decoded) -> tuple[list[str], int, dict[str, str], list[list[s
             "The first row is not valid UTF-8 while the rest of the file is: save the file "
             "as “CSV UTF-8” and upload it again."
         )
-    total, filled = 0, 0
+    total, filled = 0, False
     problems: dict[str, str] = {}
     sample: list[list[str]] = []
     for number, (lines, cells) in enumerate(rows, start=2):
@@ -188,9 +188,12 @@ def _scan(decoded: Decoded) -> tuple[list[str], int, dict[str, str], list[list[s
                 f"The file has more than {MAX_ROWS:,} rows: import at most {MAX_ROWS:,} at a "
                 "time (split the file)."
             )
-        filled += any(cell.strip() for cell in cells)
+        if not filled:
+            filled = any(cell.strip() for cell in cells)
         if len(sample) < PREVIEW_ROWS:
             sample.append(cells)
+        if not (decoded.bad_lines or decoded.nul_lines):
+            continue
         if decoded.bad_lines.intersection(lines):
             problems[str(number)] = (
                 "not valid UTF-8 (read here as Windows-1252): check it and import it again"
