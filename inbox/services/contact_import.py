@@ -7,6 +7,12 @@ Every good row is kept: a number that matches a contact updates it (filled cells
 new one creates it. A merged contact's second number (F-CT4) matches that contact as its
 main number does, and the contact keeps both.
 Rows are written in chunks, each in one transaction with the progress it reports.
+
+The upload is read by ``inbox.csv_cells``: a file it cannot read, or one past the limits
+(rows, columns, a column name's length), is refused at once with the reason, and a row it
+could not read as written (a stray non-UTF-8 byte, a NUL) is named on the preview and left
+out. Only an admin's import changes SMS consent, and never re-subscribes a customer whose
+latest opt-out was their own: that row is imported without it and reported.
 """
 
 import csv
