@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from .. import contact_selectors as selectors
 from ..csv_cells import csv_safe
 from ..models import ContactExport, CustomField, User
+from .contact_import import field_header
 
 EXPORT_HEADER = ["name", "phone", "whatsapp", "email", "labels", "sms_consent", "contact_id"]
 
@@ -28,7 +29,7 @@ def contacts_export_rows(*, by: User, filters: selectors.ContactFilters) -> Iter
     export = ContactExport.objects.create(
         exported_by=by, filters=urlencode(filters.as_params())[:500]
     )
-    yield [*EXPORT_HEADER, *(f.name for f in fields)]
+    yield [*EXPORT_HEADER, *(field_header(f.name) for f in fields)]
     count = 0
     for contact in selectors.contacts_for_export(filters=filters):
         values = {v.field_id: v.value for v in contact.field_values.all()}

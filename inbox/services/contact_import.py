@@ -62,6 +62,7 @@ MAX_COLUMNS = 50
 MAX_HEADER_CHARS = 100
 # Our own export's column: the contact's public id, which an import does not write.
 IGNORED_HEADERS = ("contact_id",)
+FIELD_PREFIX = "field:"
 
 # What a column can fill; "field:<key>" fills a custom field.
 TARGETS = {
@@ -114,14 +115,26 @@ class ImportRefused(ValueError):
 def guess_target(header: str, *, consent: bool = True) -> str:
     """What a column called ``header`` holds, by its name; "" (ignored) for the consent
     column of a user who may not change consent (``consent`` False) and for our own
-    export's contact ids."""
-    key = field_key(csv_unsafe(header))
+    export's contact ids. "field:mobile" names the custom field ``mobile`` whatever its
+    key (our export writes a custom field so when its key reads as another column)."""
+    header = csv_unsafe(header).strip()
+    if header.lower().startswith(FIELD_PREFIX):
+        key = field_key(header[len(FIELD_PREFIX) :])
+        return f"field:{key}" if key else ""
+    key = field_key(header)
     if key in IGNORED_HEADERS:
         return ""
     for target, names in HEADER_GUESSES.items():
         if key in names:
             return "" if target == "consent" and not consent else target
     return f"field:{key}" if key else ""
+
+
+def field_header(key: str) -> str:
+    """The header that names the custom field ``key`` in a file to import again: the key,
+    or "field:<key>" when the key alone would read as another column ("mobile")."""
+    taken = guess_target(key) != f"field:{key}"
+    return f"{FIELD_PREFIX}{key}" if taken else key
 
 
 def may_change_consent(user: User) -> bool:

@@ -28,7 +28,7 @@ def contacts(alice):
         by=alice,
         email="maria@example.com",
         labels=["VIP", "Smith, Inc"],
-        custom_fields={"Order ID": "-5", "Tier": "gold"},
+        custom_fields={"Order ID": "-5", "Tier": "gold", "Mobile": "+1 202 555 0100"},
     )
     formula = Contact.objects.create(phone_e164="+12025550125", display_name="=HYPERLINK(1)")
     contact_update(contact=formula, by=alice, labels=["Acme, Ltd"])
@@ -46,13 +46,15 @@ def test_the_export_holds_every_field_custom_fields_too(client, alice, contacts)
     client.force_login(alice)
     text = export(client).decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0] == ("name,phone,whatsapp,email,labels,sms_consent,contact_id,order_id,tier")
+    assert lines[0] == (
+        "name,phone,whatsapp,email,labels,sms_consent,contact_id,field:mobile,order_id,tier"
+    )
     maria = contacts[0]
     assert (
         f'Maria Garcia,+12025550123,+12025550199,maria@example.com,"Smith, Inc; VIP",,'
-        f"{maria.public_id},'-5,gold"
+        f"{maria.public_id},'+1 202 555 0100,'-5,gold"
     ) in lines
-    assert f'\'=HYPERLINK(1),+12025550125,,,"Acme, Ltd;",,{contacts[1].public_id},,' in lines
+    assert f'\'=HYPERLINK(1),+12025550125,,,"Acme, Ltd;",,{contacts[1].public_id},,,' in lines
 
 
 @pytest.mark.parametrize("importer", ["admin", "alice"])
@@ -93,6 +95,7 @@ def test_importing_an_export_updates_the_same_contacts_and_changes_nothing(
     assert {v.field.name: v.value for v in contacts[0].field_values.all()} == {
         "order_id": "-5",
         "tier": "gold",
+        "mobile": "+1 202 555 0100",
     }
 
 
