@@ -403,6 +403,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
     # A merge keeps a main number for every contact that has a second one.
     main_numbers = dict(ContactNumber.objects.values_list("phone_e164", "contact__phone_e164"))
+    # Opt-ins of the chunks written before: to list again those that were not applied.
+    resubscribing: list[Row] = []
     for start in range(0, len(data), CHUNK):
         chunk = data[start : start + CHUNK]
         good: list[Row] = []
@@ -431,6 +433,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             seen[row.phone] = (number, given)
             if new:
                 good.append(row)
+            elif row.opted_out is False:
+                resubscribing.append(row)
         fresh = min(len(chunk), start + len(chunk) - written)
         if fresh <= 0:
             continue
@@ -446,6 +450,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             )
         for row in done.kept:
             writer.writerow([row.number, CUSTOMER_STOP_KEPT, *map(csv_safe, row.cells)])
+    for row in _kept_before(resubscribing):
+        writer.writerow([row.number, CUSTOMER_STOP_KEPT, *map(csv_safe, row.cells)])
     ContactImport.objects.filter(pk=import_id).update(
         state=ContactImport.State.DONE,
         processed_rows=len(data),
@@ -599,6 +605,21 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         consent=len(consent),
         kept=[r for r in rows if r.phone in kept],
     )
+
+
+def _kept_before(rows: list[Row]) -> list[Row]:
+    """Of the opt-in rows of chunks a stopped run wrote, those it did not apply (the
+    customer had opted out themselves), for the report: their contacts are still opted out,
+    last by their own word."""
+    if not rows:
+        return []
+    opted_out = dict(
+        Contact.objects.filter(
+            phone_e164__in=[r.phone for r in rows], sms_opted_out_at__isnull=False
+        ).values_list("pk", "phone_e164")
+    )
+    kept = _customer_stops(opted_out)
+    return [r for r in rows if r.phone in kept]
 
 
 def _customer_stops(phones: dict[int, str]) -> set[str]:

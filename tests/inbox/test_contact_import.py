@@ -20,6 +20,7 @@ from inbox.models import (
 from inbox.services.consent import contact_consent_change
 from inbox.services.contact_import import (
     CHUNK,
+    CUSTOMER_STOP_KEPT,
     contacts_import_run,
     import_create,
     import_start,
@@ -618,3 +619,18 @@ def test_an_admins_import_does_not_undo_a_customers_own_stop_and_says_so(client,
     assert "SMS consent changed for 2 contacts." in html
     assert "1 customer who opted out themselves (STOP) was not re-subscribed" in html
     assert "and the 1 not re-subscribed, with the reasons" in html
+
+
+def test_a_rerun_lists_again_the_customers_a_stopped_run_did_not_re_subscribe(admin, monkeypatch):
+    stopped = Contact.objects.create(phone_e164="+12025550124")
+    contact_consent_change(contact=stopped, conversation=None, opted_out=True, source="keyword")
+    text = "phone,consent\n+1 202 555 0124,yes\n+1 202 555 0125,no\n"
+    contact_import = import_create(by=admin, file_name="x.csv", text=text)
+    killed_at_the_second_chunk(contact_import, monkeypatch, chunk=1)
+
+    done = contacts_import_run(import_id=contact_import.pk)
+    assert (done.consent_count, done.consent_kept_count) == (1, 1)
+    rows = list(csv.reader(io.StringIO(done.errors_csv)))[1:]
+    assert [r[:2] for r in rows] == [["2", CUSTOMER_STOP_KEPT]]
+    stopped.refresh_from_db()
+    assert stopped.sms_opted_out_at is not None
