@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 
@@ -44,24 +45,29 @@ class SecurityHeadersMiddleware:
 
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body is over ``REQUEST_MAX_BYTES`` before anything
-    reads it (the CSRF check would parse, and spool to disk, a 200 MB upload first).
+    reads it (the CSRF check would parse, and spool to disk, a 200 MB upload first). The
+    contacts import's upload has its own, larger limit (``CONTACT_IMPORT_MAX_BYTES``), and
+    its page says so.
 
     Place before CsrfViewMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        self.import_path = reverse("inbox:contacts_import")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # Django reads no body it cannot size
-        if declared > settings.REQUEST_MAX_BYTES:
-            limit_mb = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
-            return HttpResponse(
-                render_to_string("request_too_large.html", {"limit_mb": limit_mb}),
-                status=413,
-            )
+        importing = request.path == self.import_path
+        limit = settings.OUTBOUND_MEDIA_MAX_BYTES
+        if importing:
+            limit = settings.CONTACT_IMPORT_MAX_BYTES
+        # The same room for the form's other fields and framing as REQUEST_MAX_BYTES leaves.
+        if declared > limit + settings.REQUEST_MAX_BYTES - settings.OUTBOUND_MEDIA_MAX_BYTES:
+            context = {"limit_mb": limit // (1024 * 1024), "importing": importing}
+            return HttpResponse(render_to_string("request_too_large.html", context), status=413)
         return self.get_response(request)
 
 

@@ -366,6 +366,8 @@ OUTBOUND_MEDIA_MAX_BYTES = env_int("OUTBOUND_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
 # Any request body larger than this is refused before it is read: the attachments' limit
 # plus room for the form's other fields and multipart framing.
 REQUEST_MAX_BYTES = OUTBOUND_MEDIA_MAX_BYTES + 256 * 1024
+# The contacts import's own limit on its CSV file (its upload is allowed this much more).
+CONTACT_IMPORT_MAX_BYTES = env_int("CONTACT_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 DEFAULT_PHONE_REGION = env_str("DEFAULT_PHONE_REGION", "")
 # Waiting states (F-CV5): a customer waiting longer than these is soon overdue, then overdue.
 SOON_OVERDUE_AFTER_SECONDS = env_int("SOON_OVERDUE_AFTER_SECONDS", 180)

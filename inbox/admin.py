@@ -6,6 +6,7 @@ from .models import (
     Attachment,
     ConsentRecord,
     Contact,
+    ContactExport,
     ContactFieldValue,
     Conversation,
     ConversationEvent,
@@ -107,6 +108,23 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     list_display = ("contact", "channel", "kind", "source", "at")
     list_filter = ("channel", "kind", "source")
     raw_id_fields = ("contact", "actor")
+
+
+@admin.register(ContactExport)
+class ContactExportAdmin(admin.ModelAdmin):
+    """Who exported the contacts and when: a record, never edited."""
+
+    list_display = ("at", "exported_by", "filters", "row_count")
+    list_filter = ("exported_by",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Conversation)

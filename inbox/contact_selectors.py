@@ -23,6 +23,7 @@ from .models import (
     ConsentRecord,
     Contact,
     ContactChange,
+    ContactFieldValue,
     ContactNumber,
     Conversation,
     Label,
@@ -189,11 +190,18 @@ def contacts_page(
 
 
 def contacts_for_export(*, filters: ContactFilters) -> Iterator[Contact]:
-    """Every contact of the filtered list, read in chunks (with their labels) as it streams."""
+    """Every contact of the filtered list, read in chunks (with their labels and custom
+    field values) as it streams."""
     return (
         contacts_filtered(filters)
         .order_by("-last_activity_at", "-id")
-        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("name")))
+        .prefetch_related(
+            Prefetch("labels", queryset=Label.objects.only("name")),
+            Prefetch(
+                "field_values",
+                queryset=ContactFieldValue.objects.only("contact_id", "field_id", "value"),
+            ),
+        )
         .iterator(chunk_size=2000)
     )
 

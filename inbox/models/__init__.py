@@ -17,7 +17,7 @@ from .conversations import (
     Participation,
     ReadState,
 )
-from .exports import TranscriptExport
+from .exports import ContactExport, TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
 from .messages import (
     Attachment,
@@ -44,6 +44,7 @@ __all__ = [
     "ConsentRecord",
     "Contact",
     "ContactChange",
+    "ContactExport",
     "ContactFieldValue",
     "ContactImport",
     "ContactNumber",

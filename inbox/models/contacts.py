@@ -191,7 +191,17 @@ class ContactImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    # The rejected rows as CSV: row number, reason, then the row as it came.
+    # Contacts whose SMS consent the import changed, and those it did not re-subscribe
+    # because their latest opt-out was their own (a STOP).
+    consent_count = models.PositiveIntegerField(default=0)
+    consent_kept_count = models.PositiveIntegerField(default=0)
+    # How the file was read ("UTF-8", "Windows-1252", "UTF-16"), and the rows that cannot
+    # be imported as read, by row number (as text) -> the reason: a line that was not valid
+    # UTF-8 in a UTF-8 file, a NUL character.
+    encoding = models.CharField(max_length=20, default="UTF-8")
+    row_problems = models.JSONField(default=dict)
+    # The rejected rows as CSV: row number, reason, then the row as it came (and the rows
+    # imported without their consent change, with the reason).
     errors_csv = models.TextField(blank=True)
     failure = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

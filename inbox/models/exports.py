@@ -32,3 +32,19 @@ class TranscriptExport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.READY, self.State.FAILED)
+
+
+class ContactExport(models.Model):
+    """Who exported the contacts, when, with which filters, and how many rows went out:
+    an export carries every contact's details, so admins can see each one (Admin →
+    Contact exports)."""
+
+    exported_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    # The list's filters as the export's query string ("" for every contact).
+    filters = models.CharField(max_length=500, blank=True)
+    # Set when the last row has been sent; None for an export cut short.
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -7,6 +7,12 @@ Every good row is kept: a number that matches a contact updates it (filled cells
 new one creates it. A merged contact's second number (F-CT4) matches that contact as its
 main number does, and the contact keeps both.
 Rows are written in chunks, each in one transaction with the progress it reports.
+
+The upload is read by ``inbox.csv_cells``: a file it cannot read, or one past the limits
+(rows, columns, a column name's length), is refused at once with the reason, and a row it
+could not read as written (a stray non-UTF-8 byte, a NUL) is named on the preview and left
+out. Only an admin's import changes SMS consent, and never re-subscribes a customer whose
+latest opt-out was their own: that row is imported without it and reported.
 """
 
 import csv
@@ -23,9 +29,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
-from ..csv_cells import csv_safe, read_rows
+from ..csv_cells import (
+    Decoded,
+    UnreadableFile,
+    csv_safe,
+    csv_unsafe,
+    decode_upload,
+    numbered_rows,
+    read_rows,
+)
 from ..enqueue import enqueue
 from ..models import (
+    ConsentRecord,
     Contact,
     ContactChange,
     ContactFieldValue,
@@ -44,6 +59,11 @@ log = logging.getLogger(__name__)
 CHUNK = 5000
 PREVIEW_ROWS = 5
 MAX_ROWS = 200_000
+MAX_COLUMNS = 50
+MAX_HEADER_CHARS = 100
+# Our own export's column: the contact's public id, which an import does not write.
+IGNORED_HEADERS = ("contact_id",)
+FIELD_PREFIX = "field:"
 
 # What a column can fill; "field:<key>" fills a custom field.
 TARGETS = {
@@ -82,53 +102,147 @@ CONTACT_COLUMNS = (
 )
 
 
+CUSTOMER_SOURCES = (ConsentRecord.Source.KEYWORD, ConsentRecord.Source.PROVIDER)
+CUSTOMER_STOP_KEPT = (
+    "imported, but not re-subscribed: the customer opted out themselves (STOP); "
+    "only they can opt back in"
+)
+
+
 class ImportRefused(ValueError):
     """A file or a mapping that cannot be imported; the message says why, for people."""
 
 
-def guess_target(header: str) -> str:
+def guess_target(header: str, *, consent: bool = True) -> str:
+    """What a column called ``header`` holds, by its name; "" (ignored) for the consent
+    column of a user who may not change consent (``consent`` False) and for our own
+    export's contact ids. "field:mobile" names the custom field ``mobile`` whatever its
+    key (our export writes a custom field so when its key reads as another column)."""
+    header = csv_unsafe(header).strip()
+    if header.lower().startswith(FIELD_PREFIX):
+        key = field_key(header[len(FIELD_PREFIX) :])
+        return f"field:{key}" if key else ""
     key = field_key(header)
+    if key in IGNORED_HEADERS:
+        return ""
     for target, names in HEADER_GUESSES.items():
         if key in names:
-            return target
+            return "" if target == "consent" and not consent else target
     return f"field:{key}" if key else ""
 
 
-def import_create(*, by: User, file_name: str, text: str) -> ContactImport:
-    """Keep an uploaded file for its preview; the mapping starts from its header."""
-    rows = read_rows(text)
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ImportRefused("The file is empty: the first row must name the columns.")
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportRefused(f"Import at most {MAX_ROWS:,} rows at a time.")
-    mapping = {str(i): guess_target(header) for i, header in enumerate(rows[0])}
+def field_header(key: str) -> str:
+    """The header that names the custom field ``key`` in a file to import again: the key,
+    or "field:<key>" when the key alone would read as another column ("mobile")."""
+    taken = guess_target(key) != f"field:{key}"
+    return f"{FIELD_PREFIX}{key}" if taken else key
+
+
+def may_change_consent(user: User) -> bool:
+    """Only an admin's import changes SMS consent (as only admins import WhatsApp opt-ins):
+    an agent's would let anyone re-subscribe a customer."""
+    return user.is_admin
+
+
+def import_create(
+    *, by: User, file_name: str, data: bytes | None = None, text: str | None = None
+) -> ContactImport:
+    """Keep an uploaded file (``data`` as uploaded, or ``text`` already decoded) for its
+    preview; the mapping starts from its header. The rows are counted as they are read,
+    and a file past the limits is refused as soon as it is seen to be."""
+    try:
+        decoded = decode_upload(data) if data is not None else Decoded(text or "")
+        header, total, problems, sample = _scan(decoded)
+    except UnreadableFile as unreadable:
+        raise ImportRefused(str(unreadable)) from None
+    consent = may_change_consent(by)
+    mapping = {str(i): guess_target(name, consent=consent) for i, name in enumerate(header)}
     if "phone" not in mapping.values():
         # No column is called "phone": offer the first one that looks like numbers.
-        for i, _ in enumerate(rows[0]):
-            sample = [r[i] for r in rows[1:6] if len(r) > i and r[i].strip()]
-            if sample and all(sum(ch.isdigit() for ch in v) >= 7 for v in sample):
+        for i, _ in enumerate(header):
+            values = [r[i] for r in sample if len(r) > i and r[i].strip()]
+            if values and all(sum(ch.isdigit() for ch in v) >= 7 for v in values):
                 mapping[str(i)] = "phone"
                 break
     return ContactImport.objects.create(
         created_by=by,
-        file_name=file_name[:255],
-        source=text,
+        file_name=file_name[:255].replace("\x00", ""),
+        source=decoded.text,
         mapping=mapping,
-        total_rows=len(rows) - 1,
+        total_rows=total,
+        encoding=decoded.encoding,
+        row_problems=problems,
     )
 
 
+def _scan(decoded: Decoded) -> tuple[list[str], int, dict[str, str], list[list[str]]]:
+    """The header, the number of data rows, the rows that cannot be imported as read (row
+    number as text -> reason) and the first few rows, reading ``decoded`` once."""
+    rows = numbered_rows(decoded.text)
+    lines, header = next(rows, (range(0), []))
+    if not any(cell.strip() for cell in header):
+        raise UnreadableFile("The file is empty: the first row must name the columns.")
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(
+            f"The first row names {len(header):,} columns: an import reads at most "
+            f"{MAX_COLUMNS}. Remove the columns you do not need and upload the file again."
+        )
+    for i, name in enumerate(header, start=1):
+        if len(name) > MAX_HEADER_CHARS:
+            raise UnreadableFile(
+                f"The name of column {i} is {len(name):,} characters long (at most "
+                f"{MAX_HEADER_CHARS}): the first row must name the columns."
+            )
+    if decoded.bad_lines.intersection(lines):
+        raise UnreadableFile(
+            "The first row is not valid UTF-8 while the rest of the file is: save the file "
+            "as “CSV UTF-8” and upload it again."
+        )
+    total, filled = 0, False
+    problems: dict[str, str] = {}
+    sample: list[list[str]] = []
+    for number, (lines, cells) in enumerate(rows, start=2):
+        total += 1
+        if total > MAX_ROWS:
+            raise UnreadableFile(
+                f"The file has more than {MAX_ROWS:,} rows: import at most {MAX_ROWS:,} at a "
+                "time (split the file)."
+            )
+        if not filled:
+            filled = any(cell.strip() for cell in cells)
+        if len(sample) < PREVIEW_ROWS:
+            sample.append(cells)
+        if not (decoded.bad_lines or decoded.nul_lines):
+            continue
+        if decoded.bad_lines.intersection(lines):
+            problems[str(number)] = (
+                "not valid UTF-8 (read here as Windows-1252): check it and import it again"
+            )
+        elif decoded.nul_lines.intersection(lines):
+            problems[str(number)] = "held a NUL character (removed): check it and import it again"
+    if not filled:
+        raise UnreadableFile("The file has no rows to import, only the header.")
+    return header, total, problems, sample
+
+
 def import_preview(contact_import: ContactImport) -> tuple[list[str], list[list[str]]]:
+    """The header and the first rows, each cut to the header's columns (a cell beyond them
+    refuses its row, with the reason, when the import runs)."""
     rows = read_rows(contact_import.source, limit=PREVIEW_ROWS + 1)
-    return rows[0], rows[1:]
+    header = rows[0]
+    return header, [cells[: len(header)] for cells in rows[1:]]
 
 
 def import_start(*, contact_import: ContactImport, mapping: dict[str, str]) -> ContactImport:
-    """Fix the column mapping and queue the import (once)."""
+    """Fix the column mapping and queue the import (once). The consent column of an
+    import uploaded by someone other than an admin is ignored."""
     header = read_rows(contact_import.source, limit=1)[0]
+    consent = may_change_consent(contact_import.created_by)
     clean: dict[str, str] = {}
     for i, _ in enumerate(header):
         target = mapping.get(str(i), "")
+        if target == "consent" and not consent:
+            target = ""  # the preview says the column is ignored
         if target.startswith("field:"):
             key = field_key(target[len("field:") :])
             target = f"field:{key}" if key else ""
@@ -176,12 +290,20 @@ def parse_row(
     number: int, cells: list[str], mapping: dict[str, str], normalise: Callable[[str], str]
 ) -> Row:
     """One data row as a Row, or ValueError with the reason it is refused; ``normalise``
-    turns a number into E.164 or raises InvalidPhoneNumber."""
+    turns a number into E.164 or raises InvalidPhoneNumber. ``mapping`` has a target
+    (maybe "") for every column of the header: a filled cell beyond them refuses the row.
+    A cell our export protected from spreadsheets (``'=…``) is read without the quote."""
+    extra = [cell for cell in cells[len(mapping) :] if cell.strip()]
+    if extra:
+        raise ValueError(
+            f"{len(mapping) + len(extra)} filled cells where the header names {len(mapping)} "
+            "columns (a separator inside a cell that is not quoted?)"
+        )
     values: dict[str, str] = {}
     for index, target in mapping.items():
         i = int(index)
         if target and i < len(cells):
-            values[target] = cells[i].strip()
+            values[target] = csv_unsafe(cells[i].strip())
     raw_phone = values.get("phone", "")
     if not raw_phone:
         raise ValueError("no phone number")
@@ -202,7 +324,9 @@ def parse_row(
             raise ValueError(f"invalid email “{values['email']}”") from None
         row.email = values["email"]
     if values.get("labels"):
-        names = [n.strip() for n in values["labels"].replace(";", ",").split(",") if n.strip()]
+        # Separated by ";" when there is one (a label may hold a comma), else by ",".
+        separator = ";" if ";" in values["labels"] else ","
+        names = [n.strip() for n in values["labels"].split(separator) if n.strip()]
         if any(len(n) > 50 for n in names):
             raise ValueError("a label is longer than 50 characters")
         row.labels = list({n.lower(): n for n in names}.values())
@@ -256,11 +380,16 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             created_count=0,
             updated_count=0,
             error_count=0,
+            consent_count=0,
+            consent_kept_count=0,
         )
     errors = io.StringIO()
     writer = csv.writer(errors)
     writer.writerow(["row", "reason", *map(csv_safe, header)])
     mapping = contact_import.mapping
+    if not may_change_consent(contact_import.created_by):
+        mapping = {i: "" if t == "consent" else t for i, t in mapping.items()}
+    problems = contact_import.row_problems
     fields = _custom_fields(
         {
             target[len("field:") :]: header[int(index)].strip() if int(index) < len(header) else ""
@@ -275,6 +404,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
     # A merge keeps a main number for every contact that has a second one.
     main_numbers = dict(ContactNumber.objects.values_list("phone_e164", "contact__phone_e164"))
+    # Opt-ins of the chunks written before: to list again those that were not applied.
+    resubscribing: list[Row] = []
     for start in range(0, len(data), CHUNK):
         chunk = data[start : start + CHUNK]
         good: list[Row] = []
@@ -285,6 +416,8 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             if not any(cell.strip() for cell in cells):
                 continue
             try:
+                if str(number) in problems:
+                    raise ValueError(problems[str(number)])
                 row = parse_row(number, cells, mapping, normalise)
                 given = row.phone
                 row.phone = main_numbers.get(given, given)
@@ -301,17 +434,25 @@ def _run(*, import_id: int, region: str) -> ContactImport:
             seen[row.phone] = (number, given)
             if new:
                 good.append(row)
+            elif row.opted_out is False:
+                resubscribing.append(row)
         fresh = min(len(chunk), start + len(chunk) - written)
         if fresh <= 0:
             continue
         with transaction.atomic():
-            created, updated = _write_chunk(good, fields=fields, by=contact_import.created_by)
+            done = _write_chunk(good, fields=fields, by=contact_import.created_by)
             ContactImport.objects.filter(pk=import_id).update(
                 processed_rows=F("processed_rows") + fresh,
-                created_count=F("created_count") + created,
-                updated_count=F("updated_count") + updated,
+                created_count=F("created_count") + done.created,
+                updated_count=F("updated_count") + done.updated,
                 error_count=F("error_count") + bad,
+                consent_count=F("consent_count") + done.consent,
+                consent_kept_count=F("consent_kept_count") + len(done.kept),
             )
+        for row in done.kept:
+            writer.writerow([row.number, CUSTOMER_STOP_KEPT, *map(csv_safe, row.cells)])
+    for row in _kept_before(resubscribing):
+        writer.writerow([row.number, CUSTOMER_STOP_KEPT, *map(csv_safe, row.cells)])
     ContactImport.objects.filter(pk=import_id).update(
         state=ContactImport.State.DONE,
         processed_rows=len(data),
@@ -330,15 +471,25 @@ def _custom_fields(labels: dict[str, str]) -> dict[str, CustomField]:
     return {f.name: f for f in CustomField.objects.filter(name__in=labels)}
 
 
-def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -> tuple[int, int]:
-    """Create and update the contacts of ``rows`` in bulk; return (created, updated).
+@dataclass
+class Written:
+    created: int = 0
+    updated: int = 0
+    # Contacts whose consent changed, and the rows that asked to re-subscribe a customer
+    # whose latest opt-out was their own (imported without that change).
+    consent: int = 0
+    kept: list[Row] = field(default_factory=list)
+
+
+def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -> Written:
+    """Create and update the contacts of ``rows`` in bulk.
 
     Each contact is written once, by one upsert on the phone number that carries its
     consent too, and every other table by one bulk insert, so a chunk costs a handful of
     statements whatever its size. The contacts already there are locked while the chunk is
     compared and written, so an edit or an opt-out arriving meanwhile waits and is kept."""
     if not rows:
-        return 0, 0
+        return Written()
     now = timezone.now()
     existing = {
         c.phone_e164: c
@@ -358,6 +509,11 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         (r.phone, existing[r.phone].sms_opted_out_at if r.phone in existing else None, r.opted_out)
         for r in rows
     )
+    kept = _customer_stops(
+        {existing[phone].pk: phone for phone, opted_out in consent.items() if not opted_out}
+    )
+    for phone in kept:
+        del consent[phone]
     # The contacts to write, as the upsert's rows, and the changes for their history.
     writes: list[tuple] = []
     history: dict[str, list[dict[str, str]]] = {}
@@ -444,4 +600,40 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         at=now,
     )
     created = len(rows) - len(existing)
-    return created, len(history) - created
+    return Written(
+        created=created,
+        updated=len(history) - created,
+        consent=len(consent),
+        kept=[r for r in rows if r.phone in kept],
+    )
+
+
+def _kept_before(rows: list[Row]) -> list[Row]:
+    """Of the opt-in rows of chunks a stopped run wrote, those it did not apply (the
+    customer had opted out themselves), for the report: their contacts are still opted out,
+    last by their own word."""
+    if not rows:
+        return []
+    opted_out = dict(
+        Contact.objects.filter(
+            phone_e164__in=[r.phone for r in rows], sms_opted_out_at__isnull=False
+        ).values_list("pk", "phone_e164")
+    )
+    kept = _customer_stops(opted_out)
+    return [r for r in rows if r.phone in kept]
+
+
+def _customer_stops(phones: dict[int, str]) -> set[str]:
+    """Of the opted-out contacts ``phones`` (id -> main number), those whose latest opt-out
+    came from the customer (a STOP, or the provider's opt-out signal): an import does not
+    undo a customer's own word."""
+    if not phones:
+        return set()
+    latest: dict[int, str] = {}
+    for contact_id, source in (
+        ConsentRecord.objects.filter(contact_id__in=phones, kind=ConsentRecord.Kind.OPT_OUT)
+        .order_by("contact_id", "-at", "-id")
+        .values_list("contact_id", "source")
+    ):
+        latest.setdefault(contact_id, source)
+    return {phones[c] for c, source in latest.items() if source in CUSTOMER_SOURCES}

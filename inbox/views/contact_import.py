@@ -3,26 +3,26 @@
 An import is seen only by the user who uploaded it (and admins); for anyone else it is 404.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..csv_cells import decode_upload
 from ..models import ContactImport, CustomField, User
 from ..services.contact_import import (
     TARGETS,
     ImportRefused,
+    guess_target,
     import_create,
     import_preview,
     import_start,
+    may_change_consent,
 )
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _import_for(user: User, public_id: str) -> ContactImport:
-    qs = ContactImport.objects.filter(public_id=public_id)
+    qs = ContactImport.objects.select_related("created_by").filter(public_id=public_id)
     if not user.is_admin:
         qs = qs.filter(created_by=user)
     contact_import = qs.first()
@@ -39,38 +39,51 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             error = "Choose a CSV file to import."
-        elif upload.size > MAX_UPLOAD_BYTES:
-            error = "The file is larger than 20 MB: split it into smaller files."
+        elif upload.size > settings.CONTACT_IMPORT_MAX_BYTES:
+            limit_mb = settings.CONTACT_IMPORT_MAX_BYTES // (1024 * 1024)
+            error = f"The file is larger than {limit_mb} MB: split it into smaller files."
         else:
             try:
                 contact_import = import_create(
-                    by=request.user, file_name=upload.name or "", text=decode_upload(upload.read())
+                    by=request.user, file_name=upload.name or "", data=upload.read()
                 )
             except ImportRefused as refused:
                 error = str(refused)
             else:
                 return redirect("inbox:contact_import", public_id=contact_import.public_id)
-    return render(
-        request, "contacts/import_upload.html", {"error": error}, status=422 if error else 200
-    )
+    context = {"error": error, "limit_mb": settings.CONTACT_IMPORT_MAX_BYTES // (1024 * 1024)}
+    return render(request, "contacts/import_upload.html", context, status=422 if error else 200)
 
 
-def _targets() -> list[tuple[str, str]]:
+def _targets(*, consent: bool) -> list[tuple[str, str]]:
     fields = [(f"field:{f.name}", f"Custom field “{f}”") for f in CustomField.objects.all()]
-    return [*TARGETS.items(), *fields]
+    targets = [(value, text) for value, text in TARGETS.items() if consent or value != "consent"]
+    return [*targets, *fields]
 
 
 def _preview_context(contact_import: ContactImport, mapping: dict | None = None) -> dict:
     header, rows = import_preview(contact_import)
     mapping = mapping or contact_import.mapping
-    targets = _targets()
+    consent = may_change_consent(contact_import.created_by)
+    targets = _targets(consent=consent)
     known = {value for value, _ in targets}
     columns = []
     for i, name in enumerate(header):
         chosen = mapping.get(str(i), "")
         options = targets if chosen in known else [*targets, (chosen, f"New custom field “{name}”")]
         columns.append({"index": i, "name": name, "chosen": chosen, "options": options})
-    return {"contact_import": contact_import, "columns": columns, "rows": rows}
+    problems = sorted(contact_import.row_problems.items(), key=lambda item: int(item[0]))
+    return {
+        "contact_import": contact_import,
+        "columns": columns,
+        "rows": rows,
+        # Consent columns an agent's import ignores, named on the preview.
+        "consent_ignored": []
+        if consent
+        else [name for name in header if guess_target(name) == "consent"],
+        "problems": problems[:10],
+        "problems_more": max(0, len(problems) - 10),
+    }
 
 
 @require_GET

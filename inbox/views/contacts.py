@@ -12,13 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import contact_selectors as selectors
-from ..csv_cells import csv_safe
 from ..forms import ContactForm, NewContactForm
 from ..models import Contact, Label
 from ..selectors import contact_with_details
+from ..services.contact_export import contacts_export_rows
 from ..services.contacts import ContactRefused, contact_create, contact_update
-
-EXPORT_HEADER = ["name", "phone", "whatsapp", "email", "labels", "sms_consent", "contact_id"]
 
 
 def _filters_context(request: HttpRequest) -> dict:
@@ -100,24 +98,15 @@ def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, streamed (UTF-8 with a BOM, so spreadsheets read accents)."""
     filters = selectors.ContactFilters.from_query(request.GET)
     writer = csv.writer(_Echo())
+    rows = contacts_export_rows(by=request.user, filters=filters)
+    header = writer.writerow(next(rows))  # records the export before the response starts
 
-    def rows():
-        yield "\ufeff" + writer.writerow(EXPORT_HEADER)
-        for contact in selectors.contacts_for_export(filters=filters):
-            yield writer.writerow(
-                csv_safe(cell)
-                for cell in (
-                    contact.display_name,
-                    contact.phone_e164 or "",
-                    contact.whatsapp_id,
-                    contact.email,
-                    "; ".join(sorted(label.name for label in contact.labels.all())),
-                    "no" if contact.sms_opted_out_at else "",
-                    contact.public_id,
-                )
-            )
+    def lines():
+        yield "\ufeff" + header
+        for row in rows:
+            yield writer.writerow(row)
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
     return response
 
