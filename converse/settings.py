@@ -11,7 +11,7 @@ import dj_database_url
 from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str, public_base_url_default
-from .shared_cache import redis_cache
+from .shared_cache import file_cache, redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONVERSE_VAR_DIR", str(BASE_DIR / "var")))
@@ -215,10 +215,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": redis_cache(REDIS_URL, prefix="converse")
     if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "shared-cache"),
-    },
+    else file_cache(str(VAR_DIR / "shared-cache")),
 }
 # Reports (F-RP1): computed figures are current this long (the page says as of when); older
 # ones are shown for REPORTS_STALE_SECONDS more while a worker computes them again. Beat
