@@ -209,7 +209,8 @@ PERMISSIONS_POLICY = (
 REDIS_URL = env_str("REDIS_URL", "")
 # The default cache stays in each process (unread counts, read marks, the fallbacks of
 # presence and of the reset throttle: pages work on with Redis down). "shared" is one store
-# for the web processes and the workers, where the computed reports live: Redis when
+# for the web processes and the workers, where the computed reports and the password reset
+# counts live: Redis when
 # REDIS_URL is set, else files under var/ (one machine, as `make run`).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
