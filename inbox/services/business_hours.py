@@ -235,10 +235,14 @@ def status_line(hours: Hours, now: datetime) -> str:
 def opening_label(at: datetime, *, zone: ZoneInfo | None = None, now: datetime | None = None):
     """How an opening time reads: "Monday 09:00", with the date when a week or more away.
 
-    In ``zone`` (the customer's sender ID's, for auto-replies), else the reader's own.
+    In ``zone`` (the sender ID's, for auto-replies and the settings page, which name it
+    themselves), else in the reader's own, named: "Monday 14:00, Europe/London time" (the
+    schedule may be in another zone, which pages show beside it).
     """
     local = at.astimezone(zone) if zone else timezone.localtime(at)
     today = (now or timezone.now()).astimezone(local.tzinfo).date()
     if local.date() - today >= timedelta(days=6):
-        return f"{WEEKDAYS[local.weekday()]} {local.day} {local:%B} {local:%H:%M}"
-    return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+        label = f"{WEEKDAYS[local.weekday()]} {local.day} {local:%B} {local:%H:%M}"
+    else:
+        label = f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+    return label if zone else f"{label}, {timezone.get_current_timezone_name()} time"
