@@ -219,17 +219,19 @@ def open_time_reached(hours: Hours, start: datetime, seconds: float) -> datetime
     return None
 
 
-def status_line(hours: Hours, now: datetime) -> str:
+def status_line(hours: Hours, now: datetime, *, named: bool = False) -> str:
     """What the settings page says of a schedule now: "Open now · closes 18:00",
-    "Closed now · opens Monday 09:00", in the schedule's own time zone."""
+    "Closed now · opens Monday 09:00", in the schedule's own time zone; ``named`` adds the
+    zone after the time ("… 09:00 (America/New_York)")."""
     if hours.always_open:
         return "Open 24/7"
     span = next(open_spans(hours, now), None)
     if span is None:
         return "Closed: no opening times"
+    zone = f" ({hours.zone.key})" if named else ""
     if span[0] <= now:
-        return f"Open now · closes {opening_label(span[1], zone=hours.zone, now=now)}"
-    return f"Closed now · opens {opening_label(span[0], zone=hours.zone, now=now)}"
+        return f"Open now · closes {opening_label(span[1], zone=hours.zone, now=now)}{zone}"
+    return f"Closed now · opens {opening_label(span[0], zone=hours.zone, now=now)}{zone}"
 
 
 def opening_label(at: datetime, *, zone: ZoneInfo | None = None, now: datetime | None = None):
