@@ -72,6 +72,9 @@ def test_hsts_is_on_by_default_when_the_public_url_is_https():
     assert shown(HSTS, PUBLIC_BASE_URL="http://127.0.0.1:8000") == "0"
     off = shown(HSTS, PUBLIC_BASE_URL="https://converse.example.com", SECURE_HSTS_SECONDS="0")
     assert off == "0"
+    # docker-compose.yml passes an unset variable on as empty: the default applies.
+    unset = shown(HSTS, PUBLIC_BASE_URL="https://converse.example.com", SECURE_HSTS_SECONDS="")
+    assert unset == "31536000"
 
 
 def test_without_a_public_url_it_is_the_first_allowed_host_over_https():
