@@ -156,7 +156,7 @@ UNICODE_DIGIT_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("param", ["weekday", "hour", "team", "agent", "sender"])
+@pytest.mark.parametrize("param", ["weekday", "hour", "team", "agent", "sender", "show", "v"])
 @pytest.mark.parametrize(("name", "arg"), UNICODE_DIGIT_PAGES)
 def test_a_unicode_digit_in_a_number_parameter_is_ignored_or_refused(
     as_admin, alice, alice_line, name, arg, param
