@@ -17,6 +17,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from inbox.channels import SendError
+from inbox.params import param_int
 from inbox.provider_errors import describe
 
 log = logging.getLogger(__name__)
@@ -202,8 +203,8 @@ def media_download(url: str) -> tuple[bytes, str]:
 
 def _read_capped(response: requests.Response, *, deadline: float, url: str) -> bytes:
     limit = settings.TWILIO_MEDIA_MAX_BYTES
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = param_int(response.headers.get("Content-Length"))
+    if declared is not None and declared > limit:
         raise MediaRefused(f"media larger than {limit} bytes: {url[:200]}")
     chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):

@@ -12,6 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "converse.settings")
 app = Celery("converse")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# converse itself is no Django app: its tasks (the password reset mail) are named here.
+app.autodiscover_tasks(["converse"])
 
 
 @task_prerun.connect

@@ -39,3 +39,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "testserver"}
+
+
+def public_base_url_default(allowed_hosts: list[str]) -> str:
+    """Where the deployment is reached when ``PUBLIC_BASE_URL`` is unset: the first host
+    name in ``allowed_hosts`` (not a pattern) over HTTPS; locally http://127.0.0.1:8000."""
+    for host in allowed_hosts:
+        if host == "*" or host.startswith("."):
+            continue
+        if host in LOCAL_HOSTS:
+            break
+        return f"https://{host}"
+    return "http://127.0.0.1:8000"

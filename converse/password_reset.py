@@ -1,44 +1,49 @@
-"""Password reset, throttled: a reset mails a link to the address typed, so without a limit
-the form could be used to mail-bomb a user.
+"""Password reset, throttled and sent by a worker.
 
-Each e-mail address, and each client address, may ask ``PASSWORD_RESET_LIMIT_PER_ADDRESS``
-and ``PASSWORD_RESET_LIMIT_PER_IP`` times in ``PASSWORD_RESET_WINDOW_MINUTES``. Beyond that
-nothing is sent, and the form answers with the same "if the address exists, we sent mail"
-page as always, so it never tells whether an account exists or was throttled.
+A reset mails a link to the address typed, so without a limit the form could be used to
+mail-bomb a user: each e-mail address, and each client address, may ask
+``PASSWORD_RESET_LIMIT_PER_ADDRESS`` and ``PASSWORD_RESET_LIMIT_PER_IP`` times in
+``PASSWORD_RESET_WINDOW_MINUTES``. The counts are kept in the "shared" cache (Redis, else
+files under ``var/``), so every web process sees the same ones.
 
-Counted in Redis when ``REDIS_URL`` is set (every web process shares the count), else in
-Django's cache (each process its own).
+The request only counts and enqueues ``converse.tasks.send_password_reset_mail`` with the
+address typed, whether or not an account has it: looking the account up and sending the mail
+happen in a worker, so the answer takes as long, and reads the same, for a known address, an
+unknown one and a throttled one. The link in the mail is built from ``PUBLIC_BASE_URL``,
+never from the Host header of the request.
 """
 
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
-from django.core.cache import cache
+from django.core.cache import caches
+from django.db import transaction
 from django.http import HttpResponseRedirect
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .auth import client_ip
-from .redis_client import redis_client
 
-KEY_PREFIX = "converse:password-reset:"
+KEY_PREFIX = "password-reset:"
 
 log = logging.getLogger(__name__)
 
 
 def _counted(key: str, window: int) -> int:
     """How many requests ``key`` has made in its window, this one included; the window
-    starts with its first request."""
-    if settings.REDIS_URL:
-        import redis
+    starts with its first request. Counted in this process alone while the shared cache
+    is unreachable (Redis down), so the form keeps working."""
+    try:
+        return _count_in(caches["shared"], key, window)
+    except Exception as error:  # the Redis client's errors, a full disk
+        log.warning("password reset counted in this process: shared cache unavailable: %s", error)
+        return _count_in(caches["default"], key, window)
 
-        try:
-            pipe = redis_client(settings.REDIS_URL).pipeline()
-            pipe.set(key, 0, ex=window, nx=True)
-            pipe.incr(key)
-            return pipe.execute()[1]
-        except redis.RedisError as error:
-            log.warning("password reset counted in this process: Redis unavailable: %s", error)
+
+def _count_in(cache, key: str, window: int) -> int:
     cache.add(key, 0, window)
     try:
         return cache.incr(key)
@@ -63,12 +68,47 @@ def reset_allowed(*, email: str, ip: str) -> bool:
     )
 
 
+def password_reset_mail_enqueue(*, email: str) -> None:
+    """Have a worker send the reset mail for ``email`` once the caller's transaction commits.
+
+    With the broker unreachable the request still answers as always: the failure is logged
+    and no mail goes (the person may ask again), as a send is kept for the sweep instead of
+    failing the agent's request (``inbox.services.sending.enqueue_dispatch``).
+    """
+    from .tasks import send_password_reset_mail  # the task calls this module
+
+    def enqueue() -> None:
+        try:
+            send_password_reset_mail.apply_async(args=[email])
+        except (KombuOperationalError, OSError):
+            log.warning("password reset mail not queued: the broker is unreachable", exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def password_reset_mail_send(*, email: str) -> None:
+    """Mail a reset link to each active account with ``email`` (none: nothing is sent).
+
+    The link points at ``PUBLIC_BASE_URL``'s scheme and host."""
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    public = urlsplit(settings.PUBLIC_BASE_URL)
+    form.save(
+        domain_override=public.netloc,
+        use_https=public.scheme == "https",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
+
+
 class ThrottledPasswordResetView(PasswordResetView):
-    """Django's password reset; over a limit it sends nothing and shows the same page."""
+    """Django's password reset form; the mail goes from a worker, within the limits, and
+    the answer is the same page whatever happens to the request."""
 
     def form_valid(self, form):
-        ip = client_ip(self.request)
-        if reset_allowed(email=form.cleaned_data["email"], ip=ip):
-            return super().form_valid(form)
-        log.warning("password reset not sent: too many requests for the address or from %s", ip)
+        email, ip = form.cleaned_data["email"], client_ip(self.request)
+        if reset_allowed(email=email, ip=ip):
+            password_reset_mail_enqueue(email=email)
+        else:
+            log.warning("password reset not sent: too many requests for the address or from %s", ip)
         return HttpResponseRedirect(self.get_success_url())

@@ -1,5 +1,5 @@
 """The process's Redis client for what is kept in Redis beside Django's cache and Celery's
-broker: presence (``inbox.presence``) and the password reset throttle."""
+broker: presence (``inbox.presence``)."""
 
 from functools import cache as memoise
 

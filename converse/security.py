@@ -18,7 +18,10 @@ def policy_header(directives: dict[str, str]) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Place after AuthenticationMiddleware: whether the response is private depends on it."""
+    """Place first (after the metrics): answers made by middleware further in (static
+    files, 413, 400) get the policies too. Whether a response is private is read from
+    ``request.user`` once the response comes back, so AuthenticationMiddleware may come
+    later."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

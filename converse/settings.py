@@ -10,8 +10,8 @@ from pathlib import Path
 import dj_database_url
 from kombu import Exchange, Queue
 
-from .env import env_bool, env_int, env_list, env_str
-from .shared_cache import redis_cache
+from .env import env_bool, env_int, env_list, env_str, public_base_url_default
+from .shared_cache import file_cache, redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONVERSE_VAR_DIR", str(BASE_DIR / "var")))
@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "converse.metrics.RequestMetricsMiddleware",
+    # Outside everything that may answer by itself (static files, 413, 400, CSRF): every
+    # response carries the CSP and the Permissions-Policy.
+    "converse.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,7 +57,6 @@ MIDDLEWARE = [
     "converse.security.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "converse.security.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,8 +172,17 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-# Sent on HTTPS responses only; start small (300), then a year (31536000).
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# The external URL of this deployment: Twilio signs webhooks with it, and password reset
+# mails link to it (never to the Host a request names). Unset: the first host name in
+# ALLOWED_HOSTS over HTTPS, or http://127.0.0.1:8000 when that is a local one.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/") or public_base_url_default(
+    ALLOWED_HOSTS
+)
+# Sent on HTTPS responses only. On by default (a year) when PUBLIC_BASE_URL is HTTPS; set
+# 0 to turn it off, or start small (300) while trying HTTPS out.
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 31536000 if PUBLIC_BASE_URL.startswith("https://") else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 X_FRAME_OPTIONS = "DENY"
@@ -198,16 +209,14 @@ PERMISSIONS_POLICY = (
 REDIS_URL = env_str("REDIS_URL", "")
 # The default cache stays in each process (unread counts, read marks, the fallbacks of
 # presence and of the reset throttle: pages work on with Redis down). "shared" is one store
-# for the web processes and the workers, where the computed reports live: Redis when
+# for the web processes and the workers, where the computed reports and the password reset
+# counts live: Redis when
 # REDIS_URL is set, else files under var/ (one machine, as `make run`).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": redis_cache(REDIS_URL, prefix="converse")
     if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "shared-cache"),
-    },
+    else file_cache(str(VAR_DIR / "shared-cache")),
 }
 # Reports (F-RP1): computed figures are current this long (the page says as of when); older
 # ones are shown for REPORTS_STALE_SECONDS more while a worker computes them again. Beat
@@ -338,7 +347,6 @@ CELERY_TIMEZONE = "UTC"
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Seconds to wait for Twilio's API before treating a call as timed out (then retried).
 TWILIO_HTTP_TIMEOUT = float(env_str("TWILIO_HTTP_TIMEOUT", "8"))
 # Largest media file fetched from Twilio for an inbound MMS/WhatsApp message.

@@ -49,7 +49,7 @@ from .models import (
     SenderId,
     User,
 )
-from .params import param_id
+from .params import param_id, param_int
 from .reports import drilldown
 from .services import teams
 from .services.assignment import transfer_targets
@@ -573,10 +573,8 @@ class Thread:
     @staticmethod
     def size_from(raw: str | None) -> int:
         """The ``?show=`` of a request: how many messages the reader has asked to see."""
-        try:
-            return max(THREAD_PAGE, min(int(raw or THREAD_PAGE), THREAD_MAX))
-        except ValueError:
-            return THREAD_PAGE
+        asked = param_int(raw)
+        return THREAD_PAGE if asked is None else max(THREAD_PAGE, min(asked, THREAD_MAX))
 
 
 def thread(*, conversation: Conversation, size: int) -> Thread:

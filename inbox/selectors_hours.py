@@ -79,7 +79,8 @@ def hours_overview(
             SenderHoursRow(
                 sender=sender,
                 hours=sender.get_hours_display(),
-                status=status_line(hours, now),
+                # Each sender ID's hours may be in a zone of its own: named beside the time.
+                status=status_line(hours, now, named=True),
             )
         )
     return HoursOverview(

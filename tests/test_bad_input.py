@@ -138,3 +138,44 @@ def test_a_nul_in_a_path_or_form_is_a_400(as_admin, db):
     assert (
         as_admin.post(reverse("inbox:bulk"), {"action": "read", "ids": "a\x00"}).status_code == 400
     )
+
+
+UNICODE_DIGIT_PAGES = [
+    ("inbox:my_inbox", None),
+    ("inbox:sent", None),
+    ("inbox:mentions", None),
+    ("inbox:snoozed", None),
+    ("inbox:all_conversations", None),
+    ("inbox:sender_inbox", "sender"),
+    ("inbox:team_agent", "agent"),
+    ("inbox:conversation", "conversation"),
+    ("inbox:reports", None),
+    ("inbox:reports_export", None),
+    ("inbox:conversation_new", None),
+    ("inbox:conversation_new_sender", None),
+]
+
+
+@pytest.mark.parametrize("param", ["weekday", "hour", "team", "agent", "sender", "show", "v"])
+@pytest.mark.parametrize(("name", "arg"), UNICODE_DIGIT_PAGES)
+def test_a_unicode_digit_in_a_number_parameter_is_ignored_or_refused(
+    as_admin, alice, alice_line, name, arg, param
+):
+    conversation = receive(alice_line, "+12025550123", "Hello").conversation
+    args = {
+        None: [],
+        "sender": [alice_line.public_id],
+        "agent": [alice.username],
+        "conversation": [conversation.public_id],
+    }[arg]
+    response = as_admin.get(reverse(name, args=args), {param: "²"})
+    assert response.status_code in (200, 400)
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+def test_a_unicode_digit_in_a_transfer_target_is_refused_not_a_500(as_admin, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hello").conversation
+    url = reverse("inbox:transfer", args=[conversation.public_id])
+    for target in ("u:²", "t:²", "u:١٢"):
+        assert as_admin.post(url, {"to": target}).status_code < 500

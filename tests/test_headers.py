@@ -4,7 +4,7 @@ HTTPS, no-store on private pages; and X-Forwarded-Proto trusted only behind a pr
 import re
 from pathlib import Path
 
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from .conftest import receive
@@ -79,3 +79,34 @@ def test_a_client_cannot_claim_https_unless_we_are_behind_a_proxy(client, db, se
     assert "Strict-Transport-Security" not in client.get(reverse("login"), **claimed)
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     assert "Strict-Transport-Security" in client.get(reverse("login"), **claimed)
+
+
+def _has_the_policies(response) -> None:
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_a_request_too_large_is_refused_with_the_policies(client, alice, settings):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:bulk"),
+        data=b"",
+        content_type="text/plain",
+        CONTENT_LENGTH=str(settings.REQUEST_MAX_BYTES + 1),
+    )
+    assert response.status_code == 413
+    _has_the_policies(response)
+
+
+def test_a_request_refused_as_bad_carries_the_policies(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("inbox:my_inbox"), {"q": "a\x00b"})
+    assert response.status_code == 400
+    _has_the_policies(response)
+
+
+def test_static_files_carry_the_policies(db):
+    with override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True):
+        response = Client().get("/static/css/converse.css")
+        assert response.status_code == 200
+        _has_the_policies(response)

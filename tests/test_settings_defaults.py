@@ -42,3 +42,44 @@ def test_debug_is_on_only_when_asked_for():
     result = settings_with(DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "True"
+
+
+def shown(expression: str, **env: str) -> str:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PUBLIC_BASE_URL", "ALLOWED_HOSTS", "SECURE_HSTS_SECONDS", "DEBUG"}
+    }
+    environment |= {"DJANGO_SETTINGS_MODULE": "converse.settings", "SECRET_KEY": "k" * 50}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); print({expression})"],
+        cwd=ROOT,
+        env=environment | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+HSTS = "__import__('django.conf').conf.settings.SECURE_HSTS_SECONDS"
+BASE_URL = "__import__('django.conf').conf.settings.PUBLIC_BASE_URL"
+
+
+def test_hsts_is_on_by_default_when_the_public_url_is_https():
+    assert shown(HSTS, PUBLIC_BASE_URL="https://converse.example.com") == "31536000"
+    assert shown(HSTS, PUBLIC_BASE_URL="http://127.0.0.1:8000") == "0"
+    off = shown(HSTS, PUBLIC_BASE_URL="https://converse.example.com", SECURE_HSTS_SECONDS="0")
+    assert off == "0"
+    # docker-compose.yml passes an unset variable on as empty: the default applies.
+    unset = shown(HSTS, PUBLIC_BASE_URL="https://converse.example.com", SECURE_HSTS_SECONDS="")
+    assert unset == "31536000"
+
+
+def test_without_a_public_url_it_is_the_first_allowed_host_over_https():
+    assert shown(BASE_URL, ALLOWED_HOSTS=".example.com,converse.example.com") == (
+        "https://converse.example.com"
+    )
+    assert shown(HSTS, ALLOWED_HOSTS="converse.example.com") == "31536000"
+    assert shown(BASE_URL) == "http://127.0.0.1:8000"

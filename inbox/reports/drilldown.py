@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.utils import formats, timezone
 
 from ..models import ConsentRecord, Message
+from ..params import param_id, param_int
 from . import metrics
 from .periods import day_start
 
@@ -46,14 +47,14 @@ def params_from_query(params: QueryDict) -> dict[str, str]:
         return params.get(name, "").strip()[:12]
 
     def number(name: str, low: int, high: int) -> str:
-        raw = get(name)
-        return raw if raw.isdigit() and low <= int(raw) <= high else ""
+        value = param_int(get(name), low=low, high=high)
+        return "" if value is None else str(value)
 
     since, until = _day(get("since")), _day(get("until"))
     if since and until and until < since:
         since = until = None
     return {
-        "team": t if (t := get("team")).isdigit() else "",
+        "team": str(param_id(get("team")) or ""),
         "on": on if (on := get("on")) in ON else "",
         "since": since.isoformat() if since else "",
         "until": until.isoformat() if until else "",

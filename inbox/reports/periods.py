@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from ..models import Channel
+from ..params import param_id
 
 PRESETS = {"today": 1, "7d": 7, "30d": 30}
 PRESET_CHOICES = [("today", "Today"), ("7d", "7 days"), ("30d", "30 days"), ("custom", "Custom")]
@@ -84,8 +85,8 @@ class ReportQuery:
         return cls(
             preset=preset,
             period=period,
-            team=_int(params.get("team")),
-            agent=_int(params.get("agent")),
+            team=param_id(params.get("team")),
+            agent=param_id(params.get("agent")),
             sender=params.get("sender", "").strip()[:16],
             channel=c if (c := params.get("channel", "")) in Channel.values else "",
             error=error,
@@ -128,8 +129,3 @@ def _custom_period(params: QueryDict, *, tz: tzinfo) -> tuple[Period | None, str
     if (last - first).days >= LONGEST_PERIOD_DAYS:
         return None, f"A period is at most {LONGEST_PERIOD_DAYS} days long."
     return Period(first, last, tz), ""
-
-
-def _int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None

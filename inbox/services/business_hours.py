@@ -219,26 +219,32 @@ def open_time_reached(hours: Hours, start: datetime, seconds: float) -> datetime
     return None
 
 
-def status_line(hours: Hours, now: datetime) -> str:
+def status_line(hours: Hours, now: datetime, *, named: bool = False) -> str:
     """What the settings page says of a schedule now: "Open now · closes 18:00",
-    "Closed now · opens Monday 09:00", in the schedule's own time zone."""
+    "Closed now · opens Monday 09:00", in the schedule's own time zone; ``named`` adds the
+    zone after the time ("… 09:00 (America/New_York)")."""
     if hours.always_open:
         return "Open 24/7"
     span = next(open_spans(hours, now), None)
     if span is None:
         return "Closed: no opening times"
+    zone = f" ({hours.zone.key})" if named else ""
     if span[0] <= now:
-        return f"Open now · closes {opening_label(span[1], zone=hours.zone, now=now)}"
-    return f"Closed now · opens {opening_label(span[0], zone=hours.zone, now=now)}"
+        return f"Open now · closes {opening_label(span[1], zone=hours.zone, now=now)}{zone}"
+    return f"Closed now · opens {opening_label(span[0], zone=hours.zone, now=now)}{zone}"
 
 
 def opening_label(at: datetime, *, zone: ZoneInfo | None = None, now: datetime | None = None):
     """How an opening time reads: "Monday 09:00", with the date when a week or more away.
 
-    In ``zone`` (the customer's sender ID's, for auto-replies), else the reader's own.
+    In ``zone`` (the sender ID's, for auto-replies and the settings page, which name it
+    themselves), else in the reader's own, named: "Monday 14:00, Europe/London time" (the
+    schedule may be in another zone, which pages show beside it).
     """
     local = at.astimezone(zone) if zone else timezone.localtime(at)
     today = (now or timezone.now()).astimezone(local.tzinfo).date()
     if local.date() - today >= timedelta(days=6):
-        return f"{WEEKDAYS[local.weekday()]} {local.day} {local:%B} {local:%H:%M}"
-    return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+        label = f"{WEEKDAYS[local.weekday()]} {local.day} {local:%B} {local:%H:%M}"
+    else:
+        label = f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+    return label if zone else f"{label}, {timezone.get_current_timezone_name()} time"

@@ -14,6 +14,7 @@ from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
 from ..models import Organisation
+from ..params import param_id
 from ..phone import InvalidPhoneNumber, format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
@@ -193,9 +194,8 @@ def _sender_notice(request: HttpRequest, sender_pk, phone: str) -> dict:
     on WhatsApp, the template start (carrying the sender and number) in place of the
     freeform body. The body is only hidden once the browser runs htmx: without it the form
     stays whole and the send is refused with the same way out."""
-    sender_pk = str(sender_pk or "")
-    usable = usable_sender_ids(request.user)
-    sender = usable.filter(pk=sender_pk).first() if sender_pk.isdigit() else None
+    pk = param_id(str(sender_pk or ""))
+    sender = usable_sender_ids(request.user).filter(pk=pk).first() if pk else None
     if sender is None:
         return {}
     template_start = ""

@@ -18,16 +18,20 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
+from ..params import param_int
 from ..services.read_state import conversation_mark_read_if_visible
 from ..versions import COMMIT_SLACK
 
 
 def parse_version(raw: str | None) -> datetime | None:
     """``1700000000.123456`` → an aware datetime, exactly (no float rounding)."""
+    seconds, _, micros = (raw or "").partition(".")
+    whole = param_int(seconds)
+    fraction = param_int(micros.ljust(6, "0")[:6]) if micros else 0
+    if whole is None or fraction is None:
+        return None
     try:
-        seconds, _, micros = (raw or "").partition(".")
-        at = datetime.fromtimestamp(int(seconds), tz=UTC)
-        return at + timedelta(microseconds=int(micros.ljust(6, "0")[:6] or 0))
+        return datetime.fromtimestamp(whole, tz=UTC) + timedelta(microseconds=fraction)
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -1,9 +1,12 @@
 """F-RP1: the reports page for admins and its CSV export."""
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -19,9 +22,21 @@ from ..reports.periods import PRESET_CHOICES, ReportQuery
 CHART_JS = "vendor/chart.js/chart.umd.min.js"
 
 
+def admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Agents who open the reports get a page that says they are for admins (403): the
+    page's existence is no secret (every admin's top bar links to it), unlike an object
+    named in a URL, which stays a 404 for those who may not see it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_admin:
+            return render(request, "inbox/reports_for_admins.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _report_query(request: HttpRequest) -> ReportQuery:
-    if not request.user.is_admin:
-        raise Http404("No such page")
     return ReportQuery.from_query(
         request.GET, tz=timezone.get_current_timezone(), today=timezone.localdate()
     )
@@ -29,6 +44,7 @@ def _report_query(request: HttpRequest) -> ReportQuery:
 
 @require_GET
 @login_required
+@admins_only
 def reports(request: HttpRequest) -> HttpResponse:
     query = _report_query(request)
     context = {
@@ -45,6 +61,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@admins_only
 def reports_export(request: HttpRequest) -> StreamingHttpResponse:
     query = _report_query(request)
     period = query.period

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..access import can_send_in, conversation_for, visible_conversations
 from ..forms import ContactForm, NoteForm
 from ..models import Conversation, Team, User
+from ..params import param_id
 from ..services.assignment import AssignRefused, conversation_transfer
 from ..services.auto_assign import availability_set
 from ..services.contacts import contact_update
@@ -95,9 +96,10 @@ def conversation_transfer_view(request: HttpRequest, public_id: str) -> HttpResp
     they go back to My Inbox with a confirmation.
     """
     conversation = conversation_for(request.user, public_id)
-    kind, _, pk = request.POST.get("to", "").partition(":")
-    to_user = User.objects.filter(pk=pk).first() if kind == "u" and pk.isdigit() else None
-    to_team = Team.objects.filter(pk=pk).first() if kind == "t" and pk.isdigit() else None
+    kind, _, raw_pk = request.POST.get("to", "").partition(":")
+    pk = param_id(raw_pk)
+    to_user = User.objects.filter(pk=pk).first() if kind == "u" and pk else None
+    to_team = Team.objects.filter(pk=pk).first() if kind == "t" and pk else None
     try:
         conversation_transfer(
             conversation=conversation, by=request.user, to_user=to_user, to_team=to_team

@@ -59,7 +59,7 @@ def test_a_reply_written_before_opening_goes_out_at_opening(sign_in, tasks):
         agent.keyboard.press("Control+Enter")
         reply = agent.locator(".message-out", has_text="Your parcel left on Friday")
         expect(reply).to_have_attribute("data-status", "scheduled")
-        note = "Will be sent Monday 09:00 (outside business hours)"
+        note = "Will be sent Monday 09:00, UTC time (outside business hours)"
         expect(reply.get_by_label(note)).to_be_visible()  # the clock, its title on hover
         expect(reply.locator(".held-until")).to_contain_text(note)
 

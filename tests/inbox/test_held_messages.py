@@ -24,7 +24,7 @@ from .hours_support import london, set_office_hours
 
 FRIDAY_EVENING = london(2026, 12, 4, 18, 30)
 MONDAY_OPENING = london(2026, 12, 7, 9, 0)
-HELD_NOTE = "Will be sent Monday 09:00 (outside business hours)"
+HELD_NOTE = "Will be sent Monday 09:00, UTC time (outside business hours)"
 
 
 @pytest.fixture

@@ -132,3 +132,14 @@ def test_the_page_costs_the_same_however_many_sender_ids(client, admin, django_a
     add_senders(5)
     with django_assert_num_queries(6):
         client.get(PAGE)
+
+
+def test_each_sender_ids_status_names_the_zone_its_time_is_in(client, admin, alice_line):
+    set_office_hours()  # London
+    alice_line.hours, alice_line.hours_time_zone = HoursMode.OWN, "America/New_York"
+    alice_line.opening_hours = {str(d): [["09:00", "17:00"]] for d in range(5)}
+    alice_line.save()
+    client.force_login(admin)
+    with time_machine.travel(london(2026, 12, 5, 12, 0), tick=False):  # a Saturday
+        html = client.get(PAGE).content.decode()
+    assert "Closed now · opens Monday 09:00 (America/New_York)" in html

@@ -227,7 +227,7 @@ def test_the_page_says_as_of_when_and_offers_a_refresh(signed_in, alice_line):
 
 def test_refresh_is_for_admins_only(client, alice):
     client.force_login(alice)
-    assert client.get(REPORT, ON_THE_DAY | {"refresh": "1"}).status_code == 404
+    assert client.get(REPORT, ON_THE_DAY | {"refresh": "1"}).status_code == 403
 
 
 UNPICKLED = []

@@ -57,8 +57,13 @@ def test_only_admins_see_reports(client, admin, alice):
     assert client.get(REPORT).status_code == 302
     assert client.get(EXPORT).status_code == 302
     client.force_login(alice)
-    assert client.get(REPORT).status_code == 404
-    assert client.get(EXPORT).status_code == 404
+    for url in (REPORT, EXPORT):
+        response = client.get(url)
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "<h1>Reports are for admins</h1>" in page
+        assert f'href="{reverse("inbox:my_inbox")}">My Inbox' in page  # the site's layout
+    # Lists of conversations stay a 404, as for anything an agent may not see.
     assert client.get(reverse("inbox:all_conversations")).status_code == 404
     client.force_login(admin)
     assert client.get(REPORT).status_code == 200

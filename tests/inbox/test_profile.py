@@ -1,0 +1,99 @@
+"""Each user sets their own time zone and changes their password on the profile page, and
+every time Converse shows them follows their zone, and names it beside a schedule's zone."""
+
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from inbox.services.sending import message_send
+
+from ..conftest import receive
+from .hours_support import london, set_office_hours
+
+FRIDAY_EVENING = london(2026, 12, 4, 18, 30)
+
+
+def test_the_top_bar_links_to_the_profile_page(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("inbox:my_inbox")).content.decode()
+    assert f'href="{reverse("inbox:profile")}"' in page
+    profile = client.get(reverse("inbox:profile"))
+    assert profile.status_code == 200
+    assert "Your time zone" in profile.content.decode()
+
+
+def test_a_user_sets_their_time_zone_and_then_sees_times_in_it(
+    client, alice, alice_line, tasks, django_capture_on_commit_callbacks
+):
+    set_office_hours()  # London, opening Monday 09:00
+    with time_machine.travel(london(2026, 12, 4, 17, 0), tick=False):
+        conversation = receive(alice_line, "+12025550123", "Where is my parcel?").conversation
+    with (
+        time_machine.travel(FRIDAY_EVENING, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message_send(conversation=conversation, author=alice, body="It left today")
+    client.force_login(alice)
+    url = reverse("inbox:conversation", args=[conversation.public_id])
+
+    response = client.post(reverse("inbox:profile"), {"time_zone": "America/New_York"})
+    assert response.status_code == 302
+    assert "Times are now shown in America/New_York." in client.get(response["Location"]).text
+
+    with time_machine.travel(london(2026, 12, 4, 19, 0), tick=False):
+        page = client.get(url).content.decode()
+        profile = client.get(reverse("inbox:profile")).content.decode()
+    # London's 09:00 opening, in New York, named as such; the thread's times follow too.
+    assert "what you send now will be sent Monday 04:00, America/New_York time" in page
+    assert "Will be sent Monday 04:00, America/New_York time (outside business hours)" in page
+    assert 'title="Fri 4 Dec 2026, 12:00:00">12:00</time>' in page  # written at 17:00 London
+    assert "It is now Friday 14:00 in America/New_York." in profile
+
+
+def test_an_unknown_time_zone_is_refused_with_a_clear_message(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("inbox:profile"), {"time_zone": "Mars/Olympus_Mons"})
+    assert response.status_code == 422
+    assert (
+        "“Mars/Olympus_Mons” is not a time zone Converse knows. Choose one from the list"
+        in response.content.decode()
+    )
+    alice.refresh_from_db()
+    assert alice.time_zone == "UTC"
+
+
+def test_a_user_changes_their_password_and_stays_signed_in(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:password_change"),
+        {
+            "old_password": "alice",
+            "new_password1": "harbour-lantern-91",
+            "new_password2": "harbour-lantern-91",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("inbox:profile")
+    assert "Your password was changed." in client.get(reverse("inbox:profile")).text
+    assert Client().login(username="alice", password="harbour-lantern-91")
+
+
+def test_a_weak_or_wrong_password_change_is_refused_with_the_reason(client, alice):
+    client.force_login(alice)
+    url = reverse("inbox:password_change")
+    weak = client.post(
+        url, {"old_password": "alice", "new_password1": "short", "new_password2": "short"}
+    )
+    assert weak.status_code == 422
+    assert "This password is too short." in weak.content.decode()
+    wrong = client.post(
+        url,
+        {
+            "old_password": "not-it",
+            "new_password1": "harbour-lantern-91",
+            "new_password2": "harbour-lantern-91",
+        },
+    )
+    assert wrong.status_code == 422
+    assert "Your old password was entered incorrectly." in wrong.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password("alice")
