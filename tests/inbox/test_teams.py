@@ -38,6 +38,30 @@ def test_inbound_on_a_team_line_belongs_to_the_team(conversation, support_team):
     assert conversation.team == support_team
 
 
+def test_a_new_customer_on_a_collaboration_team_line_waits_in_the_teams_queue(
+    client, conversation, alice, admin
+):
+    assert conversation.owner is None  # not an admin's
+    assert conversation.status == Conversation.Status.OPEN
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    html = page.content.decode()
+    assert "Rep needed" in html
+    assert reverse("inbox:join", args=[conversation.public_id]) in html
+    assert not Conversation.objects.filter(owner=admin).exists()
+
+
+def test_a_known_customer_on_a_team_line_stays_in_the_teams_queue(
+    admin, alice, alice_line, team_line
+):
+    from inbox.services.sending import message_send
+
+    earlier = receive(alice_line, "+12025550123", "Hi").conversation
+    message_send(conversation=earlier, author=alice, body="Hello")
+    conversation = receive(team_line, "+12025550123", "Now writing to the team").conversation
+    assert conversation.owner is None and conversation.team_id == team_line.team_id
+
+
 def test_a_member_joins_and_leaves_a_collaboration_conversation(conversation, alice):
     conversation_join(conversation=conversation, user=alice)
     assert conversation.participations.get(user=alice).joined_at is not None
