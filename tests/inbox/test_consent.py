@@ -171,3 +171,10 @@ def test_the_panel_and_the_compose_box_show_the_opt_out_before_a_send_fails(
     assert '<p class="compose-opted-out" role="status"><strong>Nothing can be sent.' in html
     assert "The customer opted out (they sent QUIT on " in html
     assert 'id="id_body"' not in html  # no reply box to type into in vain
+
+
+def test_the_default_help_answer_says_how_to_opt_back_in(admin, alice_line, tasks):
+    receive(alice_line, CUSTOMER, "HELP")
+
+    reply = Message.objects.get(direction=MessageDirection.OUTBOUND)
+    assert "START" in reply.body and "STOP" in reply.body
