@@ -120,3 +120,53 @@ def test_the_import_page_costs_a_fixed_number_of_queries(client, admin, django_a
     client.force_login(admin)
     with django_assert_num_queries(3):  # session, user, the top bar's unread count
         client.get(reverse("inbox:consent_import"))
+
+
+@pytest.fixture
+def staff(client, admin):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    return admin
+
+
+def test_the_consent_history_is_read_only_in_django_admin(client, staff, conversation, alice):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    record = ConsentRecord.objects.get()
+    listing = client.get(reverse("admin:inbox_consentrecord_changelist"))
+    assert listing.status_code == 200 and "Verbal" in listing.content.decode()
+
+    assert client.get(reverse("admin:inbox_consentrecord_add")).status_code == 403
+    added = client.post(
+        reverse("admin:inbox_consentrecord_add"),
+        {"contact": conversation.contact.pk, "channel": "whatsapp", "kind": "opt_out"},
+    )
+    assert added.status_code == 403
+    change_url = reverse("admin:inbox_consentrecord_change", args=[record.pk])
+    page = client.get(change_url).content.decode()
+    assert 'name="kind"' not in page and "Save" not in page  # a view, not a form
+    client.post(change_url, {"contact": conversation.contact.pk, "kind": "opt_out"})
+    delete_url = reverse("admin:inbox_consentrecord_delete", args=[record.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert list(ConsentRecord.objects.values_list("pk", "kind")) == [(record.pk, "opt_in")]
+
+
+def test_consent_cannot_be_set_on_the_contact_in_django_admin(client, staff, conversation):
+    contact = conversation.contact
+    page = client.get(reverse("admin:inbox_contact_change", args=[contact.pk])).content.decode()
+    assert 'name="whatsapp_consent_at' not in page and 'name="sms_opted_out_at' not in page
+
+
+def test_a_consent_record_is_never_edited_or_deleted_in_code_either(conversation, alice):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    record = ConsentRecord.objects.get()
+    record.kind = "opt_out"
+    with pytest.raises(ValueError, match="never changed"):
+        record.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        record.delete()
+    assert ConsentRecord.objects.get().kind == "opt_in"
