@@ -122,6 +122,44 @@ def test_the_import_page_costs_a_fixed_number_of_queries(client, admin, django_a
         client.get(reverse("inbox:consent_import"))
 
 
+def test_record_opt_in_is_not_offered_while_the_customer_is_opted_out(client, conversation, alice):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id])).content
+    html = page.decode()
+    assert "Record opt-in" not in html
+    assert "No opt-in can be recorded while they are opted out: they must text START" in html
+
+
+def test_an_opt_in_posted_while_the_customer_is_opted_out_is_refused_with_the_reason(
+    client, conversation, alice
+):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:consent", args=[conversation.public_id]),
+        {"granted": "1", "source": "verbal"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "until they text START" in response.content.decode()
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.whatsapp_consent_at is None
+    assert not ConsentRecord.objects.filter(kind="opt_in").exists()
+
+
+def test_the_import_skips_an_opted_out_number_and_says_why(client, admin, conversation):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(admin)
+    response = client.post(
+        reverse("inbox:consent_import"), {"file": csv_file("+12025550123\n+442079460000\n")}
+    )
+    html = response.content.decode()
+    assert "1 recorded" in html
+    assert "Line 1: +12025550123 opted out; an opt-in can be recorded once they text START." in html
+    assert Contact.objects.get(phone_e164="+12025550123").whatsapp_consent_at is None
+
+
 @pytest.fixture
 def staff(client, admin):
     admin.is_staff = admin.is_superuser = True
