@@ -1,11 +1,13 @@
 """Who may see and act on what. Every view and service asks here; nowhere else decides."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet, Value
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Conversation, Role, SenderId, Team, TeamMode, User
+from .models import Conversation, ConversationEvent, Role, SenderId, Team, TeamMode, User
 from .services.teams import team_may_reply
 
 
@@ -69,7 +71,12 @@ def visible_conversations(user: User, reach: Reach | None = None) -> QuerySet[Co
 
 
 def conversation_for(user: User, public_id: str) -> Conversation:
-    """The conversation ``public_id`` if ``user`` may see it; otherwise 404, never a leak."""
+    """The conversation ``public_id`` if ``user`` may see it; otherwise 404, never a leak.
+
+    The one exception: a member of a grab team whose conversation a teammate took since
+    gets ``ConversationTaken`` (a 404 to any view that does not say more), which tells who
+    took it and when. Nobody else learns anything.
+    """
     conversation = (
         visible_conversations(user)
         .select_related("contact", "sender_id", "owner", "team")
@@ -77,8 +84,73 @@ def conversation_for(user: User, public_id: str) -> Conversation:
         .first()
     )
     if conversation is None:
+        taken = None if user.is_admin else taken_from(user, public_id)
+        if taken is not None:
+            raise ConversationTaken(taken)
         raise Http404("No such conversation")
     return conversation
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Who took a grab-team conversation out of a member's sight, and when."""
+
+    name: str
+    at: datetime | None
+    grabbed: bool  # they grabbed it themselves (else it was assigned to them)
+
+    @property
+    def sentence(self) -> str:
+        """``Alice grabbed this conversation on 7 Dec 2026 at 10:02.``"""
+        when = ""
+        if self.at is not None:
+            at = timezone.localtime(self.at)
+            when = f" on {at.day} {at:%b %Y} at {at:%H:%M}"
+        if self.grabbed:
+            return f"{self.name} grabbed this conversation{when}."
+        return f"This conversation was assigned to {self.name}{when}."
+
+
+class ConversationTaken(Http404):
+    """A grab-team conversation a teammate took: ``taken`` says who and when."""
+
+    def __init__(self, taken: Taken) -> None:
+        super().__init__("No such conversation")
+        self.taken = taken
+
+
+def taken_from(user: User, public_id: str) -> Taken | None:
+    """Who took ``public_id`` from ``user``, when it is a conversation of one of their grab
+    teams that someone else now owns (so they no longer see it); None otherwise. Only
+    asked once a conversation was not found: two queries, and none on the way to a page."""
+    conversation = (
+        Conversation.objects.filter(
+            public_id=public_id,
+            team__mode=TeamMode.GRAB,
+            team__members=user,
+            owner__isnull=False,
+        )
+        .exclude(owner=user)
+        .select_related("owner")
+        .first()
+    )
+    if conversation is None:
+        return None
+    event = (
+        ConversationEvent.objects.filter(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.ASSIGNED,
+            data__to=conversation.owner_id,
+        )
+        .order_by("-created_at", "-pk")
+        .only("actor_id", "created_at")
+        .first()
+    )
+    return Taken(
+        name=str(conversation.owner),
+        at=event.created_at if event else None,
+        grabbed=event is not None and event.actor_id == conversation.owner_id,
+    )
 
 
 def can_send_in(user: User, conversation: Conversation) -> bool:

@@ -87,6 +87,8 @@ class ContactFieldValueInline(admin.TabularInline):
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("display_name", "phone_e164", "email", "public_id", "sms_opted_out_at")
     search_fields = ("display_name", "phone_e164", "public_id", "email")
+    # Consent changes only through the consent rules, which keep its history.
+    readonly_fields = ("sms_opted_out_at", "whatsapp_consent_at")
     filter_horizontal = ("labels",)
     inlines = [ContactFieldValueInline]
 
@@ -105,9 +107,23 @@ class HolidayAdmin(MovesHeldMessages, admin.ModelAdmin):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(admin.ModelAdmin):
-    list_display = ("contact", "channel", "kind", "source", "at")
+    """The consent history, to read: it is evidence, kept as it happened. Changes come only
+    through the consent rules (keywords, the contact panel, imports), which also change
+    what the send checks look at; a row added or edited here would change neither."""
+
+    list_display = ("contact", "channel", "kind", "source", "detail", "actor", "at")
     list_filter = ("channel", "kind", "source")
-    raw_id_fields = ("contact", "actor")
+    search_fields = ("contact__phone_e164", "contact__display_name", "contact__public_id")
+    list_select_related = ("contact", "actor")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ContactExport)

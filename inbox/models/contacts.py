@@ -145,6 +145,15 @@ class ConsentRecord(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def save(self, *args, **kwargs) -> None:
+        """Append-only: a change of consent is a new row, never an edit of an old one."""
+        if not self._state.adding:
+            raise ValueError("Consent records are never changed; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Consent records are never deleted.")
+
 
 class ContactChange(models.Model):
     """One edit, import or merge of a contact: who, when, and each field's old and new value.

@@ -43,13 +43,20 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# Carriers expect the answer to HELP to say how to stop and how to start again.
+HELP_REPLY = (
+    "Reply STOP to unsubscribe or START to subscribe again. For help, write to us here and an "
+    "agent will answer."
+)
+
+
 class Organisation(models.Model):
     """The single organisation of this deployment; read it with ``Organisation.load()``."""
 
     name = models.CharField(max_length=200, default="Converse")
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     help_reply = models.TextField(
-        default="Reply STOP to unsubscribe. For help, write to us here and an agent will answer.",
+        default=HELP_REPLY,
         help_text="Sent automatically when a customer writes HELP or INFO.",
     )
     auto_assign_enabled = models.BooleanField(default=True)

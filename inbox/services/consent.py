@@ -15,6 +15,7 @@ from django.utils import timezone
 from ..bulk_insert import insert_rows
 from ..models import (
     AutoKind,
+    Channel,
     ConsentRecord,
     Contact,
     Conversation,
@@ -25,7 +26,7 @@ from ..models import (
 )
 from ..models.people import User
 from .sending import message_send_automatic
-from .whatsapp_consent import whatsapp_consent_set
+from .whatsapp_consent import whatsapp_consent_events
 
 OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -69,24 +70,40 @@ def contact_consent_change(
     """Record an opt-out (``opted_out``) or opt-in; return False when nothing changed.
 
     Opt-out is contact-wide: nothing is sent to the customer from any sender ID until they
-    opt back in. Every change is kept in ConsentRecord and shown in the conversation.
+    opt back in, and it ends their WhatsApp template consent. An opt-in (START) only lifts
+    the opt-out: it is an SMS re-subscription, never a WhatsApp opt-in (Meta wants that
+    given for WhatsApp, explicitly), so templates need a new one. One change, one
+    ConsentRecord: an opt-out on the channel it came by, an opt-in on SMS. The change is
+    shown in the conversation (and the end of consent in the contact's WhatsApp threads).
     """
     if (contact.sms_opted_out_at is not None) == opted_out:
         return False
     now = timezone.now()
     with transaction.atomic():
         contact.sms_opted_out_at = now if opted_out else None
-        contact.save(update_fields=["sms_opted_out_at"])
+        fields = ["sms_opted_out_at"]
+        consent_ended = opted_out and contact.whatsapp_consent_at is not None
+        if consent_ended:
+            contact.whatsapp_consent_at = None
+            fields.append("whatsapp_consent_at")
+        contact.save(update_fields=fields)
         if opted_out:
-            # STOP on any channel also ends WhatsApp template consent: START does not restore it.
-            whatsapp_consent_set(
-                contact=contact, granted=False, source=source, actor=actor, detail=detail
-            )
-        channel = conversation.sender_id.channel if conversation else "sms"
-        kind = ConsentRecord.Kind.OPT_OUT if opted_out else ConsentRecord.Kind.OPT_IN
+            channel = conversation.sender_id.channel if conversation else Channel.SMS
+            kind = ConsentRecord.Kind.OPT_OUT
+        else:
+            channel, kind = Channel.SMS, ConsentRecord.Kind.OPT_IN
         ConsentRecord.objects.create(
-            contact=contact, channel=channel, kind=kind, source=source, detail=detail[:200]
+            contact=contact,
+            channel=channel,
+            kind=kind,
+            source=source,
+            detail=detail[:200],
+            actor=actor,
         )
+        if consent_ended:
+            whatsapp_consent_events(
+                contact=contact, granted=False, source=source, actor=actor, detail=detail, at=now
+            )
         if conversation is not None:
             ConversationEvent.objects.create(
                 conversation=conversation,

@@ -1,6 +1,6 @@
 """Inbound routing (F-CV3): whose inbox a customer's message lands in."""
 
-from ..models import Conversation, Participation, Role, TeamMode, User
+from ..models import Conversation, Participation, Role, User
 from .auto_assign import conversation_auto_assign
 
 
@@ -9,18 +9,22 @@ def first_admin() -> User | None:
 
 
 def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User | None:
-    """The user who should own ``conversation`` when a customer message arrives.
+    """The user who should own ``conversation`` when a customer message arrives; None leaves
+    it unowned where it is (*rep needed* for the team or the users the sender ID is shared
+    with).
 
-    - Owned sender ID: an unowned conversation goes to the sender ID's owner.
     - Shared sender ID: the user who sent the last outgoing message in this conversation,
       or who was assigned it since.
     - Already owned (assigned or answered): stays with its owner.
-    - Team sender ID, first customer message: round robin among the team's available
-      members when the team auto-assigns (F-AU1); in a grab-mode team nobody, until a
-      member grabs it.
-    - Unknown customer writing for the first time: an admin.
+    - Owned sender ID: an unowned conversation goes to the sender ID's owner.
+    - Team conversation (a team's sender ID, or handed to a team): the team's queue. The
+      first customer message goes round robin to the team's available members when the
+      team auto-assigns (F-AU1); otherwise, and in either team mode, nobody until a member
+      joins, grabs or is assigned it.
+    - A known customer: the user who last wrote to them from any sender ID.
     - A deactivated user never receives: the next rule applies instead.
-    - Otherwise: the user who last wrote to this customer from any sender ID, else an admin.
+    - Otherwise nobody on a sender ID shared with users (they see it, *rep needed*); an
+      admin only on a line of nobody's (no owner, no team, nobody it is shared with).
     """
     sender = conversation.sender_id
     last_sender, owner = conversation.last_sender, conversation.owner
@@ -30,13 +34,10 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
         return owner
     if sender.owner is not None and sender.owner.is_active:
         return sender.owner
-    if sender.team_id:
-        if conversation.last_inbound_at is None:
-            assignee = conversation_auto_assign(conversation=conversation)
-            if assignee is not None:
-                return assignee
-        if sender.team.mode == TeamMode.GRAB:
-            return None
+    if sender.team_id or conversation.team_id:
+        if conversation.last_inbound_at is None and sender.team_id:
+            return conversation_auto_assign(conversation=conversation)
+        return None
     if not contact_is_new:
         recent = (
             Participation.objects.filter(
@@ -48,4 +49,6 @@ def inbound_owner(*, conversation: Conversation, contact_is_new: bool) -> User |
         )
         if recent is not None and recent.user.is_active:
             return recent.user
+    if sender.shared_with.exists():
+        return None
     return first_admin()

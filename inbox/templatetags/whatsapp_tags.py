@@ -7,7 +7,9 @@ from django import template
 from django.utils import timezone
 
 from inbox import template_selectors
-from inbox.models import Channel, ConsentRecord, Conversation
+from inbox.models import Channel, Conversation
+from inbox.services.opt_out import contact_opt_out
+from inbox.services.whatsapp_consent import whatsapp_consent_history
 from inbox.services.whatsapp_window import (
     window_closed_reason,
     window_closes_at,
@@ -74,15 +76,16 @@ def approved_templates(query: str = ""):
 
 @register.inclusion_tag("inbox/partials/whatsapp_consent.html", takes_context=True)
 def whatsapp_consent(context, conversation: Conversation) -> dict:
-    """The contact panel's WhatsApp consent: state, the last changes, record or withdraw."""
+    """The contact panel's WhatsApp consent: state, the last changes, record or withdraw.
+    No opt-in is offered while the customer is opted out: they must text START first."""
     contact = conversation.contact
-    history = ConsentRecord.objects.filter(
-        contact=contact, channel=Channel.WHATSAPP
-    ).select_related("actor")[:5]
+    # The contact panel has looked the opt-out up already; a swap of this part alone has not.
+    opt_out = context["opt_out"] if "opt_out" in context else contact_opt_out(contact=contact)
     return {
         "conversation": conversation,
         "contact": contact,
-        "history": history,
+        "opt_out": opt_out,
+        "history": whatsapp_consent_history(contact=contact),
         "form": ConsentForm(),
         "csrf_token": context.get("csrf_token"),
         "consent_error": context.get("consent_error", ""),

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from .. import selectors
-from ..access import can_send_in, conversation_for, usable_sender_ids
+from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
 from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
@@ -26,6 +26,7 @@ from ..services.sending import SendRefused, message_send, too_long
 from ..services.whatsapp_window import WINDOW_CLOSED, opens_with_template
 from .lists import list_context as _list_context
 from .live import format_version
+from .taken import taken_response
 
 
 def thread_of(request: HttpRequest, conversation) -> selectors.Thread:
@@ -63,7 +64,10 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
 @require_GET
 @login_required
 def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    conversation = conversation_for(request.user, public_id)
+    try:
+        conversation = conversation_for(request.user, public_id)
+    except ConversationTaken as gone:
+        return taken_response(request, gone.taken)
     was_unread = conversation_mark_read(user=request.user, conversation=conversation)
     mentions_seen(user=request.user, conversation=conversation)
     if request.htmx.target == "window":
@@ -91,8 +95,12 @@ def _window_swap(request: HttpRequest, conversation, *, was_unread: bool) -> Htt
 @require_GET
 @login_required
 def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Live refresh of the thread: 204 when nothing changed since ``?v=``."""
-    conversation = conversation_for(request.user, public_id)
+    """Live refresh of the thread: 204 when nothing changed since ``?v=``; the window says
+    who took the conversation once a teammate has grabbed it."""
+    try:
+        conversation = conversation_for(request.user, public_id)
+    except ConversationTaken as gone:
+        return taken_response(request, gone.taken)
     if request.GET.get("v") == format_version(conversation.changed_at):
         return HttpResponse(status=204)
     conversation_mark_read(user=request.user, conversation=conversation)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import presence, selectors
-from ..access import conversation_for
+from ..access import ConversationTaken, conversation_for
 from ..services.labels import LabelRefused, conversations_label
 from ..services.snooze import SnoozeRefused, conversation_snooze, conversation_unsnooze
 from ..snooze_times import BadSnoozeTime, snooze_until
@@ -19,9 +19,17 @@ from .window import _thread_response
 @login_required
 def presence_beat_view(request: HttpRequest, public_id: str) -> HttpResponse:
     """The window's beat: note that I have it open (typing or not) and answer who else does
-    and, when ``since`` is given, who else replied after it."""
+    and, when ``since`` is given, who else replied after it. Once a teammate has grabbed
+    the conversation, ``taken`` says who and when (the window then redraws itself)."""
     user = request.user
-    conversation = conversation_for(user, public_id)
+    try:
+        conversation = conversation_for(user, public_id)
+    except ConversationTaken as gone:
+        if request.POST.get("left") == "1":
+            return HttpResponse(status=204)
+        return JsonResponse(
+            {"text": "", "outbound": "", "replied_by": "", "taken": gone.taken.sentence}
+        )
     if request.POST.get("left") == "1":
         presence.presence_leave(conversation_id=conversation.pk, user_id=user.pk)
         return HttpResponse(status=204)

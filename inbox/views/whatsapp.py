@@ -1,6 +1,7 @@
 """WhatsApp in the conversation window: the template picker, the window's live state,
 and consent (F-TP2, F-TP3, F-CP2, F-CP3)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -108,14 +109,19 @@ def contact_consent(request: HttpRequest, public_id: str) -> HttpResponse:
     if not form.is_valid():
         error = "Choose how the customer agreed."
     else:
-        whatsapp_consent_set(
-            contact=conversation.contact,
-            granted=form.cleaned_data["granted"],
-            source=form.cleaned_data["source"],
-            detail=form.cleaned_data["detail"],
-            actor=request.user,
-        )
+        try:
+            whatsapp_consent_set(
+                contact=conversation.contact,
+                granted=form.cleaned_data["granted"],
+                source=form.cleaned_data["source"],
+                detail=form.cleaned_data["detail"],
+                actor=request.user,
+            )
+        except SendRefused as refused:
+            error = str(refused)
     if not request.htmx:
+        if error:
+            messages.error(request, error)
         return redirect("inbox:conversation", public_id=public_id)
     conversation.refresh_from_db()
     context = {

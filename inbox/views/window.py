@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..access import can_send_in, conversation_for, visible_conversations
+from ..access import ConversationTaken, can_send_in, conversation_for, visible_conversations
 from ..forms import ContactForm, NoteForm
 from ..models import Conversation, Team, User
 from ..params import param_id
@@ -29,6 +29,7 @@ from ..services.teams import (
     conversation_leave,
 )
 from .conversation import compose_context, thread_of
+from .taken import taken_response
 
 Refusals = (StatusRefused, TeamActionRefused, NoteRefused, AssignRefused)
 
@@ -59,7 +60,11 @@ def _window_action(service: Callable[..., object]) -> Callable[[HttpRequest, str
     @require_POST
     @login_required
     def view(request: HttpRequest, public_id: str) -> HttpResponse:
-        conversation = conversation_for(request.user, public_id)
+        try:
+            conversation = conversation_for(request.user, public_id)
+        except ConversationTaken as gone:
+            # A click from a window opened before a teammate grabbed the conversation.
+            return taken_response(request, gone.taken, status=422)
         try:
             service(conversation=conversation, user=request.user)
         except Refusals as refused:

@@ -59,6 +59,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data || url !== state.url) return;
+        if (data.taken) return taken(data.taken);
         var line = document.getElementById("presence");
         if (line) {
           line.textContent = data.text;
@@ -69,6 +70,18 @@
         showWarning(data.replied_by);
       })
       .catch(function () { /* the next beat tries again */ });
+  }
+
+  // A teammate grabbed the conversation: say so at once, stop beating, and let the live
+  // refresh redraw the window (the server answers it with who took it and when).
+  function taken(sentence) {
+    var line = document.getElementById("presence");
+    if (line) line.textContent = sentence;
+    clearInterval(state.timer);
+    state.url = null;
+    var thread = document.getElementById("thread");
+    var refresh = thread && thread.getAttribute("hx-get");
+    if (refresh) htmx.ajax("GET", refresh, { target: "#window", swap: "outerHTML" });
   }
 
   function leave() {

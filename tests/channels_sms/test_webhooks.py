@@ -6,7 +6,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from channels_sms.models import InboundWebhook
-from inbox.models import Attachment, Channel, Contact, Message, MessageStatus
+from inbox.models import Attachment, Channel, Contact, Message, MessageStatus, SenderId
 
 from .conftest import AUTH_TOKEN, payload, sign
 
@@ -110,10 +110,9 @@ def test_a_whatsapp_message_is_stored_on_the_whatsapp_channel(post_webhook, inge
     assert message.conversation.contact.display_name == "Dana"
 
 
-def test_an_unknown_customer_on_a_shared_line_goes_to_an_admin(
-    post_webhook, ingest, admin, shared_line
-):
-    post_webhook("messages", payload("inbound_sms", To=shared_line.address))
+def test_an_unknown_customer_on_a_line_of_nobodys_goes_to_an_admin(post_webhook, ingest, admin):
+    line = SenderId.objects.create(address="+14155550190", channel=Channel.SMS, label="Main")
+    post_webhook("messages", payload("inbound_sms", To=line.address))
     ingest()
 
     assert Message.objects.get().conversation.owner == admin

@@ -120,3 +120,42 @@ def test_a_snoozed_conversation_returns_and_an_old_word_finds_its_conversation(
     found = page.locator(f"#m-{old.public_id}")
     expect(found).to_have_class(re.compile(r"\bis-found\b"))
     expect(found).to_be_in_viewport()
+
+
+@pytest.fixture
+def grab_conversation(support_team, admin):
+    from inbox.models import Channel, SenderId, TeamMode
+
+    support_team.mode = TeamMode.GRAB
+    support_team.save()
+    line = SenderId.objects.create(
+        address="+14155550150", channel=Channel.SMS, label="Team line", team=support_team
+    )
+    return receive(line, "+12025550123", "Anyone there?").conversation
+
+
+def test_a_grab_by_a_teammate_shows_in_the_other_tab_and_a_late_click_says_who(
+    sign_in, live_server, alice, bob, grab_conversation, tasks
+):
+    from inbox.services.teams import conversation_grab
+
+    url = f"{live_server.url}/c/{grab_conversation.public_id}/"
+    late, waiting = sign_in(bob), sign_in(bob)
+    late.goto(url)
+    waiting.goto(url)
+    expect(late.get_by_role("button", name="Grab")).to_be_visible()
+    expect(waiting.get_by_role("button", name="Grab")).to_be_visible()
+
+    conversation_grab(conversation=grab_conversation, user=alice)
+
+    # A click before the tab heard of it: the window says who took it, in the page.
+    late.get_by_role("button", name="Grab").click()
+    expect(late.locator("#window")).to_contain_text(
+        re.compile(r"Alice grabbed this conversation on .* at \d\d:\d\d\.")
+    )
+    expect(late.get_by_role("button", name="Grab")).to_have_count(0)
+    expect(late.locator("#thread")).to_have_count(0)
+
+    # A tab left open hears of it from its presence beat, without a click.
+    expect(waiting.locator("#window")).to_contain_text("Alice grabbed this conversation")
+    expect(waiting.get_by_role("button", name="Grab")).to_have_count(0)

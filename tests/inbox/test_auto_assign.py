@@ -56,24 +56,24 @@ def test_inactive_members_are_skipped(team_line, support_team, alice, bob, admin
     ]
 
 
-def test_nobody_available_leaves_it_to_the_usual_routing(team_line, alice, bob, admin):
+def test_nobody_available_leaves_it_waiting_in_the_team(team_line, alice, bob, admin):
     for user in (alice, bob):
         availability_set(user=user, is_available=False)
-    assert owners(team_line, "+12025550001") == [admin]
+    assert owners(team_line, "+12025550001") == [None]
 
 
 def test_the_organisation_switch_turns_it_off(team_line, alice, bob, admin):
     org = Organisation.load()
     org.auto_assign_enabled = False
     org.save()
-    assert owners(team_line, "+12025550001") == [admin]
+    assert owners(team_line, "+12025550001") == [None]
     assert not ConversationEvent.objects.exists()
 
 
 def test_a_team_without_auto_assign_is_left_alone(team_line, support_team, admin):
     support_team.auto_assign = False
     support_team.save()
-    assert owners(team_line, "+12025550001") == [admin]
+    assert owners(team_line, "+12025550001") == [None]
 
 
 def test_an_owned_sender_id_still_goes_to_its_owner(alice_line, support_team, bob, alice):

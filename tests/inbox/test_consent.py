@@ -171,3 +171,79 @@ def test_the_panel_and_the_compose_box_show_the_opt_out_before_a_send_fails(
     assert '<p class="compose-opted-out" role="status"><strong>Nothing can be sent.' in html
     assert "The customer opted out (they sent QUIT on " in html
     assert 'id="id_body"' not in html  # no reply box to type into in vain
+
+
+def test_the_default_help_answer_says_how_to_opt_back_in(admin, alice_line, tasks):
+    receive(alice_line, CUSTOMER, "HELP")
+
+    reply = Message.objects.get(direction=MessageDirection.OUTBOUND)
+    assert "START" in reply.body and "STOP" in reply.body
+
+
+def whatsapp_panel(client, user, conversation) -> str:
+    from django.urls import reverse
+
+    client.force_login(user)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    html = page.content.decode()
+    return html[html.index('id="wa-consent"') : html.index("</section>", html.index("wa-consent"))]
+
+
+def test_one_stop_on_whatsapp_is_one_row_in_the_history(client, admin, alice, wa_line):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    conversation = receive(wa_line, CUSTOMER, "Hi").conversation
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    receive(wa_line, CUSTOMER, "STOP")
+
+    rows = list(ConsentRecord.objects.order_by("at", "pk").values_list("channel", "kind", "source"))
+    assert rows == [("whatsapp", "opt_in", "verbal"), ("whatsapp", "opt_out", "keyword")]
+    panel = whatsapp_panel(client, alice, conversation)
+    assert panel.count("Opted out · Customer keyword") == 1
+    assert "Opted out (sent STOP, " in panel
+
+
+def test_a_stop_by_sms_ends_whatsapp_consent_and_the_whatsapp_panel_says_why(
+    client, admin, alice, alice_line, wa_line
+):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp = receive(wa_line, CUSTOMER, "Hi").conversation
+    whatsapp_consent_set(contact=whatsapp.contact, granted=True, source="verbal", actor=alice)
+    receive(alice_line, CUSTOMER, "STOP")
+
+    whatsapp.contact.refresh_from_db()
+    assert whatsapp.contact.whatsapp_consent_at is None
+    assert ConsentRecord.objects.filter(kind="opt_out").count() == 1
+    panel = whatsapp_panel(client, alice, whatsapp)
+    assert "Opted out · Customer keyword" in panel
+    assert "Opted in 7" not in panel and "consent-yes" not in panel
+
+
+def test_start_on_whatsapp_is_an_sms_resubscription_not_a_whatsapp_opt_in(
+    client, admin, alice, wa_line, order_template
+):
+    from django.urls import reverse
+
+    from inbox.services.whatsapp_templates import whatsapp_template_send
+
+    receive(wa_line, CUSTOMER, "STOP")
+    conversation = receive(wa_line, CUSTOMER, "START").conversation
+
+    start = ConsentRecord.objects.order_by("at", "pk").last()
+    assert (start.channel, start.kind, start.detail) == ("sms", "opt_in", "START")
+    panel = whatsapp_panel(client, alice, conversation)
+    assert "No opt-in recorded: templates cannot be sent." in panel
+    assert "Opted in ·" not in panel  # the history shows no WhatsApp opt-in
+    assert "Record opt-in" in panel  # no longer opted out: an agent may record one
+    with pytest.raises(SendRefused, match="opt-in is not recorded"):
+        whatsapp_template_send(
+            conversation=conversation,
+            author=alice,
+            template=order_template,
+            values={"1": "Maria", "2": "A-17"},
+        )
+    contact_page = client.get(
+        reverse("inbox:contact_detail", args=[conversation.contact.public_id])
+    )
+    assert "Opted in (SMS/MMS, Customer keyword: START)" in contact_page.content.decode()

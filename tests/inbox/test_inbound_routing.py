@@ -5,11 +5,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from inbox.access import visible_conversations
 from inbox.models import Contact, Conversation, Message
 from inbox.services.inbound import UnknownSender
 from inbox.services.sending import message_send
+from inbox.waiting import WaitingState, waiting_q
 
 from ..conftest import receive
+
+
+def rep_needed(conversation: Conversation) -> bool:
+    return Conversation.objects.filter(
+        waiting_q(WaitingState.REP_NEEDED, now=timezone.now()), pk=conversation.pk
+    ).exists()
 
 
 def test_a_message_to_an_owned_sender_id_lands_in_the_owners_inbox(alice, alice_line, admin):
@@ -18,10 +26,23 @@ def test_a_message_to_an_owned_sender_id_lands_in_the_owners_inbox(alice, alice_
     assert message.conversation.status == Conversation.Status.ASSIGNED
 
 
-def test_an_unknown_customer_on_a_shared_sender_id_lands_with_an_admin(admin, shared_line):
-    message = receive(shared_line, "+12025550123", "Hi")
+def test_an_unknown_customer_on_a_line_of_nobodys_lands_with_an_admin(admin):
+    from inbox.models import SenderId
+
+    nobodys = SenderId.objects.create(address="+14155550190", channel="sms", label="Main")
+    message = receive(nobodys, "+12025550123", "Hi")
     assert message.conversation.owner == admin
     assert Contact.objects.get(phone_e164="+12025550123")
+
+
+def test_an_unknown_customer_on_a_shared_sender_id_waits_for_the_users_it_is_shared_with(
+    admin, alice, shared_line
+):
+    conversation = receive(shared_line, "+12025550123", "Hi").conversation
+    assert conversation.owner is None
+    assert conversation.status == Conversation.Status.OPEN
+    assert visible_conversations(alice).filter(pk=conversation.pk).exists()
+    assert rep_needed(conversation)
 
 
 def test_a_shared_sender_id_routes_to_whoever_sent_the_last_outgoing_message(
@@ -99,7 +120,8 @@ def test_a_deactivated_agent_no_longer_receives_customer_messages(admin, alice, 
     message_send(conversation=conversation, author=alice, body="Alice here")
     alice.is_active = False
     alice.save()
-    assert receive(shared_line, "+12025550123", "Hello?").conversation.owner == admin
+    # Back to the line's other users, unowned: nobody's inbox is the inactive agent's.
+    assert receive(shared_line, "+12025550123", "Hello?").conversation.owner is None
 
 
 def test_messages_stored_out_of_order_read_in_the_order_the_customer_wrote_them(alice, alice_line):

@@ -38,6 +38,30 @@ def test_inbound_on_a_team_line_belongs_to_the_team(conversation, support_team):
     assert conversation.team == support_team
 
 
+def test_a_new_customer_on_a_collaboration_team_line_waits_in_the_teams_queue(
+    client, conversation, alice, admin
+):
+    assert conversation.owner is None  # not an admin's
+    assert conversation.status == Conversation.Status.OPEN
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    html = page.content.decode()
+    assert "Rep needed" in html
+    assert reverse("inbox:join", args=[conversation.public_id]) in html
+    assert not Conversation.objects.filter(owner=admin).exists()
+
+
+def test_a_known_customer_on_a_team_line_stays_in_the_teams_queue(
+    admin, alice, alice_line, team_line
+):
+    from inbox.services.sending import message_send
+
+    earlier = receive(alice_line, "+12025550123", "Hi").conversation
+    message_send(conversation=earlier, author=alice, body="Hello")
+    conversation = receive(team_line, "+12025550123", "Now writing to the team").conversation
+    assert conversation.owner is None and conversation.team_id == team_line.team_id
+
+
 def test_a_member_joins_and_leaves_a_collaboration_conversation(conversation, alice):
     conversation_join(conversation=conversation, user=alice)
     assert conversation.participations.get(user=alice).joined_at is not None
@@ -257,3 +281,86 @@ def test_the_previous_owner_hears_of_the_take_over_live(conversation, alice, bob
     titles = [n.title for n in news_since(user=alice, since=since)]
     assert titles == ["Bob took over: +1 202-555-0123"]
     assert news_since(user=bob, since=since) == []
+
+
+def grabbed_sentence(conversation, name: str) -> str:
+    from django.utils import timezone
+
+    event = conversation.events.get(kind=ConversationEvent.Kind.ASSIGNED)
+    at = timezone.localtime(event.created_at)
+    return f"{name} grabbed this conversation on {at.day} {at:%b %Y} at {at:%H:%M}."
+
+
+@pytest.fixture
+def grabbed_by_alice(grab_team, team_line, alice, bob, admin) -> Conversation:
+    conversation = receive(team_line, "+12025550123", "Private order details").conversation
+    conversation_grab(conversation=conversation, user=alice)
+    return conversation
+
+
+def test_a_late_grab_says_who_grabbed_it_and_when_inside_the_page(client, grabbed_by_alice, bob):
+    client.force_login(bob)  # his tab was opened before Alice grabbed it
+    grab = reverse("inbox:grab", args=[grabbed_by_alice.public_id])
+    response = client.post(grab, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 422  # a refusal, swapped into the page
+    assert response["HX-Retarget"] == "#window" and response["HX-Reswap"] == "outerHTML"
+    assert '<div id="window"' in html
+    assert grabbed_sentence(grabbed_by_alice, "Alice") in html
+    assert grab not in html  # no Grab offered any more
+    assert "Private order details" not in html  # nothing of the conversation itself
+    grabbed_by_alice.refresh_from_db()
+    assert grabbed_by_alice.owner.username == "alice"
+
+
+def test_a_late_grab_without_javascript_lands_in_my_inbox_with_the_reason(
+    client, grabbed_by_alice, bob
+):
+    client.force_login(bob)
+    response = client.post(reverse("inbox:grab", args=[grabbed_by_alice.public_id]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("inbox:my_inbox")
+    assert grabbed_sentence(grabbed_by_alice, "Alice") in response.content.decode()
+
+
+def test_the_open_tabs_presence_and_live_refresh_notice_the_grab(client, grabbed_by_alice, bob):
+    client.force_login(bob)
+    beat = client.post(reverse("inbox:presence", args=[grabbed_by_alice.public_id]))
+    assert beat.status_code == 200
+    assert beat.json()["taken"] == grabbed_sentence(grabbed_by_alice, "Alice")
+
+    refresh = client.get(
+        reverse("inbox:thread", args=[grabbed_by_alice.public_id]),
+        {"v": "1", "compose": "locked"},
+        headers={"HX-Request": "true"},
+    )
+    assert refresh.status_code == 200 and refresh["HX-Retarget"] == "#window"
+    html = refresh.content.decode()
+    assert grabbed_sentence(grabbed_by_alice, "Alice") in html
+    assert "Private order details" not in html
+
+    closed = client.post(
+        reverse("inbox:presence", args=[grabbed_by_alice.public_id]), {"left": "1"}
+    )
+    assert closed.status_code == 204
+
+
+def test_opening_a_conversation_a_teammate_grabbed_says_so(client, grabbed_by_alice, bob):
+    client.force_login(bob)
+    url = reverse("inbox:conversation", args=[grabbed_by_alice.public_id])
+    swapped = client.get(url, headers={"HX-Request": "true", "HX-Target": "window"})
+    assert grabbed_sentence(grabbed_by_alice, "Alice") in swapped.content.decode()
+    page = client.get(url, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("inbox:my_inbox")
+    assert grabbed_sentence(grabbed_by_alice, "Alice") in page.content.decode()
+
+
+def test_someone_outside_the_team_still_gets_a_plain_404(client, grabbed_by_alice, carol):
+    client.force_login(carol)
+    public_id = grabbed_by_alice.public_id
+    htmx = {"HX-Request": "true"}
+    assert client.post(reverse("inbox:grab", args=[public_id]), headers=htmx).status_code == 404
+    assert client.post(reverse("inbox:presence", args=[public_id])).status_code == 404
+    thread = client.get(reverse("inbox:thread", args=[public_id]), headers=htmx)
+    assert thread.status_code == 404
+    assert client.get(reverse("inbox:conversation", args=[public_id])).status_code == 404

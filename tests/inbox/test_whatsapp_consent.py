@@ -120,3 +120,91 @@ def test_the_import_page_costs_a_fixed_number_of_queries(client, admin, django_a
     client.force_login(admin)
     with django_assert_num_queries(3):  # session, user, the top bar's unread count
         client.get(reverse("inbox:consent_import"))
+
+
+def test_record_opt_in_is_not_offered_while_the_customer_is_opted_out(client, conversation, alice):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id])).content
+    html = page.decode()
+    assert "Record opt-in" not in html
+    assert "No opt-in can be recorded while they are opted out: they must text START" in html
+
+
+def test_an_opt_in_posted_while_the_customer_is_opted_out_is_refused_with_the_reason(
+    client, conversation, alice
+):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:consent", args=[conversation.public_id]),
+        {"granted": "1", "source": "verbal"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "until they text START" in response.content.decode()
+    conversation.contact.refresh_from_db()
+    assert conversation.contact.whatsapp_consent_at is None
+    assert not ConsentRecord.objects.filter(kind="opt_in").exists()
+
+
+def test_the_import_skips_an_opted_out_number_and_says_why(client, admin, conversation):
+    receive(conversation.sender_id, "+12025550123", "STOP")
+    client.force_login(admin)
+    response = client.post(
+        reverse("inbox:consent_import"), {"file": csv_file("+12025550123\n+442079460000\n")}
+    )
+    html = response.content.decode()
+    assert "1 recorded" in html
+    assert "Line 1: +12025550123 opted out; an opt-in can be recorded once they text START." in html
+    assert Contact.objects.get(phone_e164="+12025550123").whatsapp_consent_at is None
+
+
+@pytest.fixture
+def staff(client, admin):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    return admin
+
+
+def test_the_consent_history_is_read_only_in_django_admin(client, staff, conversation, alice):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    record = ConsentRecord.objects.get()
+    listing = client.get(reverse("admin:inbox_consentrecord_changelist"))
+    assert listing.status_code == 200 and "Verbal" in listing.content.decode()
+
+    assert client.get(reverse("admin:inbox_consentrecord_add")).status_code == 403
+    added = client.post(
+        reverse("admin:inbox_consentrecord_add"),
+        {"contact": conversation.contact.pk, "channel": "whatsapp", "kind": "opt_out"},
+    )
+    assert added.status_code == 403
+    change_url = reverse("admin:inbox_consentrecord_change", args=[record.pk])
+    page = client.get(change_url).content.decode()
+    assert 'name="kind"' not in page and "Save" not in page  # a view, not a form
+    client.post(change_url, {"contact": conversation.contact.pk, "kind": "opt_out"})
+    delete_url = reverse("admin:inbox_consentrecord_delete", args=[record.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert list(ConsentRecord.objects.values_list("pk", "kind")) == [(record.pk, "opt_in")]
+
+
+def test_consent_cannot_be_set_on_the_contact_in_django_admin(client, staff, conversation):
+    contact = conversation.contact
+    page = client.get(reverse("admin:inbox_contact_change", args=[contact.pk])).content.decode()
+    assert 'name="whatsapp_consent_at' not in page and 'name="sms_opted_out_at' not in page
+
+
+def test_a_consent_record_is_never_edited_or_deleted_in_code_either(conversation, alice):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    record = ConsentRecord.objects.get()
+    record.kind = "opt_out"
+    with pytest.raises(ValueError, match="never changed"):
+        record.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        record.delete()
+    assert ConsentRecord.objects.get().kind == "opt_in"
