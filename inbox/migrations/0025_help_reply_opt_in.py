@@ -24,7 +24,7 @@ def back_to_the_old_default(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0022_report_tallies'),
+        ('inbox', '0024_contactexport'),
     ]
 
     operations = [
