@@ -301,6 +301,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inbox.tasks.release_due_held_messages",
         "schedule": 30.0,
     },
+    # A PDF transcript asked for while the broker was down is queued again.
+    "requeue-waiting-transcripts": {
+        "task": "inbox.tasks.requeue_waiting_transcripts",
+        "schedule": 60.0,
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
         "schedule": float(RECOVERY_SWEEP_SECONDS),
@@ -384,6 +389,8 @@ OVERDUE_AFTER_SECONDS = env_int("OVERDUE_AFTER_SECONDS", 300)
 AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
 # A PDF transcript of more messages and events than this is built by a worker.
 TRANSCRIPT_SYNC_MAX_ENTRIES = env_int("TRANSCRIPT_SYNC_MAX_ENTRIES", 60)
+# One still waiting for a worker this long after it was asked for is queued again.
+TRANSCRIPT_REQUEUE_AFTER_SECONDS = env_int("TRANSCRIPT_REQUEUE_AFTER_SECONDS", 60)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 

@@ -23,7 +23,7 @@ from .services.sending import enqueue_dispatch, message_dispatch, message_fail_a
 from .services.service_levels import service_levels_tick
 from .services.snooze import snoozes_wake
 from .services.status import early_statuses_forget
-from .services.transcripts import transcript_export_build
+from .services.transcripts import transcript_export_build, transcript_exports_requeue
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,11 @@ def wake_snoozed_conversations() -> int:
 @shared_task(acks_late=True)
 def build_transcript_pdf(export_id: int) -> None:
     transcript_export_build(export_id=export_id)
+
+
+@shared_task
+def requeue_waiting_transcripts() -> int:
+    return transcript_exports_requeue(now=timezone.now())
 
 
 @shared_task(acks_late=True)

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -174,6 +174,21 @@ def transcript_export_request(
         )
         transaction.on_commit(lambda: enqueue(build_transcript_pdf, export.pk))
     return export
+
+
+def transcript_exports_requeue(*, now: datetime) -> int:
+    """Queue again each export still queued ``TRANSCRIPT_REQUEUE_AFTER_SECONDS`` after it
+    was asked for: its task never reached a worker (the broker was down when it was asked
+    for, or lost it). The build's claim makes a second delivery of a live task harmless."""
+    from ..tasks import build_transcript_pdf  # the task calls this module
+
+    cutoff = now - timedelta(seconds=settings.TRANSCRIPT_REQUEUE_AFTER_SECONDS)
+    waiting = list(
+        TranscriptExport.objects.filter(
+            state=TranscriptExport.State.QUEUED, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:100]
+    )
+    return sum(enqueue(build_transcript_pdf, pk, later="the next sweep will") for pk in waiting)
 
 
 def transcript_export_build(*, export_id: int) -> None:

@@ -13,7 +13,12 @@ from kombu.messaging import Producer
 
 from inbox.models import Message, MessageStatus, TranscriptExport
 from inbox.services.transcripts import transcript_export_request
-from inbox.tasks import deliver_message, recover_stuck_messages, release_due_held_messages
+from inbox.tasks import (
+    deliver_message,
+    recover_stuck_messages,
+    release_due_held_messages,
+    requeue_waiting_transcripts,
+)
 
 from ..conftest import receive
 from ..inbox.hours_support import london, set_office_hours
@@ -154,8 +159,8 @@ def test_a_send_held_for_business_hours_during_an_outage_answers_normally_and_go
     assert create.value("Body") == "It left today"
 
 
-def test_a_transcript_asked_for_during_an_outage_is_saved_and_the_request_answers(
-    alice, alice_line, broker_down, django_capture_on_commit_callbacks
+def test_a_transcript_asked_for_during_an_outage_is_saved_and_built_once_the_broker_is_back(
+    alice, alice_line, broker_down, django_capture_on_commit_callbacks, request
 ):
     conversation = receive(alice_line, CUSTOMER).conversation
 
@@ -163,3 +168,11 @@ def test_a_transcript_asked_for_during_an_outage_is_saved_and_the_request_answer
         export = transcript_export_request(conversation=conversation, by=alice)
 
     assert TranscriptExport.objects.get() == export
+    broker_down.up()
+    tasks = request.getfixturevalue("tasks")
+    assert requeue_waiting_transcripts() == 0  # asked for a moment ago: its task may come
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert requeue_waiting_transcripts() == 1
+    tasks.run_all()
+    export.refresh_from_db()
+    assert export.state == TranscriptExport.State.READY and export.file
