@@ -112,3 +112,22 @@ def test_pages_say_so_when_no_worker_has_beaten_for_a_while(client, alice):
         assert b"No background worker" not in client.get("/").content
     with time_machine.travel(start + timedelta(minutes=7), tick=False):
         assert b"No background worker has answered for 2 min" in client.get("/").content
+
+
+def test_a_shared_cache_that_cannot_answer_costs_the_line_not_the_page(
+    client, alice, settings, tmp_path
+):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocked),
+        }
+    }
+    client.force_login(alice)
+    worker_heartbeat_record(worker="celery@demo", at=timezone.now())
+
+    page = client.get("/")
+
+    assert page.status_code == 200 and b"No background worker" not in page.content

@@ -4,12 +4,15 @@ Readiness reads the database's record; the pages read the copy kept in the share
 saying "no worker" costs them no query.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
 
 from ..models import WorkerHeartbeat
+
+log = logging.getLogger(__name__)
 
 LAST_BEAT_KEY = "worker:last-beat"
 # When a web process first looked and found no beat: a worker just starting is not missing.
@@ -18,16 +21,24 @@ WATCHED_SINCE_KEY = "worker:watched-since"
 
 def worker_heartbeat_record(*, worker: str, at: datetime) -> None:
     WorkerHeartbeat.objects.update_or_create(worker=worker[:200], defaults={"beaten_at": at})
-    caches["shared"].set(LAST_BEAT_KEY, at.timestamp(), timeout=None)
+    try:
+        caches["shared"].set(LAST_BEAT_KEY, at.timestamp(), timeout=None)
+    except Exception:  # the pages then say nothing; readiness still reads the database
+        log.warning("worker heartbeat not kept in the shared cache", exc_info=True)
 
 
 def worker_silent_for(*, now: datetime) -> float | None:
     """Seconds since a worker last beat (or since the pages began waiting for one) when
-    that is longer than ``READY_MAX_HEARTBEAT_AGE_SECONDS``; None while workers beat."""
-    shared = caches["shared"]
-    last = shared.get(LAST_BEAT_KEY)
-    if last is None:
-        shared.add(WATCHED_SINCE_KEY, now.timestamp(), timeout=None)
-        last = shared.get(WATCHED_SINCE_KEY, now.timestamp())
+    that is longer than ``READY_MAX_HEARTBEAT_AGE_SECONDS``; None while workers beat, or
+    when the shared cache cannot answer (a page never fails for this line)."""
+    try:
+        shared = caches["shared"]
+        last = shared.get(LAST_BEAT_KEY)
+        if last is None:
+            shared.add(WATCHED_SINCE_KEY, now.timestamp(), timeout=None)
+            last = shared.get(WATCHED_SINCE_KEY, now.timestamp())
+    except Exception:
+        log.warning("worker heartbeat not readable from the shared cache", exc_info=True)
+        return None
     silent = now.timestamp() - float(last)
     return silent if silent > settings.READY_MAX_HEARTBEAT_AGE_SECONDS else None
