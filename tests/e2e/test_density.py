@@ -1,5 +1,5 @@
-"""How much a screen shows: conversations above the fold on a laptop, and the list's tools
-out of the way until wanted."""
+"""How much a screen shows: conversations above the fold on a laptop, the thread on a phone,
+and the list's tools out of the way until wanted."""
 
 from datetime import timedelta
 
@@ -87,3 +87,16 @@ def test_the_filters_open_over_the_list_and_the_bulk_bar_comes_with_a_tick(
     rows.first.locator(".row-select").uncheck()
     expect(page.locator(".bulk-bar")).to_be_hidden()
 
+
+def test_on_a_phone_the_thread_starts_high_on_the_screen(sign_in, alice, busy_inbox):
+    page = sign_in(alice)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(".conversation-row", has_text="Maria Garcia").locator("a").click()
+    message = page.locator(".message", has_text="Question 0")
+    expect(message).to_be_in_viewport()
+
+    header = page.locator("#thread-header").bounding_box()
+    assert header["y"] + header["height"] <= 180, header
+    # Its actions are still there, in one row that scrolls sideways.
+    expect(page.get_by_role("link", name="Contact", exact=True)).to_be_attached()
+    expect(page.locator(".snooze summary")).to_have_text("Snooze")
