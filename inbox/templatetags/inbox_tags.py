@@ -130,8 +130,8 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
 # One sender ID in the navigation: {current} and {badge} are built from escaped parts.
 NAV_SENDER = (
     '<li><a href="{url}" hx-get="{url}" hx-target="#main" hx-select="#main" hx-swap="outerHTML"'
-    ' hx-push-url="true"{current}>'
-    '<span class="channel-icon channel-{channel}">{channel_short}</span>'
+    ' hx-push-url="true"{current}'
+    ' title="{title}"><span class="channel-icon channel-{channel}">{channel_short}</span>'
     '<span class="nav-label">{label}</span>{badge}</a></li>'
 )
 
@@ -148,6 +148,7 @@ def nav_sender_links(senders, *, current_pk: int | None) -> str:
             "channel": sender.channel,
             "channel_short": channel_short(sender.channel),
             "label": sender.label or sender.address,
+            "title": f"{sender.label} ({sender.address})" if sender.label else sender.address,
         }
         unread = sender.unread
         markup = {
