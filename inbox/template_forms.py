@@ -3,7 +3,7 @@
 from django import forms
 
 from .access import usable_sender_ids
-from .forms import new_idempotency_key
+from .forms import new_idempotency_key, offer_senders
 from .models import Channel, ConsentRecord, SenderId, User, WhatsAppTemplate
 from .phone import InvalidPhoneNumber, normalise_phone
 from .services.whatsapp_consent import RECORDABLE_SOURCES
@@ -116,7 +116,11 @@ class NewTemplateConversationForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sender"].queryset = usable_sender_ids(user).filter(channel=Channel.WHATSAPP)
+        offer_senders(
+            self.fields["sender"],
+            usable_sender_ids(user).filter(channel=Channel.WHATSAPP),
+            prompt="Choose a WhatsApp sender ID",
+        )
         self.fields["template"].queryset = WhatsAppTemplate.objects.filter(
             approval=WhatsAppTemplate.Approval.APPROVED
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from inbox.access import usable_sender_ids, visible_conversations
+from inbox.forms import offer_senders
 from inbox.models import (
     Contact,
     Conversation,
@@ -38,7 +39,7 @@ class CustomerReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         # Only lines whose inbox the user may open: the phone shows their threads.
-        self.fields["sender"].queryset = usable_sender_ids(user)
+        offer_senders(self.fields["sender"], usable_sender_ids(user), prompt="Choose a sender ID")
 
     def clean_phone(self) -> str:
         try:

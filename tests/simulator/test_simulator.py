@@ -206,3 +206,12 @@ def test_the_phone_page_is_off_with_any_twilio_credential(client, alice, alice_l
     assert client.get(reverse("simulator:phone")).status_code == 404
     assert post_as_customer(client, alice_line, "+12025550123", "Hi").status_code == 404
     assert not Message.objects.exists()
+
+
+def test_the_phone_page_offers_its_sender_ids_without_an_empty_dash_choice(
+    client, alice, alice_line, shared_line
+):
+    client.force_login(alice)
+    page = client.get(reverse("simulator:phone")).content.decode()
+    assert "---------" not in page
+    assert '<option value="" selected>Choose a sender ID</option>' in page
