@@ -15,6 +15,7 @@ from inbox.models import (
     Conversation,
     Message,
     MessageStatus,
+    Organisation,
     SenderId,
     User,
     contact_with_number_q,
@@ -42,8 +43,10 @@ class CustomerReplyForm(forms.Form):
         offer_senders(self.fields["sender"], usable_sender_ids(user), prompt="Choose a sender ID")
 
     def clean_phone(self) -> str:
+        # Read as every other form reads a number: without a country code, in the
+        # organisation's region.
         try:
-            return normalise_phone(self.cleaned_data["phone"])
+            return normalise_phone(self.cleaned_data["phone"], region=Organisation.load().region)
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(str(exc)) from exc
 
