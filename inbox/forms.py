@@ -19,6 +19,23 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def offer_senders(field: forms.ModelChoiceField, senders, *, prompt: str) -> None:
+    """Fill a sender ID select: with ``prompt`` as its empty choice instead of Django's
+    "---------", or, when the user has only one sender ID, with that one chosen.
+    ``field.offered`` says whether there is any (the page explains when there is none)."""
+    field.queryset = senders
+    first = list(senders[:2])
+    field.offered = bool(first)
+    if len(first) == 1:
+        value = getattr(first[0], field.to_field_name or "pk")
+        field.empty_label = None
+        field.initial = value
+        # The one option is known: the select need not ask the database for it again.
+        field.widget.choices = [(value, field.label_from_instance(first[0]))]
+    else:
+        field.empty_label = prompt
+
+
 class ComposeForm(forms.Form):
     # No max_length: a text over the limit is kept as typed and gets one error, from clean().
     body = forms.CharField(
@@ -101,7 +118,7 @@ class NewConversationForm(ComposeForm):
     def __init__(self, *args, user: User, region: str = "", **kwargs):
         kwargs.setdefault("initial", {}).setdefault("country", region)
         super().__init__(*args, **kwargs)
-        self.fields["sender"].queryset = usable_sender_ids(user)
+        offer_senders(self.fields["sender"], usable_sender_ids(user), prompt="Choose a sender ID")
         self.fields["body"].widget.attrs["placeholder"] = "First message"
 
     def clean(self) -> dict:

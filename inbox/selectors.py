@@ -177,6 +177,18 @@ class InboxView:
     agent: User | None = None
 
 
+# The filters behind the list's "Filters" button, in its order.
+FILTER_FIELDS = (
+    "status",
+    "waiting",
+    "channel",
+    "sender",
+    "label",
+    "conversation_label",
+    "assignee",
+)
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     """F-IN5 filters and the F-IN6 search, parsed from GET parameters (bad values ignored)."""
@@ -223,6 +235,11 @@ class InboxFilters:
 
     def __bool__(self) -> bool:
         return bool(self.as_params())
+
+    @property
+    def chosen(self) -> int:
+        """How many of the list's filters (F-IN5) are set; the search box is not one."""
+        return sum(1 for name in FILTER_FIELDS if getattr(self, name))
 
     def report_params(self) -> dict[str, str]:
         """The report filters alone: the list's filter form carries them along."""

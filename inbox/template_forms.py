@@ -3,9 +3,9 @@
 from django import forms
 
 from .access import usable_sender_ids
-from .forms import new_idempotency_key
+from .forms import new_idempotency_key, offer_senders
 from .models import Channel, ConsentRecord, SenderId, User, WhatsAppTemplate
-from .phone import InvalidPhoneNumber, normalise_phone
+from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone
 from .services.whatsapp_consent import RECORDABLE_SOURCES
 
 
@@ -98,7 +98,7 @@ class NewTemplateConversationForm(forms.Form):
     phone = forms.CharField(
         label="Customer's number",
         max_length=40,
-        help_text="With the country code, for example +44 7700 900123.",
+        help_text=f"With the country code, for example {EXAMPLE_NUMBER}.",
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     template = forms.ModelChoiceField(
@@ -116,7 +116,11 @@ class NewTemplateConversationForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sender"].queryset = usable_sender_ids(user).filter(channel=Channel.WHATSAPP)
+        offer_senders(
+            self.fields["sender"],
+            usable_sender_ids(user).filter(channel=Channel.WHATSAPP),
+            prompt="Choose a WhatsApp sender ID",
+        )
         self.fields["template"].queryset = WhatsAppTemplate.objects.filter(
             approval=WhatsAppTemplate.Approval.APPROVED
         )

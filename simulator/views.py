@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from inbox.access import usable_sender_ids, visible_conversations
+from inbox.forms import offer_senders
 from inbox.models import (
     Contact,
     Conversation,
     Message,
     MessageStatus,
+    Organisation,
     SenderId,
     User,
     contact_with_number_q,
@@ -38,11 +40,13 @@ class CustomerReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         # Only lines whose inbox the user may open: the phone shows their threads.
-        self.fields["sender"].queryset = usable_sender_ids(user)
+        offer_senders(self.fields["sender"], usable_sender_ids(user), prompt="Choose a sender ID")
 
     def clean_phone(self) -> str:
+        # Read as every other form reads a number: without a country code, in the
+        # organisation's region.
         try:
-            return normalise_phone(self.cleaned_data["phone"])
+            return normalise_phone(self.cleaned_data["phone"], region=Organisation.load().region)
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(str(exc)) from exc
 

@@ -54,8 +54,9 @@ def waiting_badges(waiting: Waiting, since, with_age: bool = False) -> str:
     return mark_safe(" ".join(parts))
 
 
-# One row of a conversation list. Every {field} is filled with escaped text, except {older}
-# and {meta}, which _row builds from escaped parts.
+# One row of a conversation list, two lines high: who, through which sender ID and when;
+# then the last message, the badges and the status. Every {field} is filled with escaped
+# text, except {older}, {meta} and {badges}, which _row builds from escaped parts.
 ROW = (
     '<li class="{classes}"{older}>'
     '<input type="checkbox" class="row-select" name="ids" value="{id}" form="bulk-form"'
@@ -64,12 +65,12 @@ ROW = (
     ' hx-push-url="true">'
     '<span class="avatar channel-{channel}" aria-hidden="true">{initial}</span>'
     '<span class="row-main">'
-    '<span class="row-top"><span class="name">{name}</span>'
+    '<span class="row-top"><span class="name" title="{name}">{name}</span>'
+    '<span class="row-meta" title="{via}"><span class="channel-icon channel-{channel}"'
+    ' title="{channel_label}">{channel_short}</span>{meta}</span>'
     '<time datetime="{iso}" title="{when}">{ago}</time></span>'
-    '<span class="row-bottom"><span class="preview">{you}{preview}</span>'
+    '<span class="row-bottom"><span class="preview">{you}{preview}</span>{badges}'
     '<span class="status status-{status}">{status_label}</span></span>'
-    '<span class="row-meta"><span class="channel-icon channel-{channel}" title="{channel_label}">'
-    "{channel_short}</span>{meta}</span>"
     "</span></a></li>"
 )
 
@@ -106,28 +107,31 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
         "status_label": c.get_status_display(),
         "channel_label": sender.get_channel_display(),
         "channel_short": channel_short(sender.channel),
+        # In full where the row has to shorten it.
+        "via": f"{sender} · {c.owner}" if c.owner and list_kind != "mine" else str(sender),
     }
-    meta = " " + escape(sender.label or sender.address)
+    meta = f'<span class="row-sender">{escape(sender.label or sender.address)}</span>'
     if c.owner and list_kind != "mine":
-        meta += " · " + escape(str(c.owner))
+        meta += f'<span class="row-owner">{escape(str(c.owner))}</span>'
+    badges = ""
     if c.waiting.state or c.waiting.rep_needed:
-        meta += " " + waiting_badges(c.waiting, c.waiting_since)
-    meta += "".join(
+        badges += waiting_badges(c.waiting, c.waiting_since)
+    badges += "".join(
         f'<span class="row-label">{escape(name)}</span>' for name in getattr(c, "label_names", ())
     )
     if c.snoozed_by_id:
-        meta += '<span class="row-snoozed">Snoozed</span>'
+        badges += '<span class="row-snoozed">Snoozed</span>'
     if c.is_unread:
-        meta += '<span class="sr-only"> (unread)</span>'
-    markup = {"older": " data-older" if older else "", "meta": meta}
+        badges += '<span class="sr-only"> (unread)</span>'
+    markup = {"older": " data-older" if older else "", "meta": meta, "badges": badges}
     return fill(ROW, markup, **text)
 
 
 # One sender ID in the navigation: {current} and {badge} are built from escaped parts.
 NAV_SENDER = (
     '<li><a href="{url}" hx-get="{url}" hx-target="#main" hx-select="#main" hx-swap="outerHTML"'
-    ' hx-push-url="true"{current}>'
-    '<span class="channel-icon channel-{channel}">{channel_short}</span>'
+    ' hx-push-url="true"{current}'
+    ' title="{title}"><span class="channel-icon channel-{channel}">{channel_short}</span>'
     '<span class="nav-label">{label}</span>{badge}</a></li>'
 )
 
@@ -144,6 +148,7 @@ def nav_sender_links(senders, *, current_pk: int | None) -> str:
             "channel": sender.channel,
             "channel_short": channel_short(sender.channel),
             "label": sender.label or sender.address,
+            "title": f"{sender.label} ({sender.address})" if sender.label else sender.address,
         }
         unread = sender.unread
         markup = {

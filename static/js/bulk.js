@@ -1,6 +1,7 @@
-// Bulk actions (F-IN8): the agent list only for "Assign to…", select all on the page, and
-// ticks that survive a filter or a search (a ticked row the new list does not show is
-// still sent, and the bar says how many are selected).
+// Bulk actions (F-IN8): the agent list only for "Assign to…", the label box only for the
+// label actions, select all on the page, and ticks that survive a filter or a search (a
+// ticked row the new list does not show is still sent, and the bar says how many are
+// selected).
 (function () {
   "use strict";
 
@@ -27,6 +28,8 @@
     var action = form.querySelector("[name=action]");
     var assignee = form.querySelector(".bulk-assignee");
     if (assignee) assignee.hidden = action.value !== "assign";
+    var label = form.querySelector(".bulk-label");
+    if (label) label.hidden = action.value !== "label" && action.value !== "unlabel";
 
     form.querySelectorAll("input.kept-id").forEach(function (input) { input.remove(); });
     var shown = new Set();

@@ -79,7 +79,9 @@ def test_the_list_on_a_laptop_badges_bulk_select_all_and_confirmations(
         assert badge_box["x"] >= row_box["x"]
         assert badge_box["x"] + badge_box["width"] <= row_box["x"] + row_box["width"]
 
-    # The agent list only for "Assign to…".
+    # The bulk bar comes with the first tick; the agent list only for "Assign to…".
+    expect(page.locator(".bulk-bar")).to_be_hidden()
+    rows.filter(has_text="Question 0").locator(".row-select").check()
     assignee = page.get_by_label("Assign to", exact=True)
     expect(assignee).to_be_hidden()
     page.get_by_label("With the selected conversations").select_option("assign")
@@ -88,7 +90,6 @@ def test_the_list_on_a_laptop_badges_bulk_select_all_and_confirmations(
     expect(assignee).to_be_hidden()
 
     # A tick survives a search that hides its row, and is still acted on.
-    rows.filter(has_text="Question 0").locator(".row-select").check()
     search = page.get_by_label("Search by name, phone number or contact id")
     search.press_sequentially("0101")
     expect(rows).to_have_count(1)
@@ -118,7 +119,9 @@ def test_on_a_phone_a_conversation_opens_on_its_newest_message_and_back_returns(
     for link in page.locator(".topnav a").all():  # the top bar clips none of its links
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, link.text_content()
-    expect(page.get_by_label("Status", exact=True)).to_be_visible()  # filters reachable
+    page.get_by_text("Filters", exact=True).click()
+    expect(page.get_by_label("Status", exact=True)).to_be_in_viewport()  # filters reachable
+    page.keyboard.press("Escape")
 
     page.locator("#inbox-nav a", has_text="Support").click()
     expect(page).to_have_url(re.compile(rf"/s/{shared_line.public_id}/$"))

@@ -22,12 +22,12 @@ def test_whatsapp_from_a_new_number_to_an_open_window(sign_in, alice, live_serve
     page = sign_in(alice)
 
     # A new conversation on WhatsApp: the template start stands in for the body, and
-    # carries the sender ID and the number on.
+    # carries the sender ID and the number on. Alice's only sender ID is chosen for her.
     page.goto(f"{live_server.url}/new/")
-    page.fill("#id_phone", "+1 202 555 0199")
-    expect(page.locator("#id_body")).to_be_visible()
-    page.select_option("#id_sender", label=str(line))
+    expect(page.locator("#id_sender")).to_have_value(str(line.pk))
     expect(page.locator("#id_body")).to_be_hidden()
+    page.fill("#id_phone", "+1 202 555 0199")
+    page.locator("#id_phone").dispatch_event("change")
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
 
     # A template, to a customer whose opt-in the agent records.

@@ -79,6 +79,7 @@ def test_a_mention_notifies_and_a_label_filters(
     expect(alice_page.locator(".conversation-label")).to_contain_text("refunds")
     alice_page.goto(f"{live_server.url}/s/{shared_line.public_id}/")
     expect(alice_page.locator(".conversation-row")).to_have_count(2)
+    alice_page.get_by_text("Filters", exact=True).click()
     alice_page.select_option("#f-conversation-label", "refunds")
     expect(alice_page.locator(".conversation-row")).to_have_count(1)
     expect(alice_page.locator(".conversation-row .row-label")).to_have_text("refunds")

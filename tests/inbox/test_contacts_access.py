@@ -85,6 +85,7 @@ def test_the_new_conversation_from_a_contact_queries_are_pinned(
 ):
     client.force_login(alice)
     # Session, user, organisation, the contact, reach, its conversations, the sender IDs
-    # (choices, and whether there is any), the top bar's count.
-    with django_assert_num_queries(9):
+    # (only one: it is chosen, and its notice looks up it and its hours: organisation,
+    # holidays), the top bar's count.
+    with django_assert_num_queries(10):
         client.get(reverse("inbox:conversation_new"), {"contact": things["contact"].public_id})

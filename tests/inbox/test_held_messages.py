@@ -91,7 +91,8 @@ def test_the_new_conversation_page_warns_for_a_closed_sender(client, alice, alic
     with time_machine.travel(FRIDAY_EVENING, tick=False):
         assert SEND_NOW_HELD in client.get(new, {"sender": alice_line.pk}).content.decode()
         assert SEND_NOW_HELD in client.get(picked, {"sender": alice_line.pk}).content.decode()
-        assert SEND_NOW_HELD not in client.get(new).content.decode()  # no sender chosen yet
+        # Alice's only sender ID is chosen for her: the page warns at once.
+        assert SEND_NOW_HELD in client.get(new).content.decode()
     with time_machine.travel(london(2026, 12, 4, 10, 0), tick=False):
         assert SEND_NOW_HELD not in client.get(new, {"sender": alice_line.pk}).content.decode()
         assert SEND_NOW_HELD not in client.get(picked, {"sender": alice_line.pk}).content.decode()
@@ -108,10 +109,10 @@ def test_the_sender_notice_is_only_for_the_users_own_sender_ids(
         assert client.get(picked, {"sender": "not-a-number"}).status_code == 200
         with django_assert_num_queries(5):  # session, user, the sender ID, hours, holidays
             client.get(picked, {"sender": alice_line.pk})
-        # The page: session, user, the organisation's region, the chosen sender ID and its
-        # hours (organisation, holidays), the tab's unread count, the sender choices and
-        # whether there are any.
-        with django_assert_num_queries(9):
+        # The page: session, user, the organisation's region, the sender IDs (only one: the
+        # choice), the chosen sender ID and its hours (organisation, holidays), the tab's
+        # unread count.
+        with django_assert_num_queries(8):
             client.get(reverse("inbox:conversation_new"), {"sender": alice_line.pk})
 
 

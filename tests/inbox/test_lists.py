@@ -224,3 +224,18 @@ def test_list_queries_do_not_grow_with_rows(
     with django_assert_num_queries(queries):
         response = client.get(url(alice_line))
     assert len(response.context["conversations"]) == 30
+
+
+def test_a_sender_ids_full_name_and_number_are_in_the_titles_of_its_link_and_rows(client, alice):
+    line = SenderId.objects.create(
+        address="+14155550177",
+        channel=Channel.SMS,
+        label="Customer support (weekends and holidays)",
+        owner=alice,
+    )
+    conversation(line, "+12025550101", "Hello")
+    client.force_login(alice)
+    page = rows(client.get(reverse("inbox:my_inbox")))
+    full = 'title="Customer support (weekends and holidays) (+14155550177)"'
+    assert page.count(full) == 2  # the navigation's link and the row's sender
+    assert '<span class="nav-label">Customer support (weekends and holidays)</span>' in page

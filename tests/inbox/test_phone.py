@@ -1,7 +1,9 @@
 import random
+import re
 
 import phonenumbers
 import pytest
+from django import forms
 
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
@@ -80,3 +82,37 @@ def test_a_number_already_in_e164_is_judged_as_a_full_parse_judges_it():
         variants.add(f"+{code}{prefix}{national}")
     for text in variants:
         assert _ours(text) == _parsed_in_full(text), text
+
+
+# A number written in a form's help or placeholder ("for example +44 7911 123456").
+EXAMPLE = re.compile(r"\+\d[\d ().-]{6,}\d")
+
+
+def _form_classes() -> list[type[forms.Form]]:
+    import inbox.forms
+    import inbox.hours_forms
+    import inbox.template_forms
+    import simulator.views
+
+    modules = (inbox.forms, inbox.hours_forms, inbox.template_forms, simulator.views)
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, forms.BaseForm)
+        and value.__module__ == module.__name__
+    ]
+
+
+def test_every_example_number_in_our_forms_passes_our_own_check():
+    examples = {
+        (form.__name__, name, number)
+        for form in _form_classes()
+        for name, field in form.base_fields.items()
+        for text in (str(field.help_text), str(field.widget.attrs.get("placeholder", "")))
+        for number in EXAMPLE.findall(text)
+    }
+    assert examples  # the forms do give examples
+    refused = [example for example in examples if _ours(example[2]) is None]
+    assert refused == []

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from inbox.models import Conversation, Message, MessageStatus
+from inbox.models import Conversation, Message, MessageStatus, Organisation
 
 from ..conftest import receive
 
@@ -206,3 +206,23 @@ def test_the_phone_page_is_off_with_any_twilio_credential(client, alice, alice_l
     assert client.get(reverse("simulator:phone")).status_code == 404
     assert post_as_customer(client, alice_line, "+12025550123", "Hi").status_code == 404
     assert not Message.objects.exists()
+
+
+def test_the_phone_page_reads_a_number_without_country_code_in_the_organisations_region(
+    client, alice, alice_line
+):
+    Organisation.objects.update_or_create(pk=1, defaults={"phone_region": "US"})
+    client.force_login(alice)
+    response = post_as_customer(client, alice_line, "(202) 555-0123", "Hello from a US phone")
+    assert response.status_code == 302
+    message = Message.objects.get(body="Hello from a US phone")
+    assert message.conversation.customer_phone == "+12025550123"
+
+
+def test_the_phone_page_offers_its_sender_ids_without_an_empty_dash_choice(
+    client, alice, alice_line, shared_line
+):
+    client.force_login(alice)
+    page = client.get(reverse("simulator:phone")).content.decode()
+    assert "---------" not in page
+    assert '<option value="" selected>Choose a sender ID</option>' in page
