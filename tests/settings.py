@@ -29,6 +29,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Browser tests wait for the requests still running before their database is reset.
+MIDDLEWARE = ["tests.support.inflight.InFlightMiddleware", *MIDDLEWARE]  # noqa: F405
+
 # Each test process its own caches, emptied before every test (tests/conftest.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.inflight import wait_until_idle
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -63,3 +65,4 @@ def sign_in(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+    wait_until_idle()
