@@ -23,11 +23,16 @@ def worker_heartbeat_record(*, worker: str, at: datetime) -> None:
 
 def worker_silent_for(*, now: datetime) -> float | None:
     """Seconds since a worker last beat (or since the pages began waiting for one) when
-    that is longer than ``READY_MAX_HEARTBEAT_AGE_SECONDS``; None while workers beat."""
-    shared = caches["shared"]
-    last = shared.get(LAST_BEAT_KEY)
-    if last is None:
-        shared.add(WATCHED_SINCE_KEY, now.timestamp(), timeout=None)
-        last = shared.get(WATCHED_SINCE_KEY, now.timestamp())
+    that is longer than ``READY_MAX_HEARTBEAT_AGE_SECONDS``; None while workers beat, and
+    when the shared cache cannot be read or written (a file cache on a full or unwritable
+    disk): the warning is not worth the page."""
+    try:
+        shared = caches["shared"]
+        last = shared.get(LAST_BEAT_KEY)
+        if last is None:
+            shared.add(WATCHED_SINCE_KEY, now.timestamp(), timeout=None)
+            last = shared.get(WATCHED_SINCE_KEY, now.timestamp())
+    except OSError:
+        return None
     silent = now.timestamp() - float(last)
     return silent if silent > settings.READY_MAX_HEARTBEAT_AGE_SECONDS else None
