@@ -44,7 +44,7 @@ class TwilioSmsAdapter:
         without us learning the answer (timeout, dead worker), so look it up first.
         """
         conversation = message.conversation
-        to = self.customer_address(conversation.customer_phone)
+        to = self.customer_address(conversation.customer_address)
         from_ = conversation.sender_id.address
         if message.attempts > 1 and (found := self._sent_before(message, to=to, from_=from_)):
             return SendResult(provider_sid=found.sid, status=found.status)

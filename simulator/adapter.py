@@ -21,7 +21,7 @@ class SimulatorAdapter:
     def send(self, message: Message) -> SendResult:
         from .tasks import report_progress
 
-        to = message.conversation.customer_phone
+        to = message.conversation.customer_address
         failure = FAILING_NUMBERS.get(to)
         if failure is not None and failure.at_send:
             raise SendError(failure.code, failure.description, transient=False)

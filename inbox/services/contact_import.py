@@ -44,9 +44,10 @@ from ..models import (
     Contact,
     ContactChange,
     ContactFieldValue,
+    ContactIdentity,
     ContactImport,
-    ContactNumber,
     CustomField,
+    IdentityKind,
     User,
 )
 from ..models.ids import new_public_id
@@ -401,9 +402,13 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     normalise = functools.cache(functools.partial(normalise_phone, region=region or None))
     # Each contact's first row and the number it came with, by the contact's main number.
     seen: dict[str, tuple[int, str]] = {}
-    # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
-    # A merge keeps a main number for every contact that has a second one.
-    main_numbers = dict(ContactNumber.objects.values_list("phone_e164", "contact__phone_e164"))
+    # Other numbers of contacts (kept from merges, F-CT4): made by hand, one merge at a
+    # time, so few. A merge keeps a main number for every contact that has another one.
+    main_numbers = dict(
+        ContactIdentity.objects.filter(kind=IdentityKind.PHONE, contact__phone_e164__isnull=False)
+        .exclude(address=F("contact__phone_e164"))
+        .values_list("address", "contact__phone_e164")
+    )
     # Opt-ins of the chunks written before: to list again those that were not applied.
     resubscribing: list[Row] = []
     for start in range(0, len(data), CHUNK):
@@ -565,6 +570,23 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         returning=("phone_e164", "id"),
     )
     ids = {phone: c.pk for phone, c in existing.items()} | dict(written)
+    # Each address gets its identity; one another contact holds already stays theirs.
+    insert_rows(
+        ContactIdentity,
+        ("contact", "kind", "address", "added_at"),
+        [
+            (ids[r.phone], kind, address, now)
+            for r in rows
+            if r.phone in ids
+            for kind, address in (
+                (IdentityKind.PHONE, r.phone),
+                (IdentityKind.WHATSAPP, r.whatsapp),
+                (IdentityKind.EMAIL, r.email.lower()),
+            )
+            if address
+        ],
+        on_conflict="DO NOTHING",
+    )
     insert_rows(
         ContactChange,
         ("contact", "actor", "source", "at", "changes"),

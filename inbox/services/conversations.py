@@ -5,9 +5,10 @@ from collections.abc import Callable
 from django.db import transaction
 
 from ..access import usable_sender_ids
+from ..channels import channel_rules
 from ..models import Conversation, Message, SenderId, User, WhatsAppTemplate
 from ..phone import normalise_phone
-from .contacts import contact_for_number
+from .identities import identity_for
 from .sending import SendRefused, message_send
 from .whatsapp_consent import whatsapp_consent_set
 from .whatsapp_templates import whatsapp_template_send
@@ -75,12 +76,16 @@ def _start(
     if not usable_sender_ids(user).filter(pk=sender.pk).exists():
         raise SendRefused("You cannot send from this sender ID.")
     with transaction.atomic():
-        contact, _ = contact_for_number(e164)
+        rules = channel_rules(sender.channel)
+        identity, _ = identity_for(
+            kind=rules.identity_kind, address=e164, finds_kinds=rules.finds_kinds
+        )
         conversation, _ = Conversation.objects.select_related("contact", "sender_id").get_or_create(
             sender_id=sender,
-            customer_phone=e164,
+            customer_address=e164,
             defaults={
-                "contact": contact,
+                "contact": identity.contact,
+                "identity": identity,
                 "team": sender.team,
                 "owner": user,
                 "status": Conversation.Status.ASSIGNED,
