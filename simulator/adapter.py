@@ -7,7 +7,7 @@ from django.conf import settings
 
 from inbox.channels import InboundMessage, SendError, SendResult, StatusUpdate, TemplateData
 from inbox.models import Channel, Message
-from inbox.services.whatsapp_window import window_is_open
+from inbox.services.reply_window import window_is_open
 
 from .numbers import FAILING_NUMBERS
 from .templates import DEMO_TEMPLATES

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import can_send_in, conversation_for
 from ..models import Contact, Conversation, contact_at_q
 from ..services.conversations import conversation_start_with_template
+from ..services.reply_window import check_template_approved, window_is_open
 from ..services.sending import SendRefused
 from ..services.whatsapp_consent import whatsapp_consent_import, whatsapp_consent_set
 from ..services.whatsapp_templates import template_values_from_contact, whatsapp_template_send
-from ..services.whatsapp_window import check_template_approved, window_is_open
 from ..template_forms import (
     ConsentForm,
     ConsentImportForm,
