@@ -43,7 +43,7 @@ def test_duplicate_webhook_stores_one_message(post_webhook, ingest, alice_line, 
 
 def test_forged_signature_is_403_and_stores_nothing(post_webhook, alice_line, caplog):
     params = payload("inbound_sms")
-    with caplog.at_level(logging.WARNING, logger="channels_sms.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="channels_twilio.signature"):
         forged = post_webhook("messages", params, signature=sign("/x", params, "not-the-token"))
         missing = post_webhook("messages", params, signature="")
 

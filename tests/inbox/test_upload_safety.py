@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels_sms.adapter import media_url
+from channels_twilio.adapter import media_url
 from inbox.media_types import media_type_sniff
 from inbox.models import Attachment, Message
 
