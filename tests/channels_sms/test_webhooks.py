@@ -99,17 +99,6 @@ def test_more_media_than_twilio_sends_is_a_clear_400(post_webhook, alice_line):
     assert not InboundWebhook.objects.exists()
 
 
-def test_a_whatsapp_message_is_stored_on_the_whatsapp_channel(post_webhook, ingest, whatsapp_line):
-    post_webhook("messages", payload("inbound_whatsapp"))
-    ingest()
-
-    message = Message.objects.get()
-    assert message.channel == Channel.WHATSAPP
-    assert message.conversation.sender_id == whatsapp_line
-    assert message.conversation.contact.phone_e164 == "+447700900123"
-    assert message.conversation.contact.display_name == "Dana"
-
-
 def test_an_unknown_customer_on_a_line_of_nobodys_goes_to_an_admin(post_webhook, ingest, admin):
     line = SenderId.objects.create(address="+14155550190", channel=Channel.SMS, label="Main")
     post_webhook("messages", payload("inbound_sms", To=line.address))
