@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -570,23 +570,7 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         returning=("phone_e164", "id"),
     )
     ids = {phone: c.pk for phone, c in existing.items()} | dict(written)
-    # Each address gets its identity; one another contact holds already stays theirs.
-    insert_rows(
-        ContactIdentity,
-        ("contact", "kind", "address", "added_at"),
-        [
-            (ids[r.phone], kind, address, now)
-            for r in rows
-            if r.phone in ids
-            for kind, address in (
-                (IdentityKind.PHONE, r.phone),
-                (IdentityKind.WHATSAPP, r.whatsapp),
-                (IdentityKind.EMAIL, r.email.lower()),
-            )
-            if address
-        ],
-        on_conflict="DO NOTHING",
-    )
+    _identities_add([pk for _phone, pk in written], at=now)
     insert_rows(
         ContactChange,
         ("contact", "actor", "source", "at", "changes"),
@@ -628,6 +612,29 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         consent=len(consent),
         kept=[r for r in rows if r.phone in kept],
     )
+
+
+def _identities_add(contact_ids: list[int], *, at) -> None:
+    """The written contacts' phone, WhatsApp number and e-mail as identities, in one
+    statement; an address another contact holds already stays theirs."""
+    if not contact_ids:
+        return
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    identities = connection.ops.quote_name(ContactIdentity._meta.db_table)
+    ids = ", ".join(str(int(pk)) for pk in contact_ids)
+    at = connection.ops.adapt_datetimefield_value(at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {identities} (contact_id, kind, address, added_at) "
+            f"SELECT id, %s, phone_e164, %s FROM {table} "
+            f"WHERE id IN ({ids}) AND phone_e164 IS NOT NULL "
+            f"UNION ALL SELECT id, %s, whatsapp_id, %s FROM {table} "
+            f"WHERE id IN ({ids}) AND whatsapp_id <> '' "
+            f"UNION ALL SELECT id, %s, LOWER(email), %s FROM {table} "
+            f"WHERE id IN ({ids}) AND email <> '' "
+            "ON CONFLICT DO NOTHING",
+            [IdentityKind.PHONE, at, IdentityKind.WHATSAPP, at, IdentityKind.EMAIL, at],
+        )
 
 
 def _kept_before(rows: list[Row]) -> list[Row]:

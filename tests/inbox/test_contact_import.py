@@ -634,3 +634,15 @@ def test_a_rerun_lists_again_the_customers_a_stopped_run_did_not_re_subscribe(ad
     assert [r[:2] for r in rows] == [["2", CUSTOMER_STOP_KEPT]]
     stopped.refresh_from_db()
     assert stopped.sms_opted_out_at is not None
+
+
+def test_imported_addresses_become_the_contacts_identities(alice):
+    text = "phone,name,whatsapp,email\n+12025550140,James,+12025550141,James@Example.com\n"
+    run(import_create(by=alice, file_name="crm.csv", text=text))
+
+    james = Contact.objects.get(phone_e164="+12025550140")
+    assert set(james.identities.values_list("kind", "address")) == {
+        ("phone", "+12025550140"),
+        ("whatsapp", "+12025550141"),
+        ("email", "james@example.com"),
+    }
