@@ -169,12 +169,10 @@ class PhoneNumberRules(ChannelRules):
     """Rules for a channel whose customers are phone numbers (E.164)."""
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
-        from .phone import InvalidPhoneNumber, normalise_phone
+        """E.164; InvalidPhoneNumber (an InvalidAddress) says what is wrong with it."""
+        from .phone import normalise_phone
 
-        try:
-            return normalise_phone(address, region=region or None)
-        except InvalidPhoneNumber as exc:
-            raise InvalidAddress(str(exc)) from exc
+        return normalise_phone(address, region=region or None)
 
     def display_address(self, address: str) -> str:
         from .phone import format_phone

@@ -7,7 +7,6 @@ from django.db import transaction
 from ..access import usable_sender_ids
 from ..channels import channel_rules
 from ..models import Conversation, Message, SenderId, User, WhatsAppTemplate
-from ..phone import normalise_phone
 from .identities import identity_for
 from .sending import SendRefused, message_send
 from .whatsapp_consent import whatsapp_consent_set
@@ -24,8 +23,9 @@ def conversation_start(
 ) -> tuple[Conversation, Message]:
     """Open (or reuse) the thread with ``phone`` on ``sender`` and send the first message.
 
-    Raises InvalidPhoneNumber for a malformed number and SendRefused when the user may not
-    use the sender ID or the send itself is refused. Whoever starts a new thread owns it
+    The channel checks the address (``normalise_address``): a malformed number raises
+    InvalidPhoneNumber, an InvalidAddress. SendRefused when the user may not use the sender
+    ID or the send itself is refused. Whoever starts a new thread owns it
     (on a grab-mode team line too: starting it is taking it).
     """
     return _start(
@@ -72,7 +72,7 @@ def conversation_start_with_template(
 def _start(
     *, user: User, sender: SenderId, phone: str, send: Callable[[Conversation], Message]
 ) -> tuple[Conversation, Message]:
-    e164 = normalise_phone(phone)
+    e164 = channel_rules(sender.channel).normalise_address(phone)
     if not usable_sender_ids(user).filter(pk=sender.pk).exists():
         raise SendRefused("You cannot send from this sender ID.")
     with transaction.atomic():

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..channels import InboundMessage, channel_rules
+from ..channels import InboundMessage, InvalidAddress, channel_rules
 from ..models import (
     Attachment,
     Contact,
@@ -21,7 +21,6 @@ from ..models import (
     MessageStatus,
     SenderId,
 )
-from ..phone import InvalidPhoneNumber, normalise_phone
 from ..reports.metrics import first_times_after_inbound
 from ..reports.tally import tally_add
 from ..segments import count_segments
@@ -46,12 +45,12 @@ class UnknownSender(Exception):
     """The message was addressed to a number that is not one of our sender IDs."""
 
 
-def customer_number(address: str) -> str:
-    """A customer's address as stored: E.164, else as it came (short codes, alphanumerics)."""
+def customer_address(*, channel: str, address: str) -> str:
+    """A customer's address as the channel stores it (E.164 for numbers), else as it came:
+    short codes and alphanumeric senders are no E.164 but are still customers."""
     try:
-        return normalise_phone(address)
-    except InvalidPhoneNumber:
-        # Short codes and alphanumeric senders are not E.164 but are still customers.
+        return channel_rules(channel).normalise_address(address)
+    except InvalidAddress:
         return address.strip()[:PHONE_MAX_LENGTH]
 
 
@@ -85,7 +84,7 @@ def message_receive(
     written_at = received_at or timezone.now()
     try:
         with transaction.atomic():
-            phone = customer_number(inbound.from_address)
+            phone = customer_address(channel=sender.channel, address=inbound.from_address)
             conversation = _thread_locked(sender=sender, phone=phone)
             contact_is_new = False
             if conversation is None:
