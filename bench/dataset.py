@@ -523,12 +523,13 @@ CONVERSATION_COLUMNS = (
     "id, public_id, status, created_at, last_inbound_at, last_outbound_at, last_activity_at, "
     "last_message_preview, last_message_direction, waiting_since, closed_at, changed_at, "
     "contact_id, last_sender_id, owner_id, sender_id_id, team_id, first_inbound_at, "
-    "first_response_at, customer_phone"
+    "first_response_at, customer_address"
 )
 
 
 BULK_TABLES = (
     "inbox_contact",
+    "inbox_contactidentity",
     "inbox_conversation",
     "inbox_message",
     "inbox_readstate",
@@ -602,6 +603,7 @@ def _load(cursor, rng, sizes: Sizes, people: People, senders: list[Sender], now:
     counts = {"inbox_message": messages.rows}
     counts |= conversations_copy(cursor, rng, conversation_rows, people, now)
     counts["inbox_contact"] = contacts
+    counts["inbox_contactidentity"] = identities_insert(cursor, first_contact=first_contact)
     # The contacts list's order: each contact's newest conversation activity.
     cursor.execute(
         "UPDATE inbox_contact c SET last_activity_at = a.at FROM ("
@@ -611,6 +613,36 @@ def _load(cursor, rng, sizes: Sizes, people: People, senders: list[Sender], now:
     for table in ("inbox_contact", "inbox_conversation", "inbox_message"):
         reset_sequence(cursor, table)
     return counts
+
+
+def identities_insert(cursor, *, first_contact: int) -> int:
+    """Each contact's addresses as identities (its phone, WhatsApp id and e-mail, and the
+    WhatsApp number each WhatsApp thread is with), then each conversation's identity."""
+    cursor.execute(
+        "INSERT INTO inbox_contactidentity (contact_id, kind, address, added_at) "
+        "SELECT id, 'phone', phone_e164, created_at FROM inbox_contact "
+        "WHERE id >= %(first)s AND phone_e164 IS NOT NULL "
+        "UNION ALL SELECT c.contact_id, 'whatsapp', c.customer_address, c.created_at "
+        "FROM inbox_conversation c JOIN inbox_senderid s ON s.id = c.sender_id_id "
+        "WHERE c.contact_id >= %(first)s AND s.channel = 'whatsapp' "
+        "UNION ALL SELECT id, 'whatsapp', whatsapp_id, created_at FROM inbox_contact "
+        "WHERE id >= %(first)s AND whatsapp_id <> '' "
+        "UNION ALL SELECT id, 'email', lower(email), created_at FROM inbox_contact "
+        "WHERE id >= %(first)s AND email <> '' "
+        "ON CONFLICT DO NOTHING",
+        {"first": first_contact},
+    )
+    rows = cursor.rowcount
+    cursor.execute(
+        "UPDATE inbox_conversation c SET identity_id = i.id "
+        "FROM inbox_senderid s, inbox_contactidentity i "
+        "WHERE s.id = c.sender_id_id AND c.contact_id >= %(first)s "
+        "AND i.kind = CASE s.channel WHEN 'sms' THEN 'phone' ELSE s.channel END "
+        "AND i.address = c.customer_address",
+        {"first": first_contact},
+    )
+    reset_sequence(cursor, "inbox_contactidentity")
+    return rows
 
 
 def contacts_copy(cursor, rng, first_id: int, count: int, now: float) -> list[str]:

@@ -118,7 +118,7 @@ def _store_inbound(conversation: Conversation, tag: str, count: int) -> list[str
     for n, sid in enumerate(sids):
         params = {
             "MessageSid": sid,
-            "From": conversation.customer_phone,
+            "From": conversation.customer_address,
             "To": conversation.sender_id.address,
             "Body": f"Held message {n}",
             "NumMedia": "0",

@@ -126,8 +126,8 @@ def server_measurements(args: argparse.Namespace, only: set[str]) -> dict:
 def ingest(port: int, common: dict, raw_insert: dict | None, bare_view: dict | None) -> dict:
     pairs = list(
         Conversation.objects.order_by("pk")
-        .exclude(customer_phone="")
-        .values_list("customer_phone", "sender_id__address")[:2000]
+        .exclude(customer_address="")
+        .values_list("customer_address", "sender_id__address")[:2000]
     )
     requests = webhook.InboundRequests(port=port, pairs=pairs)
     # Nothing queued or left unrouted by an earlier run: the worker measures this one.

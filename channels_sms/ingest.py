@@ -21,17 +21,14 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from channels_whatsapp.adapter import TwilioWhatsAppAdapter
+from channels_twilio.adapter import twilio_adapter
 from converse.counters import INBOUND_ROUTED
-from inbox.models import Channel
 from inbox.services.inbound import UnknownSender, message_receive
 
-from .adapter import TwilioSmsAdapter
 from .models import InboundWebhook
 
 log = logging.getLogger(__name__)
 
-ADAPTERS = {Channel.SMS: TwilioSmsAdapter(), Channel.WHATSAPP: TwilioWhatsAppAdapter()}
 # A payload still unprocessed ``INBOUND_SWEEP_AFTER_SECONDS`` after it came makes the sweep
 # queue a drain, unless its routing failed this many times: that needs a person.
 MAX_ATTEMPTS = 5
@@ -45,12 +42,6 @@ _INSERT = (
     "INSERT INTO {table} (channel, message_sid, payload, received_at, attempts, outcome) "
     "VALUES (%s, %s, %s, %s, 0, '') ON CONFLICT (channel, message_sid) DO NOTHING RETURNING id"
 )
-
-
-def adapter_for_params(params: QueryDict) -> TwilioSmsAdapter:
-    """WhatsApp traffic is told apart by its ``whatsapp:`` addresses."""
-    address = params.get("From", "") or params.get("To", "")
-    return ADAPTERS[Channel.WHATSAPP if address.startswith("whatsapp:") else Channel.SMS]
 
 
 def webhook_store(
@@ -162,7 +153,7 @@ def _route_claimed(claimed: InboundWebhook) -> bool:
 
 def _route(webhook: InboundWebhook) -> list[int]:
     """Hand one claimed payload to the inbox and mark it processed; return media to fetch."""
-    inbound = ADAPTERS[webhook.channel].parse_inbound(QueryDict(webhook.payload))
+    inbound = twilio_adapter(webhook.channel).parse_inbound(QueryDict(webhook.payload))
     media: list[int] = []
     try:
         message, created = message_receive(inbound=inbound, received_at=webhook.received_at)

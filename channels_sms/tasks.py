@@ -8,10 +8,10 @@ import requests
 from celery import shared_task
 from django.utils import timezone
 
+from channels_twilio import client
 from inbox.models import Attachment
 from inbox.services.inbound import attachment_content_store
 
-from . import client
 from .ingest import webhooks_forget, webhooks_route, webhooks_waiting
 
 log = logging.getLogger(__name__)

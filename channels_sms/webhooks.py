@@ -1,19 +1,14 @@
 """Twilio's webhooks: "a message comes in" (SMS, MMS, WhatsApp) and status callbacks.
 
-Each request is checked against ``X-Twilio-Signature`` with the auth token over
-``PUBLIC_BASE_URL`` + the path Twilio called (the URL Twilio signed, even behind a proxy)
+Each request is checked against ``X-Twilio-Signature`` first (``channels_twilio.signature``)
 and answered with empty TwiML at once. An inbound message is only stored as it came (one
 insert) and queued: a worker routes it and fetches its media (``ingest.py``). A status
 callback is applied in the request: it is one locked update.
 """
 
-import logging
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 from urllib.parse import quote_from_bytes
 
-from django.conf import settings
 from django.core import signing
 from django.http import (
     FileResponse,
@@ -21,28 +16,21 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponseForbidden,
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
-from twilio.request_validator import RequestValidator
+from django.views.decorators.http import require_GET
 
-from converse.counters import WEBHOOKS
+from channels_twilio.adapter import MAX_MEDIA, MEDIA_SALT, twilio_adapter_for_params
+from channels_twilio.signature import twilio_signed
 from inbox.media_types import ACCEPTED
 from inbox.models import Attachment, MessageDirection
 from inbox.services.status import provider_status_apply
 from inbox.storable import storable_text
 
-from .adapter import MAX_MEDIA, MEDIA_SALT
-from .ingest import adapter_for_params, webhook_store
+from .ingest import webhook_store
 from .tasks import wake_ingest
 
-log = logging.getLogger(__name__)
-
-# Twilio posts a few kilobytes at most (1,600 characters of body, ten media URLs).
-MAX_WEBHOOK_BYTES = 64 * 1024
 MAX_SID_LENGTH = 64  # Twilio's are 34 characters
 # How long Twilio may fetch an outbound attachment after the message was handed over.
 MEDIA_URL_MAX_AGE = timedelta(days=2)
@@ -55,47 +43,6 @@ def _twiml(*, outcome: str) -> HttpResponse:
     response = HttpResponse(EMPTY_TWIML, content_type="text/xml")
     response.outcome = outcome
     return response
-
-
-def twilio_signed(view: Callable[[HttpRequest], HttpResponse]):
-    """Let only requests signed by Twilio reach ``view``: CSRF does not apply, the signature does.
-
-    Too large a body is a 400 before anything is parsed; a bad or missing signature (or no
-    auth token configured) is a 403, logged with the URL that was checked.
-    """
-
-    @csrf_exempt
-    @require_POST
-    @wraps(view)
-    def checked(request: HttpRequest) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return HttpResponseBadRequest("Invalid Content-Length.")
-        if length > MAX_WEBHOOK_BYTES:
-            WEBHOOKS.labels(webhook=view.__name__, outcome="too_large").inc()
-            return HttpResponseBadRequest(
-                f"Webhook body too large ({length} bytes; the limit is {MAX_WEBHOOK_BYTES})."
-            )
-        url = settings.PUBLIC_BASE_URL + request.get_full_path()
-        signature = request.headers.get("X-Twilio-Signature", "")
-        token = settings.TWILIO_AUTH_TOKEN
-        if not (
-            token and signature and RequestValidator(token).validate(url, request.POST, signature)
-        ):
-            log.warning(
-                "Twilio webhook refused with 403: %s signature, checked against %s",
-                "invalid" if signature else "missing",
-                url,
-            )
-            WEBHOOKS.labels(webhook=view.__name__, outcome="forbidden").inc()
-            return HttpResponseForbidden("Invalid Twilio signature.")
-        response = view(request)
-        outcome = getattr(response, "outcome", None) or f"http_{response.status_code}"
-        WEBHOOKS.labels(webhook=view.__name__, outcome=outcome).inc()
-        return response
-
-    return checked
 
 
 @twilio_signed
@@ -115,7 +62,7 @@ def inbound_message(request: HttpRequest) -> HttpResponse:
     if not 0 <= num_media <= MAX_MEDIA:
         return HttpResponseBadRequest(f"NumMedia must be between 0 and {MAX_MEDIA}.")
     stored = webhook_store(
-        channel=adapter_for_params(params).channel,
+        channel=twilio_adapter_for_params(params).channel,
         message_sid=message_sid,
         payload=_signed_form(request),
         received_at=timezone.now(),
@@ -152,7 +99,7 @@ def _signed_form(request: HttpRequest) -> str:
 def status_callback(request: HttpRequest) -> HttpResponse:
     """Apply a delivery report; repeated, late and unknown ones change nothing and answer 200."""
     params = request.POST
-    adapter = adapter_for_params(params)
+    adapter = twilio_adapter_for_params(params)
     update = adapter.parse_status(params)
     if not update.provider_sid:
         return HttpResponseBadRequest("MessageSid is required.")

@@ -1,15 +1,16 @@
-"""WhatsApp through Twilio: the SMS adapter with ``whatsapp:`` addresses, plus templates."""
+"""WhatsApp through Twilio (F-CH2): the shared Twilio adapter on ``whatsapp:`` addresses,
+plus registered templates (Twilio's Content API, ``content.py``)."""
 
 import json
 
-from channels_sms.adapter import TwilioSmsAdapter
+from channels_twilio.adapter import TwilioAdapter
 from inbox.channels import TemplateData
 from inbox.models import Channel, Message
 
 from .content import content_templates
 
 
-class TwilioWhatsAppAdapter(TwilioSmsAdapter):
+class TwilioWhatsAppAdapter(TwilioAdapter):
     channel = Channel.WHATSAPP
     address_prefix = "whatsapp:"
 

@@ -7,7 +7,7 @@ import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException
 
-from channels_sms.client import send_error_from, twilio_client
+from channels_twilio.client import send_error_from, twilio_client
 from inbox.channels import TemplateData
 
 # Twilio's approval states, as the inbox knows them; anything else reads as not submitted.

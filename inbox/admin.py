@@ -8,6 +8,7 @@ from .models import (
     Contact,
     ContactExport,
     ContactFieldValue,
+    ContactIdentity,
     Conversation,
     ConversationEvent,
     CustomField,
@@ -83,14 +84,27 @@ class ContactFieldValueInline(admin.TabularInline):
     extra = 0
 
 
+class ContactIdentityInline(admin.TabularInline):
+    """The addresses the contact is reached at, to read: they change through the inbox
+    (inbound messages, new conversations, edits, imports and merges)."""
+
+    model = ContactIdentity
+    extra = 0
+    fields = readonly_fields = ("kind", "address", "added_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = ("display_name", "phone_e164", "email", "public_id", "sms_opted_out_at")
-    search_fields = ("display_name", "phone_e164", "public_id", "email")
+    search_fields = ("display_name", "phone_e164", "public_id", "email", "identities__address")
     # Consent changes only through the consent rules, which keep its history.
     readonly_fields = ("sms_opted_out_at", "whatsapp_consent_at")
     filter_horizontal = ("labels",)
-    inlines = [ContactFieldValueInline]
+    inlines = [ContactIdentityInline, ContactFieldValueInline]
 
 
 admin.site.register(Label)

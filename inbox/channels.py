@@ -1,12 +1,22 @@
-"""The one interface every channel adapter implements, and how the inbox finds them.
+"""The one interface every channel implements, and how the inbox finds each channel.
 
-The inbox never imports a channel app: it asks ``adapter_for(channel)``, which loads the
-class named in ``settings.CONVERSE_CHANNEL_ADAPTERS`` (Twilio when credentials are set,
-the simulator otherwise).
+A channel has two parts:
+
+- its **rules** (``ChannelRules``): how a customer's address is written, checked and shown,
+  which kind of contact identity it is, what can be sent, whether a reply window closes,
+  which receipts it reports. Each channel app registers its rules in its ``AppConfig.ready``
+  (``register_channel``); the inbox asks ``channel_rules(channel)``.
+- its **adapter** (``ChannelAdapter``): the provider calls (send, parse inbound, parse
+  status, list templates). ``adapter_for(channel)`` loads the class named in
+  ``settings.CONVERSE_CHANNEL_ADAPTERS`` (Twilio when credentials are set, the simulator
+  otherwise): the same rules, another transport.
+
+The inbox never imports a channel app: it looks both up by the sender ID's channel.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
@@ -90,6 +100,100 @@ class ChannelAdapter(Protocol):
 
     def list_templates(self) -> list[TemplateData]:
         """The provider's registered templates (WhatsApp adapters only)."""
+
+
+class InvalidAddress(ValueError):
+    """An address the channel cannot write to; the message says why, for people."""
+
+
+class ChannelRules:
+    """What a channel allows, independent of the provider that carries it.
+
+    A channel app subclasses this and registers one instance (``register_channel``). The
+    inbox asks these, never a channel's name: the send checks (``inbox.services.reply_window``),
+    inbound (body length, who the customer is), the compose box and the contact panel.
+    Opt-out, consent and business hours are the inbox's own and apply to every channel.
+    """
+
+    channel: str = ""
+    # How the customer's address is called on screen ("Phone", "WhatsApp", "Email").
+    address_label: str = "Address"
+    # The kind of contact identity a conversation on this channel is with, and the kinds an
+    # inbound address finds an existing contact by, in order (WhatsApp finds a customer
+    # already known by their phone number).
+    identity_kind: str = ""
+    finds_kinds: tuple[str, ...] = ()
+
+    # What can be sent. ``text_limit``: the longest body the provider carries in one
+    # message (a longer inbound one is cut there). ``media_types``: content types an
+    # attachment may have (empty: no attachments); ``media_max_bytes`` each.
+    text_limit: int = 1600
+    counts_segments: bool = False
+    media_types: frozenset[str] = frozenset()
+    media_max_bytes: int = 0
+    # Registered templates (a provider-approved first message, with variables).
+    templates: bool = False
+    # Whether and when replies stop: freeform messages only within this time after the
+    # customer's latest message (None: the channel has no window).
+    reply_window: timedelta | None = None
+    # The statuses the provider reports after "sent" (read receipts only where it has them).
+    receipts: frozenset[str] = frozenset()
+
+    def normalise_address(self, address: str, *, region: str = "") -> str:
+        """``address`` as stored (E.164 for numbers); InvalidAddress when it is not one."""
+        raise NotImplementedError
+
+    def display_address(self, address: str) -> str:
+        """``address`` as people read it."""
+        return address
+
+    def segments(self, body: str) -> int:
+        """How many billed parts ``body`` goes out as (1 where the channel does not split)."""
+        return 1
+
+    def window_closed_reason(self, *, closes_at: datetime | None) -> str:
+        """Why a freeform reply is refused now that the window closed at ``closes_at``
+        (None: the customer has not written yet)."""
+        return "The reply window is closed. Send a registered template to reopen it."
+
+    def held_past_window_reason(self, *, opens_at: str, closes_at: str) -> str:
+        """Why a freeform message held for business hours until ``opens_at`` is refused:
+        the window closes at ``closes_at``, before it could go."""
+        return (
+            f"Outside business hours this message would wait until {opens_at}, but the reply "
+            f"window closes {closes_at}, before it could go: it would never be delivered."
+        )
+
+
+class PhoneNumberRules(ChannelRules):
+    """Rules for a channel whose customers are phone numbers (E.164)."""
+
+    def normalise_address(self, address: str, *, region: str = "") -> str:
+        """E.164; InvalidPhoneNumber (an InvalidAddress) says what is wrong with it."""
+        from .phone import normalise_phone
+
+        return normalise_phone(address, region=region or None)
+
+    def display_address(self, address: str) -> str:
+        from .phone import format_phone
+
+        return format_phone(address)
+
+
+_RULES: dict[str, ChannelRules] = {}
+
+
+def register_channel(rules: ChannelRules) -> None:
+    """Make ``rules`` the inbox's answer for ``rules.channel`` (from an AppConfig.ready)."""
+    _RULES[rules.channel] = rules
+
+
+def channel_rules(channel: str) -> ChannelRules:
+    """The registered rules of ``channel``; KeyError names a channel no app registered."""
+    try:
+        return _RULES[channel]
+    except KeyError:
+        raise KeyError(f"No channel app registered the channel {channel!r}.") from None
 
 
 @cache

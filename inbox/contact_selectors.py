@@ -24,11 +24,13 @@ from .models import (
     Contact,
     ContactChange,
     ContactFieldValue,
-    ContactNumber,
+    ContactIdentity,
     Conversation,
+    IdentityKind,
     Label,
     User,
 )
+from .models.contacts import NUMBER_KINDS
 
 CONTACTS_PAGE = 50
 SUGGESTIONS = 8
@@ -72,10 +74,12 @@ class ContactFilters:
 
 
 def contact_search_q(text: str) -> Q:
-    """A name (substring), an email, a contact id, or a number as ``number_search_q`` reads it."""
+    """A name (substring), an email (any of the contact's), a contact id, or a number as
+    ``number_search_q`` reads it."""
     q = Q(display_name__icontains=text) | Q(public_id=text.lower()) | number_search_q(text)
     if "@" in text:
-        q |= Q(email__iexact=text)
+        emails = ContactIdentity.objects.filter(kind=IdentityKind.EMAIL, address=text.lower())
+        q |= Q(email__iexact=text) | Q(pk__in=emails.values("contact_id"))
     return q
 
 
@@ -101,13 +105,13 @@ def _ends_q(endings: list[str], field: str = "phone_e164") -> Q:
 
 
 def number_search_q(text: str, *, contact: str = "") -> Q:
-    """Contacts whose primary or secondary number (F-CT4) is ``text`` typed as a number;
-    ``contact`` is the path to the contact (``"contact__"`` from a conversation). The
-    conditions are on the contact's row only, so the search still starts from its indexes."""
+    """Contacts whose phone or any other of their numbers (F-CT4) is ``text`` typed as a
+    number; ``contact`` is the path to the contact (``"contact__"`` from a conversation).
+    The conditions are on the contact's row and its identities' addresses, each indexed."""
     endings = typed_number_endings(text)
     if not endings:
         return Q()
-    secondary = ContactNumber.objects.filter(_ends_q(endings)).values("contact_id")
+    secondary = _numbers().filter(_ends_q(endings, "address")).values("contact_id")
     return _ends_q(endings, f"{contact}phone_e164") | Q(**{f"{contact}pk__in": secondary})
 
 
@@ -118,14 +122,19 @@ def number_found_by(text: str) -> Case | F:
     if not endings:
         return F("phone_e164")
     secondary = (
-        ContactNumber.objects.filter(_ends_q(endings), contact=OuterRef("pk"))
+        _numbers()
+        .filter(_ends_q(endings, "address"), contact=OuterRef("pk"))
         .order_by("added_at", "id")
-        .values("phone_e164")[:1]
+        .values("address")[:1]
     )
     return Case(
         When(_ends_q(endings), then=F("phone_e164")),
         default=Coalesce(Subquery(secondary), F("phone_e164")),
     )
+
+
+def _numbers() -> QuerySet[ContactIdentity]:
+    return ContactIdentity.objects.filter(kind__in=NUMBER_KINDS)
 
 
 def contacts_filtered(filters: ContactFilters) -> QuerySet[Contact]:
@@ -224,10 +233,12 @@ def contact_chosen(*, public_id: str, number: str) -> Contact | None:
     """The contact picked from the suggestions, with ``chosen_number``: ``number`` when it
     is one of the contact's secondary numbers (the suggestion was found by it), else its
     phone."""
-    secondary = ContactNumber.objects.filter(contact=OuterRef("pk"), phone_e164=number)
+    secondary = _numbers().filter(contact=OuterRef("pk"), address=number)
     return (
         Contact.objects.filter(public_id=public_id, phone_e164__isnull=False)
-        .annotate(chosen_number=Coalesce(Subquery(secondary.values("phone_e164")), F("phone_e164")))
+        .annotate(
+            chosen_number=Coalesce(Subquery(secondary.values("address")[:1]), F("phone_e164"))
+        )
         .first()
     )
 
@@ -246,7 +257,7 @@ def merge_sides(*, kept: Contact, merged: Contact) -> dict:
     """Both contacts of a merge's confirmation, their labels and numbers loaded, and their
     conversations (every one: only admins merge)."""
     prefetch_related_objects(
-        [kept, merged], Prefetch("labels", queryset=Label.objects.only("name")), "numbers"
+        [kept, merged], Prefetch("labels", queryset=Label.objects.only("name")), "identities"
     )
     conversations: dict[int, list[Conversation]] = {kept.pk: [], merged.pk: []}
     for conversation in (

@@ -5,11 +5,13 @@ import re
 import phonenumbers
 from django.conf import settings
 
+from .channels import InvalidAddress
+
 # Shown in help texts and errors; a test keeps it valid by our own check.
 EXAMPLE_NUMBER = "+44 7911 123456"
 
 
-class InvalidPhoneNumber(ValueError):
+class InvalidPhoneNumber(InvalidAddress):
     """A number that cannot be a real phone number; the message says why, for people."""
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from inbox.channels import InboundMessage, SendError, SendResult, StatusUpdate, TemplateData
 from inbox.models import Channel, Message
-from inbox.services.whatsapp_window import window_is_open
+from inbox.services.reply_window import window_is_open
 
 from .numbers import FAILING_NUMBERS
 from .templates import DEMO_TEMPLATES
@@ -21,7 +21,7 @@ class SimulatorAdapter:
     def send(self, message: Message) -> SendResult:
         from .tasks import report_progress
 
-        to = message.conversation.customer_phone
+        to = message.conversation.customer_address
         failure = FAILING_NUMBERS.get(to)
         if failure is not None and failure.at_send:
             raise SendError(failure.code, failure.description, transient=False)

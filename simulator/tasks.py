@@ -20,7 +20,7 @@ def report_progress(self, channel: str, sid: str, step: int) -> None:
     """Report step ``step`` for message ``sid`` and schedule the next one."""
     to = (
         Message.objects.filter(channel=channel, provider_sid=sid)
-        .values_list("conversation__customer_phone", flat=True)
+        .values_list("conversation__customer_address", flat=True)
         .first()
     )
     if to is None:

@@ -18,7 +18,7 @@ from inbox.models import (
     Organisation,
     SenderId,
     User,
-    contact_with_number_q,
+    contact_at_q,
 )
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
@@ -66,10 +66,10 @@ def customer_writable(*, user: User, sender: SenderId, phone: str) -> bool:
     customer they see elsewhere, starting one; or as a number no contact has yet. Never into
     someone else's grabbed conversation, and never as a customer they cannot see (a STOP
     would opt that customer out everywhere)."""
-    visible = visible_conversations(user).filter(customer_phone=phone)
-    if Conversation.objects.filter(sender_id=sender, customer_phone=phone).exists():
+    visible = visible_conversations(user).filter(customer_address=phone)
+    if Conversation.objects.filter(sender_id=sender, customer_address=phone).exists():
         return visible.filter(sender_id=sender).exists()
-    return visible.exists() or not Contact.objects.filter(contact_with_number_q(phone)).exists()
+    return visible.exists() or not Contact.objects.filter(contact_at_q(phone)).exists()
 
 
 def _require_simulator() -> None:
@@ -95,7 +95,7 @@ def customer_phone(request: HttpRequest) -> HttpResponse:
             Message.objects.filter(
                 conversation__in=visible_conversations(request.user),
                 conversation__sender_id__public_id=sender_pk,
-                conversation__customer_phone=phone,
+                conversation__customer_address=phone,
             )
             # A message held for business hours has not reached the customer yet.
             .exclude(status=MessageStatus.SCHEDULED)

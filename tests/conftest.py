@@ -109,6 +109,15 @@ def shared_line(alice, bob) -> SenderId:
     return sender
 
 
+CUSTOMER = "+12025550123"
+
+
+@pytest.fixture
+def conversation(alice_line):
+    """A customer (``CUSTOMER``) who wrote "Hello" on Alice's line: her conversation."""
+    return receive(alice_line, CUSTOMER).conversation
+
+
 _sid_counter = iter(range(10**9))
 
 

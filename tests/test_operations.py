@@ -17,9 +17,11 @@ from channels_sms.ingest import MAX_ATTEMPTS
 from channels_sms.models import InboundWebhook
 from converse.logs import JsonFormatter, MessageIdFilter, log_about_message
 from inbox.channels import SendError
-from inbox.models import Contact, Conversation, Message, MessageStatus, WorkerHeartbeat
+from inbox.models import Message, MessageStatus, WorkerHeartbeat
 from inbox.services.sending import message_dispatch
 from inbox.tasks import worker_heartbeat
+
+from .factories import ConversationFactory
 
 TOKEN = "ops-token-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,9 +34,7 @@ def _token(settings):
 
 @pytest.fixture
 def conversation(alice_line):
-    return Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    return ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
 
 
 def queued_send(conversation, alice, *, age: float, **fields) -> Message:

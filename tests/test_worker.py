@@ -3,9 +3,10 @@
 import pytest
 
 from converse.celery import app as celery_app
-from inbox.models import Contact, Conversation, MessageStatus
+from inbox.models import MessageStatus
 from inbox.services.sending import message_send
 
+from .factories import ConversationFactory
 from .support.workers import require_redis_and_postgres, running_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -22,9 +23,7 @@ def worker():
 def test_a_real_worker_sends_a_message_and_the_simulator_reports_delivery(
     worker, alice, alice_line
 ):
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
     message = message_send(conversation=conversation, author=alice, body="Through Redis")
     assert message.status == MessageStatus.QUEUED
 
@@ -63,9 +62,7 @@ def test_a_message_held_while_no_worker_runs_goes_out_when_one_starts(alice, ali
 
     require_redis_and_postgres()
     celery_app.control.purge()
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
     opening = timezone.now() + timedelta(seconds=1)
     with transaction.atomic():
         message = Message.objects.create(

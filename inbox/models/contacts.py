@@ -2,6 +2,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .ids import new_public_id
 from .indexes import PostgresGinIndex
@@ -32,6 +33,33 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.name
+
+
+class IdentityKind(models.TextChoices):
+    """The kinds of address a customer is reached at. Each channel writes to one kind and
+    finds customers by the kinds it names (``inbox.channels.ChannelSpec.identity_kinds``)."""
+
+    PHONE = "phone", "Phone"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", "E-mail"
+    WEBCHAT = "webchat", "Web chat visitor"
+
+
+# Kinds whose address is a phone number (E.164, or a short code a customer wrote from).
+NUMBER_KINDS = (IdentityKind.PHONE, IdentityKind.WHATSAPP)
+# The contact's column that holds its main address of each kind (web-chat visitors have
+# none: a conversation shows who they are).
+MAIN_COLUMNS = {
+    IdentityKind.PHONE: "phone_e164",
+    IdentityKind.WHATSAPP: "whatsapp_id",
+    IdentityKind.EMAIL: "email",
+}
+
+
+def stored_address(kind: str, address: str) -> str:
+    """``address`` as an identity of ``kind`` holds it: e-mail in lower case."""
+    address = address.strip()
+    return address.lower() if kind == IdentityKind.EMAIL else address
 
 
 class Contact(models.Model):
@@ -69,6 +97,19 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.display_name or self.phone_e164 or self.public_id
 
+    def save(self, *args, **kwargs) -> None:
+        """Saved with a main address (new, or named in ``update_fields``), the contact also
+        gets that address as an identity, unless another contact has it (one statement)."""
+        columns = kwargs.get("update_fields")
+        super().save(*args, **kwargs)
+        identities = [
+            ContactIdentity(contact=self, kind=kind, address=stored_address(kind, address))
+            for kind, column in MAIN_COLUMNS.items()
+            if (columns is None or column in columns) and (address := getattr(self, column))
+        ]
+        if identities:
+            ContactIdentity.objects.bulk_create(identities, ignore_conflicts=True)
+
     @property
     def shown_name(self) -> str:
         """The name people see: the saved name, else the number in a readable form."""
@@ -76,35 +117,76 @@ class Contact(models.Model):
 
         return self.display_name or format_phone(self.phone_e164 or "") or self.public_id
 
+    @cached_property
+    def _identities(self) -> list["ContactIdentity"]:
+        return list(self.identities.all())  # one query, none when prefetched
+
+    @property
+    def other_numbers(self) -> list[str]:
+        """The numbers besides ``phone_e164`` and ``whatsapp_id`` (kept from merges, F-CT4,
+        or written from), oldest first."""
+        main = (self.phone_e164, self.whatsapp_id)
+        numbers = (i.address for i in self._identities if i.kind in NUMBER_KINDS)
+        return list(dict.fromkeys(n for n in numbers if n not in main))
+
+    @property
+    def other_addresses(self) -> list["ContactIdentity"]:
+        """The contact's other addresses that are not numbers (e-mail addresses besides
+        ``email``, web-chat visitors), oldest first."""
+        email = stored_address(IdentityKind.EMAIL, self.email)
+        return [
+            i
+            for i in self._identities
+            if i.kind not in NUMBER_KINDS
+            and not (i.kind == IdentityKind.EMAIL and i.address == email)
+        ]
+
     @property
     def is_saved(self) -> bool:
         """A contact someone has named, as opposed to a number that just wrote in."""
         return bool(self.display_name)
 
 
-def contact_with_number_q(phone: str) -> models.Q:
-    """Contacts reached at ``phone``: as their primary number or as a secondary one."""
-    return models.Q(phone_e164=phone) | models.Q(
-        pk__in=ContactNumber.objects.filter(phone_e164=phone).values("contact_id")
-    )
+class ContactIdentity(models.Model):
+    """An address a contact is reached at: a phone number, a WhatsApp number, an e-mail
+    address, a web-chat visitor. Unique per kind, so an inbound message finds one contact.
 
-
-class ContactNumber(models.Model):
-    """A contact's other number, kept from a contact merged into it (F-CT4).
-
-    Inbound messages and new conversations to this number find the contact; conversations
-    keep their own number (``Conversation.customer_phone``) to send to.
+    An identity's address never changes: editing a contact's phone adds an identity, and a
+    merge (F-CT4) moves the merged contact's identities to the kept one. Conversations point
+    at the identity they are with. The contact row keeps its main address of each kind
+    (``phone_e164``, ``whatsapp_id``, ``email``) for lists and search indexes; each of those
+    has its identity here (``inbox.services.identities`` keeps them together).
     """
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="numbers")
-    phone_e164 = models.CharField(max_length=20, unique=True)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    # As the kind writes it: E.164 for numbers, lower case for e-mail, the widget's id.
+    address = models.CharField(max_length=254)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "contact identities"
         ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "address"], name="one_identity_per_address")
+        ]
+        indexes = [
+            models.Index(fields=["contact", "kind"], name="identity_contact_idx"),
+            # Search by any of a contact's numbers (F-IN6), PostgreSQL only: ``endswith``.
+            PostgresGinIndex(
+                fields=["address"], opclasses=["gin_trgm_ops"], name="identity_address_trgm_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.phone_e164
+        return self.address
+
+
+def contact_at_q(address: str, *, kinds=NUMBER_KINDS) -> models.Q:
+    """Contacts reached at ``address`` as any of ``kinds`` (by default: as a number)."""
+    return models.Q(
+        pk__in=ContactIdentity.objects.filter(kind__in=kinds, address=address).values("contact_id")
+    )
 
 
 class ContactFieldValue(models.Model):

@@ -3,7 +3,7 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
-from .contacts import Contact, Label
+from .contacts import Contact, ContactIdentity, Label
 from .ids import new_public_id
 from .people import Team, User
 from .senders import SenderId
@@ -22,11 +22,13 @@ def tally_moved_q() -> Q:
 
 
 class Conversation(models.Model):
-    """One thread per customer number per sender ID (F-CV1), never deleted (F-CV10).
+    """One thread per customer address per sender ID (F-CV1), never deleted (F-CV10).
 
-    ``customer_phone`` is the number the thread is with: the contact's primary number when
-    it started, kept when contacts are merged (F-CT4), so replies go where the customer wrote
-    from. A contact has one conversation per sender ID and number.
+    A conversation is with one of the contact's identities (``identity``: a number, a
+    WhatsApp number, an e-mail address…) on one sender ID. ``customer_address`` is that
+    identity's address, kept on the row so that lists, sends and the unique constraint read
+    no other table; it is the address the thread started with and stays when contacts are
+    merged (F-CT4), so replies go where the customer wrote from.
 
     The summary columns (``last_*``, ``waiting_since``) are maintained by the services so
     that inbox lists never read the messages table.
@@ -40,8 +42,17 @@ class Conversation(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
     sender_id = models.ForeignKey(SenderId, on_delete=models.PROTECT, related_name="conversations")
-    # E.164 (or the short code a customer wrote from); filled from the contact when blank.
-    customer_phone = models.CharField(max_length=20, blank=True)
+    # Empty only on a thread whose customer had no address at all when it was migrated.
+    identity = models.ForeignKey(
+        ContactIdentity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+    )
+    # The identity's address as the channel writes it: E.164 (or the short code a customer
+    # wrote from) for SMS and WhatsApp.
+    customer_address = models.CharField(max_length=254)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_conversations"
@@ -99,7 +110,7 @@ class Conversation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["sender_id", "customer_phone"], name="one_conversation_per_sender_number"
+                fields=["sender_id", "customer_address"], name="one_conversation_per_sender_address"
             )
         ]
         indexes = [
@@ -168,9 +179,25 @@ class Conversation(models.Model):
         return f"{self.contact} via {self.sender_id.address}"
 
     def save(self, *args, **kwargs) -> None:
-        if not self.customer_phone and self.contact_id is not None:
-            self.customer_phone = self.contact.phone_e164 or ""
+        if self.identity_id is None and self.contact_id is not None:
+            self.identity = self._main_identity()
+        if not self.customer_address and self.identity_id is not None:
+            self.customer_address = self.identity.address
         super().save(*args, **kwargs)
+
+    def _main_identity(self) -> ContactIdentity | None:
+        """A conversation created with only a contact is with the contact's phone number, as
+        its channel's kind of identity (the services always name the identity)."""
+        from ..channels import channel_rules
+
+        address = self.contact.phone_e164
+        if not address:
+            return None
+        kind = channel_rules(self.sender_id.channel).identity_kind
+        identity, _ = ContactIdentity.objects.get_or_create(
+            kind=kind, address=address, defaults={"contact": self.contact}
+        )
+        return identity
 
 
 class Participation(models.Model):

@@ -50,7 +50,8 @@ class Message(models.Model):
     provider_sid = models.CharField(max_length=64, null=True, blank=True)
     # Set by the compose form: a double click or a resubmitted form sends once.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    error_code = models.CharField(max_length=16, blank=True)
+    # A provider's code ("63016"), or one of our own rules' ("template_not_approved").
+    error_code = models.CharField(max_length=32, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
     # A registered WhatsApp template: sent as its content SID and variables; ``body`` holds

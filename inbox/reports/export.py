@@ -98,7 +98,7 @@ def export_lines(*, query: ReportQuery, base_url: str) -> Iterator[str]:
             c.public_id,
             base_url + reverse("inbox:conversation", args=[c.public_id]),
             c.contact.display_name,
-            c.customer_phone,
+            c.customer_address,
             str(c.sender_id),
             c.sender_id.get_channel_display(),
             c.team.name if c.team else "",

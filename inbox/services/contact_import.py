@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,9 +44,10 @@ from ..models import (
     Contact,
     ContactChange,
     ContactFieldValue,
+    ContactIdentity,
     ContactImport,
-    ContactNumber,
     CustomField,
+    IdentityKind,
     User,
 )
 from ..models.ids import new_public_id
@@ -401,9 +402,13 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     normalise = functools.cache(functools.partial(normalise_phone, region=region or None))
     # Each contact's first row and the number it came with, by the contact's main number.
     seen: dict[str, tuple[int, str]] = {}
-    # Second numbers of merged contacts (F-CT4): made by hand, one merge at a time, so few.
-    # A merge keeps a main number for every contact that has a second one.
-    main_numbers = dict(ContactNumber.objects.values_list("phone_e164", "contact__phone_e164"))
+    # Other numbers of contacts (kept from merges, F-CT4): made by hand, one merge at a
+    # time, so few. A merge keeps a main number for every contact that has another one.
+    main_numbers = dict(
+        ContactIdentity.objects.filter(kind=IdentityKind.PHONE, contact__phone_e164__isnull=False)
+        .exclude(address=F("contact__phone_e164"))
+        .values_list("address", "contact__phone_e164")
+    )
     # Opt-ins of the chunks written before: to list again those that were not applied.
     resubscribing: list[Row] = []
     for start in range(0, len(data), CHUNK):
@@ -565,6 +570,7 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         returning=("phone_e164", "id"),
     )
     ids = {phone: c.pk for phone, c in existing.items()} | dict(written)
+    _identities_add([pk for _phone, pk in written], at=now)
     insert_rows(
         ContactChange,
         ("contact", "actor", "source", "at", "changes"),
@@ -606,6 +612,29 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
         consent=len(consent),
         kept=[r for r in rows if r.phone in kept],
     )
+
+
+def _identities_add(contact_ids: list[int], *, at) -> None:
+    """The written contacts' phone, WhatsApp number and e-mail as identities, in one
+    statement; an address another contact holds already stays theirs."""
+    if not contact_ids:
+        return
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    identities = connection.ops.quote_name(ContactIdentity._meta.db_table)
+    ids = ", ".join(str(int(pk)) for pk in contact_ids)
+    at = connection.ops.adapt_datetimefield_value(at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {identities} (contact_id, kind, address, added_at) "
+            f"SELECT id, %s, phone_e164, %s FROM {table} "
+            f"WHERE id IN ({ids}) AND phone_e164 IS NOT NULL "
+            f"UNION ALL SELECT id, %s, whatsapp_id, %s FROM {table} "
+            f"WHERE id IN ({ids}) AND whatsapp_id <> '' "
+            f"UNION ALL SELECT id, %s, LOWER(email), %s FROM {table} "
+            f"WHERE id IN ({ids}) AND email <> '' "
+            "ON CONFLICT DO NOTHING",
+            [IdentityKind.PHONE, at, IdentityKind.WHATSAPP, at, IdentityKind.EMAIL, at],
+        )
 
 
 def _kept_before(rows: list[Row]) -> list[Row]:

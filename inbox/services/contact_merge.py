@@ -1,10 +1,11 @@
 """Merging two contacts found to be the same person (F-CT4).
 
-One contact is kept; the other's conversations, custom fields, labels, numbers, consent
-records and history move to it, and the other is deleted. Each conversation keeps its own
-number (``Conversation.customer_phone``), so replies still go where the customer wrote from;
-the merged contact's numbers become the kept one's secondary numbers, so the customer's next
-message or a new conversation to them finds the kept contact.
+One contact is kept; the other's conversations, custom fields, labels, identities (numbers,
+WhatsApp numbers, e-mail addresses…), consent records and history move to it, and the other
+is deleted. Each conversation keeps its own identity and address
+(``Conversation.customer_address``), so replies still go where the customer wrote from; the
+merged contact's identities become the kept one's, so the customer's next message or a new
+conversation to them finds the kept contact.
 
 Consent takes the safe side: the kept contact is opted out of SMS when either was; WhatsApp
 consent stays when either gave it and no opt-out or revocation on either came after it.
@@ -23,7 +24,7 @@ from ..models import (
     Contact,
     ContactChange,
     ContactFieldValue,
-    ContactNumber,
+    ContactIdentity,
     Conversation,
     ConversationEvent,
     User,
@@ -161,7 +162,7 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         changes = _merge_details(plan)
         changes += _merge_labels(kept=kept, merged=merged)
         changes += _consent_changes(plan)
-        changes += _move_numbers(kept=kept, merged=merged)
+        changes += _move_identities(kept=kept, merged=merged)
         now = timezone.now()
         ConsentRecord.objects.filter(contact=merged).update(contact=kept)
         ContactChange.objects.filter(contact=merged).update(contact=kept)
@@ -189,8 +190,6 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         merged.delete()
         if merged_phone and not kept.phone_e164:
             kept.phone_e164 = merged_phone
-        elif merged_phone:
-            ContactNumber.objects.create(contact=kept, phone_e164=merged_phone)
         kept.save()
     return kept
 
@@ -254,13 +253,13 @@ def _consent_changes(plan: MergePlan) -> list[dict[str, str]]:
     return changes
 
 
-def _move_numbers(*, kept: Contact, merged: Contact) -> list[dict[str, str]]:
-    """The merged contact's secondary numbers become the kept one's. Its primary number
-    becomes the kept contact's phone when that has none, else another of its numbers; it
-    is written once the merged row is gone (a number is unique across contacts)."""
+def _move_identities(*, kept: Contact, merged: Contact) -> list[dict[str, str]]:
+    """The merged contact's identities become the kept one's. Its phone becomes the kept
+    contact's phone when that has none (written once the merged row is gone: the column is
+    unique), else one of its other numbers."""
     changes = []
-    moved = list(merged.numbers.values_list("phone_e164", flat=True))
-    ContactNumber.objects.filter(contact=merged).update(contact=kept)
+    moved = merged.other_numbers
+    ContactIdentity.objects.filter(contact=merged).update(contact=kept)
     if merged.phone_e164 and not kept.phone_e164:
         changes.append({"field": "Phone", "old": "", "new": format_phone(merged.phone_e164)})
     elif merged.phone_e164:

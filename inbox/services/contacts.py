@@ -14,23 +14,12 @@ from ..models import (
     CustomField,
     Label,
     User,
-    contact_with_number_q,
+    contact_at_q,
 )
 
 
 class ContactRefused(ValueError):
     """An edit that cannot be made; the message says why, for people."""
-
-
-def contact_for_number(phone: str, *, display_name: str = "") -> tuple[Contact, bool]:
-    """The contact reached at ``phone``, by its primary number or a secondary one (kept
-    from a merge, F-CT4), created when nobody has it; returns (contact, created)."""
-    contact = Contact.objects.filter(contact_with_number_q(phone)).first()
-    if contact is not None:
-        return contact, False
-    return Contact.objects.get_or_create(
-        phone_e164=phone, defaults={"display_name": display_name[:200]}
-    )
 
 
 def field_key(label: str) -> str:
@@ -153,7 +142,7 @@ def contact_create(
 ) -> Contact:
     """A new contact for a number nobody has saved yet (refused when the number exists)."""
     with transaction.atomic():
-        if Contact.objects.filter(contact_with_number_q(phone_e164)).exists():
+        if Contact.objects.filter(contact_at_q(phone_e164)).exists():
             raise ContactRefused("A contact with this number exists already.")
         contact = Contact.objects.create(phone_e164=phone_e164)
         contact_update(

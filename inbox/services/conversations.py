@@ -5,9 +5,9 @@ from collections.abc import Callable
 from django.db import transaction
 
 from ..access import usable_sender_ids
+from ..channels import channel_rules
 from ..models import Conversation, Message, SenderId, User, WhatsAppTemplate
-from ..phone import normalise_phone
-from .contacts import contact_for_number
+from .identities import identity_for
 from .sending import SendRefused, message_send
 from .whatsapp_consent import whatsapp_consent_set
 from .whatsapp_templates import whatsapp_template_send
@@ -23,8 +23,9 @@ def conversation_start(
 ) -> tuple[Conversation, Message]:
     """Open (or reuse) the thread with ``phone`` on ``sender`` and send the first message.
 
-    Raises InvalidPhoneNumber for a malformed number and SendRefused when the user may not
-    use the sender ID or the send itself is refused. Whoever starts a new thread owns it
+    The channel checks the address (``normalise_address``): a malformed number raises
+    InvalidPhoneNumber, an InvalidAddress. SendRefused when the user may not use the sender
+    ID or the send itself is refused. Whoever starts a new thread owns it
     (on a grab-mode team line too: starting it is taking it).
     """
     return _start(
@@ -71,16 +72,20 @@ def conversation_start_with_template(
 def _start(
     *, user: User, sender: SenderId, phone: str, send: Callable[[Conversation], Message]
 ) -> tuple[Conversation, Message]:
-    e164 = normalise_phone(phone)
+    e164 = channel_rules(sender.channel).normalise_address(phone)
     if not usable_sender_ids(user).filter(pk=sender.pk).exists():
         raise SendRefused("You cannot send from this sender ID.")
     with transaction.atomic():
-        contact, _ = contact_for_number(e164)
+        rules = channel_rules(sender.channel)
+        identity, _ = identity_for(
+            kind=rules.identity_kind, address=e164, finds_kinds=rules.finds_kinds
+        )
         conversation, _ = Conversation.objects.select_related("contact", "sender_id").get_or_create(
             sender_id=sender,
-            customer_phone=e164,
+            customer_address=e164,
             defaults={
-                "contact": contact,
+                "contact": identity.contact,
+                "identity": identity,
                 "team": sender.team,
                 "owner": user,
                 "status": Conversation.Status.ASSIGNED,

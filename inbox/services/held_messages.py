@@ -36,9 +36,9 @@ from .business_hours import (
     opening_label,
     sender_hours,
 )
+from .reply_window import check_template_approved
 from .sending import SendRefused, dispatch_paced_on_commit, preview_of
 from .whatsapp_templates import template_values_check
-from .whatsapp_window import check_template_approved
 
 RELEASE_BATCH = 500
 

@@ -9,11 +9,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..channels import InboundMessage
+from ..channels import InboundMessage, InvalidAddress, channel_rules
 from ..models import (
     Attachment,
-    Channel,
     Contact,
+    ContactIdentity,
     Conversation,
     ConversationEvent,
     Message,
@@ -21,14 +21,13 @@ from ..models import (
     MessageStatus,
     SenderId,
 )
-from ..phone import InvalidPhoneNumber, normalise_phone
 from ..reports.metrics import first_times_after_inbound
 from ..reports.tally import tally_add
 from ..segments import count_segments
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch
-from .contacts import contact_for_number
+from .identities import identity_for
 from .routing import inbound_owner
 from .sending import media_preview, preview_of
 from .service_levels import auto_close_due, waiting_due_fields
@@ -40,21 +39,18 @@ log = logging.getLogger(__name__)
 PHONE_MAX_LENGTH = Contact._meta.get_field("phone_e164").max_length
 CONTENT_TYPE_MAX_LENGTH = Attachment._meta.get_field("content_type").max_length
 SOURCE_URL_MAX_LENGTH = Attachment._meta.get_field("source_url").max_length
-# The longest body each channel delivers (Twilio: 1,600 characters for SMS, 4,096 for
-# WhatsApp); anything longer is cut there. The webhook's payload is kept as it came.
-INBOUND_BODY_LIMITS = {Channel.SMS: 1600, Channel.WHATSAPP: 4096}
 
 
 class UnknownSender(Exception):
     """The message was addressed to a number that is not one of our sender IDs."""
 
 
-def customer_number(address: str) -> str:
-    """A customer's address as stored: E.164, else as it came (short codes, alphanumerics)."""
+def customer_address(*, channel: str, address: str) -> str:
+    """A customer's address as the channel stores it (E.164 for numbers), else as it came:
+    short codes and alphanumeric senders are no E.164 but are still customers."""
     try:
-        return normalise_phone(address)
-    except InvalidPhoneNumber:
-        # Short codes and alphanumeric senders are not E.164 but are still customers.
+        return channel_rules(channel).normalise_address(address)
+    except InvalidAddress:
         return address.strip()[:PHONE_MAX_LENGTH]
 
 
@@ -72,28 +68,33 @@ def message_receive(
     unique rows (a second worker waits on the first one's insert and then uses it), and the
     conversation row is locked while the message is added. Opt-out, opt-in and HELP
     keywords are acted on (F-CP1). A body is cut at its channel's limit
-    (``INBOUND_BODY_LIMITS``). Raises UnknownSender when ``to_address`` is none of ours.
+    (``ChannelRules.text_limit``; the webhook's payload is kept as it came). Raises
+    UnknownSender when ``to_address`` is none of ours.
     """
     existing = Message.objects.filter(
         channel=inbound.channel, provider_sid=inbound.provider_sid
     ).first()
     if existing is not None:
         return existing, False
-    inbound = replace(inbound, body=inbound.body[: INBOUND_BODY_LIMITS[inbound.channel]])
+    rules = channel_rules(inbound.channel)
+    inbound = replace(inbound, body=inbound.body[: rules.text_limit])
     sender = SenderId.objects.filter(address=inbound.to_address, is_active=True).first()
     if sender is None:
         raise UnknownSender(inbound.to_address)
     written_at = received_at or timezone.now()
     try:
         with transaction.atomic():
-            phone = customer_number(inbound.from_address)
+            phone = customer_address(channel=sender.channel, address=inbound.from_address)
             conversation = _thread_locked(sender=sender, phone=phone)
             contact_is_new = False
             if conversation is None:
-                contact, contact_is_new = contact_for_number(
-                    phone, display_name=inbound.profile_name
+                identity, contact_is_new = identity_for(
+                    kind=rules.identity_kind,
+                    address=phone,
+                    finds_kinds=rules.finds_kinds,
+                    display_name=inbound.profile_name,
                 )
-                conversation = _conversation_locked(contact=contact, sender=sender, phone=phone)
+                conversation = _conversation_locked(identity=identity, sender=sender)
             newest = not _newer_message_shown(conversation=conversation, written_at=written_at)
             message = Message.objects.create(
                 conversation=conversation,
@@ -175,17 +176,16 @@ def _locked_threads():
 
 
 def _thread_locked(*, sender: SenderId, phone: str) -> Conversation | None:
-    """The existing conversation of ``sender`` with the number ``phone``, its row locked."""
-    return _locked_threads().filter(sender_id=sender, customer_phone=phone).first()
+    """The existing conversation of ``sender`` with the address ``phone``, its row locked."""
+    return _locked_threads().filter(sender_id=sender, customer_address=phone).first()
 
 
-def _conversation_locked(*, contact: Contact, sender: SenderId, phone: str) -> Conversation:
-    """The conversation of ``sender`` with ``phone`` (``contact``'s), created when new, its
-    row locked."""
+def _conversation_locked(*, identity: ContactIdentity, sender: SenderId) -> Conversation:
+    """The conversation of ``sender`` with ``identity``, created when new, its row locked."""
     created, _ = Conversation.objects.get_or_create(
         sender_id=sender,
-        customer_phone=phone,
-        defaults={"contact": contact, "team_id": sender.team_id},
+        customer_address=identity.address,
+        defaults={"contact": identity.contact, "identity": identity, "team_id": sender.team_id},
     )
     return _locked_threads().get(pk=created.pk)
 

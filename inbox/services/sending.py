@@ -37,10 +37,10 @@ from ..segments import count_segments
 from .contact_activity import contact_touch
 from .opt_out import contact_opt_out
 from .refusals import SendRefused
+from .reply_window import check_channel_send
 from .service_levels import auto_close_due
 from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_apply
 from .teams import conversation_reply_take_over
-from .whatsapp_window import check_whatsapp_send
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def check_can_send(
     if not can_send_in(author, conversation):
         raise SendRefused("You cannot reply in this conversation; grab or join it first.")
     check_not_opted_out(conversation=conversation)
-    check_whatsapp_send(
+    check_channel_send(
         conversation=conversation,
         content_sid=template.content_sid if template else "",
         template=template,
@@ -418,7 +418,7 @@ def _dispatch_claimed(message: Message, *, retry_in: float) -> DispatchOutcome:
     try:
         # The window may have closed, consent been withdrawn or the template been paused
         # since the message was saved (held for business hours, or retried).
-        check_whatsapp_send(conversation=message.conversation, content_sid=message.content_sid)
+        check_channel_send(conversation=message.conversation, content_sid=message.content_sid)
     except SendRefused as refused:
         SENDS.labels(outcome="failed", code=refused.code).inc()
         message_status_apply(

@@ -83,7 +83,7 @@ def _header(conversation: Conversation) -> dict:
     contact = conversation.contact
     return {
         "customer": contact.display_name or "Unknown customer",
-        "phone": format_phone(conversation.customer_phone),
+        "phone": format_phone(conversation.customer_address),
         "sender": str(conversation.sender_id),
         "generated_at": timezone.localtime(),
     }

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..models import Channel, ConsentRecord, Contact, Conversation, ConversationEvent, User
 from ..phone import InvalidPhoneNumber, normalise_phone
-from .contacts import contact_for_number
+from .identities import contact_for_number
 from .refusals import SendRefused
 
 NO_CONSENT = "no_consent"

@@ -3,11 +3,11 @@
 from django.db import transaction
 from django.utils import timezone
 
-from ..channels import adapter_for
+from ..channels import adapter_for, channel_rules
 from ..models import Channel, Contact, Conversation, Message, User, WhatsAppTemplate
 from .refusals import SendRefused
+from .reply_window import check_template_approved
 from .sending import message_send
-from .whatsapp_window import check_template_approved
 
 # A variable mapped to this fills from the contact's name; any other name is a custom field.
 NAME_FIELD = "name"
@@ -41,7 +41,7 @@ def whatsapp_template_send(
     variable's, and again by the send checks, which a held message meets at release.)
     """
     check_template_approved(template=template)
-    if conversation.sender_id.channel != Channel.WHATSAPP:
+    if not channel_rules(conversation.sender_id.channel).templates:
         raise SendRefused("Registered templates are for WhatsApp sender IDs.")
     filled = template_values_check(template=template, values=values)
     return message_send(

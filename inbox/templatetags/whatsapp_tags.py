@@ -7,14 +7,15 @@ from django import template
 from django.utils import timezone
 
 from inbox import template_selectors
-from inbox.models import Channel, Conversation
+from inbox.models import Conversation
 from inbox.services.opt_out import contact_opt_out
-from inbox.services.whatsapp_consent import whatsapp_consent_history
-from inbox.services.whatsapp_window import (
+from inbox.services.reply_window import (
+    has_window,
     window_closed_reason,
     window_closes_at,
     window_is_open,
 )
+from inbox.services.whatsapp_consent import whatsapp_consent_history
 from inbox.template_forms import ConsentForm
 
 register = template.Library()
@@ -47,7 +48,7 @@ def time_left(seconds: float) -> str:
 
 @register.simple_tag
 def whatsapp_window(conversation: Conversation) -> WindowView:
-    if conversation.sender_id.channel != Channel.WHATSAPP:
+    if not has_window(conversation):
         return WindowView(is_whatsapp=False)
     now = timezone.now()
     closes_at = window_closes_at(conversation=conversation)

@@ -22,8 +22,8 @@ from ..services.held_messages import held_until_label
 from ..services.notes import mentions_seen
 from ..services.opt_out import contact_opt_out
 from ..services.read_state import conversation_mark_read
+from ..services.reply_window import WINDOW_CLOSED, opens_with_template
 from ..services.sending import SendRefused, message_send, too_long
-from ..services.whatsapp_window import WINDOW_CLOSED, opens_with_template
 from .lists import list_context as _list_context
 from .live import format_version
 from .taken import taken_response

@@ -19,7 +19,7 @@ from ..services.held_messages import (
     held_template_edit,
 )
 from ..services.refusals import SendRefused
-from ..services.whatsapp_window import check_template_approved
+from ..services.reply_window import check_template_approved
 from ..template_forms import TemplateSendForm
 from ..template_selectors import registered_template
 

@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import can_send_in, conversation_for
-from ..models import Contact, Conversation, contact_with_number_q
+from ..models import Contact, Conversation, contact_at_q
 from ..services.conversations import conversation_start_with_template
+from ..services.reply_window import check_template_approved, window_is_open
 from ..services.sending import SendRefused
 from ..services.whatsapp_consent import whatsapp_consent_import, whatsapp_consent_set
 from ..services.whatsapp_templates import template_values_from_contact, whatsapp_template_send
-from ..services.whatsapp_window import check_template_approved, window_is_open
 from ..template_forms import (
     ConsentForm,
     ConsentImportForm,
@@ -183,9 +183,7 @@ def conversation_new_template(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("inbox:conversation", public_id=conversation.public_id)
         else:
-            contact = Contact.objects.filter(
-                contact_with_number_q(form.cleaned_data["phone"])
-            ).first()
+            contact = Contact.objects.filter(contact_at_q(form.cleaned_data["phone"])).first()
             values = (
                 template_values_from_contact(template=template, contact=contact) if contact else {}
             )

@@ -2,10 +2,10 @@
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
 from bench import dataset
-from inbox.models import Contact, Conversation, Message, SenderId, User
+from inbox.models import Contact, ContactIdentity, Conversation, Message, SenderId, User
 
 pytestmark = [
     pytest.mark.postgres,
@@ -34,6 +34,16 @@ def test_it_builds_the_requested_numbers_of_rows(counts):
 def test_every_reference_points_at_a_row(counts):
     assert not Message.objects.exclude(conversation__in=Conversation.objects.all()).exists()
     assert not Conversation.objects.exclude(contact__in=Contact.objects.all()).exists()
+
+
+def test_every_conversation_is_with_an_identity_of_its_contact_at_its_address(counts):
+    assert not Conversation.objects.filter(identity__isnull=True).exists()
+    assert not Conversation.objects.exclude(identity__contact=F("contact")).exists()
+    assert not Conversation.objects.exclude(identity__address=F("customer_address")).exists()
+    assert not Contact.objects.exclude(
+        identities__kind="phone", identities__address=F("phone_e164")
+    ).exists()
+    assert counts["inbox_contactidentity"] == ContactIdentity.objects.count()
 
 
 def test_summary_columns_agree_with_the_messages(counts):

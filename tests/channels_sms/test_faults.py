@@ -32,6 +32,7 @@ from inbox.services.sending import message_send
 from inbox.tasks import recover_stuck_messages
 
 from ..conftest import TaskQueue
+from ..factories import ConversationFactory
 from ..support.workers import (
     require_redis_and_postgres,
     running_worker,
@@ -130,9 +131,7 @@ def test_a_burst_of_duplicate_inbound_webhooks_stores_each_message_once(
 def test_out_of_order_status_callbacks_from_concurrent_clients_end_on_the_right_status(
     live_webhooks, alice, alice_line
 ):
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
     delivered = {f"SM{n:032x}": "delivered" for n in range(12)}
     undelivered = {f"SM{n:032x}": "undelivered" for n in range(12, 18)}
     for sid in [*delivered, *undelivered]:
@@ -179,9 +178,7 @@ def twilio_worker_env(fake_twilio, settings, alice_line) -> dict[str, str]:
 
 
 def send_batch(alice, alice_line, count: int) -> list[Message]:
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
     return [
         message_send(conversation=conversation, author=alice, body=f"Batch message {n}")
         for n in range(count)
@@ -259,9 +256,7 @@ def test_sends_queued_when_redis_restarts_are_all_sent_once(
 def test_sends_clicked_while_the_broker_is_unreachable_answer_normally_and_go_out_once_it_is_back(
     twilio_worker_env, fake_twilio, client, alice, alice_line, monkeypatch
 ):
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
     client.force_login(alice)
     url = reverse("inbox:send", args=[conversation.public_id])
 
@@ -319,9 +314,7 @@ def test_the_backlog_a_killed_worker_held_is_done_within_30_seconds_of_a_new_wor
         TWILIO_API_BASE_URL=fake_twilio.url,
     )
     conversations = [
-        Conversation.objects.create(
-            contact=Contact.objects.create(phone_e164=phone), sender_id=alice_line
-        )
+        ConversationFactory(contact__phone_e164=phone, sender_id=alice_line)
         for phone in ("+12025550123", "+12025550124")
     ]
 

@@ -19,11 +19,6 @@ CUSTOMER = "+12025550123"
 
 
 @pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, CUSTOMER).conversation
-
-
-@pytest.fixture
 def send(alice, conversation, django_capture_on_commit_callbacks):
     def send(body="Your order ships today", **kwargs) -> Message:
         with django_capture_on_commit_callbacks(execute=True):

@@ -1,19 +1,11 @@
 """Attaching files from the compose box (F-CH1 media): checked, stored, sent with the message."""
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from inbox.models import Attachment, Message
 
-from ..conftest import receive
-
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Can you send the invoice?").conversation
 
 
 def post(client, conversation, body="", files=(), key="k-attach"):

@@ -296,7 +296,7 @@ def maria(admin, alice, alice_line, bob_line):
 
 def numbers(contact: Contact) -> tuple[str, list[str]]:
     contact.refresh_from_db()
-    return contact.phone_e164, sorted(contact.numbers.values_list("phone_e164", flat=True))
+    return contact.phone_e164, sorted(Contact.objects.get(pk=contact.pk).other_numbers)
 
 
 def test_a_row_with_a_second_number_updates_the_contact_it_belongs_to(alice, maria):
@@ -326,7 +326,7 @@ def test_an_opt_out_on_a_second_number_reaches_the_contact_and_sends_are_refused
         ("opt_out", "imported")
     ]
     threads = maria.conversations.select_related("sender_id__owner")
-    assert sorted(t.customer_phone for t in threads) == [MARIA, MARIA_WORK, MARIA_OLD]
+    assert sorted(t.customer_address for t in threads) == [MARIA, MARIA_WORK, MARIA_OLD]
     for thread in threads:
         with pytest.raises(SendRefused, match="opted out"):
             message_send(conversation=thread, author=thread.sender_id.owner, body="Hello")
@@ -634,3 +634,15 @@ def test_a_rerun_lists_again_the_customers_a_stopped_run_did_not_re_subscribe(ad
     assert [r[:2] for r in rows] == [["2", CUSTOMER_STOP_KEPT]]
     stopped.refresh_from_db()
     assert stopped.sms_opted_out_at is not None
+
+
+def test_imported_addresses_become_the_contacts_identities(alice):
+    text = "phone,name,whatsapp,email\n+12025550140,James,+12025550141,James@Example.com\n"
+    run(import_create(by=alice, file_name="crm.csv", text=text))
+
+    james = Contact.objects.get(phone_e164="+12025550140")
+    assert set(james.identities.values_list("kind", "address")) == {
+        ("phone", "+12025550140"),
+        ("whatsapp", "+12025550141"),
+        ("email", "james@example.com"),
+    }

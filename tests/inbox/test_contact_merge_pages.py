@@ -109,7 +109,7 @@ def test_merging_lands_on_the_kept_contact_with_a_message(client, admin, maria, 
 def test_the_thread_shows_the_merge(client, admin, maria, work):
     client.force_login(admin)
     client.post(confirm_url(maria, work))
-    moved = Conversation.objects.get(customer_phone="+12025550177")
+    moved = Conversation.objects.get(customer_address="+12025550177")
 
     html = client.get(reverse("inbox:conversation", args=[moved.public_id])).content.decode()
 

@@ -1,6 +1,5 @@
 """Save and edit a contact from the conversation side panel (F-CT2)."""
 
-import pytest
 from django.urls import reverse
 
 from inbox.models import ConversationEvent, CustomField, Label
@@ -9,11 +8,6 @@ from inbox.services.contacts import contact_update
 from ..conftest import receive
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123").conversation
 
 
 def form(**extra):

@@ -1,16 +1,10 @@
 """Conversation labels (F-CV12): from the header, in bulk, as a filter, on the rows."""
 
-import pytest
 from django.urls import reverse
 
 from inbox.models import ConversationEvent, Label
 
 from ..conftest import receive
-
-
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "I was charged twice").conversation
 
 
 def label(client, conversation, **fields):

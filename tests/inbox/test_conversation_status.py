@@ -22,11 +22,6 @@ from ..conftest import receive
 S = Conversation.Status
 
 
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Hello?").conversation
-
-
 def quiet_for(conversation, **delta):
     """Pretend the customer's last message (and the wait) started ``delta`` ago."""
     at = timezone.now() - timedelta(**delta)

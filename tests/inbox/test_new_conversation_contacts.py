@@ -94,7 +94,7 @@ def test_the_suggestion_found_by_a_secondary_number_writes_to_that_number(
     )
     started = Conversation.objects.exclude(pk=at_home.pk).get()
     assert response.url == reverse("inbox:conversation", args=[started.public_id])
-    assert started.customer_phone == MARIA_WORK and started.contact_id == maria.pk
+    assert started.customer_address == MARIA_WORK and started.contact_id == maria.pk
 
 
 def test_a_chosen_number_that_is_not_the_contacts_falls_back_to_its_primary_number(

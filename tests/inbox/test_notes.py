@@ -6,13 +6,6 @@ from django.urls import reverse
 from inbox.models import ConversationEvent, Message
 from inbox.services.notes import NoteRefused, note_add
 
-from ..conftest import receive
-
-
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Where is my parcel?").conversation
-
 
 def test_a_note_is_an_event_in_the_thread_and_never_a_message(conversation, alice, tasks):
     before = conversation.changed_at

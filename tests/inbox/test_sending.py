@@ -4,18 +4,17 @@ import pytest
 
 from inbox.access import conversation_for
 from inbox.channels import SendError
-from inbox.models import Contact, Conversation, Message, MessageStatus, Participation
+from inbox.models import Contact, Message, MessageStatus, Participation
 from inbox.services.sending import SendRefused, message_dispatch, message_send
 from inbox.tasks import MAX_SEND_RETRIES, deliver_message
 
 from ..conftest import receive
+from ..factories import ConversationFactory
 
 
 @pytest.fixture
 def conversation(alice_line):
-    return Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=alice_line
-    )
+    return ConversationFactory(contact__phone_e164="+12025550123", sender_id=alice_line)
 
 
 def test_a_send_is_saved_queued_and_enqueued_only_after_commit(
@@ -166,9 +165,7 @@ def test_a_transient_error_that_never_clears_fails_with_the_reason(
 
 def test_an_idempotency_key_from_another_conversation_is_refused(alice, conversation, alice_line):
     first = message_send(conversation=conversation, author=alice, body="Hi", idempotency_key="k9")
-    other = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550178"), sender_id=alice_line
-    )
+    other = ConversationFactory(contact__phone_e164="+12025550178", sender_id=alice_line)
     with pytest.raises(SendRefused, match="already used"):
         message_send(conversation=other, author=alice, body="Hi", idempotency_key="k9")
     assert list(Message.objects.all()) == [first]

@@ -17,11 +17,6 @@ from ..conftest import receive
 PARIS = ZoneInfo("Europe/Paris")
 
 
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Call me next week").conversation
-
-
 def snooze(client, conversation, **fields):
     url = reverse("inbox:snooze", args=[conversation.public_id])
     return client.post(url, fields, headers={"HX-Request": "true"})

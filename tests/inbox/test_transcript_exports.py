@@ -4,8 +4,8 @@ ready; short ones stay immediate. Inbound bodies are capped at the channel's lim
 import pytest
 from django.urls import reverse
 
+from inbox.channels import channel_rules
 from inbox.models import ConversationEvent, Message, TranscriptExport
-from inbox.services.inbound import INBOUND_BODY_LIMITS
 from inbox.tasks import build_transcript_pdf
 
 from ..conftest import receive
@@ -101,6 +101,6 @@ def test_inbound_bodies_are_cut_at_the_channels_limit(alice, channel, limit):
 
     prefix = "whatsapp:" if channel == Channel.WHATSAPP else ""
     line = SenderId.objects.create(address=f"{prefix}+14155550150", channel=channel, owner=alice)
-    assert INBOUND_BODY_LIMITS[channel] == limit
+    assert channel_rules(channel).text_limit == limit
     message = receive(line, "+12025550123", "x" * (limit + 500))
     assert len(Message.objects.get(pk=message.pk).body) == limit

@@ -7,19 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels_sms.adapter import media_url
+from channels_twilio.adapter import media_url
 from inbox.media_types import media_type_sniff
 from inbox.models import Attachment, Message
 
-from ..conftest import receive
-
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def conversation(alice_line):
-    return receive(alice_line, "+12025550123", "Send me the picture").conversation
 
 
 def send(client, conversation, upload):

@@ -10,6 +10,7 @@ from inbox.models import Message, MessageStatus
 from inbox.services.sending import SendRefused, message_dispatch, message_send
 
 from ..conftest import receive
+from ..factories import ConversationFactory
 
 WROTE_AT = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 
@@ -46,11 +47,8 @@ def test_a_second_customer_message_extends_the_window(wa_line, alice, tasks):
 
 
 def test_a_number_that_never_wrote_gets_no_freeform(wa_line, alice):
-    from inbox.models import Contact, Conversation
 
-    conversation = Conversation.objects.create(
-        contact=Contact.objects.create(phone_e164="+12025550123"), sender_id=wa_line
-    )
+    conversation = ConversationFactory(contact__phone_e164="+12025550123", sender_id=wa_line)
     with pytest.raises(SendRefused, match="has not written on WhatsApp yet"):
         message_send(conversation=conversation, author=alice, body="Hi")
 

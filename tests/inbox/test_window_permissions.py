@@ -21,11 +21,6 @@ OWNER_ACTIONS = [
 
 
 @pytest.fixture
-def conversation(alice_line, admin):
-    return receive(alice_line, "+12025550123").conversation
-
-
-@pytest.fixture
 def team_conversation(support_team, admin):
     line = SenderId.objects.create(
         address="+14155550150", channel=Channel.SMS, label="Team", team=support_team

@@ -1,6 +1,5 @@
 """Assign and transfer from the conversation header (F-CV7)."""
 
-import pytest
 from django.urls import reverse
 
 from inbox.models import Conversation, ConversationEvent, Notification
@@ -8,17 +7,14 @@ from inbox.models import Conversation, ConversationEvent, Notification
 from ..conftest import receive
 
 
-@pytest.fixture
-def conversation(alice, alice_line, support_team):
-    return receive(alice_line, "+12025550123", "Hello").conversation
-
-
 def transfer(client, conversation, to: str, **headers):
     url = reverse("inbox:transfer", args=[conversation.public_id])
     return client.post(url, {"to": to}, headers=headers)
 
 
-def test_the_owner_transfers_to_a_teammate_who_is_told(client, alice, bob, conversation):
+def test_the_owner_transfers_to_a_teammate_who_is_told(
+    client, alice, bob, support_team, conversation
+):
     client.force_login(alice)
     page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
     assert f'<option value="u:{bob.pk}">Bob</option>' in page.content.decode()

@@ -216,7 +216,7 @@ def test_the_phone_page_reads_a_number_without_country_code_in_the_organisations
     response = post_as_customer(client, alice_line, "(202) 555-0123", "Hello from a US phone")
     assert response.status_code == 302
     message = Message.objects.get(body="Hello from a US phone")
-    assert message.conversation.customer_phone == "+12025550123"
+    assert message.conversation.customer_address == "+12025550123"
 
 
 def test_the_phone_page_offers_its_sender_ids_without_an_empty_dash_choice(

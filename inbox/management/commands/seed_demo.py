@@ -32,6 +32,7 @@ from inbox.models import (
 )
 from inbox.reports.tally import tally_rebuild
 from inbox.services.held_messages import held_messages_reschedule
+from inbox.services.identities import contact_for_number
 from inbox.services.inbound import conversation_record_inbound
 from inbox.services.read_state import conversations_mark_read
 from inbox.services.sending import conversation_record_outbound
@@ -160,9 +161,7 @@ class Command(BaseCommand):
             if owner is None:
                 sender.shared_with.add(users["alice"], users["bob"])
         for name, phone, labels in CONTACTS:
-            contact, _ = Contact.objects.get_or_create(
-                phone_e164=phone, defaults={"display_name": name}
-            )
+            contact, _ = contact_for_number(phone, display_name=name)
             for label in labels:
                 contact.labels.add(Label.objects.get_or_create(name=label)[0])
         for key, label in DEMO_FIELDS:
@@ -200,7 +199,7 @@ class Command(BaseCommand):
         for n in range(HISTORY_DAYS * 3):
             phone = f"+1202555{7000 + n:04d}"
             name = f"{rng.choice(HISTORY_NAMES)} {chr(65 + n % 26)}."
-            Contact.objects.get_or_create(phone_e164=phone, defaults={"display_name": name})
+            contact_for_number(phone, display_name=name)
             days_ago = 1 + n % HISTORY_DAYS
             start = days_ago * 24 * 60 - rng.choice([9, 10, 11, 13, 14, 15, 16, 20]) * 60
             answer = rng.choice([2, 3, 4, 4, 6, 12, 25, None])

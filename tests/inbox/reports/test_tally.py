@@ -240,7 +240,7 @@ def test_the_filtered_headline_counts_the_messages_of_both_periods_one_by_one(
     build(bob, bob_line, tz, day - timedelta(days=1))
     period = Period(day, day + timedelta(days=1), tz)  # the one before: the two days before
     # Alice's conversation of seven in the morning writes on whole UTC days of both periods.
-    moved = Conversation.objects.get(sender_id=alice_line, customer_phone="+12025550011")
+    moved = Conversation.objects.get(sender_id=alice_line, customer_address="+12025550011")
     assert moved.owner == alice
     Conversation.objects.filter(pk=moved.pk).update(owner=bob)  # the tally still says alice
     Conversation.objects.filter(sender_id=bob_line).update(team=support_team)

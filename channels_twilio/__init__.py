@@ -1,0 +1,11 @@
+"""Twilio plumbing shared by the channels Twilio carries (SMS/MMS and WhatsApp).
+
+- ``client``: the Twilio REST client, message creation and look-up, send errors in plain
+  words, and inbound media fetched only from Twilio's own hosts (the allow-list);
+- ``signature``: the ``X-Twilio-Signature`` check every Twilio webhook passes first;
+- ``adapter``: ``TwilioAdapter``, the send / parse inbound / parse status each Twilio
+  channel's adapter extends, and the registry the shared webhook finds them in.
+
+A plain package, not an app: the channel apps (``channels_sms``, ``channels_whatsapp``)
+depend on it and on ``inbox``; it depends on ``inbox`` only.
+"""
