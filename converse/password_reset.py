@@ -15,6 +15,7 @@ never from the Host header of the request.
 
 import hashlib
 import logging
+import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -64,7 +65,10 @@ def reset_allowed(*, email: str, ip: str) -> bool:
     # cannot fill the store with made-up ones.
     if _counted(_key("ip", ip), window) > settings.PASSWORD_RESET_LIMIT_PER_IP:
         return False
-    by_address = _counted(_key("address", email.strip().lower()), window)
+    # Compared as Django's reset form compares addresses (``_unicode_ci_compare``): every
+    # spelling that mails the same account (a long s for "s", "SAM@") shares one count.
+    address = unicodedata.normalize("NFKC", email.strip()).casefold()
+    by_address = _counted(_key("address", address), window)
     return by_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
 
 
