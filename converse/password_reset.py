@@ -15,6 +15,7 @@ never from the Host header of the request.
 
 import hashlib
 import logging
+import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -60,12 +61,15 @@ def _key(kind: str, value: str) -> str:
 def reset_allowed(*, email: str, ip: str) -> bool:
     """Count a reset request for ``email`` from ``ip``; whether it is within both limits."""
     window = settings.PASSWORD_RESET_WINDOW_MINUTES * 60
-    by_address = _counted(_key("address", email.strip().lower()), window)
-    by_ip = _counted(_key("ip", ip), window)
-    return (
-        by_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
-        and by_ip <= settings.PASSWORD_RESET_LIMIT_PER_IP
-    )
+    # The client first: one over its limit adds no count for the addresses it names, so it
+    # cannot fill the store with made-up ones.
+    if _counted(_key("ip", ip), window) > settings.PASSWORD_RESET_LIMIT_PER_IP:
+        return False
+    # Compared as Django's reset form compares addresses (``_unicode_ci_compare``): every
+    # spelling that mails the same account (a long s for "s", "SAM@") shares one count.
+    address = unicodedata.normalize("NFKC", email.strip()).casefold()
+    by_address = _counted(_key("address", address), window)
+    return by_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
 
 
 def password_reset_mail_enqueue(*, email: str) -> None:

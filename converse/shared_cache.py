@@ -48,7 +48,11 @@ class JSONFileCache(FileBasedCache):
     an older version, a torn write) is a miss and is deleted, never unpickled.
 
     ``add``, ``incr`` and ``touch`` hold a lock on the folder, so processes counting the
-    same key never lose an increment; ``incr`` keeps the entry's expiry."""
+    same key never lose an increment; ``incr`` keeps the entry's expiry.
+
+    Past ``MAX_ENTRIES`` only expired entries make room: Django's own cull deletes a random
+    share of the files, live ones too, so anyone able to create keys (a reset asked for
+    hundreds of made-up addresses) could wipe the reset counts and the worker's heartbeat."""
 
     cache_suffix = ".json"
 
@@ -83,6 +87,13 @@ class JSONFileCache(FileBasedCache):
                 return False
             self.set(key, entry[1], timeout, version)
             return True
+
+    def _cull(self) -> None:
+        filelist = self._list_cache_files()
+        if len(filelist) < self._max_entries:
+            return
+        for fname in filelist:
+            self._load(fname)  # deletes it when expired or unreadable
 
     def _write_content(self, file, timeout, value) -> None:
         expiry = self.get_backend_timeout(timeout)

@@ -134,3 +134,20 @@ def test_a_broker_outage_answers_the_same_page(routed, ask, monkeypatch, alice_m
     monkeypatch.setattr(Task, "apply_async", unreachable)
     response = ask(alice_mail, work=False)
     assert response.status_code == 302 and response["Location"] == DONE
+
+
+@pytest.mark.parametrize(
+    "variant", ["\u017fam@example.com", "SAM@EXAMPLE.COM ", "s\u0430m@example.com"]
+)
+def test_an_address_is_counted_as_django_matches_it(settings, variant):
+    """Django mails every account whose address equals the one typed once both are NFKC
+    normalised and case-folded (a long s is "s" to it, and to PostgreSQL's UPPER): the count
+    is kept the same way, or each spelling would get its own limit."""
+    from converse.password_reset import reset_allowed
+
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 2
+    for n in range(2):
+        assert reset_allowed(email="sam@example.com", ip=f"203.0.113.{n}")
+    allowed = reset_allowed(email=variant, ip="198.51.100.1")
+    # A Cyrillic a is another address (Django mails no "sam@"), so it has its own count.
+    assert allowed is (variant == "s\u0430m@example.com")

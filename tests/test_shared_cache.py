@@ -64,3 +64,42 @@ def test_a_count_is_shared_between_processes_and_keeps_its_window(shared_on_file
     (stored,) = [p for p in folder.iterdir() if p.name != "lock"]
     expiry = float(stored.read_bytes().split(b"\n", 1)[0])
     assert expiry == pytest.approx(time.time() + 3600, abs=5)
+
+
+def test_a_flood_of_new_keys_never_drops_a_live_count(settings, shared_on_files):
+    """Django's file cache deletes a random third of its files past 300 entries: a client
+    asking resets for hundreds of made-up addresses would wipe the counts of the address it
+    targets (and the worker's heartbeat). Only expired entries make room."""
+    from converse.password_reset import reset_allowed
+
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 3
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 10**6
+    cache, _folder = shared_on_files
+    cache.set("worker-beat", 1.0, None)
+    for _ in range(3):
+        assert reset_allowed(email="alice@example.com", ip="10.0.0.1")
+    for n in range(400):
+        reset_allowed(email=f"made-up-{n}@example.com", ip="10.0.0.1")
+    assert not reset_allowed(email="alice@example.com", ip="10.0.0.1")
+    assert cache.get("worker-beat") == 1.0
+
+
+def test_expired_entries_make_room(shared_on_files):
+    cache, folder = shared_on_files
+    cache._max_entries = 10
+    for n in range(10):
+        cache.set(f"old-{n}", n, 60)
+    for path in folder.glob("*.json"):
+        path.write_bytes(b"1\n0")  # expired long ago
+    cache.set("new", 1, 60)
+    assert [p.name for p in folder.glob("*.json")] == [os.path.basename(cache._key_to_file("new"))]
+
+
+def test_a_client_over_its_limit_adds_no_entries(settings, shared_on_files):
+    from converse.password_reset import reset_allowed
+
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 2
+    _cache, folder = shared_on_files
+    for n in range(20):
+        reset_allowed(email=f"made-up-{n}@example.com", ip="10.0.0.9")
+    assert len(list(folder.glob("*.json"))) == 1 + 2  # the client's count, two addresses

@@ -221,7 +221,7 @@ class ConsentRecord(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source = models.CharField(max_length=16, choices=Source.choices)
     detail = models.CharField(max_length=200, blank=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

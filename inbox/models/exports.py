@@ -39,7 +39,7 @@ class ContactExport(models.Model):
     an export carries every contact's details, so admins can see each one (Admin →
     Contact exports)."""
 
-    exported_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    exported_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     # The list's filters as the export's query string ("" for every contact).
     filters = models.CharField(max_length=500, blank=True)

@@ -137,3 +137,19 @@ def test_the_export_queries_do_not_grow_with_the_contacts(
         contact_update(contact=contact, by=alice, labels=["VIP"], custom_fields={"Tier": "x"})
     with django_assert_num_queries(8):
         export(client)
+
+
+def test_deleting_who_exported_keeps_the_record_of_their_export(client, alice, admin, contacts):
+    """The record says who took every contact's details: deleting their account in Django
+    admin (also by its bulk action) is refused while it is kept; deactivate them instead."""
+    client.force_login(alice)
+    export(client)
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    client.post(reverse("admin:inbox_user_delete", args=[alice.pk]), {"post": "yes"})
+    client.post(
+        reverse("admin:inbox_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [alice.pk], "post": "yes"},
+    )
+    assert ContactExport.objects.get().exported_by == alice

@@ -97,3 +97,20 @@ def test_a_weak_or_wrong_password_change_is_refused_with_the_reason(client, alic
     assert "Your old password was entered incorrectly." in wrong.content.decode()
     alice.refresh_from_db()
     assert alice.check_password("alice")
+
+
+def test_the_current_password_cannot_be_guessed_on_the_profile_page(client, alice, settings):
+    """The sign-in throttle never sees this form: it counts wrong current passwords itself."""
+    settings.AXES_FAILURE_LIMIT = 3
+    alice.set_password("the-right-one-42")
+    alice.save()
+    client.force_login(alice)
+    url = reverse("inbox:password_change")
+    new = {"new_password1": "Br4nd-new-secret", "new_password2": "Br4nd-new-secret"}
+    for guess in ("guess-1", "guess-2", "guess-3"):
+        assert client.post(url, {"old_password": guess, **new}).status_code == 422
+    refused = client.post(url, {"old_password": "the-right-one-42", **new})
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password("the-right-one-42")

@@ -208,3 +208,13 @@ def test_a_consent_record_is_never_edited_or_deleted_in_code_either(conversation
     with pytest.raises(ValueError, match="never deleted"):
         record.delete()
     assert ConsentRecord.objects.get().kind == "opt_in"
+
+
+def test_deleting_who_recorded_a_consent_keeps_the_history_whole(
+    client, staff, conversation, alice
+):
+    from inbox.services.whatsapp_consent import whatsapp_consent_set
+
+    whatsapp_consent_set(contact=conversation.contact, granted=True, source="verbal", actor=alice)
+    client.post(reverse("admin:inbox_user_delete", args=[alice.pk]), {"post": "yes"})
+    assert ConsentRecord.objects.get().actor == alice
