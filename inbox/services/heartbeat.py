@@ -37,8 +37,8 @@ def worker_silent_for(*, now: datetime) -> float | None:
         if last is None:
             shared.add(WATCHED_SINCE_KEY, now.timestamp(), timeout=None)
             last = shared.get(WATCHED_SINCE_KEY, now.timestamp())
+        silent = now.timestamp() - float(last)
     except Exception:
         log.warning("worker heartbeat not readable from the shared cache", exc_info=True)
         return None
-    silent = now.timestamp() - float(last)
     return silent if silent > settings.READY_MAX_HEARTBEAT_AGE_SECONDS else None
