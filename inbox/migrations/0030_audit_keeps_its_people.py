@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0025_help_reply_opt_in"),
+        ("inbox", "0029_message_error_code_length"),
     ]
 
     operations = [
