@@ -327,3 +327,13 @@ def test_an_opted_out_customer_is_refused_before_holding(alice, conversation):
     conversation.contact.refresh_from_db()
     with time_machine.travel(FRIDAY_EVENING, tick=False), pytest.raises(SendRefused):
         message_send(conversation=conversation, author=alice, body="Hello")
+
+
+def test_a_cancelled_held_message_leaves_the_lists_preview(client, alice, held):
+    client.force_login(alice)
+    url = reverse("inbox:held_message_cancel", args=[held.conversation.public_id, held.public_id])
+    with time_machine.travel(london(2026, 12, 5, 10, 0), tick=False):
+        assert client.post(url).status_code == 302
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "Where is my parcel?"
+    assert held.conversation.last_message_direction == "in"
