@@ -219,10 +219,17 @@ def _held_update(*, message: Message, body: str, variables: dict | None = None) 
     if variables is not None:
         fields["content_variables"] = variables
     now = timezone.now()
+    summary = {"changed_at": now}
+    latest = (
+        Message.objects.filter(conversation_id=message.conversation_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest == message.pk:  # the lists show it; a newer message keeps its own preview
+        summary["last_message_preview"] = preview_of(body)
     with transaction.atomic():
-        Conversation.objects.filter(pk=message.conversation_id).update(
-            changed_at=now, last_message_preview=preview_of(body)
-        )
+        Conversation.objects.filter(pk=message.conversation_id).update(**summary)
         changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
             **fields
         )

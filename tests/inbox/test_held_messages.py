@@ -337,3 +337,17 @@ def test_a_cancelled_held_message_leaves_the_lists_preview(client, alice, held):
     held.conversation.refresh_from_db()
     assert held.conversation.last_message_preview == "Where is my parcel?"
     assert held.conversation.last_message_direction == "in"
+
+
+def test_editing_a_held_message_the_customer_wrote_after_keeps_their_preview(
+    client, alice, alice_line, held
+):
+    with time_machine.travel(london(2026, 12, 5, 9, 0), tick=False):
+        receive(alice_line, "+12025550123", "Any news?")
+    client.force_login(alice)
+    url = reverse("inbox:held_message", args=[held.conversation.public_id, held.public_id])
+    with time_machine.travel(london(2026, 12, 5, 10, 0), tick=False):
+        assert client.post(url, {"body": "It left today, tracking to follow"}).status_code == 302
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "Any news?"
+    assert held.conversation.last_message_direction == "in"
