@@ -251,6 +251,8 @@ def test_the_author_edits_it_until_it_goes(client, alice, held, tasks):
         response = client.post(url, {"body": "It left today, tracking to follow"})
     assert response.status_code == 302
     assert Message.objects.get(pk=held.pk).body == "It left today, tracking to follow"
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "It left today, tracking to follow"
 
     Message.objects.filter(pk=held.pk).update(status=MessageStatus.QUEUED)
     assert client.post(url, {"body": "Too late"}).status_code == 404
