@@ -37,7 +37,7 @@ from .business_hours import (
     sender_hours,
 )
 from .reply_window import check_template_approved
-from .sending import SendRefused, dispatch_paced_on_commit, preview_of
+from .sending import SendRefused, dispatch_paced_on_commit, media_preview, preview_of
 from .whatsapp_templates import template_values_check
 
 RELEASE_BATCH = 500
@@ -219,10 +219,17 @@ def _held_update(*, message: Message, body: str, variables: dict | None = None) 
     if variables is not None:
         fields["content_variables"] = variables
     now = timezone.now()
+    summary = {"changed_at": now}
+    latest = (
+        Message.objects.filter(conversation_id=message.conversation_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if latest == message.pk:  # the lists show it; a newer message keeps its own preview
+        summary["last_message_preview"] = preview_of(body)
     with transaction.atomic():
-        Conversation.objects.filter(pk=message.conversation_id).update(
-            changed_at=now, last_message_preview=preview_of(body)
-        )
+        Conversation.objects.filter(pk=message.conversation_id).update(**summary)
         changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
             **fields
         )
@@ -238,10 +245,23 @@ def held_message_cancel(*, message: Message, by: User) -> None:
     if not can_change_held(by, message):
         raise HeldMessageRefused("Only its author or an admin can cancel this message.")
     with transaction.atomic():
-        Conversation.objects.filter(pk=message.conversation_id).update(changed_at=timezone.now())
         deleted, _ = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).delete()
         if not deleted:
             raise HeldMessageRefused("This message has been sent already; it can't be cancelled.")
+        # The lists show the latest message that remains, not the one never sent.
+        latest = (
+            Message.objects.filter(conversation_id=message.conversation_id)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        preview = ""
+        if latest is not None:
+            preview = preview_of(latest.body) or media_preview(latest.attachments.count())
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            changed_at=timezone.now(),
+            last_message_preview=preview,
+            last_message_direction=latest.direction if latest else "",
+        )
         tally_add(message, -1)
         ConversationEvent.objects.create(
             conversation_id=message.conversation_id,

@@ -125,6 +125,15 @@ def conversation_leave(*, conversation: Conversation, user: User) -> None:
     conversation.refresh_from_db()
 
 
+def _taken_sentence(user: User, conversation: Conversation, otherwise: str) -> str:
+    """Who grabbed ``conversation`` before ``user`` and when, for a member whose window still
+    shows it (a line shared with them, say); ``otherwise`` when nobody of theirs did."""
+    from ..access import taken_from  # inbox.access imports this module
+
+    taken = taken_from(user, conversation.public_id)
+    return taken.sentence if taken is not None else otherwise
+
+
 def conversation_grab(*, conversation: Conversation, user: User) -> None:
     """``user`` takes a grab-mode conversation nobody owns; the first grab wins.
 
@@ -132,7 +141,9 @@ def conversation_grab(*, conversation: Conversation, user: User) -> None:
     of zero means someone else was first.
     """
     if not can_grab(user, conversation):
-        raise TeamActionRefused("This conversation cannot be grabbed.")
+        raise TeamActionRefused(
+            _taken_sentence(user, conversation, "This conversation cannot be grabbed.")
+        )
     now = timezone.now()
     with transaction.atomic():
         grabbed = (
@@ -141,7 +152,9 @@ def conversation_grab(*, conversation: Conversation, user: User) -> None:
             .update(owner=user, status=Conversation.Status.ASSIGNED, changed_at=now)
         )
         if not grabbed:
-            raise TeamActionRefused("Someone else grabbed this conversation first.")
+            raise TeamActionRefused(
+                _taken_sentence(user, conversation, "Someone else grabbed this conversation first.")
+            )
         Participation.objects.update_or_create(
             user=user, conversation=conversation, defaults={"joined_at": now}
         )

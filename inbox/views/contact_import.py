@@ -83,6 +83,8 @@ def _preview_context(contact_import: ContactImport, mapping: dict | None = None)
         else [name for name in header if guess_target(name) == "consent"],
         "problems": problems[:10],
         "problems_more": max(0, len(problems) - 10),
+        # What the button offers: the rows left out are not imported.
+        "importable_rows": max(0, contact_import.total_rows - len(problems)),
     }
 
 

@@ -431,6 +431,7 @@ def test_a_stray_windows_byte_in_a_utf8_file_is_reported_and_the_other_rows_kept
     page = client.get(response.url).content.decode()
     assert "1 row will be left out" in page and "row 3 (not valid UTF-8" in page
     assert "is not UTF-8" not in page
+    assert "Import 2 rows" in page  # the button counts only the rows that will be imported
 
     done = run_uploaded(client)
     names = sorted(Contact.objects.values_list("display_name", flat=True))

@@ -251,6 +251,8 @@ def test_the_author_edits_it_until_it_goes(client, alice, held, tasks):
         response = client.post(url, {"body": "It left today, tracking to follow"})
     assert response.status_code == 302
     assert Message.objects.get(pk=held.pk).body == "It left today, tracking to follow"
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "It left today, tracking to follow"
 
     Message.objects.filter(pk=held.pk).update(status=MessageStatus.QUEUED)
     assert client.post(url, {"body": "Too late"}).status_code == 404
@@ -327,3 +329,27 @@ def test_an_opted_out_customer_is_refused_before_holding(alice, conversation):
     conversation.contact.refresh_from_db()
     with time_machine.travel(FRIDAY_EVENING, tick=False), pytest.raises(SendRefused):
         message_send(conversation=conversation, author=alice, body="Hello")
+
+
+def test_a_cancelled_held_message_leaves_the_lists_preview(client, alice, held):
+    client.force_login(alice)
+    url = reverse("inbox:held_message_cancel", args=[held.conversation.public_id, held.public_id])
+    with time_machine.travel(london(2026, 12, 5, 10, 0), tick=False):
+        assert client.post(url).status_code == 302
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "Where is my parcel?"
+    assert held.conversation.last_message_direction == "in"
+
+
+def test_editing_a_held_message_the_customer_wrote_after_keeps_their_preview(
+    client, alice, alice_line, held
+):
+    with time_machine.travel(london(2026, 12, 5, 9, 0), tick=False):
+        receive(alice_line, "+12025550123", "Any news?")
+    client.force_login(alice)
+    url = reverse("inbox:held_message", args=[held.conversation.public_id, held.public_id])
+    with time_machine.travel(london(2026, 12, 5, 10, 0), tick=False):
+        assert client.post(url, {"body": "It left today, tracking to follow"}).status_code == 302
+    held.conversation.refresh_from_db()
+    assert held.conversation.last_message_preview == "Any news?"
+    assert held.conversation.last_message_direction == "in"

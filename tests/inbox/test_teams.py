@@ -104,7 +104,7 @@ def test_a_grab_that_loses_the_race_is_refused(grab_team, team_line, alice, bob,
     stale_copy = Conversation.objects.select_related("team").get(pk=conversation.pk)
     conversation_grab(conversation=conversation, user=alice)
     # bob's request read the conversation before alice's grab committed.
-    with pytest.raises(TeamActionRefused, match="first"):
+    with pytest.raises(TeamActionRefused, match="Alice grabbed"):
         conversation_grab(conversation=stale_copy, user=bob)
     conversation.refresh_from_db()
     assert conversation.owner == alice
@@ -364,3 +364,29 @@ def test_someone_outside_the_team_still_gets_a_plain_404(client, grabbed_by_alic
     thread = client.get(reverse("inbox:thread", args=[public_id]), headers=htmx)
     assert thread.status_code == 404
     assert client.get(reverse("inbox:conversation", args=[public_id])).status_code == 404
+
+
+def test_a_late_grab_by_a_member_who_still_sees_it_says_who_grabbed_it_and_when(
+    client, grab_team, team_line, alice, bob, admin
+):
+    # The team's line is shared with bob too, so Alice's grab leaves it in his sight.
+    team_line.shared_with.add(bob)
+    conversation = receive(team_line, "+12025550123", "Anyone there?").conversation
+    conversation_grab(conversation=conversation, user=alice)
+    client.force_login(bob)
+    response = client.post(
+        reverse("inbox:grab", args=[conversation.public_id]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert grabbed_sentence(conversation, "Alice") in html
+    assert "cannot be grabbed" not in html
+
+
+def test_a_grab_that_loses_the_race_names_the_winner(grab_team, team_line, alice, bob, admin):
+    conversation = receive(team_line, "+12025550123").conversation
+    stale_copy = Conversation.objects.select_related("team").get(pk=conversation.pk)
+    conversation_grab(conversation=conversation, user=alice)
+    with pytest.raises(TeamActionRefused) as refused:
+        conversation_grab(conversation=stale_copy, user=bob)
+    assert str(refused.value) == grabbed_sentence(conversation, "Alice")

@@ -53,7 +53,7 @@ SENDERS = [
 CONTACTS = [
     ("Maria Garcia", "+12025550123", ["vip"]),
     ("James Smith", "+12025550178", []),
-    ("Priya Patel", "+447700900456", ["billing"]),
+    ("Priya Patel", "+447911123457", ["billing"]),
     ("", "+33612345678", []),
 ]
 # (contact phone, sender address, [(direction, body, minutes ago)])
@@ -84,7 +84,7 @@ THREADS = [
         ],
     ),
     ("+12025550178", "+14155550100", [("in", "Do you open on Sundays?", 240)]),
-    ("+447700900456", "+14155550101", [("in", "I was charged twice this month.", 30)]),
+    ("+447911123457", "+14155550101", [("in", "I was charged twice this month.", 30)]),
     ("+33612345678", "+14155550199", [("in", "Bonjour, vous livrez en France ?", 12)]),
     # WhatsApp: Maria wrote two hours ago (the 24-hour window is open); James wrote 30 hours
     # ago (closed: only a template can reach him).
