@@ -1,8 +1,9 @@
 """The built-in simulator (F-CH3): sends, reports progress, fails on demand, takes replies."""
 
+from django.core.management import call_command
 from django.urls import reverse
 
-from inbox.models import Conversation, Message, MessageStatus, Organisation
+from inbox.models import Conversation, Message, MessageStatus, Organisation, SenderId, User
 
 from ..conftest import receive
 
@@ -226,3 +227,16 @@ def test_the_phone_page_offers_its_sender_ids_without_an_empty_dash_choice(
     page = client.get(reverse("simulator:phone")).content.decode()
     assert "---------" not in page
     assert '<option value="" selected>Choose a sender ID</option>' in page
+
+
+def test_in_the_demo_a_us_number_without_its_country_code_is_read(client, db):
+    call_command("seed_demo", verbosity=0)
+    alice = User.objects.get(username="alice")
+    line = SenderId.objects.get(label="Alice's line")
+    client.force_login(alice)
+
+    response = post_as_customer(client, line, "(202) 555-0177", "Hello from the demo")
+
+    assert response.status_code == 302
+    message = Message.objects.get(body="Hello from the demo")
+    assert message.conversation.customer_address == "+12025550177"

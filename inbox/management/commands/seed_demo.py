@@ -131,6 +131,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         org = Organisation.load()
         org.name = org.name if org.name != "Converse" else "Acme Support"
+        # The demo's customers are in the US: "(202) 555-0123" is read as +1 202 555 0123.
+        org.phone_region = org.phone_region or "US"
         org.save()
         users = {}
         for username, first, last, role in PEOPLE:
