@@ -119,8 +119,21 @@ class HolidayAdmin(MovesHeldMessages, admin.ModelAdmin):
     list_display = ("date", "name", "recurring")
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """An append-only record: listed and searched, never added, edited or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(RecordAdmin):
     """The consent history, to read: it is evidence, kept as it happened. Changes come only
     through the consent rules (keywords, the contact panel, imports), which also change
     what the send checks look at; a row added or edited here would change neither."""
@@ -130,31 +143,13 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     search_fields = ("contact__phone_e164", "contact__display_name", "contact__public_id")
     list_select_related = ("contact", "actor")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ContactExport)
-class ContactExportAdmin(admin.ModelAdmin):
+class ContactExportAdmin(RecordAdmin):
     """Who exported the contacts and when: a record, never edited."""
 
     list_display = ("at", "exported_by", "filters", "row_count")
     list_filter = ("exported_by",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Conversation)

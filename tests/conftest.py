@@ -206,3 +206,17 @@ def shared_cache_on_redis(settings):
     caches["shared"].clear()
     yield redis_client(settings.REDIS_URL)
     caches["shared"].clear()
+
+
+@pytest.fixture
+def unwritable_shared_cache(settings, tmp_path) -> None:
+    """The "shared" cache on files in a folder that cannot be made (a full or unwritable
+    disk under var/, as ``make run`` keeps it): every use of it raises."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.CACHES = settings.CACHES | {
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocked),
+        }
+    }

@@ -115,16 +115,8 @@ def test_pages_say_so_when_no_worker_has_beaten_for_a_while(client, alice):
 
 
 def test_a_shared_cache_that_cannot_answer_costs_the_line_not_the_page(
-    client, alice, settings, tmp_path
+    client, alice, unwritable_shared_cache
 ):
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("")
-    settings.CACHES = settings.CACHES | {
-        "shared": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(blocked),
-        }
-    }
     client.force_login(alice)
     worker_heartbeat_record(worker="celery@demo", at=timezone.now())
 

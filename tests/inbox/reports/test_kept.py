@@ -303,15 +303,9 @@ def test_the_csv_and_the_lists_stay_live(signed_in, alice_line):
     assert len(listed.context["conversations"]) == 2
 
 
-def test_a_local_cache_that_cannot_be_written_still_shows_the_page(signed_in, settings, tmp_path):
+def test_a_local_cache_that_cannot_be_written_still_shows_the_page(
+    signed_in, unwritable_shared_cache
+):
     """``make run`` keeps reports in files under var/: a full or unwritable disk there
     costs the keeping, not the page."""
-    blocked = tmp_path / "not-a-directory"
-    blocked.write_text("")
-    settings.CACHES = settings.CACHES | {
-        "shared": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(blocked),
-        }
-    }
     assert opened(signed_in) == 1
