@@ -72,11 +72,29 @@ class ContactFilters:
 
 
 def contact_search_q(text: str) -> Q:
-    """A name (substring), an email, a contact id, or a number as ``number_search_q`` reads it."""
-    q = Q(display_name__icontains=text) | Q(public_id=text.lower()) | number_search_q(text)
-    if "@" in text:
+    """A name (substring), an email, a contact id, or a number (``contacts_matching``)."""
+    return Q(pk__in=contacts_matching(text, email=True))
+
+
+def contacts_matching(text: str, *, email: bool = False) -> QuerySet:
+    """The ids of contacts whose name holds ``text``, whose id is ``text``, whose primary or
+    secondary number is ``text`` typed as a number, or (``email``) whose email it is.
+
+    A subquery of ids rather than conditions on the contact's row: PostgreSQL combines the
+    name, id and number indexes, adds the secondary numbers' own (a UNION), and joins the
+    few contacts found, instead of testing every row of the list it is filtering (a scan
+    that grew with the data set: a second a search at a million contacts)."""
+    q = Q(display_name__icontains=text) | Q(public_id=text.lower())
+    if email and "@" in text:
         q |= Q(email__iexact=text)
-    return q
+    endings = typed_number_endings(text)
+    if endings:
+        q |= _ends_q(endings)
+    found = Contact.objects.filter(q).order_by().values("pk")
+    if endings:
+        secondary = ContactNumber.objects.filter(_ends_q(endings)).order_by()
+        found = found.union(secondary.values("contact_id"))
+    return found
 
 
 def typed_number_endings(text: str) -> list[str]:
@@ -98,17 +116,6 @@ def _ends_q(endings: list[str], field: str = "phone_e164") -> Q:
     for digits in endings:
         q |= Q(**{f"{field}__endswith": digits})
     return q
-
-
-def number_search_q(text: str, *, contact: str = "") -> Q:
-    """Contacts whose primary or secondary number (F-CT4) is ``text`` typed as a number;
-    ``contact`` is the path to the contact (``"contact__"`` from a conversation). The
-    conditions are on the contact's row only, so the search still starts from its indexes."""
-    endings = typed_number_endings(text)
-    if not endings:
-        return Q()
-    secondary = ContactNumber.objects.filter(_ends_q(endings)).values("contact_id")
-    return _ends_q(endings, f"{contact}phone_e164") | Q(**{f"{contact}pk__in": secondary})
 
 
 def number_found_by(text: str) -> Case | F:

@@ -30,7 +30,7 @@ from .access import (
     viewers_of,
     visible_conversations,
 )
-from .contact_selectors import number_search_q
+from .contact_selectors import contacts_matching
 from .models import (
     Attachment,
     Channel,
@@ -235,12 +235,9 @@ class InboxFilters:
 
 def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or the contact's phone number in any common
-    format (``contact_selectors.typed_number_endings``)."""
-    return (
-        Q(contact__display_name__icontains=text)
-        | Q(contact__public_id=text.lower())
-        | number_search_q(text, contact="contact__")
-    )
+    format (``contact_selectors.typed_number_endings``): the contacts found first, by their
+    indexes, then their conversations."""
+    return Q(contact__in=contacts_matching(text))
 
 
 def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> QuerySet:
