@@ -298,11 +298,17 @@ def judged(result: PageResult) -> PageResult:
     return result
 
 
-def measure_pages(requests: int) -> list[PageResult]:
+def measure_pages(requests: int, only: list[str] | None = None) -> list[PageResult]:
+    """Every page, or (``only``) the floor and the pages whose names contain one of those."""
     agent = User.objects.get(username=BUSY_AGENT)
     targets = find_targets(agent)
     clients = {"agent": signed_in(BUSY_AGENT), "admin": signed_in(ADMIN)}
-    return [measure_page(p, clients[p.user], targets, requests) for p in PAGES]
+    chosen = [
+        p
+        for p in PAGES
+        if not only or p.name == FLOOR or any(part.lower() in p.name.lower() for part in only)
+    ]
+    return [measure_page(p, clients[p.user], targets, requests) for p in chosen]
 
 
 def explain(sql: str) -> str:

@@ -24,7 +24,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
     only = set(args.only.split(","))
     results["dataset"] = prepare(args, database)
     if "pages" in only:
-        results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests)]
+        chosen = [name for name in args.pages.split(",") if name]
+        results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests, chosen)]
         if args.explain:
             results["explain"] = explain_slowest(results["pages"])
     if "import" in only:
