@@ -22,6 +22,7 @@ pytestmark = [
 
 
 def plan(queryset) -> str:
+    """The plan of ``queryset`` with sequential scans priced out."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     try:
@@ -57,3 +58,26 @@ def test_contacts_search_by_phone_starts_from_the_phone_index(conversations):
     )
     assert "contact_phone_trgm_idx" in explained
     assert "Seq Scan on inbox_contact " not in explained
+
+
+def test_message_search_reads_a_rare_words_matches_by_id(admin, conversations):
+    """An admin's search for an order number: the text index is asked for the matches
+    alone (no order to walk the messages by), then those rows are read by id. Newest first
+    over every message, the planner walked ten million messages by time for it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.message_search import FEW, message_search
+
+    with CaptureQueriesContext(connection) as captured:
+        hits = message_search(user=admin, text="Order 7")
+    assert [str(h.snippet) for h in hits] == ["<mark>Order</mark> <mark>7</mark> please"]
+    first, rows = (q["sql"] for q in captured.captured_queries)
+    assert "@@" in first and "ORDER BY" not in first and f"LIMIT {FEW}" in first
+    assert "@@" not in rows and '"inbox_message"."id" IN (' in rows
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + rows)
+        explained = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert "inbox_message_pkey" in explained
+    assert "message_period_idx" not in explained
