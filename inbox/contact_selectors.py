@@ -71,30 +71,32 @@ class ContactFilters:
         return {name: value for name, value in asdict(self).items() if value}
 
 
-def contact_search_q(text: str) -> Q:
-    """A name (substring), an email, a contact id, or a number (``contacts_matching``)."""
-    return Q(pk__in=contacts_matching(text, email=True))
+def contact_search_q(text: str, *, contact: str = "", email: bool = True) -> Q:
+    """A name (substring), an email (``email``), a contact id, or a number as
+    ``typed_number_endings`` reads it; ``contact`` is the path to the contact
+    (``"contact__"`` from a conversation).
 
-
-def contacts_matching(text: str, *, email: bool = False) -> QuerySet:
-    """The ids of contacts whose name holds ``text``, whose id is ``text``, whose primary or
-    secondary number is ``text`` typed as a number, or (``email``) whose email it is.
-
-    A subquery of ids rather than conditions on the contact's row: PostgreSQL combines the
-    name, id and number indexes, adds the secondary numbers' own (a UNION), and joins the
-    few contacts found, instead of testing every row of the list it is filtering (a scan
-    that grew with the data set: a second a search at a million contacts)."""
-    q = Q(display_name__icontains=text) | Q(public_id=text.lower())
-    if email and "@" in text:
-        q |= Q(email__iexact=text)
+    Text that reads as a number is looked up as a subquery of contact ids: PostgreSQL
+    combines the name, id and number indexes, adds the secondary numbers' own (a UNION) and
+    joins the few contacts found, instead of testing every row of the list it filters (a
+    walk that grew with the data set: a second a search at a million contacts). A name
+    stays a condition on the row: a common one matches thousands of contacts, and walking
+    the list newest first finds a page of them soonest."""
     endings = typed_number_endings(text)
-    if endings:
-        q |= _ends_q(endings)
-    found = Contact.objects.filter(q).order_by().values("pk")
-    if endings:
-        secondary = ContactNumber.objects.filter(_ends_q(endings)).order_by()
-        found = found.union(secondary.values("contact_id"))
-    return found
+    if not endings:
+        return _on_the_row(text, contact=contact, email=email)
+    found = Contact.objects.filter(_on_the_row(text, email=email) | _ends_q(endings))
+    secondary = ContactNumber.objects.filter(_ends_q(endings)).order_by()
+    ids = found.order_by().values("pk").union(secondary.values("contact_id"))
+    return Q(**{f"{contact}pk__in": ids})
+
+
+def _on_the_row(text: str, *, contact: str = "", email: bool) -> Q:
+    q = Q(**{f"{contact}display_name__icontains": text})
+    q |= Q(**{f"{contact}public_id": text.lower()})
+    if email and "@" in text:
+        q |= Q(**{f"{contact}email__iexact": text})
+    return q
 
 
 def typed_number_endings(text: str) -> list[str]:

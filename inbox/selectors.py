@@ -30,7 +30,7 @@ from .access import (
     viewers_of,
     visible_conversations,
 )
-from .contact_selectors import contacts_matching
+from .contact_selectors import contact_search_q
 from .models import (
     Attachment,
     Channel,
@@ -235,9 +235,9 @@ class InboxFilters:
 
 def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or the contact's phone number in any common
-    format (``contact_selectors.typed_number_endings``): the contacts found first, by their
-    indexes, then their conversations."""
-    return Q(contact__in=contacts_matching(text))
+    format (``contact_selectors.typed_number_endings``); a number finds the contacts first,
+    by their indexes, then their conversations."""
+    return contact_search_q(text, contact="contact__", email=False)
 
 
 def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> QuerySet:
