@@ -24,7 +24,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
     only = set(args.only.split(","))
     results["dataset"] = prepare(args, database)
     if "pages" in only:
-        results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests)]
+        chosen = [name for name in args.pages.split(",") if name]
+        results["pages"] = [asdict(r) for r in pages.measure_pages(args.requests, chosen)]
         if args.explain:
             results["explain"] = explain_slowest(results["pages"])
     if "import" in only:
@@ -170,15 +171,24 @@ def table(results: dict) -> str:
         agent = User.objects.get(username=dataset.BUSY_AGENT)
         inbox = Conversation.objects.filter(owner=agent, last_inbound_at__isnull=False).count()
         lines.append(f"\nPages (test client; {dataset.BUSY_AGENT} has {inbox:,} in My Inbox)")
-        lines.append(f"{'page':<32} {'user':<6} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
+        lines.append(
+            f"{'page':<32} {'user':<6} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5} "
+            f"{'+floor':>7} {'goal':>9} {'×goal':>6}"
+        )
+        floor = next(
+            (p["p95_ms"] for p in results["pages"] if p["name"] == pages.FLOOR and p["p95_ms"]),
+            None,
+        )
         for p in results["pages"]:
             if p["status"] != "ok":
                 lines.append(f"{p['name']:<32} {p['user']:<6} {p['status']}: {p['note']}")
                 continue
             lines.append(
                 f"{p['name']:<32} {p['user']:<6} {p['requests']:>4} {p['p50_ms']:>8.1f} "
-                f"{p['p95_ms']:>8.1f} {p['queries']:>5}"
+                f"{p['p95_ms']:>8.1f} {p['queries']:>5} {over_floor(p, floor):>7} "
+                f"{goal_text(p):>9} {goal_ratio_text(p):>6}"
             )
+        lines.append(goals_line(results["pages"]))
         if tab := open_tab_cost(results["pages"]):
             lines.append(tab)
     if "contact_import" in results:
@@ -219,6 +229,44 @@ def table(results: dict) -> str:
     if "recovery" in results:
         lines += recovery_lines(results["recovery"])
     return "\n".join(lines)
+
+
+def over_floor(page: dict, floor: float | None) -> str:
+    """The page's p95 above the bare view's, through the same client."""
+    if floor is None or page["name"] == pages.FLOOR:
+        return ""
+    return f"{page['p95_ms'] - floor:.1f}"
+
+
+def goal_text(page: dict) -> str:
+    """``35 ms`` or ``25 ms/12q``: the page's goal, if it has one."""
+    if page.get("goal_p95_ms") is None:
+        return ""
+    queries = f"/{page['goal_queries']}q" if page.get("goal_queries") is not None else ""
+    return f"{page['goal_p95_ms']:g} ms{queries}"
+
+
+def goal_ratio_text(page: dict) -> str:
+    """p95 over the goal's p95, starred when the page misses its goal."""
+    if page.get("goal_ratio") is None:
+        return ""
+    return f"{page['goal_ratio']:.2f}" + ("*" if page["misses_goal"] else "")
+
+
+def goals_line(page_results: list[dict]) -> str:
+    """How many pages with a goal meet it, and which miss it (by time or by queries)."""
+    judged = [p for p in page_results if p["status"] == "ok" and p.get("goal_p95_ms")]
+    missing = [p for p in judged if p["misses_goal"]]
+    if not judged:
+        return ""
+    if not missing:
+        return f"Goals: all {len(judged)} pages with a goal meet it (p95 and queries)."
+    return f"Goals: {len(judged) - len(missing)} of {len(judged)} pages meet theirs; missing: " + (
+        "; ".join(
+            f"{p['name']} ({p['p95_ms']:.1f} ms, {p['queries']} SQL vs {goal_text(p)})"
+            for p in missing
+        )
+    )
 
 
 def recovery_lines(r: dict) -> list[str]:

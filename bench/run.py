@@ -44,6 +44,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the CSV import")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow queries")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose names contain one of these (comma-separated), and the floor",
+    )
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     return parser.parse_args(argv)

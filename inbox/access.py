@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Expression, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,7 +33,17 @@ class Reach:
 
 
 def reach_of(user: User) -> Reach:
-    """``user``'s sender IDs and teams, in one query."""
+    """``user``'s sender IDs and teams, in one query, kept on ``user`` for the rest of the
+    request (the window asked twice: to find the conversation, and for the navigation).
+    Only an admin changes them, in the Django admin, and never on a page that asks."""
+    kept = getattr(user, "_reach", None)
+    if kept is not None:
+        return kept
+    user._reach = _reach_of(user)
+    return user._reach
+
+
+def _reach_of(user: User) -> Reach:
     senders = (
         SenderId.objects.filter(Q(owner=user) | Q(shared_with=user))
         .order_by()
@@ -70,8 +80,11 @@ def visible_conversations(user: User, reach: Reach | None = None) -> QuerySet[Co
     )
 
 
-def conversation_for(user: User, public_id: str) -> Conversation:
+def conversation_for(
+    user: User, public_id: str, *, also: dict[str, Expression] | None = None
+) -> Conversation:
     """The conversation ``public_id`` if ``user`` may see it; otherwise 404, never a leak.
+    ``also``: annotations read in the same query (``inbox.window_facts``).
 
     The one exception: a member of a grab team whose conversation a teammate took since
     gets ``ConversationTaken`` (a 404 to any view that does not say more), which tells who
@@ -81,6 +94,7 @@ def conversation_for(user: User, public_id: str) -> Conversation:
         visible_conversations(user)
         .select_related("contact", "sender_id", "owner", "team")
         .filter(public_id=public_id)
+        .annotate(**(also or {}))
         .first()
     )
     if conversation is None:

@@ -30,7 +30,7 @@ from .access import (
     viewers_of,
     visible_conversations,
 )
-from .contact_selectors import number_search_q
+from .contact_selectors import contact_search_q
 from .models import (
     Attachment,
     Channel,
@@ -252,12 +252,9 @@ class InboxFilters:
 
 def search_q(text: str) -> Q:
     """F-IN6: a name (substring), a contact id, or the contact's phone number in any common
-    format (``contact_selectors.typed_number_endings``)."""
-    return (
-        Q(contact__display_name__icontains=text)
-        | Q(contact__public_id=text.lower())
-        | number_search_q(text, contact="contact__")
-    )
+    format (``contact_selectors.typed_number_endings``); a number finds the contacts first,
+    by their indexes, then their conversations."""
+    return contact_search_q(text, contact="contact__", email=False)
 
 
 def apply_filters(qs: QuerySet[Conversation], filters: InboxFilters, *, now) -> QuerySet:
@@ -599,16 +596,29 @@ def thread(*, conversation: Conversation, size: int) -> Thread:
     messages = list(
         Message.objects.filter(conversation=conversation)
         .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .annotate(has_attachments=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
         .order_by("-created_at", "-id")[: size + 1]
     )
     has_earlier = len(messages) > size
     messages = messages[:size]
+    _with_attachments(messages)
     events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
     if has_earlier:
         events = events.filter(created_at__gte=messages[-1].created_at)
     items = sorted(chain(messages, events), key=lambda item: item.created_at)
     return Thread(items=items, size=size, has_earlier=has_earlier)
+
+
+def _with_attachments(messages: list[Message]) -> None:
+    """Load the attachments of the messages that have any (one query; none for a page of
+    text messages, the usual thread)."""
+    with_files = [m for m in messages if m.has_attachments]
+    for message in messages:
+        if not message.has_attachments:
+            message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
+    prefetch_related_objects(
+        with_files, Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    )
 
 
 def window_state(*, user: User, conversation: Conversation) -> dict:

@@ -25,6 +25,7 @@ from django.db.models.enums import TextChoices
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
+from . import window_facts
 from .models import Conversation, Participation
 
 
@@ -65,7 +66,11 @@ def with_anyone_joined(qs: QuerySet[Conversation]) -> QuerySet[Conversation]:
 
 
 def anyone_joined(*, conversation: Conversation) -> bool:
-    """Whether someone has joined ``conversation``, for one conversation (one query)."""
+    """Whether someone has joined ``conversation``, for one conversation (one query, none
+    when its window facts were read with it)."""
+    facts = window_facts.known(conversation)
+    if facts is not None:
+        return facts.anyone_joined
     return _joined(conversation).exists()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator
 from django.db import transaction
 from django.utils import timezone
 
+from .. import window_facts
 from ..access import viewers_of
 from ..models import Conversation, ConversationEvent, Notification, User
 from .read_state import marks_stamp
@@ -106,7 +107,10 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Conversa
 def mentions_seen(*, user: User, conversation: Conversation) -> None:
     """``user`` opened ``conversation``: it leaves their Mentions view (one update). When it
     was there, their read marks are stamped too, so the navigation counts its Mentions
-    again."""
+    again. Nothing to update when the conversation's window facts say so (no query)."""
+    facts = window_facts.known(conversation, user)
+    if facts is not None and not facts.mentions_unseen:
+        return
     seen = Notification.objects.filter(
         user=user,
         kind=Notification.Kind.MENTIONED,
@@ -115,3 +119,4 @@ def mentions_seen(*, user: User, conversation: Conversation) -> None:
     ).update(read_at=timezone.now())
     if seen:
         marks_stamp(user)
+    window_facts.update(conversation, user, mentions_unseen=False)

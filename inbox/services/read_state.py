@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from .. import window_facts
 from ..access import visible_conversations
 from ..models import Conversation, ReadState, User
 from ..versions import CACHE_SECONDS
@@ -73,8 +74,15 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
     if conversation.last_inbound_at is None:
         return False  # no customer message: nothing is unread, nor can it become read
     seen_stamp = user.read_marks_changed_at
-    marks = ReadState.objects.filter(user=user, conversation=conversation)
-    if marks.filter(last_read_at__gte=conversation.last_inbound_at).exists():
+    facts = window_facts.known(conversation, user)
+    if facts is not None:
+        if facts.read:
+            return False
+    elif (
+        ReadState.objects.filter(user=user, conversation=conversation)
+        .filter(last_read_at__gte=conversation.last_inbound_at)
+        .exists()
+    ):
         return False
     with _changing_marks(user) as (before, stamp):
         _marks_set(user=user, conversations=[conversation], at=stamp)
@@ -89,6 +97,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
             )
         # Otherwise another tab changed the marks meanwhile: the stamp moves, unexplained
         # (the counts are counted again).
+    window_facts.update(conversation, user, read=True)
     return True
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from .. import window_facts
 from ..models import (
     Conversation,
     ConversationEvent,
@@ -42,6 +43,9 @@ def _is_member(user: User, conversation: Conversation) -> bool:
 
 
 def _has_joined(user: User, conversation: Conversation) -> bool:
+    facts = window_facts.known(conversation, user)
+    if facts is not None:
+        return facts.user_joined
     return Participation.objects.filter(
         user=user, conversation=conversation, joined_at__isnull=False
     ).exists()

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from .. import selectors
+from .. import selectors, window_facts
 from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
 from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
@@ -65,9 +65,12 @@ def _thread_context(request: HttpRequest, conversation, compose_form=None) -> di
 @login_required
 def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
-        conversation = conversation_for(request.user, public_id)
+        conversation = conversation_for(
+            request.user, public_id, also=window_facts.window_conversation_facts(request.user)
+        )
     except ConversationTaken as gone:
         return taken_response(request, gone.taken)
+    window_facts.remember(conversation, request.user)
     was_unread = conversation_mark_read(user=request.user, conversation=conversation)
     mentions_seen(user=request.user, conversation=conversation)
     if request.htmx.target == "window":

@@ -185,18 +185,19 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
 @pytest.mark.parametrize(
     ("headers", "queries"),
     [
-        # Session, user, sender IDs and teams, conversation, is it read already, thread
-        # (messages, their attachments, events), list rows, nav (sender IDs, reach, newest
-        # change, unread counts, mentions), filter choices (labels, assignees), window
-        # state (joined by anyone, by me, the teammates and teams it can be handed to),
-        # contact panel (labels, custom field values, latest changes, every custom field's
-        # name for the form's picker), the rows' labels, the conversation's labels (with
-        # every label name), its mentions marked seen, the business hours the compose box
-        # shows (the organisation's; holidays too once on).
-        ({}, 28),
+        # Session, user, sender IDs and teams (once), conversation (with whether it is
+        # read already, mentions me unseen, was joined by anyone or by me), thread
+        # (messages, with whether they have attachments, and events), list rows, nav
+        # (sender IDs, newest change, unread counts, mentions), filter choices (labels,
+        # assignees), window state (the teammates and teams it can be handed to), contact
+        # panel (labels, custom field values, latest changes, every custom field's name
+        # for the form's picker), the rows' labels, the conversation's labels (with every
+        # label name), the business hours the compose box shows (the organisation's;
+        # holidays too once on).
+        ({}, 22),
         # Opened from the list: the same without the list (rows and their labels), the
         # navigation and the filters.
-        ({"HX-Request": "true", "HX-Target": "window"}, 19),
+        ({"HX-Request": "true", "HX-Target": "window"}, 14),
     ],
     ids=["page", "opened from the list"],
 )

@@ -182,14 +182,15 @@ def test_the_team_inbox_shows_an_agent_inbox_with_the_agent_unread_state(
 # Every list: session, user, the rows, the rows' conversation labels, the nav (sender IDs, a
 # standard user's sender IDs and teams, the newest change, then one query counting unread per
 # sender ID, mine and sent, and one counting the mentions not opened since), the filter
-# choices (labels, assignees). The Sent and sender ID lists of a standard user look up their
-# sender IDs and teams for the rows too; a sender ID inbox adds the sender ID; the Team Inbox
+# choices (labels, assignees). The Sent and sender ID lists of a standard user need their
+# sender IDs and teams for the rows too (looked up once); a sender ID inbox adds the sender
+# ID; the Team Inbox
 # adds the agent, the agents, the newest change again and their unread counts. Counts here
 # are fresh (a change just happened), so nothing comes from the cache.
 LIST_PAGES = [
     ("alice", 11, lambda s: reverse("inbox:my_inbox")),
-    ("alice", 12, lambda s: reverse("inbox:sent")),
-    ("alice", 13, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
+    ("alice", 11, lambda s: reverse("inbox:sent")),
+    ("alice", 12, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
     ("admin", 11, lambda s: reverse("inbox:sender_inbox", args=[s.public_id])),
     ("admin", 14, lambda s: reverse("inbox:team_agent", args=["alice"])),
     ("alice", 11, lambda s: "/?q=Customer&status=assigned&waiting=pending&channel=sms"),

@@ -153,10 +153,10 @@ def test_the_mentions_view_has_fixed_queries(
 
     client.force_login(bob)
     mention(2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         first = client.get(reverse("inbox:mentions"))
     mention(5)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         second = client.get(reverse("inbox:mentions"))
     assert len(first.context["conversations"]) == 2
     assert len(second.context["conversations"]) == 5

@@ -129,10 +129,10 @@ def test_the_snoozed_view_has_fixed_queries(client, alice, alice_line, django_as
 
     client.force_login(alice)
     snoozed(0, 2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert len(listed(client, "inbox:snoozed")) == 2
     snoozed(2, 5)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert len(listed(client, "inbox:snoozed")) == 7
 
 

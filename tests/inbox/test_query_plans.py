@@ -1,0 +1,83 @@
+"""The plans that keep searches fast at ten million messages, pinned on PostgreSQL.
+
+A test database is small, so the planner would scan any table whatever the indexes; with
+sequential scans priced out (``enable_seqscan = off``) it shows which indexes a query can
+start from. These tests check that each search starts from the index made for it, not from
+a walk of every conversation, contact or message (what made them slow at scale).
+"""
+
+import pytest
+from django.db import connection
+
+from inbox.contact_selectors import ContactFilters, contacts_filtered
+from inbox.models import Conversation
+from inbox.selectors import search_q
+
+from ..conftest import receive
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (query plans)"),
+]
+
+
+def plan(queryset) -> str:
+    """The plan of ``queryset`` with sequential scans priced out."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    try:
+        return queryset.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+
+
+@pytest.fixture
+def conversations(alice_line):
+    for i in range(20):
+        receive(alice_line, f"+1202555{i:04d}", f"Order {i} please")
+
+
+def my_inbox_search(user, text: str):
+    return (
+        Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+        .filter(search_q(text))
+        .order_by("-last_activity_at", "-id")[:51]
+    )
+
+
+def test_search_by_phone_starts_from_the_contacts_phone_index(alice, conversations):
+    explained = plan(my_inbox_search(alice, "+12025550007"))
+    assert "contact_phone_trgm_idx" in explained
+    assert "Seq Scan on inbox_conversation " not in explained
+
+
+def test_contacts_search_by_phone_starts_from_the_phone_index(conversations):
+    explained = plan(
+        contacts_filtered(ContactFilters(q="202 555 0007")).order_by("-last_activity_at")[:51]
+    )
+    assert "contact_phone_trgm_idx" in explained
+    assert "Seq Scan on inbox_contact " not in explained
+
+
+def test_message_search_reads_a_rare_words_matches_by_id(admin, conversations):
+    """An admin's search for an order number: the text index is asked for the matches
+    alone (no order to walk the messages by), then those rows are read by id. Newest first
+    over every message, the planner walked ten million messages by time for it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.message_search import FEW, message_search
+
+    with CaptureQueriesContext(connection) as captured:
+        hits = message_search(user=admin, text="Order 7")
+    assert [str(h.snippet) for h in hits] == ["<mark>Order</mark> <mark>7</mark> please"]
+    first, rows = (q["sql"] for q in captured.captured_queries)
+    assert "@@" in first and "ORDER BY" not in first and f"LIMIT {FEW}" in first
+    assert "@@" not in rows and '"inbox_message"."id" IN (' in rows
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + rows)
+        explained = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert "inbox_message_pkey" in explained
+    assert "message_period_idx" not in explained
