@@ -19,6 +19,7 @@ from .conversations import (
 )
 from .exports import ContactExport, TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
+from .live import LiveEvent
 from .messages import (
     Attachment,
     AutoKind,
@@ -55,6 +56,7 @@ __all__ = [
     "Holiday",
     "HoursMode",
     "Label",
+    "LiveEvent",
     "Message",
     "MessageDayTally",
     "MessageDirection",
