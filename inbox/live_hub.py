@@ -80,6 +80,12 @@ class Hub:
         if not self.queues:
             self.woken.set()
 
+    def disconnect_all(self) -> None:
+        """End every open stream (as a restart would): each browser reconnects by itself
+        and resumes from its ``Last-Event-ID``."""
+        for queue in self.queues:
+            queue.put_nowait(None)
+
     def on_message(self, message: dict) -> None:
         if "signal" in message:
             s = message["signal"]
@@ -162,3 +168,10 @@ def deliver(message: dict) -> None:
             _hubs.pop(loop, None)
             continue
         loop.call_soon_threadsafe(each.on_message, message)
+
+
+def disconnect_all() -> None:
+    """End every stream of this process, from any thread (the tests' server restart)."""
+    for loop, each in list(_hubs.items()):
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(each.disconnect_all)

@@ -40,10 +40,13 @@ def sse(*, event: str, data: dict, id: int | None = None) -> str:
 
 def summary(events: list[Event]) -> dict:
     """What the page needs to know of some events: which kinds, in which conversations."""
-    return {
+    summed = {
         "k": sorted({e.kind for e in events}),
         "c": sorted({e.data["c"] for e in events if e.data.get("c")}),
     }
+    if labels := sorted({e.data["label"] for e in events if e.data.get("label")}):
+        summed["labels"] = labels  # the filters offer a new one at once
+    return summed
 
 
 def _backlog(after: int | None, head: int) -> tuple[list[Event], bool, int]:
@@ -116,6 +119,8 @@ async def _events(
             except TimeoutError:
                 yield sse(event="ping", data={})
                 continue
+            if batch is None:
+                return  # the server lets go of its streams (Hub.disconnect_all)
             if any(e.id is not None and e.id <= sent for e in batch.events):
                 # Already sent from the backlog (read while this batch was on its way).
                 batch = live_hub.Batch([e for e in batch.events if e.id is None or e.id > sent])

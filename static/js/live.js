@@ -91,6 +91,24 @@
     if (window.converseTogether) window.converseTogether.look();
   }
 
+  // A label just made is offered by the filters and the bulk form without a reload.
+  function offerLabels(names) {
+    document.querySelectorAll("#f-label, #f-conversation-label, #bulk-label-names").forEach(
+      function (list) {
+        names.forEach(function (name) {
+          var options = Array.prototype.slice.call(list.querySelectorAll("option"));
+          if (options.some(function (o) { return o.value === name; })) return;
+          var option = document.createElement("option");
+          if (list.tagName === "DATALIST") option.value = name; else option.textContent = name;
+          var next = options.filter(function (o) {
+            return o.value !== "" && o.value.localeCompare(name) > 0;
+          })[0];
+          list.insertBefore(option, next || null);
+        });
+      }
+    );
+  }
+
   function connect() {
     var live = document.getElementById("live");
     var url = live && live.dataset.stream;
@@ -110,6 +128,7 @@
       var data = JSON.parse(event.data);
       poke(data.k.indexOf("read") !== -1);
       if (concernsOpen(data)) lookAgain();
+      if (data.labels) offerLabels(data.labels);
     });
     source.addEventListener("presence", function (event) {
       heard(event);
