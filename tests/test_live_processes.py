@@ -39,15 +39,9 @@ def two_web_processes():
         DEBUG="0",
     )
     ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "converse.asgi:application", "--port", str(port),
-             "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
-        for port in ports
-    ]
+    command = [sys.executable, "-m", "uvicorn", "converse.asgi:application", "--log-level",
+               "warning", "--timeout-graceful-shutdown", "1", "--port"]  # fmt: skip
+    processes = [subprocess.Popen([*command, str(port)], cwd=ROOT, env=env) for port in ports]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     deadline = time.monotonic() + 30
     for url in urls:
