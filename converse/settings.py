@@ -87,7 +87,13 @@ TEMPLATES = [
 
 # Database: PostgreSQL in production and CI, a SQLite file by default.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'converse.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Under an ASGI server each request runs in a thread of its own: give its connection back
+# when it ends (DATABASE_CONN_MAX_AGE=0) rather than keep one open per finished thread.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write the same file: WAL, IMMEDIATE transactions and
     # a busy timeout keep "database is locked" away.

@@ -38,13 +38,14 @@ class AsgiLiveServer:
     def __init__(self) -> None:
         import uvicorn
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-        from django.core.asgi import get_asgi_application
         from django.test.utils import modify_settings
+
+        from converse.asgi import application
 
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
-        app = ASGIStaticFilesHandler(get_asgi_application())
+        app = ASGIStaticFilesHandler(application)
         config = uvicorn.Config(
             app, lifespan="off", log_level="warning", timeout_graceful_shutdown=1
         )

@@ -128,7 +128,7 @@ def parse(chunks: str) -> list[dict]:
     return messages
 
 
-async def read(stream, *, until: str, timeout: float = 5.0) -> list[dict]:
+async def read(stream, *, until: str, timeout: float = 15.0) -> list[dict]:
     """Read the stream until a message of kind ``until`` came; return those read."""
     text = ""
     async with asyncio.timeout(timeout):
