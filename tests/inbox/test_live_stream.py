@@ -221,3 +221,30 @@ def test_signed_out_the_stream_is_refused(alice):
         return await AsyncClient().get("/live/stream/")
 
     assert asyncio.run(scenario()).status_code == 403
+
+
+def test_an_event_recorded_by_another_process_reaches_the_stream_through_the_database(
+    monkeypatch, alices, alice
+):
+    """``make run``: the worker has no way to wake the web process; its reader reads the log
+    every LIVE_READ_INTERVAL_MS and finds it."""
+
+    async def scenario():
+        stream = await open_stream(alice)
+        await read(stream, until="ready")
+        monkeypatch.setattr(live_events, "_announce", lambda message: None)
+        await sync_to_async(note_add)(conversation=alices, author=alice, body="From a worker")
+        return await read(stream, until="change")
+
+    assert asyncio.run(scenario())[-1]["data"]["k"] == ["note"]
+
+
+def test_what_a_user_may_hear_of_costs_two_queries_however_many_conversations(
+    django_assert_num_queries, alice, alice_line, bob_line
+):
+    ids = [receive(alice_line, f"+120255501{n:02d}", "Hi").conversation.pk for n in range(5)]
+    ids += [receive(bob_line, f"+120255502{n:02d}", "Hi").conversation.pk for n in range(5)]
+    from inbox.access import live_visible_ids
+
+    with django_assert_num_queries(2):
+        assert live_visible_ids(alice, ids) == set(ids[:5])
