@@ -4,9 +4,9 @@ One uvicorn process serves Converse (the bench's settings: PostgreSQL, and Redis
 the events between processes). The clients are light: asyncio sockets that hold
 ``/live/stream/`` open and read what comes, as many as a team's tabs, not browsers.
 
-- idle: tabs holding their stream for a while; the web process's CPU, the SQL it runs (the
-  database's transaction count: each query of an idle process is its own transaction) and
-  the requests a tab makes (its presence beat every ``STREAM_BEAT_SECONDS``, measured apart).
+- idle: tabs holding their stream for a while; the web process's CPU, the SQL it runs
+  (counted in the server, ``bench/urls.py``) and the requests a tab makes (its presence
+  beat every ``STREAM_BEAT_SECONDS``, measured apart).
 - streams: 1,000 idle streams on the one process, its memory and CPU while they idle.
 - resume: streams that see every event of 50 a second (one conversation each, so each is
   named in what the stream sends) while the web process is killed (SIGKILL) and started
@@ -30,6 +30,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from converse.redis_client import redis_client
 from inbox import presence
 from inbox.live_events import event_record
 from inbox.models import Conversation, User
@@ -37,6 +38,7 @@ from inbox.models import Conversation, User
 from .load import HOST, ROOT, answers, free_port, wait_for
 
 STREAM = "/live/stream/"
+QUERY_COUNTER = "bench:live:queries"  # bench/urls.py counts the server's queries here
 
 
 @dataclass
@@ -104,16 +106,6 @@ def process_rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         kb = int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1))
     return kb / 1024
-
-
-def transactions() -> int:
-    """Transactions the bench database has run (committed or not), all sessions."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
-            [connection.settings_dict["NAME"]],
-        )
-        return cursor.fetchone()[0]
 
 
 def session_cookies(users: list[User]) -> list[str]:
@@ -198,19 +190,21 @@ def measure_idle(port: int, process: subprocess.Popen, cookies: list[str], resul
     """Tabs that hold their stream and hear nothing: what they cost a minute."""
     tabs, seconds = 20, 60.0
 
+    counter = redis_client(settings.REDIS_URL)
+
     async def idle(clients):
         await asyncio.sleep(2)  # the connects' own work is over
-        cpu, xacts = process_cpu_seconds(process.pid), await asyncio.to_thread(transactions)
+        counter.set(QUERY_COUNTER, 0)
+        cpu = process_cpu_seconds(process.pid)
         await asyncio.sleep(seconds)
         cpu = process_cpu_seconds(process.pid) - cpu
-        xacts = await asyncio.to_thread(transactions) - xacts - 2  # the two counts' own
-        return cpu, xacts
+        return cpu, int(counter.get(QUERY_COUNTER) or 0)
 
-    cpu, xacts = asyncio.run(_hold_streams(port, cookies, tabs, idle))
+    cpu, queries = asyncio.run(_hold_streams(port, cookies, tabs, idle))
     beat_cpu_ms, beat_queries = measure_beats(port, process)
     beats = 60 / presence.STREAM_BEAT_SECONDS
     result.idle_tabs, result.idle_seconds = tabs, seconds
-    result.process_queries_per_minute = round(max(xacts, 0) * 60 / seconds, 1)
+    result.process_queries_per_minute = round(queries * 60 / seconds, 1)
     result.tab_requests_per_minute = beats
     result.tab_queries_per_minute = beats * beat_queries
     result.tab_cpu_ms_per_minute = round(cpu * 1000 * 60 / seconds / tabs + beats * beat_cpu_ms, 2)
@@ -409,7 +403,7 @@ def measure_live() -> LiveResult:
     admin = User.objects.filter(role="admin").order_by("pk").first()
     cookies = session_cookies(agents)
     port = free_port()
-    with server(port) as process:
+    with server(port, {"BENCH_COUNT_QUERIES": QUERY_COUNTER}) as process:
         measure_idle(port, process, cookies, result)
     with server(port) as process:
         measure_many(port, process, cookies, result)

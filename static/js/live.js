@@ -17,6 +17,7 @@
   var inFlight = false;
   var again = false;
   var wantCounts = false;
+  var listAsked = false;
 
   function setStreaming(on) {
     if (on === streaming) return;
@@ -27,6 +28,9 @@
   var answered = false;
   window.converseLive = {
     streaming: function () { return streaming; },
+    // Whether the list already asked for this push's change (htmx-hooks.js then does not
+    // ask again when /live/'s answer says inbox-changed).
+    listAsked: function () { return listAsked; },
     // On the stream, its first catch-up asked and answered, and no htmx request running.
     settled: function () {
       return streaming && answered && !inFlight && !document.querySelector(".htmx-request");
@@ -63,6 +67,7 @@
     // longer reach the document.
     event.detail.xhr.addEventListener("loadend", function () {
       inFlight = false;
+      listAsked = false;
       answered = true;
       if (again) {
         again = false;
@@ -126,6 +131,11 @@
     source.addEventListener("change", function (event) {
       heard(event);
       var data = JSON.parse(event.data);
+      // The list asks at once, beside /live/ (not after its answer): one round trip less.
+      if (data.c.length && window.converseListIdle && window.converseListIdle()) {
+        listAsked = true;
+        htmx.trigger(document.body, "inbox-list-changed");
+      }
       poke(data.k.indexOf("read") !== -1);
       if (concernsOpen(data)) lookAgain();
       if (data.labels) offerLabels(data.labels);

@@ -20,7 +20,9 @@ from .conftest import settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SECOND = 1_000  # ms: what "within a second" allows an expectation
+# ms: "within a second", doubled for a CI machine whose two cores run several suites at once
+# (make bench measures the real figure: event to screen, p50 and p95).
+SECOND = 2_000
 
 
 def polls(page) -> list[str]:
@@ -132,7 +134,7 @@ def test_the_whatsapp_box_opens_again_when_the_customer_writes_and_keeps_the_dra
     expect(page.locator("#compose")).to_be_hidden()
 
     receive(line, "+12025550199", "Any news?")
-    expect(status).to_contain_text("Window open", timeout=SECOND * 2)
+    expect(status).to_contain_text("Window open", timeout=SECOND)
     expect(page.locator("#id_body")).to_have_value("Your parcel left this morning")
     expect(page.locator("#id_body")).to_be_visible()
 
