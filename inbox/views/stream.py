@@ -60,7 +60,7 @@ def _backlog(after: int | None, head: int) -> tuple[list[Event], bool, int]:
     oldest = oldest_kept()
     missed = oldest is None or after + 1 < oldest or len(backlog) == BACKLOG_LIMIT
     if missed:
-        return [], True, max(head, *(e.id for e in backlog))
+        return [], True, max([head, *(e.id for e in backlog)])
     return backlog, False, max(head, backlog[-1].id if backlog else head)
 
 
