@@ -9,7 +9,8 @@ user may see is sent (``inbox.access.live_visible_ids``). A tab further behind t
 log keeps gets ``reset`` and refreshes everything. While idle the stream sends ``ping`` now
 and then (no query): a page that stops hearing it polls, and opens the stream again.
 Under WSGI, which cannot hold a stream, it answers 204: the browser then stops asking and
-the page keeps polling ``/live/``.
+the page keeps polling ``/live/``. Signed out, it redirects to the login page like every
+view (the browser then gives up on the stream; the next poll takes the page there).
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -65,12 +67,11 @@ def _backlog(after: int | None, head: int) -> tuple[list[Event], bool, int]:
 
 
 @require_GET
+@login_required
 async def live_stream(request: HttpRequest) -> HttpResponse:
     if not isinstance(request, ASGIRequest):
         return HttpResponse(status=204)
     user = await request.auser()
-    if not user.is_authenticated:
-        return HttpResponse(status=403)
     after = param_int(request.headers.get("Last-Event-ID"))
     if after is None:
         after = param_int(request.GET.get("after"))

@@ -16,7 +16,6 @@
   // The list redraws on inbox-changed only while it is idle (see converseListIdle): it
   // listens for inbox-list-changed, relayed from here.
   document.addEventListener("inbox-changed", function () {
-    if (window.converseLive && window.converseLive.listAsked()) return;
     if (window.converseListIdle && window.converseListIdle()) {
       htmx.trigger(document.body, "inbox-list-changed");
     }

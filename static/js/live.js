@@ -17,7 +17,6 @@
   var inFlight = false;
   var again = false;
   var wantCounts = false;
-  var listAsked = false;
 
   function setStreaming(on) {
     if (on === streaming) return;
@@ -28,9 +27,6 @@
   var answered = false;
   window.converseLive = {
     streaming: function () { return streaming; },
-    // Whether the list already asked for this push's change (htmx-hooks.js then does not
-    // ask again when /live/'s answer says inbox-changed).
-    listAsked: function () { return listAsked; },
     // On the stream, its first catch-up asked and answered, and no htmx request running.
     settled: function () {
       return streaming && answered && !inFlight && !document.querySelector(".htmx-request");
@@ -67,7 +63,6 @@
     // longer reach the document.
     event.detail.xhr.addEventListener("loadend", function () {
       inFlight = false;
-      listAsked = false;
       answered = true;
       if (again) {
         again = false;
@@ -128,14 +123,11 @@
       poke(true);
     });
     source.addEventListener("ping", heard);
+    // The list and the thread redraw on /live/'s answer, not beside it: /live/ first reads
+    // what arrived in the conversation on screen, so no count ever shows it unread.
     source.addEventListener("change", function (event) {
       heard(event);
       var data = JSON.parse(event.data);
-      // The list asks at once, beside /live/ (not after its answer): one round trip less.
-      if (data.c.length && window.converseListIdle && window.converseListIdle()) {
-        listAsked = true;
-        htmx.trigger(document.body, "inbox-list-changed");
-      }
       poke(data.k.indexOf("read") !== -1);
       if (concernsOpen(data)) lookAgain();
       if (data.labels) offerLabels(data.labels);

@@ -102,7 +102,9 @@ def wsgi_server(transactional_db):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop in this thread
+# while it runs, and the tests after the browser tests run event loops of their own.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")

@@ -38,8 +38,13 @@ def kinds_after(last_id: int) -> list[str]:
     return [e.kind for e in events_after(last_id)]
 
 
+def run(scenario):
+    """Run an async scenario on an event loop of its own."""
+    return asyncio.run(scenario())
+
+
 def visible(user, events) -> list[str]:
-    return [e.kind for e in asyncio.run(Batch(events).visible_to(user))]
+    return [e.kind for e in run(lambda: Batch(events).visible_to(user))]
 
 
 # ---- The log ---------------------------------------------------------------------------
@@ -158,7 +163,7 @@ def test_the_stream_sends_what_happens_as_it_happens(alices, alice, bob):
         await mine.aclose()
         return ready[-1], change[-1]
 
-    ready, change = asyncio.run(scenario())
+    ready, change = run(scenario)
     assert change["data"] == {"k": ["note"], "c": [alices.public_id]}
     assert int(change["id"]) > int(ready["id"])
 
@@ -174,7 +179,7 @@ def test_a_reconnecting_tab_resumes_after_its_last_event_id_and_misses_nothing(a
         again = await open_stream(alice, **{"Last-Event-ID": position})
         return position, await read(again, until="ready")
 
-    position, messages = asyncio.run(scenario())
+    position, messages = run(scenario)
     assert [m["event"] for m in messages] == ["change", "ready"]
     assert messages[0]["data"]["k"] == ["message_in", "note"]
     assert int(messages[0]["id"]) == head() > int(position)
@@ -193,7 +198,7 @@ def test_a_tab_further_behind_than_the_log_is_told_to_refresh_everything(
         stream = await open_stream(alice, **{"Last-Event-ID": str(old)})
         return await read(stream, until="ready")
 
-    assert [m["event"] for m in asyncio.run(scenario())] == ["reset", "ready"]
+    assert [m["event"] for m in run(scenario)] == ["reset", "ready"]
 
 
 def test_presence_is_pushed_without_being_stored(client, alices, alice, admin):
@@ -206,7 +211,7 @@ def test_presence_is_pushed_without_being_stored(client, alices, alice, admin):
         return await read(stream, until="presence")
 
     before = LiveEvent.objects.count()
-    messages = asyncio.run(scenario())
+    messages = run(scenario)
     assert messages[-1]["data"]["c"] == [alices.public_id]
     assert LiveEvent.objects.count() == before
 
@@ -216,11 +221,13 @@ def test_under_wsgi_the_stream_answers_204_so_the_page_keeps_polling(client, ali
     assert client.get("/live/stream/").status_code == 204
 
 
-def test_signed_out_the_stream_is_refused(alice):
+def test_signed_out_the_stream_sends_to_the_login_page(alice):
     async def scenario():
         return await AsyncClient().get("/live/stream/")
 
-    assert asyncio.run(scenario()).status_code == 403
+    response = run(scenario)
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
 
 
 def test_an_event_recorded_by_another_process_reaches_the_stream_through_the_database(
@@ -236,7 +243,7 @@ def test_an_event_recorded_by_another_process_reaches_the_stream_through_the_dat
         await sync_to_async(note_add)(conversation=alices, author=alice, body="From a worker")
         return await read(stream, until="change")
 
-    assert asyncio.run(scenario())[-1]["data"]["k"] == ["note"]
+    assert run(scenario)[-1]["data"]["k"] == ["note"]
 
 
 def test_what_a_user_may_hear_of_costs_two_queries_however_many_conversations(
