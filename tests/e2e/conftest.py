@@ -38,10 +38,14 @@ class AsgiLiveServer:
     def __init__(self) -> None:
         import uvicorn
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+        from django.db import connections
         from django.test.utils import modify_settings
 
         from converse.asgi import application
 
+        # As docker-compose.yml runs uvicorn: each request's connection closes when it ends
+        # (each request has a thread of its own, whose kept connection would linger).
+        connections.settings["default"]["CONN_MAX_AGE"] = 0
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
