@@ -16,7 +16,11 @@ from ..selectors import InboxFilters, InboxView
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
 from ..services.labels import LabelRefused, conversations_label
-from ..services.read_state import conversations_mark_read, conversations_mark_unread
+from ..services.read_state import (
+    conversation_mark_read_if_visible,
+    conversations_mark_read,
+    conversations_mark_unread,
+)
 from ..waiting import WaitingState
 
 LIST_PARTIAL = "inbox/partials/conversation_list.html"
@@ -166,7 +170,8 @@ def all_conversations(request: HttpRequest) -> HttpResponse:
 @login_required
 def nav_refresh(request: HttpRequest) -> HttpResponse:
     """The navigation alone, with fresh counts: it redraws itself when the inbox changes
-    (``?kind=`` and ``?sender=`` say which inbox the page shows)."""
+    (``?kind=`` and ``?sender=`` say which inbox the page shows, ``?open=`` the conversation
+    on screen)."""
     kind = request.GET.get("kind", "mine")
     if kind == "sender":
         sender = get_object_or_404(
@@ -176,6 +181,10 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
     else:
         known = ("sent", "team", "all", "mentions", "snoozed", "search")
         view = InboxView(kind if kind in known else "mine")
+    if open_id := request.GET.get("open", "")[:16]:
+        # As /live/ does: what arrived in the conversation on screen is read before the
+        # counts are taken, whichever of the two requests the server answers first.
+        conversation_mark_read_if_visible(user=request.user, public_id=open_id)
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 

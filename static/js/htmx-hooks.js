@@ -4,6 +4,13 @@
 (function () {
   "use strict";
 
+  // The navigation's counts, as /live/'s, first read what arrived in the conversation on
+  // screen (``?open=``): its redraw may reach the server before the thread's own.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var open = window.converseOpenConversation && window.converseOpenConversation();
+    if (open && event.detail.elt.id === "inbox-nav") event.detail.parameters.open = open;
+  });
+
   // A form marked data-reset-on-success empties itself once its htmx request succeeded
   // (2xx; a refusal such as a 422 keeps what was typed).
   document.addEventListener("htmx:afterRequest", function (event) {

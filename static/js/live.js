@@ -39,6 +39,7 @@
     var match = open && open.dataset.url && open.dataset.url.match(/\/c\/([^/]+)\/$/);
     return match ? match[1] : null;
   }
+  window.converseOpenConversation = openConversation;
 
   // Ask /live/ now; one request at a time, and one more if news came meanwhile.
   function poke(counts) {

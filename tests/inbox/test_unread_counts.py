@@ -223,3 +223,20 @@ def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
     conversation_mark_read(user=fresh_alice(), conversation=opened)
 
     assert selectors.inbox_nav(user=fresh_alice()).mine == 1
+
+
+def test_the_navigation_reads_the_conversation_on_screen_before_counting(
+    client, alice, alice_line, bob_line, settled
+):
+    receive(alice_line, "+12025550101", "Hello")
+    on_screen = receive(alice_line, "+12025550123", "Are you there?").conversation
+    not_mine = receive(bob_line, "+12025550155", "Hi Bob").conversation
+    client.force_login(alice)
+
+    page = client.get(reverse("inbox:nav"), {"open": on_screen.public_id})
+
+    assert page.context["nav"].mine == 1
+    assert on_screen.read_states.get(user=alice).last_read_at
+    # A conversation the reader may not open is never marked read for them.
+    client.get(reverse("inbox:nav"), {"open": not_mine.public_id})
+    assert not not_mine.read_states.filter(user=alice).exists()
