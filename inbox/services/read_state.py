@@ -103,11 +103,15 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
     return True
 
 
-def conversation_mark_read_if_visible(*, user: User, public_id: str) -> bool:
-    """Mark the conversation ``public_id`` read for ``user`` if they may see it (else
-    nothing); returns whether it was unread."""
+def conversation_on_screen_read(*, user: User, public_id: str) -> bool:
+    """What arrived in the conversation on ``user``'s screen since they read it is read
+    (a page's refresh asks, ``?open=``). One without a read mark is left alone: it was
+    marked unread meanwhile (by hand, a snooze waking), and a refresh asked for while it
+    was still on screen must not undo that."""
     conversation = visible_conversations(user).filter(public_id=public_id).first()
     if conversation is None:
+        return False
+    if not ReadState.objects.filter(user=user, conversation=conversation).exists():
         return False
     return conversation_mark_read(user=user, conversation=conversation)
 

@@ -17,7 +17,7 @@ from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
 from ..services.labels import LabelRefused, conversations_label
 from ..services.read_state import (
-    conversation_mark_read_if_visible,
+    conversation_on_screen_read,
     conversations_mark_read,
     conversations_mark_unread,
 )
@@ -184,7 +184,7 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
     if open_id := request.GET.get("open", "")[:16]:
         # As /live/ does: what arrived in the conversation on screen is read before the
         # counts are taken, whichever of the two requests the server answers first.
-        conversation_mark_read_if_visible(user=request.user, public_id=open_id)
+        conversation_on_screen_read(user=request.user, public_id=open_id)
     context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 

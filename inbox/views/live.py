@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 
 from .. import selectors
 from ..params import param_int
-from ..services.read_state import conversation_mark_read_if_visible
+from ..services.read_state import conversation_on_screen_read
 from ..versions import COMMIT_SLACK
 
 
@@ -60,7 +60,7 @@ def changes(request: HttpRequest) -> HttpResponse:
         # The conversation on the reader's screen (``?open=``): what the customer just wrote
         # there is read, so it is read before counting (the count would otherwise show it
         # unread until the thread's own refresh and the next poll).
-        conversation_mark_read_if_visible(user=request.user, public_id=open_id)
+        conversation_on_screen_read(user=request.user, public_id=open_id)
     unread = selectors.unread_count(user=request.user)
     response = render(
         request,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox.models import Conversation, ConversationEvent
+from inbox.services.read_state import conversation_mark_read
 from inbox.views.live import format_version, parse_version
 
 from ..conftest import receive
@@ -110,6 +111,8 @@ def test_a_message_into_the_open_conversation_is_never_counted_unread(
     client, alice, alice_line, since
 ):
     open_one = receive(alice_line, "+12025550123", "Hi").conversation
+    conversation_mark_read(user=alice, conversation=open_one)  # opened, then the customer wrote
+    receive(alice_line, "+12025550123", "Are you there?")
     receive(alice_line, "+12025550124", "Elsewhere")
     client.force_login(alice)
 

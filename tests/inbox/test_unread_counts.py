@@ -229,7 +229,9 @@ def test_the_navigation_reads_the_conversation_on_screen_before_counting(
     client, alice, alice_line, bob_line, settled
 ):
     receive(alice_line, "+12025550101", "Hello")
-    on_screen = receive(alice_line, "+12025550123", "Are you there?").conversation
+    on_screen = receive(alice_line, "+12025550123", "Hi").conversation
+    conversation_mark_read(user=alice, conversation=on_screen)  # opened, then the customer wrote
+    receive(alice_line, "+12025550123", "Are you there?")
     not_mine = receive(bob_line, "+12025550155", "Hi Bob").conversation
     client.force_login(alice)
 
@@ -240,3 +242,17 @@ def test_the_navigation_reads_the_conversation_on_screen_before_counting(
     # A conversation the reader may not open is never marked read for them.
     client.get(reverse("inbox:nav"), {"open": not_mine.public_id})
     assert not not_mine.read_states.filter(user=alice).exists()
+
+
+def test_a_refresh_asked_for_on_screen_leaves_a_conversation_marked_unread_meanwhile(
+    client, alice, alice_line, settled
+):
+    conversation = receive(alice_line, "+12025550123", "Are you there?").conversation
+    client.force_login(alice)
+    conversation_mark_read(user=alice, conversation=conversation)
+    read_state.conversations_mark_unread(user=alice, conversations=[conversation])
+
+    page = client.get(reverse("inbox:nav"), {"open": conversation.public_id})
+
+    assert page.context["nav"].mine == 1
+    assert not conversation.read_states.filter(user=alice).exists()
