@@ -3,6 +3,7 @@ live stream; static files come through WhiteNoise as in production), and beside 
 worker with beat that is started again whenever it stops, so a demo never sits with its
 sends queued behind a dead worker. Ctrl-C (or SIGTERM) stops both."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,21 +27,29 @@ def keep_running(
     say: Callable[[str], object] = print,
 ) -> None:
     """Run ``command`` until ``stop`` is set, starting it again ``delay`` seconds after each
-    exit; when ``stop`` is set, the running one is asked to stop, then killed after 20 s."""
+    exit; when ``stop`` is set, the running one is asked to stop, then killed after 20 s.
+
+    Each run is a process group of its own, ended whole: a worker killed outright leaves
+    its embedded beat behind, which would go on scheduling beside the next one's."""
     while not stop.is_set():
-        process = subprocess.Popen(command)
+        process = subprocess.Popen(command, start_new_session=True)
         while process.poll() is None:
             if stop.wait(0.5):
-                process.terminate()
-                try:
+                _end_group(process.pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                _end_group(process.pid, signal.SIGKILL)
                 return
+        _end_group(process.pid, signal.SIGKILL)  # what it left running
         if stop.is_set():
             return
         say(f"The worker stopped (exit {process.returncode}); starting it again in {delay:g} s.")
         stop.wait(delay)
+
+
+def _end_group(group: int, how: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, how)
 
 
 def web_command(host: str, port: str) -> list[str]:

@@ -40,6 +40,38 @@ def test_a_worker_that_stops_is_started_again(tmp_path):
     assert said[0] == "The worker stopped (exit 0); starting it again in 0.1 s."
 
 
+def test_what_a_stopped_worker_left_running_is_ended_before_the_next_starts(tmp_path):
+    """A worker killed outright leaves its embedded beat behind (as a child of nobody)."""
+    left = tmp_path / "left-behind"
+    orphan = f"import os, time; open({str(left)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    command = [
+        sys.executable, "-c",
+        f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {orphan!r}])",
+    ]  # fmt: skip
+    stop = threading.Event()
+    supervisor = threading.Thread(
+        target=keep_running, args=(command,), kwargs={"stop": stop, "delay": 5, "say": print}
+    )
+    supervisor.start()
+    try:
+        assert wait_for(lambda: left.exists() and left.read_text(), timeout=60)
+        pid = int(left.read_text())
+        assert wait_for(lambda: not _alive(pid), timeout=10)
+    finally:
+        stop.set()
+        supervisor.join(timeout=30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child of ours is gone once its parent (init, for an orphan) reaps it.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
 def test_stopping_the_demo_stops_a_running_worker(tmp_path):
     stop = threading.Event()
     started = []
