@@ -28,6 +28,7 @@ def run_task_hooks() -> None:
 
 
 def test_consecutive_tasks_share_one_database_connection():
+    connection.close()  # a healthy connection to start from, whatever earlier tests left
     connection.ensure_connection()
     before = connection.connection
 
