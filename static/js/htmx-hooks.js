@@ -44,10 +44,37 @@
   });
 
   // The list redraws on inbox-changed only while it is idle (see converseListIdle): it
-  // listens for inbox-list-changed, relayed from here.
-  document.addEventListener("inbox-changed", function () {
+  // listens for inbox-list-changed, relayed from here. One request draws the list at a
+  // time: a redraw, a filter or search (which abort a redraw running, hx-sync on the
+  // list's pane), or a page of the navigation. A change heard while one runs would be
+  // lost (that answer may have been read before it, and its list's URL may be stale), so
+  // the list redraws once more after it, from the list then on screen.
+  var listRequests = new Set();
+  var listAgain = false;
+
+  function drawsList(target) {
+    return !!target && (target.id === "conversation-list" || target.id === "main");
+  }
+
+  function redrawList() {
+    if (listRequests.size) { listAgain = true; return; }
+    listAgain = false;
     if (window.converseListIdle && window.converseListIdle()) {
       htmx.trigger(document.body, "inbox-list-changed");
     }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!drawsList(event.detail.target)) return;
+    var xhr = event.detail.xhr;
+    listRequests.add(xhr);
+    // Heard on the request itself: its element may leave the page with the answer.
+    xhr.addEventListener("loadend", function () {
+      listRequests.delete(xhr);
+      // After the answer's swap and settle, so the list on screen listens again.
+      if (listAgain) setTimeout(function () { if (listAgain) redrawList(); }, 50);
+    });
   });
+
+  document.addEventListener("inbox-changed", redrawList);
 })();
