@@ -77,4 +77,12 @@
   });
 
   document.addEventListener("inbox-changed", redrawList);
+
+  // The thread does not redraw while the agent is leaving it for another page: the redraw
+  // would read what just arrived there, which the agent will not see.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id !== "thread" || !window.converseLeaving) return;
+    if (window.converseLeaving()) event.preventDefault();
+  });
+
 })();
