@@ -21,6 +21,41 @@
     }
   });
 
+  // A redraw (any GET: the thread's, the WhatsApp box's) never replaces a compose box that
+  // already offers what the answer's would: what the agent is typing or attaching stays.
+  // Its answer may bring one, out of band, when it was asked before a grab or a join that
+  // unlocked the box and answered after it.
+  function composeKey(form) {
+    var match = form && form.className.match(/\bcompose-([\w-]+)/);
+    return match ? match[1] : null;
+  }
+
+  function keepCompose(swap) {
+    var html = swap.detail.serverResponse;
+    var current = document.getElementById("compose");
+    if (!current || typeof html !== "string" || html.indexOf('id="compose"') === -1) return;
+    var parsed = document.createElement("template");
+    parsed.innerHTML = html;
+    var incoming = parsed.content.querySelector("#compose[hx-swap-oob]");
+    if (!incoming || composeKey(incoming) !== composeKey(current)) return;
+    if (incoming.hasAttribute("hidden") !== current.hasAttribute("hidden")) return;
+    incoming.remove();
+    swap.detail.serverResponse = parsed.innerHTML;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var target = event.detail.target;
+    var xhr = event.detail.xhr;
+    if (!target || !config || config.verb !== "get") return;
+    // On the target itself, ahead of the listener below that applies a detached
+    // window's answer: its events no longer reach the document once it is replaced.
+    target.addEventListener("htmx:beforeSwap", function keep(swap) {
+      if (swap.detail.xhr !== xhr) return;
+      target.removeEventListener("htmx:beforeSwap", keep);
+      keepCompose(swap);
+    });
+  });
   // An answer whose requesting element left the page before it came (a header action's
   // form, replaced by a fresher header from another answer or a live refresh) still holds
   // the conversation's current header, thread and compose box, out of band. htmx would look
