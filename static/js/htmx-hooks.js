@@ -93,6 +93,12 @@
 
   function redrawList() {
     if (listRequests.size) { listAgain = true; return; }
+    // A list (or page) just swapped in listens only once htmx has settled it.
+    if (document.querySelector("#main.htmx-added, #conversation-list.htmx-added")) {
+      listAgain = true;
+      setTimeout(redrawList, 10);
+      return;
+    }
     listAgain = false;
     if (window.converseListIdle && window.converseListIdle()) {
       htmx.trigger(document.body, "inbox-list-changed");
@@ -106,8 +112,7 @@
     // Heard on the request itself: its element may leave the page with the answer.
     xhr.addEventListener("loadend", function () {
       listRequests.delete(xhr);
-      // After the answer's swap and settle, so the list on screen listens again.
-      if (listAgain) setTimeout(function () { if (listAgain) redrawList(); }, 50);
+      if (listAgain) setTimeout(function () { if (listAgain) redrawList(); }, 0);
     });
   });
 

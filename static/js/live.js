@@ -60,6 +60,12 @@
     if (inFlight) { again = true; return; }
     var live = document.getElementById("live");
     if (!live) return;
+    // A #live just swapped in listens only once htmx has settled it (it is marked
+    // htmx-added until then): asked before, the push would be lost.
+    if (live.classList.contains("htmx-added")) {
+      setTimeout(poke, 10);
+      return;
+    }
     pushing = true;
     htmx.trigger(live, "live-push");
     pushing = false;
