@@ -33,21 +33,17 @@
     },
   };
 
-  // Pages of the navigation on their way (#main): the conversation on screen is being left.
-  var leaving = new Set();
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var target = event.detail.target;
-    if (!target || target.id !== "main") return;
-    var xhr = event.detail.xhr;
-    leaving.add(xhr);
-    xhr.addEventListener("loadend", function () { leaving.delete(xhr); });
-  });
-  window.converseLeaving = function () { return leaving.size > 0; };
+  // A page of the navigation on its way (#main; htmx marks its link while it runs): the
+  // conversation on screen is being left.
+  function leaving() {
+    return !!document.querySelector('[hx-target="#main"].htmx-request');
+  }
+  window.converseLeaving = leaving;
 
   // The conversation open in this page, by public id; none while the agent is leaving it
   // for another page (what arrives meanwhile is not read by being on screen).
   function openConversation() {
-    if (leaving.size) return null;
+    if (leaving()) return null;
     var open = document.getElementById("window");
     var match = open && open.dataset.url && open.dataset.url.match(/\/c\/([^/]+)\/$/);
     return match ? match[1] : null;
