@@ -20,7 +20,6 @@ from .conversations import (
 )
 from .exports import ContactExport, TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
-from .live import LiveEvent
 from .messages import (
     Attachment,
     AutoKind,
@@ -58,7 +57,6 @@ __all__ = [
     "HoursMode",
     "IdentityKind",
     "Label",
-    "LiveEvent",
     "Message",
     "MessageDayTally",
     "MessageDirection",

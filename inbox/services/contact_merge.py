@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ..live_events import event_record
 from ..models import (
     ConsentRecord,
     Contact,
@@ -170,7 +169,6 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         Conversation.objects.filter(contact=merged).update(contact=kept)
         # Open threads of both show the new name and consent on their next live refresh.
         Conversation.objects.filter(pk__in=threads).update(changed_at=now)
-        event_record(kind="contact", conversations=list(threads))
         summary = f"{_described(merged)} into {_described(kept)}"
         ConversationEvent.objects.bulk_create(
             ConversationEvent(

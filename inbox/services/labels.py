@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Label, User
 
 LABEL_MAX_LENGTH = 50
@@ -73,5 +72,4 @@ def conversations_label(
                 for pk in changed
             )
             Conversation.objects.filter(pk__in=changed).update(changed_at=timezone.now())
-            event_record(kind="label", conversations=changed, data={"label": name})
     return label

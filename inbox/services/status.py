@@ -11,7 +11,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..live_events import event_record
 from ..models import Conversation, EarlyStatus, Message, MessageStatus
 from ..provider_errors import describe
 
@@ -72,11 +71,6 @@ def message_status_apply(
             fields["error_reason"] = error.reason
         Message.objects.filter(pk=message_id).update(**fields)
         Conversation.objects.filter(pk=message.conversation_id).update(changed_at=now)
-        event_record(
-            kind="message_status",
-            conversations=[message.conversation_id],
-            data={"status": status},
-        )
     return True
 
 
