@@ -4,10 +4,12 @@
 (function () {
   "use strict";
 
-  // The navigation's counts, as /live/'s, first read what arrived in the conversation on
-  // screen (``?open=``): its redraw may reach the server before the thread's own.
+  // The live poll's count and the navigation's counts first read what arrived in the
+  // conversation on screen (``?open=``): their answer may reach the server before the
+  // thread's own refresh, and would otherwise count it unread for a moment.
   document.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt.id !== "inbox-nav") return;
+    var id = event.detail.elt.id;
+    if (id !== "inbox-nav" && id !== "live") return;
     var shown = document.getElementById("window");
     var match = shown && shown.dataset.url && shown.dataset.url.match(/\/c\/([^/]+)\/$/);
     if (match) event.detail.parameters.open = match[1];
