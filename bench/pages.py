@@ -102,6 +102,7 @@ PAGES = [
         "/new/sender/?sender={sender_pk}",
         htmx_target="sender-notice",
     ),
+    Page("Profile (time zone, password)", "agent", "/profile/"),
     Page("Saved reply picker without JavaScript", "agent", "/c/{conversation}/replies/choose/"),
     Page(
         "Template picker search",

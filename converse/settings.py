@@ -306,6 +306,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inbox.tasks.requeue_waiting_transcripts",
         "schedule": 60.0,
     },
+    "requeue-lost-contact-imports": {
+        "task": "inbox.tasks.requeue_lost_contact_imports",
+        "schedule": 60.0,
+    },
     "requeue-unprocessed-webhooks": {
         "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
         "schedule": float(RECOVERY_SWEEP_SECONDS),
@@ -391,6 +395,10 @@ AUTO_CLOSE_AFTER_SECONDS = env_int("AUTO_CLOSE_AFTER_SECONDS", 24 * 3600)
 TRANSCRIPT_SYNC_MAX_ENTRIES = env_int("TRANSCRIPT_SYNC_MAX_ENTRIES", 60)
 # One still waiting for a worker this long after it was asked for is queued again.
 TRANSCRIPT_REQUEUE_AFTER_SECONDS = env_int("TRANSCRIPT_REQUEUE_AFTER_SECONDS", 60)
+# A contacts import queued this long without starting, or running this long without writing
+# a chunk (a few seconds' work), lost its task: the sweep queues it again.
+IMPORT_REQUEUE_AFTER_SECONDS = env_int("IMPORT_REQUEUE_AFTER_SECONDS", 60)
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 

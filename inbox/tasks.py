@@ -15,7 +15,7 @@ from .models import Message, MessageStatus, Organisation
 from .reports.kept import recompute as report_recompute
 from .reports.kept import warm as reports_warm
 from .reports.tally import tally_owners_settle
-from .services.contact_import import contacts_import_run
+from .services.contact_import import contact_imports_requeue, contacts_import_run
 from .services.conversation_status import conversations_auto_close
 from .services.heartbeat import worker_heartbeat_record
 from .services.held_messages import held_message_release, held_messages_release_due
@@ -141,6 +141,11 @@ def build_transcript_pdf(export_id: int) -> None:
 @shared_task
 def requeue_waiting_transcripts() -> int:
     return transcript_exports_requeue(now=timezone.now())
+
+
+@shared_task
+def requeue_lost_contact_imports() -> int:
+    return contact_imports_requeue(now=timezone.now())
 
 
 @shared_task(acks_late=True)

@@ -296,6 +296,10 @@ class ContactImport(models.Model):
     errors_csv = models.TextField(blank=True)
     failure = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it was queued, then when a worker last wrote a chunk: a queued or running import
+    # left alone for a while has lost its task (a broker outage, a killed worker) and is
+    # queued again by the sweep (``contact_imports_requeue``).
+    worked_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     @property

@@ -21,11 +21,13 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
@@ -259,7 +261,7 @@ def import_start(*, contact_import: ContactImport, mapping: dict[str, str]) -> C
     with transaction.atomic():
         updated = ContactImport.objects.filter(
             pk=contact_import.pk, state=ContactImport.State.PREVIEW
-        ).update(mapping=clean, state=ContactImport.State.QUEUED)
+        ).update(mapping=clean, state=ContactImport.State.QUEUED, worked_at=timezone.now())
         if updated:
             transaction.on_commit(lambda: enqueue(import_contacts, contact_import.pk))
     contact_import.refresh_from_db()
@@ -362,6 +364,55 @@ def contacts_import_run(*, import_id: int, region: str = "") -> ContactImport:
         raise
 
 
+def contact_imports_requeue(*, now: datetime) -> int:
+    """Queue again each import whose task was lost: queued for
+    ``IMPORT_REQUEUE_AFTER_SECONDS`` (the broker was down when it was asked for), or left
+    running with no chunk written for ``IMPORT_STALE_SECONDS`` (its worker was killed)."""
+    from ..tasks import import_contacts  # the task calls this module
+
+    waiting = list(
+        ContactImport.objects.filter(
+            _lost_task(now, ContactImport.State.QUEUED, settings.IMPORT_REQUEUE_AFTER_SECONDS)
+            | _lost_task(now, ContactImport.State.RUNNING, settings.IMPORT_STALE_SECONDS)
+        ).values_list("pk", flat=True)[:100]
+    )
+    return sum(enqueue(import_contacts, pk, later="the next sweep will") for pk in waiting)
+
+
+def _lost_task(now: datetime, state: str, after_seconds: int) -> Q:
+    return Q(state=state) & (
+        Q(worked_at__isnull=True) | Q(worked_at__lt=now - timedelta(seconds=after_seconds))
+    )
+
+
+def _claim(contact_import: ContactImport, *, total_rows: int) -> int | None:
+    """Take ``contact_import`` for this task: the rows written before (0 for a queued one),
+    or None when another task has it or it is over. A running import is taken over only
+    when no chunk was written for ``IMPORT_STALE_SECONDS``, so a duplicate task never runs
+    beside a live one."""
+    now = timezone.now()
+    imports = ContactImport.objects.filter(pk=contact_import.pk)
+    started = imports.filter(state=ContactImport.State.QUEUED).update(
+        state=ContactImport.State.RUNNING,
+        worked_at=now,
+        total_rows=total_rows,
+        processed_rows=0,
+        created_count=0,
+        updated_count=0,
+        error_count=0,
+        consent_count=0,
+        consent_kept_count=0,
+    )
+    if started:
+        return 0
+    resumed = imports.filter(
+        _lost_task(now, ContactImport.State.RUNNING, settings.IMPORT_STALE_SECONDS)
+    ).update(worked_at=now)
+    if resumed:
+        return imports.values_list("processed_rows", flat=True).get()
+    return None
+
+
 def _run(*, import_id: int, region: str) -> ContactImport:
     contact_import = ContactImport.objects.select_related("created_by").get(pk=import_id)
     if contact_import.state not in (ContactImport.State.QUEUED, ContactImport.State.RUNNING):
@@ -370,20 +421,10 @@ def _run(*, import_id: int, region: str) -> ContactImport:
     header, data = rows[0], rows[1:]
     # The rows written before, by a run that was stopped: read again (for the numbers they
     # hold and the errors they had), not written or counted again.
-    written = 0
-    if contact_import.state == ContactImport.State.RUNNING:
-        written = contact_import.processed_rows
-    else:
-        ContactImport.objects.filter(pk=import_id).update(
-            state=ContactImport.State.RUNNING,
-            total_rows=len(data),
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            error_count=0,
-            consent_count=0,
-            consent_kept_count=0,
-        )
+    written = _claim(contact_import, total_rows=len(data))
+    if written is None:
+        contact_import.refresh_from_db()
+        return contact_import
     errors = io.StringIO()
     writer = csv.writer(errors)
     writer.writerow(["row", "reason", *map(csv_safe, header)])
@@ -453,6 +494,7 @@ def _run(*, import_id: int, region: str) -> ContactImport:
                 error_count=F("error_count") + bad,
                 consent_count=F("consent_count") + done.consent,
                 consent_kept_count=F("consent_kept_count") + len(done.kept),
+                worked_at=timezone.now(),
             )
         for row in done.kept:
             writer.writerow([row.number, CUSTOMER_STOP_KEPT, *map(csv_safe, row.cells)])

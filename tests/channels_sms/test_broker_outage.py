@@ -11,12 +11,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from kombu.messaging import Producer
 
-from inbox.models import Message, MessageStatus, TranscriptExport
+from inbox.models import Contact, ContactImport, Message, MessageStatus, TranscriptExport
+from inbox.services.contact_import import import_create, import_start
 from inbox.services.transcripts import transcript_export_request
 from inbox.tasks import (
     deliver_message,
     recover_stuck_messages,
     release_due_held_messages,
+    requeue_lost_contact_imports,
     requeue_waiting_transcripts,
 )
 
@@ -176,3 +178,25 @@ def test_a_transcript_asked_for_during_an_outage_is_saved_and_built_once_the_bro
     tasks.run_all()
     export.refresh_from_db()
     assert export.state == TranscriptExport.State.READY and export.file
+
+
+def test_a_contacts_import_started_during_an_outage_runs_once_the_broker_is_back(
+    admin, broker_down, django_capture_on_commit_callbacks, request
+):
+    text = "name,phone\nMaria,+12025550123\nBob,+12025550124\n"
+    contact_import = import_create(by=admin, file_name="contacts.csv", text=text)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(contact_import=contact_import, mapping={"0": "name", "1": "phone"})
+
+    contact_import.refresh_from_db()
+    assert contact_import.state == ContactImport.State.QUEUED
+    broker_down.up()
+    tasks = request.getfixturevalue("tasks")
+    assert requeue_lost_contact_imports() == 0  # started a moment ago: its task may come
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert requeue_lost_contact_imports() == 1
+    tasks.run_all()
+    contact_import.refresh_from_db()
+    assert contact_import.state == ContactImport.State.DONE
+    assert Contact.objects.count() == 2

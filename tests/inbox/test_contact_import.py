@@ -3,11 +3,15 @@ reported with their row numbers, good rows all kept, matching rows updating cont
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from inbox.models import (
     ConsentRecord,
@@ -28,6 +32,7 @@ from inbox.services.contact_import import (
 from inbox.services.contact_merge import contacts_merge
 from inbox.services.contacts import contact_update
 from inbox.services.sending import SendRefused, message_send
+from inbox.tasks import requeue_lost_contact_imports
 
 from ..conftest import receive
 
@@ -258,6 +263,15 @@ def killed_at_the_second_chunk(contact_import, monkeypatch, *, chunk: int) -> No
     monkeypatch.setattr(service, "_write_chunk", write_chunk)
 
 
+def delivered_again_once_stale(contact_import) -> ContactImport:
+    """The lost import's task, queued again by the sweep once no chunk was written for
+    ``IMPORT_STALE_SECONDS``, and run."""
+    later = timezone.now() + timedelta(seconds=settings.IMPORT_STALE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        assert requeue_lost_contact_imports() == 1
+        return contacts_import_run(import_id=contact_import.pk)
+
+
 def test_a_rerun_after_the_worker_was_stopped_carries_on_without_losing_or_repeating_rows(
     admin, monkeypatch
 ):
@@ -267,7 +281,11 @@ def test_a_rerun_after_the_worker_was_stopped_carries_on_without_losing_or_repea
     assert contact_import.state == ContactImport.State.RUNNING
     assert (contact_import.processed_rows, contact_import.created_count) == (3, 2)
 
-    done = contacts_import_run(import_id=contact_import.pk)  # the task, delivered again
+    # The task, delivered again at once, leaves it to the worker that may still write it;
+    # once no chunk was written for a while, the next delivery carries on.
+    assert contacts_import_run(import_id=contact_import.pk).processed_rows == 3
+    assert requeue_lost_contact_imports() == 0
+    done = delivered_again_once_stale(contact_import)
     assert done.state == ContactImport.State.DONE
     assert (done.processed_rows, done.created_count, done.error_count) == (6, 2, 4)
     assert Contact.objects.count() == 2
@@ -369,7 +387,7 @@ def test_a_rerun_reads_the_second_numbers_of_the_chunks_written_before(admin, ma
     contact_import = import_create(by=admin, file_name="crm.csv", text=text)
     killed_at_the_second_chunk(contact_import, monkeypatch, chunk=2)
 
-    done = contacts_import_run(import_id=contact_import.pk)
+    done = delivered_again_once_stale(contact_import)
     assert (done.created_count, done.updated_count, done.error_count) == (1, 1, 1)
     assert list(csv.reader(io.StringIO(done.errors_csv)))[1][:2] == [
         "4",
@@ -629,7 +647,7 @@ def test_a_rerun_lists_again_the_customers_a_stopped_run_did_not_re_subscribe(ad
     contact_import = import_create(by=admin, file_name="x.csv", text=text)
     killed_at_the_second_chunk(contact_import, monkeypatch, chunk=1)
 
-    done = contacts_import_run(import_id=contact_import.pk)
+    done = delivered_again_once_stale(contact_import)
     assert (done.consent_count, done.consent_kept_count) == (1, 1)
     rows = list(csv.reader(io.StringIO(done.errors_csv)))[1:]
     assert [r[:2] for r in rows] == [["2", CUSTOMER_STOP_KEPT]]

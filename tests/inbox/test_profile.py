@@ -114,3 +114,18 @@ def test_the_current_password_cannot_be_guessed_on_the_profile_page(client, alic
     assert "Too many wrong passwords" in refused.content.decode()
     alice.refresh_from_db()
     assert alice.check_password("the-right-one-42")
+
+
+def test_the_profile_page_costs_the_same_few_queries_for_anyone(
+    client, alice, admin, django_assert_num_queries
+):
+    """Pinned: the page reads the user and the shared chrome (navigation counts), nothing
+    that grows with their conversations."""
+    for user in (alice, admin):
+        client.force_login(user)
+        client.get(reverse("inbox:profile"))  # session and caches warm
+        with django_assert_num_queries(PROFILE_QUERIES):
+            assert client.get(reverse("inbox:profile")).status_code == 200
+
+
+PROFILE_QUERIES = 3
