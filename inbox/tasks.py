@@ -6,12 +6,11 @@ from datetime import timedelta
 from celery import shared_task
 from celery.exceptions import Reject
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from converse.logs import log_about_message
 
-from .models import Message, MessageStatus, Organisation
+from .models import Organisation
 from .reports.kept import recompute as report_recompute
 from .reports.kept import warm as reports_warm
 from .reports.tally import tally_owners_settle
@@ -19,7 +18,11 @@ from .services.contact_import import contact_imports_requeue, contacts_import_ru
 from .services.conversation_status import conversations_auto_close
 from .services.heartbeat import worker_heartbeat_record
 from .services.held_messages import held_message_release, held_messages_release_due
-from .services.sending import enqueue_dispatch, message_dispatch, message_fail_after_retries
+from .services.sending import (
+    message_dispatch,
+    message_fail_after_retries,
+    stuck_messages_requeue,
+)
 from .services.service_levels import service_levels_tick
 from .services.snooze import snoozes_wake
 from .services.status import early_statuses_forget
@@ -53,37 +56,10 @@ def deliver_message(self, message_id: int) -> None:
 
 @shared_task
 def recover_stuck_messages() -> int:
-    """Re-enqueue outbound messages a dead worker or a lost task left unsent.
-
-    A message is stuck when it is still queued without a provider id and unclaimed
-    ``STUCK_MESSAGE_AFTER_SECONDS`` after it was due (saved, or the send slot or retry time
-    it was held to) and after the sweep last queued it: behind a long backlog its task may
-    still be on its way, and one more each period is enough. A claim older than
-    ``SEND_CLAIM_LEASE_SECONDS`` is released first: its worker is gone. The next attempt
-    looks the message up at the provider before sending, in case the dead worker's request
-    got through.
-    """
-    now = timezone.now()
-    cutoff = now - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
-    Message.objects.filter(
-        status=MessageStatus.QUEUED,
-        provider_sid__isnull=True,
-        dispatch_started_at__lt=now - timedelta(seconds=settings.SEND_CLAIM_LEASE_SECONDS),
-    ).update(dispatch_started_at=None)
-    stuck = Message.objects.filter(
-        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
-        Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff),
-        status=MessageStatus.QUEUED,
-        provider_sid__isnull=True,
-        created_at__lt=cutoff,
-        dispatch_started_at__isnull=True,
-    )
-    ids = list(stuck.values_list("pk", flat=True)[:500])
-    queued = [message_id for message_id in ids if enqueue_dispatch(message_id)]
-    Message.objects.filter(pk__in=queued).update(requeued_at=now)
-    if ids:
-        log.warning("re-enqueued %d of %d stuck outbound messages", len(queued), len(ids))
-    return len(queued)
+    queued = stuck_messages_requeue(now=timezone.now())
+    if queued:
+        log.warning("re-enqueued %d stuck outbound messages", queued)
+    return queued
 
 
 @shared_task

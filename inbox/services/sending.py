@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -468,3 +468,34 @@ def message_fail_after_retries(*, message_id: int, error: SendError) -> None:
         error_code=error.code,
         error_detail=error.detail,
     )
+
+
+def stuck_messages_requeue(*, now: datetime) -> int:
+    """Queue again the sends a dead worker or a lost task left unsent; how many were queued.
+
+    A message is stuck when it is still queued without a provider id and unclaimed
+    ``STUCK_MESSAGE_AFTER_SECONDS`` after it was due (saved, or the send slot or retry time
+    it was held to) and after the sweep last queued it: behind a long backlog its task may
+    still be on its way, and one more each period is enough. A claim older than
+    ``SEND_CLAIM_LEASE_SECONDS`` is released first: its worker is gone. The next attempt
+    looks the message up at the provider before sending, in case the dead worker's request
+    got through.
+    """
+    cutoff = now - timedelta(seconds=settings.STUCK_MESSAGE_AFTER_SECONDS)
+    Message.objects.filter(
+        status=MessageStatus.QUEUED,
+        provider_sid__isnull=True,
+        dispatch_started_at__lt=now - timedelta(seconds=settings.SEND_CLAIM_LEASE_SECONDS),
+    ).update(dispatch_started_at=None)
+    stuck = Message.objects.filter(
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=cutoff),
+        Q(requeued_at__isnull=True) | Q(requeued_at__lt=cutoff),
+        status=MessageStatus.QUEUED,
+        provider_sid__isnull=True,
+        created_at__lt=cutoff,
+        dispatch_started_at__isnull=True,
+    )
+    ids = list(stuck.values_list("pk", flat=True)[:500])
+    queued = [message_id for message_id in ids if enqueue_dispatch(message_id)]
+    Message.objects.filter(pk__in=queued).update(requeued_at=now)
+    return len(queued)
