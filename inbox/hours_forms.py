@@ -13,6 +13,7 @@ from .services.business_hours import (
     week_from_json,
     week_to_json,
 )
+from .widgets import ZoneSelect
 
 PLACEHOLDER = re.compile(r"{{\s*(\w*)\s*}}")
 DAY_HELP = "e.g. 09:00-12:30, 13:30-18:00; empty: closed"
@@ -91,7 +92,7 @@ class OrganisationHoursForm(WeekForm):
     hours_enabled = forms.BooleanField(
         label="Keep business hours (off: open around the clock)", required=False
     )
-    time_zone = forms.ChoiceField(label="Time zone", choices=TIME_ZONE_CHOICES)
+    time_zone = forms.ChoiceField(label="Time zone", choices=TIME_ZONE_CHOICES, widget=ZoneSelect)
     out_of_hours_reply, greeting = _reply_fields()
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
@@ -118,7 +119,7 @@ class OrganisationHoursForm(WeekForm):
 class SenderHoursForm(WeekForm):
     hours = forms.ChoiceField(label="Hours", choices=HoursMode.choices)
     hours_time_zone = forms.ChoiceField(
-        label="Time zone (its own hours)", choices=TIME_ZONE_CHOICES
+        label="Time zone (its own hours)", choices=TIME_ZONE_CHOICES, widget=ZoneSelect
     )
     auto_replies = forms.ChoiceField(label="Auto-replies", choices=AutoReplyMode.choices)
     out_of_hours_reply, greeting = _reply_fields()

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .models.people import TIME_ZONE_CHOICES
 from .services.profile import TIME_ZONES
+from .widgets import ZoneSelect
 
 
 class TimeZoneForm(forms.Form):
@@ -12,7 +12,7 @@ class TimeZoneForm(forms.Form):
     time_zone = forms.CharField(
         label="Your time zone",
         max_length=64,
-        widget=forms.Select(choices=TIME_ZONE_CHOICES),
+        widget=ZoneSelect(),
         help_text="Every time Converse shows you is in this zone.",
     )
 

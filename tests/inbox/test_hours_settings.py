@@ -87,6 +87,8 @@ def test_a_sender_id_gets_its_own_hours(client, admin, alice_line):
         ["08:00", "20:00"]
     ]
     assert alice_line.auto_replies == "off"
+    page = client.get(url).content.decode()
+    assert '<option value="America/New_York" selected>' in page  # its zone, shown again
 
 
 @pytest.mark.parametrize(

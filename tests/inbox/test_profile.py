@@ -5,6 +5,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from inbox.models.people import TIME_ZONE_CHOICES
 from inbox.services.sending import message_send
 
 from ..conftest import receive
@@ -129,3 +130,13 @@ def test_the_profile_page_costs_the_same_few_queries_for_anyone(
 
 
 PROFILE_QUERIES = 3
+
+
+def test_the_time_zone_list_offers_every_zone_with_the_users_own_chosen(client, alice):
+    alice.time_zone = "America/New_York"
+    alice.save()
+    client.force_login(alice)
+    page = client.get(reverse("inbox:profile")).content.decode()
+    assert page.count("<option ") == len(TIME_ZONE_CHOICES)
+    assert page.count(" selected>") == 1
+    assert '<option value="America/New_York" selected>America/New_York</option>' in page
