@@ -21,7 +21,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_agent_answers_an_email_and_the_customers_answer_joins_the_conversation(
-    sign_in, alice, world, mailbox, customer, tasks
+    sign_in,
+    alice,
+    world,
+    mailbox,
+    customer,
+    tasks,  # noqa: F811 (the fixtures imported)
 ):
     address = mailbox.sender.address
     mailbox.sender.owner = alice  # her own mailbox: its mail comes to her inbox
