@@ -7,15 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inbox.models import Conversation
-from tests.channels_email.conftest import (  # noqa: F401 (fixtures)
-    customer,
-    customer_mail,
-    dovecot,
-    mail_servers,
-    mailbox,
-    read,
-    world,
-)
+from tests.channels_email.conftest import customer_mail, read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +18,7 @@ def test_an_agent_answers_an_email_and_the_customers_answer_joins_the_conversati
     world,
     mailbox,
     customer,
-    tasks,  # noqa: F811 (the fixtures imported)
+    tasks,
 ):
     address = mailbox.sender.address
     mailbox.sender.owner = alice  # her own mailbox: its mail comes to her inbox
