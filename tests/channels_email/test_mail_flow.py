@@ -296,3 +296,19 @@ def test_attachments_pass_the_upload_checks(world, mailbox, customer):
     kept = list(message.attachments.values_list("original_name", "content_type"))
     assert kept == [("photo.png", "image/png")]
     assert "x.png was not kept" in message.body
+
+
+def test_a_new_conversation_from_a_mailbox_to_a_number_is_refused_in_words(client, alice, mailbox):
+    client.force_login(alice)
+    response = client.post(
+        reverse("inbox:conversation_new"),
+        {
+            "sender": mailbox.sender.pk,
+            "phone": "+12025550123",
+            "body": "Hello",
+            "idempotency_key": "k1",
+        },
+    )
+    assert response.status_code == 422
+    assert "is not an e-mail address" in response.content.decode(), response.context["form"].errors
+    assert not Conversation.objects.exists()
