@@ -130,8 +130,15 @@ def _uid_validity(conn: imaplib.IMAP4, folder: str) -> int:
 
 
 def _aware(struct) -> datetime | None:
-    """imaplib's local-time tuple of an INTERNALDATE as an aware time."""
-    return None if struct is None else datetime.fromtimestamp(time.mktime(struct), tz=UTC)
+    """When a mail arrived, from imaplib's local-time tuple of its INTERNALDATE.
+
+    INTERNALDATE counts whole seconds: the mail came during that second, so it is placed at
+    the second's end (never after now). A customer's answer that came in the same second
+    as our reply is then never shown before it."""
+    if struct is None:
+        return None
+    start = datetime.fromtimestamp(time.mktime(struct), tz=UTC)
+    return min(start + timedelta(seconds=1), timezone.now())
 
 
 def folder_quoted(folder: str) -> str:

@@ -58,3 +58,18 @@ def test_addresses_are_checked_and_kept_in_lower_case():
     assert rules.normalise_address(" Jane@Customer.TEST ") == "jane@customer.test"
     with pytest.raises(InvalidAddress):
         rules.normalise_address("not an address")
+
+
+def test_a_mail_is_placed_at_the_end_of_the_second_it_arrived_in():
+    import time as clock
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+
+    from channels_email.imap import _aware
+
+    second = datetime(2026, 1, 7, 10, 0, 0, tzinfo=UTC)
+    struct = clock.localtime(second.timestamp())
+    assert _aware(struct) == second + timedelta(seconds=1)
+    now = timezone.now().replace(microsecond=0)
+    assert _aware(clock.localtime(now.timestamp())) <= timezone.now()
