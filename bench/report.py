@@ -14,7 +14,7 @@ from converse.celery import app as celery_app
 from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
-from . import contact_import, dataset, load, outbound, pages, recovery, webhook
+from . import contact_import, dataset, load, mail, outbound, pages, recovery, webhook
 
 SAFE_NAME = "bench"
 
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["outbound"] = [asdict(r) for r in runs]
     if "recovery" in only:
         results["recovery"] = recovery_after_sigkill()
+    if "mail" in only:
+        results["mail"] = asdict(mail.measure_mail(mails=args.mails))
     return results
 
 
@@ -228,6 +230,8 @@ def table(results: dict) -> str:
         lines += outbound_table(results["outbound"])
     if "recovery" in results:
         lines += recovery_lines(results["recovery"])
+    if "mail" in results:
+        lines += mail.mail_lines(results["mail"])
     return "\n".join(lines)
 
 

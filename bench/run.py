@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("pages", "import", "limits", "webhook", "outbound", "recovery")
+SECTIONS = ("pages", "import", "limits", "webhook", "outbound", "recovery", "mail")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--paced-rate", type=float, default=100, help="segments/s of the one-sender run"
     )
     parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the CSV import")
+    parser.add_argument("--mails", type=int, default=10_000, help="new mails in the mailbox")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE slow queries")
     parser.add_argument(
         "--pages",

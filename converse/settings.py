@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "inbox",
     "channels_sms",
     "channels_whatsapp",
+    "channels_email",
     "simulator",
 ]
 
@@ -290,6 +291,15 @@ READY_MAX_HEARTBEAT_AGE_SECONDS = env_int("READY_MAX_HEARTBEAT_AGE_SECONDS", 60)
 OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
+# E-mail (README, "E-mail"): mailboxes are read every MAILBOX_POLL_SECONDS; their passwords
+# are encrypted with MAILBOX_KEYS (Fernet keys, comma-separated, the first encrypting;
+# without them a key derived from SECRET_KEY).
+MAILBOX_KEYS = env_str("MAILBOX_KEYS", "")
+MAILBOX_POLL_SECONDS = env_int("MAILBOX_POLL_SECONDS", 5)
+MAILBOX_TIMEOUT_SECONDS = env_int("MAILBOX_TIMEOUT_SECONDS", 20)
+# A worker reading a mailbox holds it this long (renewed after each batch of mails).
+MAILBOX_READ_LEASE_SECONDS = env_int("MAILBOX_READ_LEASE_SECONDS", 120)
+
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {
         "task": "inbox.tasks.recover_stuck_messages",
@@ -317,6 +327,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "forget-processed-webhooks": {
         "task": "channels_sms.tasks.forget_processed_webhooks",
         "schedule": 3600.0,
+    },
+    "read-mailboxes": {
+        "task": "channels_email.tasks.read_mailboxes",
+        "schedule": float(MAILBOX_POLL_SECONDS),
     },
     "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
     "auto-close-conversations": {
@@ -366,10 +380,12 @@ CONVERSE_CHANNEL_ADAPTERS = {
     "twilio": {
         "sms": "channels_sms.adapter.TwilioSmsAdapter",
         "whatsapp": "channels_whatsapp.adapter.TwilioWhatsAppAdapter",
+        "email": "channels_email.adapter.SmtpAdapter",
     },
     "simulator": {
         "sms": "simulator.adapter.SimulatorAdapter",
         "whatsapp": "simulator.adapter.SimulatorAdapter",
+        "email": "channels_email.adapter.SmtpAdapter",
     },
 }[CONVERSE_PROVIDER]
 # Seconds between the simulator's status reports (sent, delivered, read).

@@ -48,5 +48,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
     path("webhooks/twilio/", include("channels_sms.urls")),
+    path("mail/", include("channels_email.urls")),
     path("", include("inbox.urls")),
 ]

@@ -34,6 +34,15 @@ class InboundMedia:
 
 
 @dataclass(frozen=True)
+class InboundFile:
+    """An attachment that came inside the message itself (e-mail), not behind a URL."""
+
+    name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A customer's message, as any channel reports it."""
 
@@ -46,6 +55,14 @@ class InboundMessage:
     profile_name: str = ""
     # The provider's own opt-out signal (Twilio Advanced Opt-Out): "STOP", "START", "HELP".
     opt_out_type: str = ""
+    subject: str = ""  # an e-mail's
+    files: list[InboundFile] = field(default_factory=list)
+    # The provider SIDs of the messages this one answers (an e-mail's In-Reply-To and
+    # References): its conversation is the one they are in, whoever wrote from where.
+    answers: tuple[str, ...] = ()
+    # Sent by a machine (an out-of-office, a mailing list): shown in the thread, but it never
+    # reopens the conversation, makes the customer wait, or gets an automatic reply.
+    automated: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,8 @@ class ChannelRules:
     reply_window: timedelta | None = None
     # The statuses the provider reports after "sent" (read receipts only where it has them).
     receipts: frozenset[str] = frozenset()
+    # Whether messages carry a subject (e-mail): the thread shows it.
+    subjects: bool = False
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
         """``address`` as stored (E.164 for numbers); InvalidAddress when it is not one."""
@@ -146,6 +165,11 @@ class ChannelRules:
     def display_address(self, address: str) -> str:
         """``address`` as people read it."""
         return address
+
+    def original_url(self, message: "Message") -> str:
+        """Where the whole message as it came can be read ("" where the thread shows it all:
+        an e-mail's thread shows its new part only)."""
+        return ""
 
     def segments(self, body: str) -> int:
         """How many billed parts ``body`` goes out as (1 where the channel does not split)."""

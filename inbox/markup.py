@@ -22,8 +22,11 @@ def url_stem(name: str, *args: str) -> str:
     return reverse(name, args=[*args, "-"])[:-2]
 
 
+_SHORT = {Channel.WHATSAPP: "WA", Channel.EMAIL: "Mail"}
+
+
 def channel_short(channel: str) -> str:
-    return "WA" if channel == Channel.WHATSAPP else "SMS"
+    return _SHORT.get(channel, "SMS")
 
 
 # Only web addresses become links: nothing but http(s), so no javascript: or data: URL can.

@@ -49,6 +49,8 @@ _ERRORS = {
 
 # Our own send rules, checked again at dispatch: their reason comes with them.
 OWN_RULES = frozenset({"window_closed", "no_consent", "template_not_approved"})
+# Failures a channel words itself (an e-mail bounce, an SMTP server's refusal).
+WORDED_BY_CHANNEL = frozenset({"bounced", "smtp_refused", "smtp_unconfirmed"})
 # Codes whose way out is a registered template (the red triangle offers one).
 NEEDS_TEMPLATE = frozenset({"63016", "window_closed"})
 
@@ -56,7 +58,7 @@ NEEDS_TEMPLATE = frozenset({"63016", "window_closed"})
 def describe(code: str, detail: str = "") -> ProviderError:
     """The known meaning of ``code``, or a generic one that keeps the provider's words."""
     code = str(code or "").strip()
-    if code in OWN_RULES and detail:
+    if code in OWN_RULES | WORDED_BY_CHANNEL and detail:
         return ProviderError(code, detail[:300])
     if code in _ERRORS:
         return _ERRORS[code]

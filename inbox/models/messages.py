@@ -54,6 +54,8 @@ class Message(models.Model):
     error_code = models.CharField(max_length=32, blank=True)
     error_reason = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
+    # An e-mail's subject (empty on channels without one).
+    subject = models.CharField(max_length=300, blank=True, default="", db_default="")
     # A registered WhatsApp template: sent as its content SID and variables; ``body`` holds
     # the text the customer sees.
     content_sid = models.CharField(max_length=40, blank=True, default="", db_default="")

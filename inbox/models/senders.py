@@ -10,15 +10,17 @@ from .people import TIME_ZONE_CHOICES, Team, User
 class Channel(models.TextChoices):
     SMS = "sms", "SMS/MMS"
     WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", "E-mail"
 
 
 class SenderId(models.Model):
-    """A phone number or WhatsApp sender the business sends from, with its own inbox."""
+    """A phone number, WhatsApp sender or mailbox the business sends from, with its own inbox."""
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SMS)
-    # E.164 for SMS (``+14155550100``), ``whatsapp:+E164`` for WhatsApp.
-    address = models.CharField(max_length=64, unique=True)
+    # E.164 for SMS (``+14155550100``), ``whatsapp:+E164`` for WhatsApp, the mailbox's
+    # address for e-mail (``support@example.com``).
+    address = models.CharField(max_length=254, unique=True)
     label = models.CharField(max_length=100, blank=True)
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_sender_ids"

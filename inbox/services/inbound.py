@@ -9,7 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..channels import InboundMessage, InvalidAddress, channel_rules
+from ..channels import InboundFile, InboundMessage, InvalidAddress, channel_rules
+from ..media_types import HEAD_BYTES, media_type_sniff
 from ..models import (
     Attachment,
     Contact,
@@ -24,6 +25,7 @@ from ..models import (
 from ..reports.metrics import first_times_after_inbound
 from ..reports.tally import tally_add
 from ..segments import count_segments
+from ..storable import storable_text
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 PHONE_MAX_LENGTH = Contact._meta.get_field("phone_e164").max_length
 CONTENT_TYPE_MAX_LENGTH = Attachment._meta.get_field("content_type").max_length
 SOURCE_URL_MAX_LENGTH = Attachment._meta.get_field("source_url").max_length
+SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
+NAME_MAX_LENGTH = Attachment._meta.get_field("original_name").max_length
 
 
 class UnknownSender(Exception):
@@ -85,7 +89,9 @@ def message_receive(
     try:
         with transaction.atomic():
             phone = customer_address(channel=sender.channel, address=inbound.from_address)
-            conversation = _thread_locked(sender=sender, phone=phone)
+            conversation = _answered_thread_locked(
+                sender=sender, answers=inbound.answers
+            ) or _thread_locked(sender=sender, phone=phone)
             contact_is_new = False
             if conversation is None:
                 identity, contact_is_new = identity_for(
@@ -104,8 +110,10 @@ def message_receive(
                 channel=inbound.channel,
                 provider_sid=inbound.provider_sid,
                 segments=max(count_segments(inbound.body).segments, 1),
+                subject=inbound.subject[:SUBJECT_MAX_LENGTH],
                 created_at=written_at,
             )
+            inbound_files_store(message=message, files=inbound.files, rules=rules)
             Attachment.objects.bulk_create(
                 Attachment(
                     message=message,
@@ -114,28 +122,36 @@ def message_receive(
                 )
                 for m in _fetchable(inbound)
             )
-            conversation_record_inbound(
-                conversation=conversation,
-                owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
-                preview=(preview_of(inbound.body) or media_preview(len(inbound.media)))
+            preview = (
+                (preview_of(inbound.body) or media_preview(len(inbound.media) + len(inbound.files)))
                 if newest
-                else None,
-                # Stamped once the row is locked: the change commits right after its stamp.
-                at=timezone.now(),
-                written_at=written_at,
+                else None
             )
-            intent = inbound_keywords_apply(
-                conversation=conversation,
-                body=inbound.body,
-                provider_signal=inbound.opt_out_type,
-                written_at=written_at,
-            )
-            auto_replies_send(
-                conversation=conversation,
-                contact_is_new=contact_is_new,
-                intent=intent,
-                written_at=written_at,
-            )
+            if inbound.automated:
+                conversation_record_automated(
+                    conversation=conversation, preview=preview, at=timezone.now()
+                )
+            else:
+                conversation_record_inbound(
+                    conversation=conversation,
+                    owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
+                    preview=preview,
+                    # Stamped once the row is locked: the change commits right after its stamp.
+                    at=timezone.now(),
+                    written_at=written_at,
+                )
+                intent = inbound_keywords_apply(
+                    conversation=conversation,
+                    body=inbound.body,
+                    provider_signal=inbound.opt_out_type,
+                    written_at=written_at,
+                )
+                auto_replies_send(
+                    conversation=conversation,
+                    contact_is_new=contact_is_new,
+                    intent=intent,
+                    written_at=written_at,
+                )
             tally_add(message)  # last: the busy quarter hour's row is held only to the commit
     except IntegrityError:
         # A concurrent delivery of the same webhook stored it first.
@@ -173,6 +189,24 @@ def _locked_threads():
     return Conversation.objects.select_for_update(of=("self",)).select_related(
         "sender_id__team", "owner", "last_sender", "contact"
     )
+
+
+def _answered_thread_locked(*, sender: SenderId, answers: tuple[str, ...]) -> Conversation | None:
+    """The conversation of ``sender`` holding the newest of the messages ``answers`` names
+    (an e-mail's In-Reply-To and References), its row locked; None when it holds none."""
+    if not answers:
+        return None
+    answered = (
+        Message.objects.filter(
+            channel=sender.channel,
+            provider_sid__in=answers[-50:],
+            conversation__sender_id=sender,
+        )
+        .order_by("-created_at")
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+    return None if answered is None else _locked_threads().get(pk=answered)
 
 
 def _thread_locked(*, sender: SenderId, phone: str) -> Conversation | None:
@@ -274,6 +308,45 @@ def conversation_record_inbound(
         ]
     )
     contact_touch(contact_id=conversation.contact_id, at=at)
+
+
+def conversation_record_automated(
+    *, conversation: Conversation, preview: str | None, at: datetime
+) -> None:
+    """Show a machine's message (an out-of-office, a mailing list's) in the thread and the
+    lists, and change nothing else: a closed conversation stays closed, nobody waits, no
+    automatic reply answers it (two auto-replying ends would never stop)."""
+    fields = {"last_activity_at": at, "changed_at": at}
+    if preview is not None:
+        fields |= {
+            "last_message_preview": preview,
+            "last_message_direction": MessageDirection.INBOUND,
+        }
+    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+
+
+def inbound_files_store(*, message: Message, files: list[InboundFile], rules) -> None:
+    """Keep the files that came inside a message, checked as an agent's uploads are: the type
+    read from the first bytes (never the name or the sender's word) must be one the channel
+    carries, within its size limit. A file left out is named in the message for the agent."""
+    left_out = []
+    for file in files:
+        name = storable_text(file.name)[:NAME_MAX_LENGTH] or "attachment"
+        sniffed = media_type_sniff(file.content[:HEAD_BYTES])
+        if sniffed is None or sniffed not in rules.media_types:
+            left_out.append(f"📎 {name} was not kept: files of this type are not accepted.")
+            continue
+        if len(file.content) > rules.media_max_bytes:
+            left_out.append(f"📎 {name} was not kept: it is larger than the limit.")
+            continue
+        attachment = Attachment(
+            message=message, content_type=sniffed, size=len(file.content), original_name=name
+        )
+        attachment.file.save(name, ContentFile(file.content), save=False)
+        attachment.save()
+    if left_out:
+        message.body = "\n\n".join([message.body, *left_out]).strip()
+        Message.objects.filter(pk=message.pk).update(body=message.body)
 
 
 def attachment_content_store(*, attachment_id: int, content: bytes, content_type: str) -> None:

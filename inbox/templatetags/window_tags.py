@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox import selectors
+from inbox.channels import channel_rules
 from inbox.forms import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
@@ -54,7 +55,8 @@ def contact_panel(context, conversation) -> dict:
 DAY = '<div class="day-separator"><span>{day}</span></div>'
 MESSAGE = (
     '<div class="message message-{direction}" id="m-{id}" data-status="{status}">'
-    '<div class="bubble">{template_html}{body_html}{attachments_html}</div>'
+    '<div class="bubble">{template_html}{subject_html}{body_html}{attachments_html}'
+    "{original_html}</div>"
     '<div class="meta">{author_html}<time datetime="{iso}" title="{when}">{hm}</time>'
     "{ticks_html}</div>{held_html}</div>"
 )
@@ -66,6 +68,8 @@ IMAGE = (
     '<a class="attachment" href="{url}"><img class="attachment-image" src="{url}" alt="{alt}"'
     ' loading="lazy"></a>'
 )
+SUBJECT = '<p class="subject"><span class="sr-only">Subject: </span>{subject}</p>'
+ORIGINAL = '<p class="original"><a href="{url}" target="_blank" rel="noopener">Full e-mail</a></p>'
 TEMPLATE_MARK = '<span class="template-mark" title="Registered WhatsApp template">Template</span>'
 SEND_TEMPLATE = '<a class="failure-action" href="{url}">Send a template</a>'
 FILE = '<p class="attachment">📎 <a href="{url}">{name}</a></p>'
@@ -143,6 +147,8 @@ def _message(
         MESSAGE,
         {
             "template_html": TEMPLATE_MARK if message.content_sid else "",
+            "subject_html": fill(SUBJECT, subject=message.subject) if message.subject else "",
+            "original_html": _original(message),
             "body_html": f"<p>{linkify(message.body)}</p>" if message.body else "",
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
@@ -158,6 +164,11 @@ def _message(
         when=f"{at:%a} {at.day} {at:%b %Y, %H:%M:%S}",
         hm=f"{at:%H:%M}",
     )
+
+
+def _original(message: Message) -> str:
+    url = "" if message.is_outbound else channel_rules(message.channel).original_url(message)
+    return fill(ORIGINAL, url=url) if url else ""
 
 
 def _attachment(attachment, attachment_url: str) -> str:

@@ -10,12 +10,13 @@ from django_htmx.http import trigger_client_event
 
 from .. import selectors, window_facts
 from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
+from ..channels import InvalidAddress
 from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
 from ..message_search import thread_size_to_show
 from ..models import Organisation
 from ..params import param_id
-from ..phone import InvalidPhoneNumber, format_phone
+from ..phone import format_phone
 from ..segments import count_segments
 from ..services.conversations import conversation_start
 from ..services.held_messages import held_until_label
@@ -181,7 +182,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
-        except (SendRefused, InvalidPhoneNumber) as refused:
+        except (SendRefused, InvalidAddress) as refused:
             form.add_error(None, str(refused))
         else:
             return redirect("inbox:conversation", public_id=conversation.public_id)

@@ -9,6 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.channels_email.conftest import (  # noqa: F401 (the e-mail journey's servers)
+    customer,
+    dovecot,
+    mail_servers,
+    mailbox,
+    world,
+)
 from tests.support.inflight import wait_until_idle
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,0 +1,145 @@
+"""Reading a mailbox's new mail over IMAP (stdlib ``imaplib``), from where it stopped.
+
+The folder is opened read-only and bodies fetched with ``BODY.PEEK``: people reading the
+same mailbox in their own client still see the mail as unread. Each mail is stored under
+its Message-ID (``ingest``), so reading one twice (two workers, a restart before the cursor
+moved, a rebuilt folder) stores it once.
+"""
+
+import imaplib
+import logging
+import re
+import ssl
+import time
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .ingest import mail_ingest
+from .models import Mailbox, Security
+from .secrets import PasswordUnreadable, password_decrypt
+
+log = logging.getLogger(__name__)
+
+FETCH_BATCH = 100
+UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+FETCHED_UID = re.compile(rb"UID (\d+)")
+ERROR_MAX_LENGTH = Mailbox._meta.get_field("last_error").max_length
+
+
+class MailboxUnreachable(Exception):
+    """The IMAP or SMTP server could not be reached or refused the login; says why."""
+
+
+@contextmanager
+def imap_session(mailbox: Mailbox):
+    """A logged-in IMAP connection to ``mailbox``; MailboxUnreachable says what failed."""
+    timeout = settings.MAILBOX_TIMEOUT_SECONDS
+    try:
+        if mailbox.imap_security == Security.TLS:
+            conn = imaplib.IMAP4_SSL(
+                mailbox.imap_host,
+                mailbox.imap_port,
+                ssl_context=ssl.create_default_context(),
+                timeout=timeout,
+            )
+        else:
+            conn = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=timeout)
+            if mailbox.imap_security == Security.STARTTLS:
+                conn.starttls(ssl.create_default_context())
+        conn.login(mailbox.username, password_decrypt(mailbox.password_encrypted))
+    except (imaplib.IMAP4.error, OSError, PasswordUnreadable) as error:
+        raise MailboxUnreachable(
+            f"IMAP {mailbox.imap_host}:{mailbox.imap_port}: {error}"
+        ) from error
+    try:
+        yield conn
+    finally:
+        with suppress(imaplib.IMAP4.error, OSError):
+            conn.logout()
+
+
+def mailbox_read(mailbox_id: int) -> int:
+    """Store the mail that came to the mailbox since it was last read; return how many mails
+    were read. One worker reads a mailbox at a time; another returns 0 at once."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.MAILBOX_READ_LEASE_SECONDS)
+    claimed = Mailbox.objects.filter(
+        Q(reading_until__isnull=True) | Q(reading_until__lt=now), pk=mailbox_id
+    ).update(reading_until=now + lease)
+    if not claimed:
+        return 0
+    mailbox = Mailbox.objects.select_related("sender").get(pk=mailbox_id)
+    read, error = 0, ""
+    try:
+        with imap_session(mailbox) as conn:
+            read = _read_new(conn, mailbox, lease=lease)
+    except MailboxUnreachable as unreachable:
+        error = str(unreachable)
+    except (imaplib.IMAP4.error, OSError) as failure:
+        error = f"IMAP {mailbox.imap_host}: {failure}"
+    if error:
+        log.warning("mailbox %s not read: %s", mailbox, error)
+    Mailbox.objects.filter(pk=mailbox_id).update(
+        reading_until=None, last_read_at=timezone.now(), last_error=error[:ERROR_MAX_LENGTH]
+    )
+    return read
+
+
+def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, *, lease: timedelta) -> int:
+    conn.select(folder_quoted(mailbox.folder), readonly=True)
+    validity = _uid_validity(conn, mailbox.folder)
+    if validity != mailbox.uid_validity:
+        # A new folder, or one the server rebuilt: its UIDs start again.
+        mailbox.uid_validity, mailbox.last_uid = validity, 0
+        Mailbox.objects.filter(pk=mailbox.pk).update(uid_validity=validity, last_uid=0)
+    _, found = conn.uid("SEARCH", None, f"UID {mailbox.last_uid + 1}:*")
+    uids = sorted(u for u in map(int, (found[0] or b"").split()) if u > mailbox.last_uid)
+    for start in range(0, len(uids), FETCH_BATCH):
+        batch = uids[start : start + FETCH_BATCH]
+        _, data = conn.uid("FETCH", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
+        for head, raw in _fetched(data):
+            uid = int(FETCHED_UID.search(head).group(1))
+            arrived = _aware(imaplib.Internaldate2tuple(head))
+            mail_ingest(mailbox=mailbox, raw=raw, uid=uid, arrived_at=arrived)
+        mailbox.last_uid = batch[-1]
+        Mailbox.objects.filter(pk=mailbox.pk).update(
+            last_uid=batch[-1], reading_until=timezone.now() + lease
+        )
+    return len(uids)
+
+
+def _fetched(data) -> list[tuple[bytes, bytes]]:
+    """The (response line, mail) pairs of a FETCH answer, skipping its closing parentheses."""
+    return [
+        (item[0], item[1])
+        for item in data
+        if isinstance(item, tuple) and FETCHED_UID.search(item[0])
+    ]
+
+
+def _uid_validity(conn: imaplib.IMAP4, folder: str) -> int:
+    _, values = conn.response("UIDVALIDITY")
+    if values and values[0]:
+        return int(values[0])
+    _, status = conn.status(folder_quoted(folder), "(UIDVALIDITY)")
+    return int(UIDVALIDITY.search(status[0]).group(1))
+
+
+def _aware(struct) -> datetime | None:
+    """When a mail arrived, from imaplib's local-time tuple of its INTERNALDATE.
+
+    INTERNALDATE counts whole seconds: the mail came during that second, so it is placed at
+    the second's end (never after now). A customer's answer that came in the same second
+    as our reply is then never shown before it."""
+    if struct is None:
+        return None
+    start = datetime.fromtimestamp(time.mktime(struct), tz=UTC)
+    return min(start + timedelta(seconds=1), timezone.now())
+
+
+def folder_quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,75 @@
+"""Reading untrusted mail: who wrote it, the new part, the address rules."""
+
+import pytest
+
+from channels_email.channel import EmailRules
+from channels_email.content import new_part
+from channels_email.models import MailKind
+from channels_email.parse import mail_parse
+from inbox.channels import InvalidAddress
+
+
+def raw(headers: str, body: str = "Hello") -> bytes:
+    return f"From: Jane <jane@customer.test>\r\n{headers}\r\n\r\n{body}\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "kind"),
+    [
+        ("Subject: hi", MailKind.PERSON),
+        ("Auto-Submitted: no", MailKind.PERSON),
+        ("Auto-Submitted: auto-replied", MailKind.AUTO_REPLY),
+        ("X-Autoreply: yes", MailKind.AUTO_REPLY),
+        ("Precedence: auto_reply", MailKind.AUTO_REPLY),
+        ("Precedence: bulk", MailKind.LIST),
+        ("List-Id: <news.shop.test>", MailKind.LIST),
+    ],
+)
+def test_automatic_and_list_mail_is_told_from_a_persons(headers, kind):
+    assert mail_parse(raw(headers), fallback_id="x@y").kind == kind
+
+
+def test_a_mail_without_headers_worth_reading_still_reads():
+    mail = mail_parse(b"\xff\xfe garbage without headers", fallback_id="1.2@mailbox-3")
+    assert mail.message_id == "1.2@mailbox-3"
+    assert mail.from_address == ""
+    assert mail.bounce is None
+
+
+def test_a_date_in_the_future_is_not_believed():
+    mail = mail_parse(raw("Date: Tue, 1 Jan 2999 00:00:00 +0000"), fallback_id="x@y")
+    assert mail.written_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "new"),
+    [
+        ("Thanks!\n\nOn Mon, 7 Dec 2026, Shop <s@shop.test> wrote:\n> old", "Thanks!"),
+        ("Danke!\n\nAm 7. Dez. 2026 schrieb Shop <s@shop.test>:\n> alt", "Danke!"),
+        ("Just this.", "Just this."),
+    ],
+)
+def test_the_thread_shows_the_new_part_of_a_mail(text, new):
+    assert new_part(text) == new
+
+
+def test_addresses_are_checked_and_kept_in_lower_case():
+    rules = EmailRules()
+    assert rules.normalise_address(" Jane@Customer.TEST ") == "jane@customer.test"
+    with pytest.raises(InvalidAddress):
+        rules.normalise_address("not an address")
+
+
+def test_a_mail_is_placed_at_the_end_of_the_second_it_arrived_in():
+    import time as clock
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+
+    from channels_email.imap import _aware
+
+    second = datetime(2026, 1, 7, 10, 0, 0, tzinfo=UTC)
+    struct = clock.localtime(second.timestamp())
+    assert _aware(struct) == second + timedelta(seconds=1)
+    now = timezone.now().replace(microsecond=0)
+    assert _aware(clock.localtime(now.timestamp())) <= timezone.now()

@@ -1,0 +1,92 @@
+"""Adding a mailbox in the admin: its sender ID, its password encrypted, its connection test."""
+
+import pytest
+from django.urls import reverse
+
+from channels_email.models import Mailbox
+from channels_email.secrets import PasswordUnreadable, password_decrypt
+from inbox.models import Channel, SenderId
+from tests.support.mail_servers import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def superuser(admin):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    return admin
+
+
+def form(world, **changes) -> dict:
+    return {
+        "address": "Help@Shop.test",
+        "label": "Shop help",
+        "imap_host": "127.0.0.1",
+        "imap_port": world.dovecot.port,
+        "imap_security": "none",
+        "folder": "INBOX",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": world.smtp_port,
+        "smtp_security": "none",
+        "username": "help@shop.test",
+        "password": PASSWORD,
+        **changes,
+    }
+
+
+def test_an_admin_adds_a_mailbox_whose_password_is_stored_encrypted(client, superuser, world):
+    client.force_login(superuser)
+    response = client.post(reverse("admin:channels_email_mailbox_add"), form(world))
+    assert response.status_code == 302
+
+    mailbox = Mailbox.objects.select_related("sender").get()
+    assert mailbox.sender.channel == Channel.EMAIL
+    assert mailbox.sender.address == "help@shop.test"
+    assert PASSWORD not in mailbox.password_encrypted
+    assert password_decrypt(mailbox.password_encrypted) == PASSWORD
+    page = client.get(reverse("admin:channels_email_mailbox_change", args=[mailbox.pk]))
+    assert mailbox.password_encrypted not in page.content.decode()
+
+    # Saved again without a password, it keeps the stored one.
+    client.post(
+        reverse("admin:channels_email_mailbox_change", args=[mailbox.pk]),
+        form(world, password="", label="Help desk"),
+    )
+    mailbox.refresh_from_db()
+    assert password_decrypt(mailbox.password_encrypted) == PASSWORD
+    assert SenderId.objects.get().label == "Help desk"
+
+
+def test_the_connection_test_says_what_works_and_what_does_not(client, superuser, world):
+    client.force_login(superuser)
+    client.post(reverse("admin:channels_email_mailbox_add"), form(world))
+    mailbox = Mailbox.objects.get()
+    check = reverse("admin:channels_email_mailbox_check", args=[mailbox.pk])
+
+    page = client.post(check, follow=True).content.decode()
+    assert "IMAP: logged in, folder INBOX opened." in page
+    assert "SMTP: logged in." in page
+
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)
+    page = client.post(check, follow=True).content.decode()
+    assert "IMAP failed" in page
+
+
+def test_an_address_already_a_sender_id_is_refused(client, superuser, world, alice_line):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:channels_email_mailbox_add"), form(world, address=alice_line.address)
+    )
+    assert response.status_code == 200
+    assert not Mailbox.objects.exists()
+
+
+def test_a_password_encrypted_with_a_key_since_removed_says_so(settings):
+    from channels_email.secrets import password_encrypt
+
+    settings.MAILBOX_KEYS = "k" * 43 + "="
+    token = password_encrypt("pw")
+    settings.MAILBOX_KEYS = ""
+    with pytest.raises(PasswordUnreadable, match="enter it again"):
+        password_decrypt(token)
