@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('inbox', '0031_email_channel'),
+        ('inbox', '0032_email_channel'),
     ]
 
     operations = [

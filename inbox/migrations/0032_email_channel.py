@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0030_audit_keeps_its_people'),
+        ('inbox', '0031_contact_import_worked_at'),
     ]
 
     operations = [
