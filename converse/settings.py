@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "inbox",
+    "campaigns",
     "channels_sms",
     "channels_whatsapp",
     "simulator",
@@ -331,6 +332,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sync-whatsapp-templates": {
         "task": "channels_whatsapp.tasks.sync_templates",
         "schedule": 3600.0,
+    },
+    # Campaigns start at their time and release their sends at their sender IDs' pace.
+    "release-campaigns": {
+        "task": "campaigns.tasks.release_campaigns",
+        "schedule": float(env_int("CAMPAIGN_RELEASE_SECONDS", 15)),
     },
     "worker-heartbeat": {
         "task": "inbox.tasks.worker_heartbeat",
