@@ -46,6 +46,15 @@ class CampaignSettings(models.Model):
         settings, _ = cls.objects.get_or_create(pk=1)
         return settings
 
+    def save(self, *args, **kwargs) -> None:
+        """Saved, the navigation's copy of ``agents_may_create`` follows (context_processors)."""
+        from django.core.cache import caches
+
+        from .context_processors import AGENTS_KEY
+
+        super().save(*args, **kwargs)
+        caches["shared"].set(AGENTS_KEY, self.agents_may_create, timeout=None)
+
 
 class QuietHoursRule(models.Model):
     """A stricter sending window for numbers of one region (a US state, as the number's

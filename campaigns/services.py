@@ -20,12 +20,6 @@ def can_run_campaigns(user: User) -> bool:
     return user.is_active and (user.is_admin or CampaignSettings.load().agents_may_create)
 
 
-def campaigns_visible(user: User):
-    """An admin sees every campaign; anyone else their own."""
-    qs = Campaign.objects.all()
-    return qs if user.is_admin else qs.filter(owner=user)
-
-
 def campaign_save(
     *,
     by: User,

@@ -48,5 +48,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
     path("webhooks/twilio/", include("channels_sms.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("inbox.urls")),
 ]
