@@ -41,11 +41,6 @@ class CampaignSettings(models.Model):
     def __str__(self) -> str:
         return "Campaign settings"
 
-    @classmethod
-    def load(cls) -> "CampaignSettings":
-        settings, _ = cls.objects.get_or_create(pk=1)
-        return settings
-
     def save(self, *args, **kwargs) -> None:
         """Saved, the navigation's copy of ``agents_may_create`` follows (context_processors)."""
         from django.core.cache import caches
@@ -54,6 +49,11 @@ class CampaignSettings(models.Model):
 
         super().save(*args, **kwargs)
         caches["shared"].set(AGENTS_KEY, self.agents_may_create, timeout=None)
+
+    @classmethod
+    def load(cls) -> "CampaignSettings":
+        settings, _ = cls.objects.get_or_create(pk=1)
+        return settings
 
 
 class QuietHoursRule(models.Model):

@@ -9,6 +9,7 @@ import campaigns.release as release
 from campaigns.models import Campaign, Recipient
 from campaigns.planning import campaign_plan
 from campaigns.release import campaign_start, campaigns_release_due
+from campaigns.selectors import campaign_figures
 from campaigns.services import campaign_cancel, campaign_launch, campaign_pause
 from inbox.models import Conversation, Message, MessageStatus
 from inbox.selectors import InboxFilters, InboxView, inbox_conversations
@@ -163,3 +164,15 @@ def test_the_campaign_message_opens_no_inbox_until_the_reply(admin, alice, sms_s
     thread = list(Message.objects.filter(conversation=conversation).order_by("created_at"))
     assert [m.direction for m in thread] == ["out", "in"]
     assert Conversation.objects.get(pk=conversation.pk).owner == admin
+
+
+def test_a_reply_and_a_stop_are_credited_to_the_campaign(admin, sms_sender, vip, tasks):
+    ann = customer("+12025550101", "Ann", label=vip)
+    ben = customer("+12025550102", "Ben", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    launch_and_release(campaign, admin, tasks)
+    with time_machine.travel(MIDDAY + timedelta(minutes=5), tick=False):
+        receive(sms_sender, ann.phone_e164, "Tell me more")
+        receive(sms_sender, ben.phone_e164, "STOP")
+    figures = campaign_figures(campaign=campaign, now=MIDDAY)
+    assert (figures["sent"], figures["replied"], figures["opted_out"]) == (2, 2, 1)
