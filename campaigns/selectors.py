@@ -57,7 +57,7 @@ FIGURE_NAMES = {
     "replied": "Replied",
     "opted_out": "Opted out since",
     "cancelled": "Cancelled",
-    **{f"excluded_{r.value}": f"Excluded: {r.label}" for r in Exclusion},
+    **{f"excluded_{r.value}": r.label for r in Exclusion},
 }
 
 

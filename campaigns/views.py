@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Case, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -151,7 +152,8 @@ def _estimate(campaign: Campaign, *, labels, preview_for: str = "") -> dict:
     count = audience.count()
     settings = CampaignSettings.load()
     sms = campaign.channel == Channel.SMS
-    choices = list(audience.order_by("display_name", "pk")[:PREVIEW_CHOICES])
+    named_first = Case(When(display_name="", then=1), default=0)
+    choices = list(audience.order_by(named_first, "display_name", "pk")[:PREVIEW_CHOICES])
     chosen = next((c for c in choices if c.public_id == preview_for), None)
     chosen = chosen or (choices[0] if choices else None)
     preview, missing = "", []
