@@ -88,6 +88,8 @@ def campaign_release(*, campaign: Campaign, quiet: QuietRules, now: datetime) ->
 
 
 def _release_for_sender(campaign: Campaign, sender_id: int, quiet: QuietRules, now) -> int:
+    """Release the sender ID's due recipients in id order, until its send slots reach
+    ``RELEASE_AHEAD`` or none is due."""
     due = (
         Recipient.objects.filter(
             campaign=campaign, sender_id=sender_id, state=Recipient.State.PLANNED
@@ -96,13 +98,17 @@ def _release_for_sender(campaign: Campaign, sender_id: int, quiet: QuietRules, n
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    released = 0
-    for recipient_id in list(due[:BATCH]):
-        slot = recipient_release(recipient_id=recipient_id, campaign=campaign, quiet=quiet, now=now)
-        if slot is not None:
-            released += 1
-            if slot > now + RELEASE_AHEAD:
-                break
+    released, after = 0, 0
+    while batch := list(due.filter(pk__gt=after)[:BATCH]):
+        for recipient_id in batch:
+            slot = recipient_release(
+                recipient_id=recipient_id, campaign=campaign, quiet=quiet, now=now
+            )
+            if slot is not None:
+                released += 1
+                if slot > now + RELEASE_AHEAD:
+                    return released
+        after = batch[-1]
     return released
 
 

@@ -11,7 +11,7 @@ from campaigns.planning import campaign_plan
 from campaigns.release import campaign_start, campaigns_release_due
 from campaigns.selectors import campaign_figures
 from campaigns.services import campaign_cancel, campaign_launch, campaign_pause
-from inbox.models import Conversation, Message, MessageStatus
+from inbox.models import Conversation, Message, MessageStatus, SenderId
 from inbox.selectors import InboxFilters, InboxView, inbox_conversations
 from inbox.tasks import recover_stuck_messages
 
@@ -176,3 +176,19 @@ def test_a_reply_and_a_stop_are_credited_to_the_campaign(admin, sms_sender, vip,
         receive(sms_sender, ben.phone_e164, "STOP")
     figures = campaign_figures(campaign=campaign, now=MIDDAY)
     assert (figures["sent"], figures["replied"], figures["opted_out"]) == (2, 2, 1)
+
+
+def test_a_sweep_releases_a_minute_of_the_sender_ids_pace_and_no_more(
+    admin, sms_sender, vip, tasks
+):
+    """At one segment a second, one sweep gives the next minute's slots; the rest wait."""
+    SenderId.objects.filter(pk=sms_sender.pk).update(rate_per_second=1)
+    for n in range(70):
+        customer(f"+1202555{n + 3000:04d}", f"C{n}", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    with time_machine.travel(MIDDAY, tick=False):
+        campaign_launch(campaign=campaign, by=admin)
+        assert campaigns_release_due() == 62  # slots at 0…61 s: the last one is past 60 s
+    assert Recipient.objects.filter(campaign=campaign, state="planned").count() == 8
+    latest = Message.objects.order_by("-scheduled_for").values_list("scheduled_for", flat=True)
+    assert latest.exclude(scheduled_for=None).first() == MIDDAY + timedelta(seconds=61)
