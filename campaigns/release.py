@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox.models import Organisation
+from inbox.models import Channel, Organisation
 from inbox.services.held_messages import hold_until
 from inbox.services.outreach import message_send_outreach, outreach_conversation
 from inbox.services.refusals import SendRefused
+from inbox.services.reply_window import check_template_approved
 
 from .audience import contact_values, custom_values_for, message_for
 from .models import Campaign, CampaignSettings, QuietHoursRule, Recipient
@@ -162,6 +163,8 @@ def _send(campaign: Campaign, recipient: Recipient, now: datetime) -> datetime |
     fields = ["state", "released_at", "conversation", "message", "failure", "held_until"]
     recipient.released_at, recipient.held_until = now, None
     try:
+        if campaign.channel == Channel.WHATSAPP:
+            check_template_approved(template=campaign.template)  # gone or paused since
         if missing:
             raise SendRefused(f"No value for {', '.join(missing)} any more.")
         conversation = outreach_conversation(

@@ -192,3 +192,19 @@ def test_a_sweep_releases_a_minute_of_the_sender_ids_pace_and_no_more(
     assert Recipient.objects.filter(campaign=campaign, state="planned").count() == 8
     latest = Message.objects.order_by("-scheduled_for").values_list("scheduled_for", flat=True)
     assert latest.exclude(scheduled_for=None).first() == MIDDAY + timedelta(seconds=61)
+
+
+def test_a_template_removed_after_planning_fails_its_recipients_with_the_reason(
+    admin, wa_sender, templates, vip, tasks
+):
+    ann = customer("+12025550101", "Ann", label=vip)
+    campaign = whatsapp_campaign(admin, wa_sender, templates["order_update"], vip)
+    with time_machine.travel(MIDDAY, tick=False):
+        campaign_launch(campaign=campaign, by=admin)
+        campaign_start(campaign=campaign, now=MIDDAY)
+        templates["order_update"].delete()
+        campaigns_release_due()
+    row = recipient(campaign, ann)
+    assert row.state == Recipient.State.FAILED
+    assert "no longer registered with WhatsApp" in row.failure
+    assert not Message.objects.exists()

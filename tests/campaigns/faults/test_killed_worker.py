@@ -14,14 +14,9 @@ from converse.celery import app as celery_app
 from inbox.models import Message
 from inbox.tasks import recover_stuck_messages
 
-from ..channels_sms.conftest import (  # noqa: F401 (fixtures)
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    fake_twilio,
-    twilio_settings,
-)
-from ..support.workers import require_redis_and_postgres, running_worker, wait_for
-from .conftest import customer, sms_campaign
+from ...channels_sms.conftest import ACCOUNT_SID, AUTH_TOKEN
+from ...support.workers import require_redis_and_postgres, running_worker, wait_for
+from ..conftest import customer, sms_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,12 +24,13 @@ RECIPIENTS = 12
 
 
 @pytest.mark.worker
+@pytest.mark.timeout(300)  # two worker processes start on a shared, loaded machine
 def test_a_worker_killed_mid_campaign_sends_every_recipient_exactly_once(
     fake_twilio,
     settings,
     admin,
     sms_sender,
-    vip,  # noqa: F811 (the fixture imported above)
+    vip,
 ):
     require_redis_and_postgres()
     celery_app.control.purge()
