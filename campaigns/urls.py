@@ -10,6 +10,7 @@ urlpatterns = [
     path("estimate/", views.campaign_estimate, name="estimate"),
     path("<str:public_id>/", views.campaign_detail, name="detail"),
     path("<str:public_id>/edit/", views.campaign_edit, name="edit"),
+    path("<str:public_id>/recipients.csv", views.campaign_export, name="export"),
     path("<str:public_id>/launch/", views.campaign_launch, name="launch"),
     path("<str:public_id>/pause/", views.campaign_pause, name="pause"),
     path("<str:public_id>/resume/", views.campaign_resume, name="resume"),

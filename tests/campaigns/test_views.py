@@ -1,10 +1,14 @@
 """The campaign pages: who may use them, the form, the live estimate, the figures."""
 
+import csv
+import io
+
 import pytest
 import time_machine
 from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignSettings, Recipient
+from campaigns.planning import campaign_plan
 from campaigns.release import campaign_start, campaigns_release_due
 from campaigns.services import campaign_launch
 from inbox.models import Channel
@@ -201,3 +205,18 @@ def test_the_page_costs_the_same_queries_for_many_recipients(
         tasks.run_all()
     assert Recipient.objects.filter(campaign=large).count() == 31
     assert queries_for(small) == queries_for(large)
+
+
+def test_the_csv_has_one_formula_safe_row_per_recipient(client, admin, sms_sender, vip):
+    customer("+12025550101", '=HYPERLINK("http://evil")', label=vip)
+    customer("+12025550102", "Ben", label=vip, opted_out=True)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    campaign_plan(campaign=campaign)
+    client.force_login(admin)
+    response = client.get(reverse("campaigns:export", args=[campaign.public_id]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][0] == "\ufeffContact"
+    assert [r[:5] for r in rows[1:]] == [
+        ['\'=HYPERLINK("http://evil")', "+12025550101", sms_sender.address, "Planned", ""],
+        ["Ben", "+12025550102", sms_sender.address, "Excluded", "Opted out"],
+    ]
