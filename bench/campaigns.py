@@ -20,7 +20,7 @@ from .dataset import ADMIN
 from .pages import signed_in
 
 WARMUP = 3
-RATE = Decimal(100)  # segments/s of the campaign's sender ID (a short code's)
+RATE = Decimal(10)  # segments/s of the campaign's sender ID (a toll-free number's)
 
 
 @dataclass
