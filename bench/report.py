@@ -14,7 +14,7 @@ from converse.celery import app as celery_app
 from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
-from . import contact_import, dataset, load, mail, outbound, pages, recovery, webhook
+from . import campaigns, contact_import, dataset, load, mail, outbound, pages, recovery, webhook
 
 SAFE_NAME = "bench"
 
@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
             results["explain"] = explain_slowest(results["pages"])
     if "import" in only:
         results["contact_import"] = asdict(contact_import.measure_import(args.import_rows))
+    if "campaigns" in only:
+        results["campaign"] = asdict(campaigns.measure_campaign(min(args.requests, 50)))
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
@@ -199,6 +201,8 @@ def table(results: dict) -> str:
             f"\nCSV import: {r['rows']:,} rows in {r['seconds']} s ({r['per_second']:,.0f} rows/s; "
             f"{r['created']:,} created, {r['updated']:,} updated, {r['errors']:,} bad rows)"
         )
+    if "campaign" in results:
+        lines += campaign_lines(results["campaign"])
     lines.append("")
     for key, label in (
         ("bare_view", "bare Django view (gunicorn)"),
@@ -233,6 +237,20 @@ def table(results: dict) -> str:
     if "mail" in results:
         lines += mail.mail_lines(results["mail"])
     return "\n".join(lines)
+
+
+def campaign_lines(r: dict) -> list[str]:
+    """Planning against its goal (10 s for 100,000), the page, one release sweep."""
+    ahead = r["sender_rate"] * r["release_ahead_seconds"]
+    return [
+        f"\nCampaign: planned {r['recipients']:,} recipients in {r['plan_seconds']} s "
+        f"(goal < 10 s per 100,000; peak Python memory {r['plan_peak_mb']} MB)",
+        f"  campaign page: p50 {r['page_p50_ms']} ms, p95 {r['page_p95_ms']} ms, "
+        f"{r['page_queries']} SQL ({r['page_requests']} requests)",
+        f"  one release sweep: {r['released']:,} sends saved and paced in "
+        f"{r['release_seconds']} s (the sender's {r['sender_rate']:g}/s × "
+        f"{r['release_ahead_seconds']:g} s ahead = {ahead:,.0f})",
+    ]
 
 
 def over_floor(page: dict, floor: float | None) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "inbox",
+    "campaigns",
     "channels_sms",
     "channels_whatsapp",
     "channels_email",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "inbox.context_processors.converse",
+                "campaigns.context_processors.campaigns",
             ],
         },
     },
@@ -349,6 +351,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sync-whatsapp-templates": {
         "task": "channels_whatsapp.tasks.sync_templates",
         "schedule": 3600.0,
+    },
+    # Campaigns start at their time and release their sends at their sender IDs' pace.
+    "release-campaigns": {
+        "task": "campaigns.tasks.release_campaigns",
+        "schedule": float(env_int("CAMPAIGN_RELEASE_SECONDS", 15)),
     },
     "worker-heartbeat": {
         "task": "inbox.tasks.worker_heartbeat",

@@ -49,5 +49,6 @@ urlpatterns = [
     path("simulator/", include("simulator.urls")),
     path("webhooks/twilio/", include("channels_sms.urls")),
     path("mail/", include("channels_email.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("inbox.urls")),
 ]

@@ -37,6 +37,17 @@ _ERRORS = {
             "63016",
             "The 24-hour WhatsApp window is closed. Send a registered template to reopen it.",
         ),
+        # WhatsApp marketing limits: Meta chose not to deliver it; a retry would not either.
+        ProviderError(
+            "63049",
+            "WhatsApp did not deliver this marketing message (Meta's limits; never to +1 "
+            "numbers since April 2025).",
+        ),
+        ProviderError(
+            "131049",
+            "WhatsApp did not deliver this marketing message, to keep the customer's "
+            "engagement healthy (Meta's per-user marketing limit).",
+        ),
         ProviderError("21655", "The provider does not know this template (content SID)."),
         ProviderError("timeout", "The provider did not answer in time. Retrying.", True),
         ProviderError("network", "The provider could not be reached. Retrying.", True),

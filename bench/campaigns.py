@@ -1,0 +1,114 @@
+"""Campaigns at scale (issue 27): planning every contact of the data set, the campaign page
+over all its recipients, and one release sweep against the sender ID's configured rate."""
+
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from campaigns.models import Campaign, Recipient
+from campaigns.planning import campaign_plan
+from campaigns.release import RELEASE_AHEAD, QuietRules, campaign_release
+from inbox.models import Channel, SenderId, User
+
+from .dataset import ADMIN
+from .pages import signed_in
+
+WARMUP = 3
+RATE = Decimal(10)  # segments/s of the campaign's sender ID (a toll-free number's)
+
+
+@dataclass
+class CampaignResult:
+    recipients: int
+    plan_seconds: float
+    plan_peak_mb: float
+    page_requests: int
+    page_p50_ms: float
+    page_p95_ms: float
+    page_queries: str
+    released: int
+    release_seconds: float
+    release_ahead_seconds: float
+    sender_rate: float
+
+
+def measure_campaign(requests: int = 50) -> CampaignResult:
+    """Plan an SMS campaign to every contact, time its page, release one sweep (rolled back:
+    nothing is sent), then remove it."""
+    admin = User.objects.get(username=ADMIN)
+    sender = SenderId.objects.filter(channel=Channel.SMS).order_by("pk").first()
+    SenderId.objects.filter(pk=sender.pk).update(rate_per_second=RATE, next_send_at=None)
+    campaign = Campaign.objects.create(
+        name="bench",
+        owner=admin,
+        channel=Channel.SMS,
+        body="Hi {{name}}, our winter sale starts today.",
+        state=Campaign.State.RUNNING,
+        launched_at=timezone.now(),
+    )
+    campaign.senders.add(sender)
+    try:
+        tracemalloc.start()
+        started = time.perf_counter()
+        campaign_plan(campaign=campaign)
+        plan_seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        campaign.refresh_from_db()
+        p50, p95, queries = _page(campaign, requests)
+        released, release_seconds = _one_sweep(campaign)
+        return CampaignResult(
+            recipients=Recipient.objects.filter(campaign=campaign).count(),
+            plan_seconds=round(plan_seconds, 2),
+            plan_peak_mb=round(peak / 2**20, 1),
+            page_requests=requests,
+            page_p50_ms=p50,
+            page_p95_ms=p95,
+            page_queries=queries,
+            released=released,
+            release_seconds=round(release_seconds, 2),
+            release_ahead_seconds=RELEASE_AHEAD.total_seconds(),
+            sender_rate=float(RATE),
+        )
+    finally:
+        campaign.delete()
+
+
+def _page(campaign: Campaign, requests: int) -> tuple[float, float, str]:
+    client = signed_in(ADMIN)
+    url = f"/campaigns/{campaign.public_id}/"
+    counts = set()
+    for _ in range(WARMUP):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.add(len(captured.captured_queries))
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    queries = "-".join(str(n) for n in sorted({min(counts), max(counts)}))
+    return (
+        round(statistics.median(timings), 1),
+        round(statistics.quantiles(timings, n=20)[18], 1),
+        queries,
+    )
+
+
+def _one_sweep(campaign: Campaign) -> tuple[int, float]:
+    """One release sweep of the campaign, at any hour (quiet hours open all day), inside a
+    transaction rolled back after: the sends are saved and paced, never queued."""
+    quiet = QuietRules()
+    quiet.start, quiet.end, quiet.rules = quiet.start.replace(hour=0), quiet.end.max, {}
+    with transaction.atomic():
+        started = time.perf_counter()
+        released = campaign_release(campaign=campaign, quiet=quiet, now=timezone.now())
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return released, seconds

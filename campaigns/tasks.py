@@ -1,0 +1,24 @@
+"""The campaign worker: a beat sweep that starts and releases campaigns (``release``)."""
+
+import logging
+
+from celery import shared_task
+
+from inbox.enqueue import enqueue
+
+from .release import campaigns_release_due
+
+log = logging.getLogger(__name__)
+
+
+@shared_task
+def release_campaigns() -> int:
+    released = campaigns_release_due()
+    if released:
+        log.info("released %d campaign sends", released)
+    return released
+
+
+def enqueue_release() -> bool:
+    """Run the sweep now (a campaign launched or resumed); the beat runs it anyway."""
+    return enqueue(release_campaigns, later="the beat sweep will")

@@ -1,0 +1,96 @@
+"""Each recipient is resolved once: planned, or excluded with the reason."""
+
+import pytest
+
+from campaigns.models import Exclusion, Recipient
+from campaigns.planning import campaign_plan
+from inbox.models import Conversation, SenderId
+
+from .conftest import customer, sms_campaign, whatsapp_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def outcomes(campaign) -> dict[str, str]:
+    return {
+        r.contact.display_name: r.exclusion or r.state
+        for r in Recipient.objects.filter(campaign=campaign).select_related("contact")
+    }
+
+
+def test_a_whatsapp_campaign_plans_the_lawful_and_excludes_the_rest_with_reasons(
+    admin, wa_sender, templates, vip
+):
+    customer("+12025550101", "Ann", label=vip)
+    customer("+12025550102", "Ben", label=vip, opted_out=True)
+    customer("+12025550103", "Cal", label=vip, consent=False)
+    customer("+12025550104", "", label=vip)  # no name for {{1}}
+    customer("+12025550105", "Dee")  # not in the audience
+    campaign = whatsapp_campaign(admin, wa_sender, templates["order_update"], vip)
+
+    assert campaign_plan(campaign=campaign) == 4
+    assert outcomes(campaign) == {
+        "Ann": "planned",
+        "Ben": Exclusion.OPTED_OUT,
+        "Cal": Exclusion.NO_WHATSAPP_OPT_IN,
+        "": Exclusion.MISSING_VALUE,
+    }
+
+
+def test_a_marketing_template_is_not_planned_for_us_numbers(admin, wa_sender, templates, vip):
+    templates["spring_sale"].approval = "approved"
+    templates["spring_sale"].save()
+    customer("+12025550101", "Ann", label=vip)
+    customer("+447700900123", "Ben", label=vip)
+    campaign = whatsapp_campaign(
+        admin, wa_sender, templates["spring_sale"], vip, variables={"1": {"field": "name"}}
+    )
+    campaign_plan(campaign=campaign)
+    assert outcomes(campaign) == {"Ann": Exclusion.US_MARKETING, "Ben": "planned"}
+
+
+def test_an_sms_placeholder_without_a_value_excludes_and_no_number_is_invalid(
+    admin, sms_sender, vip
+):
+    customer("+12025550101", "Ann", label=vip)
+    nameless = customer("+12025550102", "", label=vip)
+    no_number = customer(None, "Cal", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    campaign_plan(campaign=campaign)
+    by_contact = {r.contact_id: r.exclusion for r in Recipient.objects.filter(campaign=campaign)}
+    assert by_contact[nameless.pk] == Exclusion.MISSING_VALUE
+    assert by_contact[no_number.pk] == Exclusion.INVALID_NUMBER
+
+
+def test_the_same_number_twice_is_sent_once(admin, wa_sender, templates, vip):
+    ann = customer("+12025550101", "Ann", label=vip)
+    twin = customer("+12025550199", "Ann again", label=vip)
+    twin.whatsapp_id = ann.phone_e164
+    twin.save()
+    campaign = whatsapp_campaign(admin, wa_sender, templates["order_update"], vip)
+    campaign_plan(campaign=campaign)
+    assert outcomes(campaign) == {"Ann": "planned", "Ann again": Exclusion.DUPLICATE}
+
+
+def test_planning_again_adds_nobody_twice(admin, sms_sender, vip):
+    for n in range(5):
+        customer(f"+1202555011{n}", f"C{n}", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    assert campaign_plan(campaign=campaign) == 5
+    assert campaign_plan(campaign=campaign) == 0
+    assert Recipient.objects.filter(campaign=campaign).count() == 5
+
+
+def test_a_contact_already_talking_on_one_of_the_sender_ids_keeps_it(
+    admin, sms_sender, vip, alice_line
+):
+    second = SenderId.objects.create(address="+14155550178", channel="sms", rate_per_second=1)
+    talking = customer("+12025550101", "Ann", label=vip)
+    Conversation.objects.create(contact=talking, sender_id=second)
+    for n in range(4):
+        customer(f"+1202555012{n}", f"C{n}", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip, senders=[sms_sender, second])
+    campaign_plan(campaign=campaign)
+    assert Recipient.objects.get(contact=talking).sender == second
+    used = set(Recipient.objects.filter(campaign=campaign).values_list("sender", flat=True))
+    assert used == {sms_sender.pk, second.pk}
