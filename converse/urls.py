@@ -48,5 +48,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
     path("webhooks/twilio/", include("channels_sms.urls")),
+    path("webchat/", include("channels_webchat.urls")),
     path("", include("inbox.urls")),
 ]

@@ -164,6 +164,16 @@ class ChannelRules:
             f"window closes {closes_at}, before it could go: it would never be delivered."
         )
 
+    def customer_facts(self, conversation) -> list[tuple[str, str]]:
+        """What the channel knows of the customer now, as (label, value) pairs for the
+        contact panel (web chat: online or last active, the page they are on)."""
+        return []
+
+    def compose_notice(self, conversation) -> str:
+        """A line above the reply box saying how a reply will reach the customer now
+        ("" when it goes the usual way)."""
+        return ""
+
 
 class PhoneNumberRules(ChannelRules):
     """Rules for a channel whose customers are phone numbers (E.164)."""

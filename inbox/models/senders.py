@@ -10,6 +10,7 @@ from .people import TIME_ZONE_CHOICES, Team, User
 class Channel(models.TextChoices):
     SMS = "sms", "SMS/MMS"
     WHATSAPP = "whatsapp", "WhatsApp"
+    WEBCHAT = "webchat", "Web chat"
 
 
 class SenderId(models.Model):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox import selectors
+from inbox.channels import channel_rules
 from inbox.forms import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
@@ -46,6 +47,25 @@ def contact_panel(context, conversation) -> dict:
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
+
+
+@register.simple_tag
+def channel_customer(conversation) -> dict:
+    """The customer's address as their channel names and writes it, and what the channel
+    knows of them now (web chat: online or last active, the page they are on)."""
+    rules = channel_rules(conversation.sender_id.channel)
+    return {
+        "label": rules.address_label,
+        "address": rules.display_address(conversation.customer_address),
+        "facts": rules.customer_facts(conversation),
+    }
+
+
+@register.simple_tag
+def channel_notice(conversation) -> str:
+    """How a reply reaches the customer now, when the channel says it differs (web chat:
+    by e-mail, or at their next visit)."""
+    return channel_rules(conversation.sender_id.channel).compose_notice(conversation)
 
 
 # A thread's pieces, built in Python like the list's rows: a thread draws up to hundreds of

@@ -5,7 +5,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -189,6 +191,9 @@ class Command(BaseCommand):
             self._load_hours(org)
         if options.get("hours_open_in") is not None:
             self._open_in(org, max(options["hours_open_in"], 1))
+        if apps.is_installed("channels_webchat"):
+            # The demo website: a channel app's own data, loaded by its command.
+            call_command("seed_webchat_demo", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
     @staticmethod
