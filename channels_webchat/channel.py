@@ -13,6 +13,7 @@ from .presence import is_online, visitor_of
 
 class WebChatRules(ChannelRules):
     channel = Channel.WEBCHAT
+    short_label = "WEB"
     address_label = "Visitor"
     identity_kind = IdentityKind.WEBCHAT
     finds_kinds = (IdentityKind.WEBCHAT,)

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils.html import format_html
 
 from inbox.models import Channel, SenderId, Team, User
 
@@ -77,6 +76,6 @@ def website_save(*, website: Website, name: str, team: Team | None, owner: User 
 
 
 def snippet(website: Website) -> str:
-    """The one line to paste into the website's HTML."""
+    """The one line to paste into the website's HTML, as text (escape it to show it)."""
     src = settings.PUBLIC_BASE_URL + reverse("channels_webchat:widget")
-    return format_html('<script src="{}" data-website="{}" async></script>', src, website.key)
+    return f'<script src="{src}" data-website="{website.key}" async></script>'

@@ -116,6 +116,8 @@ class ChannelRules:
     """
 
     channel: str = ""
+    # The channel's mark beside a conversation or a sender ID in lists ("SMS", "WA").
+    short_label: str = ""
     # How the customer's address is called on screen ("Phone", "WhatsApp", "Email").
     address_label: str = "Address"
     # The kind of contact identity a conversation on this channel is with, and the kinds an

@@ -7,7 +7,7 @@ from html import escape
 
 from django.urls import reverse
 
-from .models import Channel
+from .channels import channel_rules
 
 
 def fill(template: str, markup: dict[str, str] | None = None, /, **text: object) -> str:
@@ -23,7 +23,7 @@ def url_stem(name: str, *args: str) -> str:
 
 
 def channel_short(channel: str) -> str:
-    return "WA" if channel == Channel.WHATSAPP else "SMS"
+    return channel_rules(channel).short_label
 
 
 # Only web addresses become links: nothing but http(s), so no javascript: or data: URL can.
