@@ -126,11 +126,11 @@ def test_a_page_of_another_origin_cannot_show_the_chat(browser, live_server, hos
     host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{host_site.origin}/")
-    frame = page.locator("iframe[title='Chat with us']")
-    expect(frame).to_be_attached()
-    # The browser refuses the frame (frame-ancestors): no launcher is ever drawn in it.
-    page.wait_for_load_state("load")
+    # The browser refuses to frame the chat (frame-ancestors) and says so.
+    with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as refusal:
+        page.goto(f"{host_site.origin}/")
+    assert "https://elsewhere.example.com" in refusal.value.text
+    expect(page.locator("iframe[title='Chat with us']")).to_be_attached()
     assert page.frame_locator("iframe[title='Chat with us']").locator("#launcher").count() == 0
     assert not Visitor.objects.exists()
     context.close()
