@@ -17,6 +17,7 @@ class WebChatRules(ChannelRules):
     address_label = "Visitor"
     identity_kind = IdentityKind.WEBCHAT
     finds_kinds = (IdentityKind.WEBCHAT,)
+    typed_addresses = False
     text_limit = 4000
     media_types = frozenset(ACCEPTED)
     media_max_bytes = 5 * 1024 * 1024

@@ -133,6 +133,9 @@ class ChannelRules:
     counts_segments: bool = False
     media_types: frozenset[str] = frozenset()
     media_max_bytes: int = 0
+    # Whether an agent may start a conversation by typing the customer's address (a web-chat
+    # visitor is reached only from their own chat).
+    typed_addresses: bool = True
     # Registered templates (a provider-approved first message, with variables).
     templates: bool = False
     # Whether and when replies stop: freeform messages only within this time after the
@@ -206,6 +209,11 @@ def channel_rules(channel: str) -> ChannelRules:
         return _RULES[channel]
     except KeyError:
         raise KeyError(f"No channel app registered the channel {channel!r}.") from None
+
+
+def typed_channels() -> list[str]:
+    """The channels on which an agent may start a conversation by typing an address."""
+    return [channel for channel, rules in _RULES.items() if rules.typed_addresses]
 
 
 @cache

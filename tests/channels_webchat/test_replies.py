@@ -116,3 +116,12 @@ def test_the_widget_says_the_away_message_outside_business_hours(client, website
     sender.save()
     state = client.get(f"/webchat/{website.key}/state", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert (state["away"], state["away_message"]) == (False, "")
+
+
+def test_no_one_starts_a_web_chat_by_typing_an_address(client, website, alice, alice_line):
+    """The new-conversation form and the customer phone offer only typed-address channels."""
+    client.force_login(alice)
+    for page in ("/new/", "/simulator/"):
+        html = client.get(page).content.decode()
+        assert "Alice&#x27;s line" in html or "Alice's line" in html
+        assert "Shop" not in html
