@@ -1,7 +1,9 @@
 """The widget's endpoints as a visitor's browser (or an attacker) calls them."""
 
+import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -249,3 +251,15 @@ def test_the_state_costs_the_same_queries_however_long_the_chat(
         write(client, website, token, f"message {i}", key=f"k{i}")
     with django_assert_max_num_queries(6):
         assert call(client, website, token, "state").status_code == 200
+
+
+def test_what_a_visitor_downloads_stays_small(client, website):
+    """The script, the frame and its script and styles: under 20 KB gzipped in all."""
+    static = Path(__file__).resolve().parents[2] / "static" / "webchat"
+    parts = [
+        client.get("/webchat/widget.js").content,
+        client.get(f"/webchat/{website.key}/frame/").content,
+        (static / "frame.js").read_bytes(),
+        (static / "frame.css").read_bytes(),
+    ]
+    assert sum(len(gzip.compress(part)) for part in parts) < 20 * 1024
