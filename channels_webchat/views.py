@@ -58,6 +58,8 @@ def _error(reason: str, status: int = 400) -> JsonResponse:
 
 
 def _json_body(request: HttpRequest) -> dict:
+    if request.content_type != "application/json":
+        raise BadInput("Send JSON (Content-Type: application/json).")
     if len(request.body) > BODY_MAX_BYTES:
         raise BadInput("The message is too large.")
     try:

@@ -181,6 +181,19 @@ def test_bad_input_gets_its_reason_never_a_500(client, website, data, reason):
     assert not Message.objects.exists()
 
 
+def test_a_form_post_is_refused_with_its_reason(client, website):
+    token = new_visitor(client, website)
+    response = client.post(
+        f"/webchat/{website.key}/messages",
+        {"body": "hi", "key": "a"},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert "Send JSON" in response.json()["error"]
+    response = client.post(f"/webchat/{website.key}/start", {"start": "x"})
+    assert response.status_code == 400
+
+
 def test_an_oversized_body_is_refused_unread(client, website):
     token = new_visitor(client, website)
     response = call(client, website, token, "messages", {"body": "x" * 40_000, "key": "a"})
