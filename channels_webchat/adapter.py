@@ -4,6 +4,7 @@ their address through Django's mail backend, with a link back to the page they c
 (which reopens the chat)."""
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -16,6 +17,15 @@ from .presence import is_online, visitor_of
 REOPEN = "#converse-chat"
 
 
+def reopen_link(page_url: str, *, origins: list[str]) -> str:
+    """The page the visitor chatted on, opening the chat; "" unless it is a page of the
+    website (the widget reports it, so it is the visitor's word)."""
+    parts = urlsplit(page_url)
+    if f"{parts.scheme}://{parts.netloc}".lower() not in origins:
+        return ""
+    return urlunsplit(parts._replace(fragment="")) + REOPEN
+
+
 class WebChatAdapter:
     def send(self, message: Message) -> SendResult:
         visitor = visitor_of(message.conversation.customer_address)
@@ -23,7 +33,7 @@ class WebChatAdapter:
         if visitor is None or is_online(visitor) or not (visitor.email and visitor.email_consent):
             return SendResult(provider_sid=sid, status="delivered")
         website = visitor.website
-        link = f"{visitor.page_url.split('#')[0]}{REOPEN}" if visitor.page_url else ""
+        link = reopen_link(visitor.page_url, origins=website.origins)
         text = message.body + (f"\n\nContinue the conversation: {link}" if link else "")
         try:
             send_mail(

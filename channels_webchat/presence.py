@@ -9,12 +9,9 @@ from django.utils import timezone
 from .models import Visitor
 
 
-def online_since() -> timedelta:
-    return timedelta(seconds=settings.WEBCHAT_ONLINE_SECONDS)
-
-
 def is_online(visitor: Visitor) -> bool:
-    return timezone.now() - visitor.last_seen_at < online_since()
+    since = timezone.now() - visitor.last_seen_at
+    return since < timedelta(seconds=settings.WEBCHAT_ONLINE_SECONDS)
 
 
 def visitor_of(address: str) -> Visitor | None:

@@ -10,6 +10,7 @@ Bodies are size-checked JSON, rate-limited per visitor and per address, and refu
 """
 
 import json
+from dataclasses import asdict
 from functools import wraps
 
 from django.conf import settings
@@ -175,7 +176,7 @@ def _state(visitor: Visitor) -> dict:
     website = visitor.website
     away = is_away(website)
     return {
-        "messages": [m.__dict__ for m in messages],
+        "messages": [asdict(m) for m in messages],
         "unread": unread_count(visitor=visitor, messages=messages),
         "away": away,
         "away_message": website.away_message if away else "",

@@ -21,12 +21,12 @@
     set: function (v) {
       if (local) { local.setItem(storeKey, v); return; }
       kept = v;
-      parent.postMessage({ type: "converse-chat-keep", token: v }, parentOrigin);
+      if (parentOrigin !== "*") parent.postMessage({ type: "converse-chat-keep", token: v }, parentOrigin);
     },
     clear: function () { store.set(""); }
   };
   function fromHost() {
-    if (local || parent === window) return Promise.resolve();
+    if (local || parent === window || parentOrigin === "*") return Promise.resolve();
     return new Promise(function (resolve) {
       var done = function (event) {
         if (event.source !== parent || event.origin !== parentOrigin || !event.data ||

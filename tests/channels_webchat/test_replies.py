@@ -125,3 +125,14 @@ def test_no_one_starts_a_web_chat_by_typing_an_address(client, website, alice, a
         html = client.get(page).content.decode()
         assert "Alice&#x27;s line" in html or "Alice's line" in html
         assert "Shop" not in html
+
+
+def test_the_mail_links_back_only_to_a_page_of_the_website(visitor, alice, tasks):
+    visitor.page_url = "https://evil.example.net/login"
+    visitor.email, visitor.email_consent = "dana@example.com", True
+    visitor.save()
+    leave(visitor)
+    reply(alice, tasks)
+    [sent] = mail.outbox
+    assert "evil" not in sent.body
+    assert "Continue the conversation" not in sent.body
