@@ -5,7 +5,6 @@ when the widget has it (by e-mail when the visitor has left and agreed, ``adapte
 from django.utils.timesince import timesince
 
 from inbox.channels import ChannelRules, InvalidAddress
-from inbox.media_types import ACCEPTED
 from inbox.models import Channel, IdentityKind
 
 from .presence import is_online, visitor_of
@@ -19,8 +18,8 @@ class WebChatRules(ChannelRules):
     finds_kinds = (IdentityKind.WEBCHAT,)
     typed_addresses = False
     text_limit = 4000
-    media_types = frozenset(ACCEPTED)
-    media_max_bytes = 5 * 1024 * 1024
+    # The widget shows text only so far: no attachments either way.
+    media_types = frozenset()
     receipts = frozenset({"delivered"})
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
