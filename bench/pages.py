@@ -62,9 +62,12 @@ class Page:
     # Answers that are not errors (readiness answers 503 while a backlog waits).
     statuses: tuple[int, ...] = (200, 204)
     method: str = "get"
+    # Asked by a web-chat visitor: their token goes along (``Targets.webchat_token``).
+    visitor: bool = False
 
-    @property
-    def headers(self) -> dict[str, str]:
+    def headers(self, targets: "Targets") -> dict[str, str]:
+        if self.visitor:
+            return {"Authorization": f"Bearer {targets.values['webchat_token'][0]}"}
         return {"HX-Request": "true", "HX-Target": self.htmx_target} if self.htmx_target else {}
 
 
@@ -136,6 +139,9 @@ PAGES = [
         "/reports/?period=30d&agent={agent_id}&refresh=1",
     ),
     Page("Answered late, 7 days (admin)", "admin", "/all/?on=opened&since={week_ago}&answer=late"),
+    # A web-chat visitor's widget: its frame, and the poll it makes every few seconds.
+    Page("Web chat frame (visitor)", "agent", "/webchat/{webchat_key}/frame/"),
+    Page("Web chat poll (visitor)", "agent", "/webchat/{webchat_key}/state", visitor=True),
 ]
 
 WARMUP = 3
@@ -213,6 +219,7 @@ def find_targets(agent: User, *, limit: int = 50) -> Targets:
             "week_ago": [(timezone.localdate() - timedelta(days=6)).isoformat()],
             "now": [format_version(timezone.now())],
             "export": _exports_of(agent, chosen[:10]),
+            **_webchat_visitor(agent),
         }
     )
 
@@ -228,6 +235,27 @@ def old_words(agent: User, *, limit: int = 20) -> list[str]:
     ):
         words += re.findall(r"[0-9]{3,}", body)[:1]
     return words
+
+
+def _webchat_visitor(agent: User) -> dict[str, list[str]]:
+    """A website of the busy agent's and a visitor who wrote 30 messages on it (made at
+    each run: the token is known only when the visitor starts)."""
+    from channels_webchat.models import Website
+    from channels_webchat.visitors import visitor_start, visitor_write
+    from channels_webchat.websites import website_save
+
+    website = Website.objects.filter(key="bench").select_related("sender").first()
+    if website is None:
+        website = website_save(
+            website=Website(key="bench", allowed_origins="https://shop.example.com"),
+            name="Bench website",
+            team=None,
+            owner=agent,
+        )
+    visitor, token = visitor_start(website=website)
+    for i in range(30):
+        visitor_write(visitor=visitor, body=f"Question {i}", key=f"bench-{i}")
+    return {"webchat_key": [website.key], "webchat_token": [token]}
 
 
 def _exports_of(agent: User, conversations: list[Conversation]) -> list[str]:
@@ -262,7 +290,7 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     counts: set[int] = set()
     for i in range(WARMUP):
         with CaptureQueriesContext(connection) as captured:
-            response = request(targets.url(page.url, i), data, headers=page.headers)
+            response = request(targets.url(page.url, i), data, headers=page.headers(targets))
         if response.status_code not in page.statuses:
             result.status, result.note = "error", f"HTTP {response.status_code}"
             return result
@@ -276,7 +304,7 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     for i in range(requests):
         url = targets.url(page.url, i)
         started = time.perf_counter()
-        request(url, data, headers=page.headers)
+        request(url, data, headers=page.headers(targets))
         timings.append((time.perf_counter() - started) * 1000)
     result.cpu_ms = round((time.process_time() - cpu_started) * 1000 / requests, 3)
     result.requests = requests

@@ -21,3 +21,6 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405
+# One test client stands for many visitors: the widget's per-address limit would stop it.
+WEBCHAT_RATE_ADDRESS = "100000/m"
+WEBCHAT_RATE_WRITE = "100000/m"

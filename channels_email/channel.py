@@ -12,6 +12,7 @@ from inbox.models import Channel, IdentityKind, Message
 
 class EmailRules(ChannelRules):
     channel = Channel.EMAIL
+    short_label = "Mail"
     address_label = "Email"
     identity_kind = IdentityKind.EMAIL
     finds_kinds = (IdentityKind.EMAIL,)
@@ -21,6 +22,8 @@ class EmailRules(ChannelRules):
     media_max_bytes = 10 * 1024 * 1024
     receipts = frozenset({"sent"})
     subjects = True
+    # A new conversation starts with the customer's own mail (the inbox does not write first).
+    typed_addresses = False
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
         """The address in lower case; InvalidAddress when it is not an e-mail address."""

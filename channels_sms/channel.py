@@ -9,6 +9,7 @@ from inbox.segments import count_segments
 
 class SmsRules(PhoneNumberRules):
     channel = Channel.SMS
+    short_label = "SMS"
     address_label = "Phone"
     identity_kind = IdentityKind.PHONE
     finds_kinds = (IdentityKind.PHONE, IdentityKind.WHATSAPP)

@@ -16,6 +16,7 @@ from inbox.models import Channel, IdentityKind
 
 class WhatsAppRules(PhoneNumberRules):
     channel = Channel.WHATSAPP
+    short_label = "WA"
     address_label = "WhatsApp"
     identity_kind = IdentityKind.WHATSAPP
     finds_kinds = (IdentityKind.WHATSAPP, IdentityKind.PHONE)

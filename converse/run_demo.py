@@ -1,6 +1,7 @@
 """``make run``'s processes: Django's development server, and beside it a Celery worker with
 beat that is started again whenever it stops, so a demo never sits with its sends queued
-behind a dead worker. Ctrl-C (or SIGTERM) stops both."""
+behind a dead worker, and the demo website showing the web chat (``demo/webchat/``) on a
+second origin (``DEMO_SITE_PORT``, 8001). Ctrl-C (or SIGTERM) stops them all."""
 
 import contextlib
 import os
@@ -54,6 +55,22 @@ def _end_group(group: int, how: signal.Signals) -> None:
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
+    site_port = os.environ.get("DEMO_SITE_PORT", "8001")
+    site = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            "--bind",
+            host,
+            "--directory",
+            "demo/webchat",
+            site_port,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    print(f"The demo website with the chat: http://{host}:{site_port}/")
     stop = threading.Event()
     worker = threading.Thread(target=keep_running, args=(WORKER,), kwargs={"stop": stop})
     worker.start()
@@ -65,6 +82,7 @@ def main() -> None:
         pass
     finally:
         stop.set()
+        site.terminate()
         worker.join()
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "channels_sms",
     "channels_whatsapp",
     "channels_email",
+    "channels_webchat",
     "simulator",
 ]
 
@@ -140,6 +141,13 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "") or "converse@localhost"
 PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
+# Without a mail server (the demo) mail is written to the worker's terminal.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 # Reset mails per e-mail address and per client address in the window (converse.password_reset).
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
 PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 10)
@@ -388,13 +396,23 @@ CONVERSE_CHANNEL_ADAPTERS = {
         "sms": "channels_sms.adapter.TwilioSmsAdapter",
         "whatsapp": "channels_whatsapp.adapter.TwilioWhatsAppAdapter",
         "email": "channels_email.adapter.SmtpAdapter",
+        "webchat": "channels_webchat.adapter.WebChatAdapter",
     },
     "simulator": {
         "sms": "simulator.adapter.SimulatorAdapter",
         "whatsapp": "simulator.adapter.SimulatorAdapter",
         "email": "channels_email.adapter.SmtpAdapter",
+        "webchat": "channels_webchat.adapter.WebChatAdapter",
     },
 }[CONVERSE_PROVIDER]
+# Web chat: a visitor whose widget has not asked for news this long has left (replies then
+# go by e-mail when they agreed); the widget asks every few seconds while its page is open.
+WEBCHAT_ONLINE_SECONDS = env_int("WEBCHAT_ONLINE_SECONDS", 30)
+# Rate limits of the widget's endpoints (django-ratelimit, counted in the shared cache).
+RATELIMIT_USE_CACHE = "shared"
+WEBCHAT_RATE_START = env_str("WEBCHAT_RATE_START", "20/h")
+WEBCHAT_RATE_WRITE = env_str("WEBCHAT_RATE_WRITE", "20/m")
+WEBCHAT_RATE_ADDRESS = env_str("WEBCHAT_RATE_ADDRESS", "300/m")
 # Seconds between the simulator's status reports (sent, delivered, read).
 SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 

@@ -50,5 +50,6 @@ urlpatterns = [
     path("webhooks/twilio/", include("channels_sms.urls")),
     path("mail/", include("channels_email.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("webchat/", include("channels_webchat.urls")),
     path("", include("inbox.urls")),
 ]

@@ -133,6 +133,8 @@ class ChannelRules:
     """
 
     channel: str = ""
+    # The channel's mark beside a conversation or a sender ID in lists ("SMS", "WA").
+    short_label: str = ""
     # How the customer's address is called on screen ("Phone", "WhatsApp", "Email").
     address_label: str = "Address"
     # The kind of contact identity a conversation on this channel is with, and the kinds an
@@ -148,6 +150,9 @@ class ChannelRules:
     counts_segments: bool = False
     media_types: frozenset[str] = frozenset()
     media_max_bytes: int = 0
+    # Whether an agent may start a conversation by typing the customer's address (a web-chat
+    # visitor is reached only from their own chat).
+    typed_addresses: bool = True
     # Registered templates (a provider-approved first message, with variables).
     templates: bool = False
     # Whether and when replies stop: freeform messages only within this time after the
@@ -188,6 +193,16 @@ class ChannelRules:
             f"window closes {closes_at}, before it could go: it would never be delivered."
         )
 
+    def customer_facts(self, conversation) -> list[tuple[str, str]]:
+        """What the channel knows of the customer now, as (label, value) pairs for the
+        contact panel (web chat: online or last active, the page they are on)."""
+        return []
+
+    def compose_notice(self, conversation) -> str:
+        """A line above the reply box saying how a reply will reach the customer now
+        ("" when it goes the usual way)."""
+        return ""
+
 
 class PhoneNumberRules(ChannelRules):
     """Rules for a channel whose customers are phone numbers (E.164)."""
@@ -218,6 +233,11 @@ def channel_rules(channel: str) -> ChannelRules:
         return _RULES[channel]
     except KeyError:
         raise KeyError(f"No channel app registered the channel {channel!r}.") from None
+
+
+def typed_channels() -> list[str]:
+    """The channels on which an agent may start a conversation by typing an address."""
+    return [channel for channel, rules in _RULES.items() if rules.typed_addresses]
 
 
 @cache

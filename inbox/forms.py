@@ -6,6 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 
 from .access import usable_sender_ids
+from .channels import typed_channels
 from .media_types import HEAD_BYTES, media_type_sniff
 from .models import Channel, Contact, CustomField, Organisation, SenderId, User
 from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
@@ -20,9 +21,11 @@ def new_idempotency_key() -> str:
 
 
 def offer_senders(field: forms.ModelChoiceField, senders, *, prompt: str) -> None:
-    """Fill a sender ID select: with ``prompt`` as its empty choice instead of Django's
-    "---------", or, when the user has only one sender ID, with that one chosen.
+    """Fill a sender ID select for starting a conversation with a typed address (only
+    sender IDs of ``typed_channels``): with ``prompt`` as its empty choice instead of
+    Django's "---------", or, when the user has only one sender ID, with that one chosen.
     ``field.offered`` says whether there is any (the page explains when there is none)."""
+    senders = senders.filter(channel__in=typed_channels())
     field.queryset = senders
     first = list(senders[:2])
     field.offered = bool(first)

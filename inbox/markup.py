@@ -7,7 +7,7 @@ from html import escape
 
 from django.urls import reverse
 
-from .models import Channel
+from .channels import channel_rules
 
 
 def fill(template: str, markup: dict[str, str] | None = None, /, **text: object) -> str:
@@ -22,11 +22,8 @@ def url_stem(name: str, *args: str) -> str:
     return reverse(name, args=[*args, "-"])[:-2]
 
 
-_SHORT = {Channel.WHATSAPP: "WA", Channel.EMAIL: "Mail"}
-
-
 def channel_short(channel: str) -> str:
-    return _SHORT.get(channel, "SMS")
+    return channel_rules(channel).short_label
 
 
 # Only web addresses become links: nothing but http(s), so no javascript: or data: URL can.

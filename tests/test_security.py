@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from .channels_webchat.conftest import make_website
 from .conftest import receive
 
 # Reachable without signing in, each for a stated reason.
@@ -19,7 +20,8 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-PUBLIC_PREFIXES = ("admin:", "channels_sms:")  # admin has its own login; webhooks are signed
+# Admin has its own login; webhooks are signed; the web chat's visitors bear their own token.
+PUBLIC_PREFIXES = ("admin:", "channels_sms:", "channels_webchat:")
 # For monitoring: an operations token or an admin's session, 403 otherwise (test_operations).
 MONITORING = {"readyz", "metrics"}
 
@@ -82,11 +84,15 @@ def test_a_guessed_conversation_id_is_404_on_every_url(
 @pytest.mark.parametrize(("name", "kwargs"), [u for u in URLS if not u[0].startswith("admin:")])
 def test_every_post_without_a_csrf_token_is_refused(alice, alice_line, name, kwargs):
     conversation = receive(alice_line, "+12025550123", "Hi").conversation
+    # A website whose key is the id every URL is called with: its widget's endpoints.
+    make_website(owner=alice, key=conversation.public_id)
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
     response = client.post(url_for(name, kwargs, conversation.public_id), {"body": "x"})
-    # 403: CSRF (or, for webhooks, the missing signature); 405: the URL takes no POST.
-    assert response.status_code in (403, 405), f"{name} answered {response.status_code}"
+    # 403: CSRF (or, for webhooks, the missing signature); 405: no POST here. The web chat's
+    # endpoints take no cookies: 401 without a visitor's token, 400 for a body not JSON.
+    allowed = (400, 401, 403, 405) if name.startswith("channels_webchat:") else (403, 405)
+    assert response.status_code in allowed, f"{name} answered {response.status_code}"
     assert not conversation.messages.filter(direction="out").exists()
 
 

@@ -11,6 +11,7 @@ class Channel(models.TextChoices):
     SMS = "sms", "SMS/MMS"
     WHATSAPP = "whatsapp", "WhatsApp"
     EMAIL = "email", "E-mail"
+    WEBCHAT = "webchat", "Web chat"
 
 
 class SenderId(models.Model):

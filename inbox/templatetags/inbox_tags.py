@@ -4,7 +4,6 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from inbox.channels import channel_rules
 from inbox.markup import channel_short, fill, url_stem
 from inbox.models import MessageDirection
 from inbox.phone import format_phone
@@ -16,19 +15,6 @@ register = template.Library()
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value) if value else ""
-
-
-@register.filter
-def customer_address(conversation) -> str:
-    """The conversation's customer address as its channel shows it."""
-    rules = channel_rules(conversation.sender_id.channel)
-    return rules.display_address(conversation.customer_address)
-
-
-@register.filter
-def address_label(conversation) -> str:
-    """What the conversation's channel calls a customer's address ("Phone", "Email")."""
-    return channel_rules(conversation.sender_id.channel).address_label
 
 
 @register.filter

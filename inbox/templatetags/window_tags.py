@@ -49,6 +49,25 @@ def contact_panel(context, conversation) -> dict:
     }
 
 
+@register.simple_tag
+def channel_customer(conversation) -> dict:
+    """The customer's address as their channel names and writes it, and what the channel
+    knows of them now (web chat: online or last active, the page they are on)."""
+    rules = channel_rules(conversation.sender_id.channel)
+    return {
+        "label": rules.address_label,
+        "address": rules.display_address(conversation.customer_address),
+        "facts": rules.customer_facts(conversation),
+    }
+
+
+@register.simple_tag
+def channel_notice(conversation) -> str:
+    """How a reply reaches the customer now, when the channel says it differs (web chat:
+    by e-mail, or at their next visit)."""
+    return channel_rules(conversation.sender_id.channel).compose_notice(conversation)
+
+
 # A thread's pieces, built in Python like the list's rows: a thread draws up to hundreds of
 # messages on every refresh, and the template engine took about 0.17 ms for each. Every
 # {field} is escaped text except those named *_html, which are built from escaped parts.

@@ -193,6 +193,9 @@ class Command(BaseCommand):
             self._open_in(org, max(options["hours_open_in"], 1))
         if apps.is_installed("campaigns"):
             call_command("seed_campaigns")  # the campaigns app's own demo data
+        if apps.is_installed("channels_webchat"):
+            # The demo website: a channel app's own data, loaded by its command.
+            call_command("seed_webchat_demo", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
     @staticmethod

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "channels_webchat"
+
+urlpatterns = [
+    path("widget.js", views.widget_script, name="widget"),
+    path("<str:key>/frame/", views.frame, name="frame"),
+    path("<str:key>/start", views.start, name="start"),
+    path("<str:key>/state", views.state, name="state"),
+    path("<str:key>/messages", views.write, name="write"),
+    path("<str:key>/read", views.read, name="read"),
+    path("<str:key>/profile", views.profile, name="profile"),
+]

@@ -1,0 +1,239 @@
+"""The widget's endpoints: its script, its frame, and the JSON the frame speaks.
+
+The frame is served by Converse inside the website's page; ``frame-ancestors`` lists only
+the website's allowed origins, so a page of any other origin cannot show it. The JSON
+endpoints take no cookies: a visitor is the bearer of their token (``visitors.py``), which
+a cross-site form cannot send, so they are exempt from Django's CSRF cookie check and check
+the token instead; starting a visitor needs the signed start token of a frame we served.
+Bodies are size-checked JSON, rate-limited per visitor and per address, and refused with a
+400 and a reason, never a 500.
+"""
+
+import json
+from dataclasses import asdict
+from functools import wraps
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from converse.security import policy_header
+from inbox.channels import channel_rules
+from inbox.models import Channel
+from inbox.storable import storable_text
+
+from .models import Visitor, Website
+from .visitors import (
+    is_away,
+    unread_count,
+    visitor_for_token,
+    visitor_messages,
+    visitor_profile_save,
+    visitor_read,
+    visitor_seen,
+    visitor_start,
+    visitor_write,
+)
+
+START_SALT = "channels_webchat.start"
+START_MAX_AGE = 24 * 3600
+# Larger bodies are refused unread: the longest message with room for JSON's escapes.
+BODY_MAX_BYTES = 32 * 1024
+KEY_MAX_LENGTH = 40
+
+
+class BadInput(ValueError):
+    """What the widget sent cannot be used; the message says why."""
+
+
+def _error(reason: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": reason}, status=status)
+
+
+def _json_body(request: HttpRequest) -> dict:
+    if request.content_type != "application/json":
+        raise BadInput("Send JSON (Content-Type: application/json).")
+    if len(request.body) > BODY_MAX_BYTES:
+        raise BadInput("The message is too large.")
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("The request is not JSON.") from None
+    if not isinstance(data, dict):
+        raise BadInput("The request is not a JSON object.")
+    return data
+
+
+def _text(data: dict, name: str, *, limit: int) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise BadInput(f"{name} must be text.")
+    value = storable_text(value).strip()
+    if len(value) > limit:
+        raise BadInput(f"{name} is {len(value) - limit} characters too long (at most {limit}).")
+    return value
+
+
+def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
+    return is_ratelimited(request, group=f"webchat.{group}", key=key, rate=rate, increment=True)
+
+
+def _website(key: str) -> Website:
+    return get_object_or_404(
+        Website.objects.select_related("sender"), key=key, sender__is_active=True
+    )
+
+
+def _frame_policy(website: Website) -> str:
+    ancestors = " ".join(website.origins) or "'none'"
+    return policy_header({**settings.CONTENT_SECURITY_POLICY, "frame-ancestors": ancestors})
+
+
+def visitor_api(view):
+    """A JSON endpoint of a website's visitor: the bearer token finds them, or 401; bad
+    input is a 400 with its reason; too many requests from one address a 429."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, key: str) -> HttpResponse:
+        website = _website(key)
+        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, "ip"):
+            return _error("Too many requests: wait a minute.", 429)
+        auth = request.headers.get("Authorization", "")
+        visitor = visitor_for_token(website=website, token=auth.removeprefix("Bearer ").strip())
+        if visitor is None:
+            return _error("Unknown visitor: start again.", 401)
+        try:
+            return view(request, visitor)
+        except BadInput as bad:
+            return _error(str(bad))
+
+    return wrapped
+
+
+@require_GET
+def widget_script(request: HttpRequest) -> HttpResponse:
+    """The script the snippet loads: draws the frame on the website's page."""
+    script = render_to_string("webchat/widget.js")
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@require_GET
+@xframe_options_exempt
+def frame(request: HttpRequest, key: str) -> HttpResponse:
+    """The chat itself, shown in an iframe on the website's pages (and only theirs)."""
+    website = _website(key)
+    config = {
+        "key": website.key,
+        "name": str(website),
+        "greeting": website.greeting,
+        "colour": website.colour,
+        "prechat": website.prechat_form,
+        "start": signing.dumps(website.key, salt=START_SALT),
+        "limit": channel_rules(Channel.WEBCHAT).text_limit,
+    }
+    response = render(request, "webchat/frame.html", {"config": config, "website": website})
+    response["Content-Security-Policy"] = _frame_policy(website)
+    return response
+
+
+@csrf_exempt
+@require_POST
+def start(request: HttpRequest, key: str) -> HttpResponse:
+    """A new visitor: only from a frame we served for this website (its signed start
+    token), and at most ``WEBCHAT_RATE_START`` from one address."""
+    website = _website(key)
+    if _limited(request, "start", settings.WEBCHAT_RATE_START, "ip"):
+        return _error("Too many new chats from your address: try again later.", 429)
+    try:
+        data = _json_body(request)
+        token = _text(data, "start", limit=200)
+    except BadInput as bad:
+        return _error(str(bad))
+    try:
+        signed_key = signing.loads(token, salt=START_SALT, max_age=START_MAX_AGE)
+    except signing.BadSignature:
+        return _error("This chat page is out of date: reload the page.", 403)
+    if signed_key != website.key:
+        return _error("This chat page is out of date: reload the page.", 403)
+    _, visitor_token = visitor_start(website=website)
+    return JsonResponse({"token": visitor_token}, status=201)
+
+
+def _state(visitor: Visitor) -> dict:
+    messages = visitor_messages(visitor=visitor)
+    website = visitor.website
+    away = is_away(website)
+    return {
+        "messages": [asdict(m) for m in messages],
+        "unread": unread_count(visitor=visitor, messages=messages),
+        "away": away,
+        "away_message": website.away_message if away else "",
+        "profile": {"name": visitor.name, "email": visitor.email},
+    }
+
+
+@require_GET
+@visitor_api
+def state(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    """What the widget shows, asked every few seconds: the visitor is online meanwhile."""
+    visitor_seen(
+        visitor=visitor,
+        page_url=storable_text(request.GET.get("page", "")),
+        language=storable_text(request.GET.get("lang", "")),
+        time_zone=storable_text(request.GET.get("tz", "")),
+    )
+    return JsonResponse(_state(visitor))
+
+
+@require_POST
+@visitor_api
+def write(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    if _limited(request, "write", settings.WEBCHAT_RATE_WRITE, lambda g, r: visitor.address):
+        return _error("You are writing too fast: wait a moment.", 429)
+    data = _json_body(request)
+    body = _text(data, "body", limit=channel_rules(Channel.WEBCHAT).text_limit)
+    key = _text(data, "key", limit=KEY_MAX_LENGTH)
+    if not body:
+        raise BadInput("Write a message first.")
+    if not key.replace("-", "").isalnum():
+        raise BadInput("key must be letters, digits and dashes.")
+    visitor_write(visitor=visitor, body=body, key=key)
+    return JsonResponse(_state(visitor), status=201)
+
+
+@require_POST
+@visitor_api
+def read(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    upto = _json_body(request).get("upto")
+    if not isinstance(upto, int) or isinstance(upto, bool) or not 0 <= upto < 2**62:
+        raise BadInput("upto must be a message number.")
+    visitor_read(visitor=visitor, upto=upto)
+    return JsonResponse({"ok": True})
+
+
+@require_POST
+@visitor_api
+def profile(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    data = _json_body(request)
+    name = _text(data, "name", limit=100)
+    email = _text(data, "email", limit=254)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise BadInput("That e-mail address does not look right.") from None
+    consent = data.get("consent") is True
+    visitor_profile_save(visitor=visitor, name=name, email=email, consent=consent)
+    return JsonResponse(_state(visitor))

@@ -1,0 +1,171 @@
+/* The chat inside the website's frame: keeps the visitor's token in this frame's own
+   storage (partitioned per website by the browser), asks for news every few seconds,
+   sends what the visitor writes. Text only ever goes into the page as text. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("chat-config").textContent);
+  var api = "/webchat/" + encodeURIComponent(config.key) + "/";
+  var params = new URLSearchParams(location.hash.slice(1));
+  var page = params.get("page") || "";
+  var parentOrigin = "*";
+  try { parentOrigin = new URL(page).origin; } catch (e) { page = ""; }
+  var storeKey = "converse-chat:" + config.key;
+  // The token lives in this frame's own storage, which the browser partitions per website.
+  // A browser that denies a frame any storage (third-party storage blocked outright) gets
+  // it kept by the widget's script in the website's own storage instead (widget.js).
+  var local = null;
+  try { local = window.localStorage; local.getItem(storeKey); } catch (e) { local = null; }
+  var kept = null;
+  var store = {
+    get: function () { return local ? local.getItem(storeKey) : kept; },
+    set: function (v) {
+      if (local) { local.setItem(storeKey, v); return; }
+      kept = v;
+      if (parentOrigin !== "*") parent.postMessage({ type: "converse-chat-keep", token: v }, parentOrigin);
+    },
+    clear: function () { store.set(""); }
+  };
+  function fromHost() {
+    if (local || parent === window || parentOrigin === "*") return Promise.resolve();
+    return new Promise(function (resolve) {
+      var done = function (event) {
+        if (event.source !== parent || event.origin !== parentOrigin || !event.data ||
+            event.data.type !== "converse-chat-kept") return;
+        kept = typeof event.data.token === "string" ? event.data.token : null;
+        window.removeEventListener("message", done);
+        resolve();
+      };
+      window.addEventListener("message", done);
+      parent.postMessage({ type: "converse-chat-ask" }, parentOrigin);
+      setTimeout(resolve, 1500);
+    });
+  }
+  var $ = function (id) { return document.getElementById(id); };
+  var panel = $("panel"), launcher = $("launcher"), badge = $("badge"), log = $("log");
+  var compose = $("compose"), body = $("body"), profile = $("profile"), error = $("error");
+  var shown = {}, latest = null, isOpen = false, timer = null, profileAsked = false;
+  document.documentElement.style.setProperty("--accent", config.colour);
+  body.maxLength = config.limit;
+
+  function request(method, path, data) {
+    var headers = { "Content-Type": "application/json" };
+    var token = store.get();
+    if (token) headers.Authorization = "Bearer " + token;
+    return fetch(api + path, {
+      method: method, headers: headers, credentials: "omit",
+      body: data === undefined ? undefined : JSON.stringify(data)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        if (response.status === 401) { store.clear(); }
+        if (!response.ok) { var e = new Error(json.error || "Something went wrong."); e.status = response.status; throw e; }
+        return json;
+      });
+    });
+  }
+
+  var starting = null;
+  function ensureToken() {
+    if (asked) return asked.then(ensureToken);  // the website's page has not answered yet
+    if (store.get()) return Promise.resolve();
+    // One start at a time: the first poll and a quick first click would make two visitors.
+    starting = starting || request("POST", "start", { start: config.start })
+      .then(function (json) { store.set(json.token); })
+      .finally(function () { starting = null; });
+    return starting;
+  }
+
+  function say(text) { error.textContent = text; error.hidden = !text; }
+
+  function render(state) {
+    latest = state;
+    state.messages.forEach(function (m) {
+      if (shown[m.id]) return;
+      shown[m.id] = true;
+      var item = document.createElement("li");
+      item.className = "msg " + (m.mine ? "msg-mine" : "msg-agent");
+      item.dataset.id = m.id;
+      if (!m.mine && m.author) {
+        var who = document.createElement("span");
+        who.className = "who";
+        who.textContent = m.author;
+        item.appendChild(who);
+      }
+      var text = document.createElement("p");
+      text.textContent = m.body;
+      item.appendChild(text);
+      log.appendChild(item);
+    });
+    log.scrollTop = log.scrollHeight;
+    $("away").textContent = state.away_message;
+    $("away").hidden = !state.away;
+    var unread = isOpen ? 0 : state.unread;
+    badge.textContent = unread;
+    badge.hidden = !unread;
+    launcher.setAttribute("aria-label", unread ? "Open the chat, " + unread + " unread" : "Open the chat");
+    var wantsProfile = !state.profile.email && !profileAsked &&
+      ((config.prechat && !state.profile.name) || state.away);
+    $("profile-why").textContent = state.away ? state.away_message : "Before we start: who are you?";
+    profile.hidden = !wantsProfile;
+    if (isOpen && state.unread && document.visibilityState === "visible") markRead(state);
+  }
+
+  function markRead(state) {
+    var agent = state.messages.filter(function (m) { return !m.mine; });
+    if (!agent.length) return;
+    state.unread = 0;
+    request("POST", "read", { upto: agent[agent.length - 1].id }).catch(function () {});
+  }
+
+  function poll() {
+    clearTimeout(timer);
+    var query = "?page=" + encodeURIComponent(page) + "&lang=" + encodeURIComponent(navigator.language || "") +
+      "&tz=" + encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone || "");
+    ensureToken()
+      .then(function () { return request("GET", "state" + query); })
+      .then(render, function (e) { if (e.status !== 401) say(e.message); })
+      .then(function () { timer = setTimeout(poll, isOpen ? 2000 : 5000); });
+  }
+
+  function setOpen(open) {
+    isOpen = open;
+    panel.hidden = !open;
+    document.body.classList.toggle("open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    parent.postMessage({ type: "converse-chat", open: open }, parentOrigin);
+    if (open) {
+      body.focus();
+      if (latest) render(latest);
+    }
+    poll();
+  }
+
+  launcher.addEventListener("click", function () { setOpen(!isOpen); });
+  $("close").addEventListener("click", function () { setOpen(false); launcher.focus(); });
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape" && isOpen) { setOpen(false); launcher.focus(); } });
+
+  compose.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = body.value.trim();
+    if (!text) return;
+    var key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^0-9a-z-]/gi, "");
+    compose.querySelector("button").disabled = true;
+    ensureToken()
+      .then(function () { return request("POST", "messages", { body: text, key: key }); })
+      .then(function (state) { body.value = ""; say(""); render(state); }, function (err) { say(err.message); })
+      .then(function () { compose.querySelector("button").disabled = false; body.focus(); });
+  });
+  body.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }
+  });
+
+  profile.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var data = { name: profile.name.value.trim(), email: profile.email.value.trim(), consent: profile.consent.checked };
+    ensureToken()
+      .then(function () { return request("POST", "profile", data); })
+      .then(function (state) { profileAsked = true; say(""); render(state); body.focus(); }, function (err) { say(err.message); });
+  });
+
+  var asked = fromHost().then(function () { asked = null; });
+  setOpen(params.get("open") === "1");
+})();

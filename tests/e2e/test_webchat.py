@@ -1,0 +1,136 @@
+"""Web chat end to end: a visitor on a page of another origin and an agent in the inbox."""
+
+import http.server
+import threading
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from channels_webchat.models import Visitor
+from tests.channels_webchat.conftest import make_website
+from tests.support.smtp_server import SmtpServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+HOST_PAGE = """<!doctype html><html><head><title>Shop</title></head>
+<body><h1>The shop</h1><script src="{src}" data-website="{key}" async></script></body></html>"""
+
+
+@pytest.fixture
+def host_site():
+    """A website on another origin than Converse's: serves one page with the snippet."""
+    pages = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path.split("#")[0], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.pages = pages
+    server.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = False
+    yield server
+    server.stop()
+
+
+def test_a_visitor_and_an_agent_chat_and_the_reply_goes_by_email_once_they_left(
+    browser, sign_in, live_server, host_site, smtp, alice, tasks
+):
+    website = make_website(owner=alice, origins=host_site.origin, prechat_form=True)
+    src = f"{live_server.url}/webchat/widget.js"
+    host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
+
+    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{host_site.origin}/")
+    chat = visitor.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    chat.get_by_label("Name").fill("Dana")
+    chat.get_by_label("E-mail", exact=True).fill("dana@example.com")
+    chat.get_by_label("E-mail me the answer").check()
+    chat.get_by_role("button", name="Continue").click()
+    chat.get_by_label("Your message").fill("Do you ship to Norway? <b>soon</b>")
+    chat.get_by_label("Your message").press("Enter")
+    expect(chat.locator(".msg-mine")).to_have_text("Do you ship to Norway? <b>soon</b>")
+
+    agent = sign_in(alice)
+    row = agent.locator(".conversation-row", has_text="Do you ship to Norway?")
+    expect(row).to_contain_text("Dana")
+    row.locator("a").first.click()
+    expect(agent.locator("#thread")).to_contain_text("Do you ship to Norway? <b>soon</b>")
+    expect(agent.locator("#contact-panel")).to_contain_text("Online now")
+    expect(agent.locator("#contact-panel")).to_contain_text(f"{host_site.origin}/")
+
+    # The visitor closes the panel; the agent's answer shows as a badge, then in the chat.
+    chat.get_by_role("button", name="Close the chat").click()
+    agent.fill("#id_body", "Yes, in 3 days.")
+    agent.keyboard.press("Control+Enter")
+    expect(agent.locator(".message-out", has_text="Yes, in 3 days.")).to_be_visible()
+    tasks.run_all()
+    expect(chat.locator("#badge")).to_have_text("1")
+    chat.get_by_role("button", name="Open the chat, 1 unread").click()
+    expect(chat.locator(".msg-agent", has_text="Yes, in 3 days.")).to_be_visible()
+    expect(chat.locator("#badge")).to_be_hidden()
+    assert not smtp.received
+
+    # The visitor leaves; once they count as gone, the reply goes by e-mail.
+    visitor.close()
+    Visitor.objects.update(last_seen_at=timezone.now() - timedelta(minutes=5))
+    agent.reload()
+    expect(agent.locator(".channel-notice")).to_contain_text("dana@example.com")
+    expect(agent.locator("#contact-panel")).to_contain_text("Last active")
+    agent.fill("#id_body", "Your parcel is ready.")
+    agent.keyboard.press("Control+Enter")
+    expect(agent.locator(".message-out", has_text="Your parcel is ready.")).to_be_visible()
+    tasks.run_all()
+    assert [m["To"] for m in smtp.received] == ["dana@example.com"]
+    text = smtp.received[0].get_payload(decode=True).decode()
+    assert "Your parcel is ready." in text
+    assert f"{host_site.origin}/#converse-chat" in text
+
+    # They come back later: the unread reply waits behind the launcher's badge.
+    returning = visitor_context.new_page()
+    returning.goto(f"{host_site.origin}/")
+    chat = returning.frame_locator("iframe[title='Chat with us']")
+    expect(chat.locator("#badge")).to_have_text("1")
+    chat.get_by_role("button", name="Open the chat, 1 unread").click()
+    expect(chat.locator(".msg-agent", has_text="Your parcel is ready.")).to_be_visible()
+    expect(chat.locator(".msg-mine")).to_have_text("Do you ship to Norway? <b>soon</b>")
+    assert Visitor.objects.count() == 1
+    visitor_context.close()
+
+
+def test_a_page_of_another_origin_cannot_show_the_chat(browser, live_server, host_site, alice):
+    website = make_website(owner=alice, origins="https://elsewhere.example.com")
+    src = f"{live_server.url}/webchat/widget.js"
+    host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
+    context = browser.new_context()
+    page = context.new_page()
+    # The browser refuses to frame the chat (frame-ancestors) and says so.
+    with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as refusal:
+        page.goto(f"{host_site.origin}/")
+    assert "https://elsewhere.example.com" in refusal.value.text
+    expect(page.locator("iframe[title='Chat with us']")).to_be_attached()
+    assert page.frame_locator("iframe[title='Chat with us']").locator("#launcher").count() == 0
+    assert not Visitor.objects.exists()
+    context.close()
