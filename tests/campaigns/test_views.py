@@ -5,7 +5,6 @@ import io
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignSettings, Recipient
@@ -51,15 +50,6 @@ def test_standard_users_do_not_see_campaigns_unless_the_organisation_allows(
     response = client.post(reverse("campaigns:cancel", args=[campaign.public_id]))
     assert response.status_code == 404
     assert Campaign.objects.get(pk=campaign.pk).state == Campaign.State.DRAFT
-
-
-def test_the_navigation_offers_campaigns_to_agents_even_after_the_cache_was_emptied(client, alice):
-    settings = CampaignSettings.load()
-    settings.agents_may_create = True
-    settings.save()
-    caches["shared"].clear()
-    client.force_login(alice)
-    assert b"Campaigns</a>" in client.get(reverse("inbox:my_inbox")).content
 
 
 def test_an_admin_creates_a_campaign_and_sees_its_audience_and_cost(client, admin, sms_sender, vip):

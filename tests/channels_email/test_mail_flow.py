@@ -298,7 +298,10 @@ def test_attachments_pass_the_upload_checks(world, mailbox, customer):
     assert "x.png was not kept" in message.body
 
 
-def test_a_new_conversation_from_a_mailbox_to_a_number_is_refused_in_words(client, alice, mailbox):
+def test_a_mailbox_is_not_offered_for_a_new_conversation_and_refused_in_words(
+    client, alice, mailbox
+):
+    """An e-mail conversation starts with the customer's own mail."""
     client.force_login(alice)
     response = client.post(
         reverse("inbox:conversation_new"),
@@ -310,5 +313,6 @@ def test_a_new_conversation_from_a_mailbox_to_a_number_is_refused_in_words(clien
         },
     )
     assert response.status_code == 422
-    assert "is not an e-mail address" in response.content.decode(), response.context["form"].errors
+    assert "Select a valid choice" in response.content.decode(), response.context["form"].errors
+    assert mailbox.sender.label not in client.get(reverse("inbox:conversation_new")).text
     assert not Conversation.objects.exists()
