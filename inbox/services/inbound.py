@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..channels import InboundMessage, InvalidAddress, channel_rules
+from ..live_events import event_record
 from ..models import (
     Attachment,
     Contact,
@@ -274,6 +275,7 @@ def conversation_record_inbound(
         ]
     )
     contact_touch(contact_id=conversation.contact_id, at=at)
+    event_record(kind="message_in", conversations=[conversation])
 
 
 def attachment_content_store(*, attachment_id: int, content: bytes, content_type: str) -> None:
@@ -299,3 +301,4 @@ def attachment_content_store(*, attachment_id: int, content: bytes, content_type
         Conversation.objects.filter(pk=attachment.message.conversation_id).update(
             changed_at=timezone.now()
         )
+        event_record(kind="attachment", conversations=[attachment.message.conversation_id])

@@ -5,6 +5,10 @@ The page carries a version (``since``, epoch seconds with microseconds). The pol
 user, the user's sender IDs and teams, one indexed aggregate). Otherwise it answers with the
 new version and an ``inbox-changed`` client event carrying the unread count and what deserves
 a desktop notification; the list and the thread refresh themselves on that event.
+
+Where the live stream runs (``inbox.views.stream``), the page asks only when the stream
+says something it may see happened, and the timer's polls are skipped (``static/js/live.js``);
+they start again by themselves whenever the stream cannot be held.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -46,10 +50,12 @@ def changes(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = parse_version(request.GET.get("since")) or now - COMMIT_SLACK
     latest = selectors.latest_change(user=request.user, since=since)
-    if latest is None:
+    # ``counts=1``: the live stream said my read marks changed (in another tab, say), which
+    # changes no conversation but the unread count.
+    if latest is None and request.GET.get("counts") != "1":
         return HttpResponse(status=204)
     # The next version stays COMMIT_SLACK behind the clock so a slow commit is still seen.
-    version = max(since, min(latest, now - COMMIT_SLACK))
+    version = max(since, min(latest or since, now - COMMIT_SLACK))
     if open_id := request.GET.get("open", "")[:16]:
         # The conversation on the reader's screen (``?open=``): what the customer just wrote
         # there is read, so it is read before counting (the count would otherwise show it

@@ -7,10 +7,8 @@
   // The navigation's counts, as /live/'s, first read what arrived in the conversation on
   // screen (``?open=``): its redraw may reach the server before the thread's own.
   document.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt.id !== "inbox-nav") return;
-    var shown = document.getElementById("window");
-    var match = shown && shown.dataset.url && shown.dataset.url.match(/\/c\/([^/]+)\/$/);
-    if (match) event.detail.parameters.open = match[1];
+    var open = window.converseOpenConversation && window.converseOpenConversation();
+    if (open && event.detail.elt.id === "inbox-nav") event.detail.parameters.open = open;
   });
 
   // A form marked data-reset-on-success empties itself once its htmx request succeeded
