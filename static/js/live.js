@@ -33,8 +33,17 @@
     },
   };
 
-  // The conversation open in this page, by public id.
+  // A page of the navigation on its way (#main; htmx marks its link while it runs): the
+  // conversation on screen is being left.
+  function leaving() {
+    return !!document.querySelector('[hx-target="#main"].htmx-request');
+  }
+  window.converseLeaving = leaving;
+
+  // The conversation open in this page, by public id; none while the agent is leaving it
+  // for another page (what arrives meanwhile is not read by being on screen).
   function openConversation() {
+    if (leaving()) return null;
     var open = document.getElementById("window");
     var match = open && open.dataset.url && open.dataset.url.match(/\/c\/([^/]+)\/$/);
     return match ? match[1] : null;
@@ -47,6 +56,12 @@
     if (inFlight) { again = true; return; }
     var live = document.getElementById("live");
     if (!live) return;
+    // A #live just swapped in listens only once htmx has settled it (it is marked
+    // htmx-added until then): asked before, the push would be lost.
+    if (live.classList.contains("htmx-added")) {
+      setTimeout(poke, 10);
+      return;
+    }
     pushing = true;
     htmx.trigger(live, "live-push");
     pushing = false;
