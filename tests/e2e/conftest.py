@@ -40,14 +40,10 @@ class AsgiLiveServer:
     def __init__(self) -> None:
         import uvicorn
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-        from django.db import connections
         from django.test.utils import modify_settings
 
         from converse.asgi import application
 
-        # As docker-compose.yml runs uvicorn: each request's connection closes when it ends
-        # (each request has a thread of its own, whose kept connection would linger).
-        connections.settings["default"]["CONN_MAX_AGE"] = 0
         self.socket = socket.socket()
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
@@ -83,6 +79,21 @@ def settle(page, timeout: float = 10.0) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError("the page never settled on its live stream")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def connections_closed_after_each_request():
+    """As docker-compose.yml runs uvicorn: each request's connection closes when it ends
+    (each request has a thread of its own, whose kept connection would linger). The setting
+    is every connection's: the tests after these (a worker's task keeping its connection)
+    get it back as it was."""
+    from django.db import connections
+
+    database = connections.settings["default"]
+    kept = database["CONN_MAX_AGE"]
+    database["CONN_MAX_AGE"] = 0
+    yield
+    database["CONN_MAX_AGE"] = kept
 
 
 @pytest.fixture(scope="session")
