@@ -4,13 +4,6 @@
 (function () {
   "use strict";
 
-  // The navigation's counts, as /live/'s, first read what arrived in the conversation on
-  // screen (``?open=``): its redraw may reach the server before the thread's own.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var open = window.converseOpenConversation && window.converseOpenConversation();
-    if (open && event.detail.elt.id === "inbox-nav") event.detail.parameters.open = open;
-  });
-
   // A form marked data-reset-on-success empties itself once its htmx request succeeded
   // (2xx; a refusal such as a 422 keeps what was typed).
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -43,16 +36,28 @@
     swap.detail.serverResponse = parsed.innerHTML;
   }
 
+  // An element that redraws itself (the navigation, the thread, the sender notice of a new
+  // conversation) shows its newest answer. One asked before it asked again is dropped: it
+  // holds less than what is coming, and swapped in first it would take the element the
+  // newer answer is for off the page, so that htmx would drop the newer one instead.
+  var newestAsked = {};
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var config = event.detail.requestConfig;
     var target = event.detail.target;
     var xhr = event.detail.xhr;
     if (!target || !config || config.verb !== "get") return;
+    var redraw = target === event.detail.elt && target.id;
+    if (redraw) newestAsked[redraw] = xhr;
     // On the target itself, ahead of the listener below that applies a detached
     // window's answer: its events no longer reach the document once it is replaced.
     target.addEventListener("htmx:beforeSwap", function keep(swap) {
       if (swap.detail.xhr !== xhr) return;
       target.removeEventListener("htmx:beforeSwap", keep);
+      if (redraw && newestAsked[redraw] !== xhr) {
+        swap.detail.shouldSwap = false;
+        return;
+      }
       keepCompose(swap);
     });
   });

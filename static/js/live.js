@@ -33,23 +33,6 @@
     },
   };
 
-  // A page of the navigation on its way (#main; htmx marks its link while it runs): the
-  // conversation on screen is being left.
-  function leaving() {
-    return !!document.querySelector('[hx-target="#main"].htmx-request');
-  }
-  window.converseLeaving = leaving;
-
-  // The conversation open in this page, by public id; none while the agent is leaving it
-  // for another page (what arrives meanwhile is not read by being on screen).
-  function openConversation() {
-    if (leaving()) return null;
-    var open = document.getElementById("window");
-    var match = open && open.dataset.url && open.dataset.url.match(/\/c\/([^/]+)\/$/);
-    return match ? match[1] : null;
-  }
-  window.converseOpenConversation = openConversation;
-
   // Ask /live/ now; one request at a time, and one more if news came meanwhile.
   function poke(counts) {
     if (counts) wantCounts = true;
@@ -98,7 +81,7 @@
   }
 
   function concernsOpen(data) {
-    var open = openConversation();
+    var open = window.converseOpenConversation && window.converseOpenConversation();
     return !!(open && data.c && data.c.indexOf(open) !== -1);
   }
 
