@@ -2,6 +2,7 @@
 pieces refreshed on a timer now follow each change within a second, and a dropped stream
 loses nothing (inbox/views/stream.py, static/js/live.js)."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -20,9 +21,13 @@ from .conftest import settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# ms: "within a second", doubled for a CI machine whose two cores run several suites at once
-# (make bench measures the real figure: event to screen, p50 and p95).
-SECOND = 2_000
+
+def second() -> int:
+    """ms: "within a second", doubled for a CI machine, and stretched as far again as the
+    machine is overloaded (its cores running several suites at once, every process waits
+    its turn): the figure itself is make bench's (event to screen, p50 and p95)."""
+    load_per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return round(2_000 * max(1.0, load_per_core))
 
 
 def polls(page) -> list[str]:
@@ -49,7 +54,7 @@ def test_a_grab_shows_in_the_teammates_window_within_a_second(
 
     conversation_grab(conversation=conversation, user=alice)
     expect(bob_page.locator("#window")).to_contain_text(
-        "Alice grabbed this conversation", timeout=SECOND
+        "Alice grabbed this conversation", timeout=second()
     )
     expect(bob_page.get_by_role("button", name="Grab")).to_have_count(0)
 
@@ -67,14 +72,14 @@ def test_ticks_unread_counts_and_the_tab_title_arrive_by_push_not_by_polls(
     asked = polls(page)
 
     message_status_apply(message_id=message.pk, status=MessageStatus.SENT)
-    expect(sent).to_have_attribute("data-status", "sent", timeout=SECOND)
+    expect(sent).to_have_attribute("data-status", "sent", timeout=second())
     expect(sent.locator(".tick-sent")).to_be_visible()
     message_status_apply(message_id=message.pk, status=MessageStatus.DELIVERED)
-    expect(sent).to_have_attribute("data-status", "delivered", timeout=SECOND)
+    expect(sent).to_have_attribute("data-status", "delivered", timeout=second())
 
     receive(alice_line, "+12025550124", "Someone new")
-    expect(page.locator("#live")).to_have_text("1", timeout=SECOND)
-    expect(page).to_have_title(re.compile(r"^\(1\) "), timeout=SECOND)
+    expect(page.locator("#live")).to_have_text("1", timeout=second())
+    expect(page).to_have_title(re.compile(r"^\(1\) "), timeout=second())
     page.wait_for_timeout(3_500)  # longer than the poll's period: still no timer's poll
     assert len(asked) <= 4, asked  # one answer per push (two ticks, one message), no more
 
@@ -88,10 +93,10 @@ def test_the_contact_panel_follows_stop_and_start(sign_in, live_server, alice, a
     settle(page)
 
     receive(alice_line, "+12025550123", "STOP")
-    expect(panel).to_contain_text("Opted out", timeout=SECOND)
+    expect(panel).to_contain_text("Opted out", timeout=second())
     expect(page.locator("#compose")).to_contain_text("opted out")
     receive(alice_line, "+12025550123", "START")
-    expect(panel).to_contain_text("Can receive messages", timeout=SECOND)
+    expect(panel).to_contain_text("Can receive messages", timeout=second())
     expect(page.locator("#id_body")).to_be_visible()
 
 
@@ -108,7 +113,7 @@ def test_a_new_label_is_offered_by_a_teammates_filter_at_once(
     alice_page.click(".label-add button")
 
     label_filter = bob_page.locator("#f-conversation-label option", has_text="refund")
-    expect(label_filter).to_have_count(1, timeout=SECOND)
+    expect(label_filter).to_have_count(1, timeout=second())
 
 
 def test_the_whatsapp_box_opens_again_when_the_customer_writes_and_keeps_the_draft(
@@ -134,7 +139,7 @@ def test_the_whatsapp_box_opens_again_when_the_customer_writes_and_keeps_the_dra
     expect(page.locator("#compose")).to_be_hidden()
 
     receive(line, "+12025550199", "Any news?")
-    expect(status).to_contain_text("Window open", timeout=SECOND)
+    expect(status).to_contain_text("Window open", timeout=second())
     expect(page.locator("#id_body")).to_have_value("Your parcel left this morning")
     expect(page.locator("#id_body")).to_be_visible()
 
