@@ -16,7 +16,6 @@
   var pushing = false;
   var inFlight = false;
   var again = false;
-  var wantCounts = false;
 
   function setStreaming(on) {
     if (on === streaming) return;
@@ -34,8 +33,7 @@
   };
 
   // Ask /live/ now; one request at a time, and one more if news came meanwhile.
-  function poke(counts) {
-    if (counts) wantCounts = true;
+  function poke() {
     if (inFlight) { again = true; return; }
     var live = document.getElementById("live");
     if (!live) return;
@@ -68,11 +66,6 @@
         setTimeout(poke, 0);
       }
     });
-  });
-  document.addEventListener("htmx:configRequest", function (event) {
-    if (!isPoll(event) || !wantCounts) return;
-    event.detail.parameters.counts = "1";
-    wantCounts = false;
   });
 
   function heard(event) {
@@ -118,8 +111,9 @@
       heard(event);
       try { keepalive = JSON.parse(event.data).keepalive || keepalive; } catch (e) { /* default */ }
       setStreaming(true);
-      // Whatever happened between drawing the page (or losing the stream) and now.
-      poke(true);
+      // Whatever happened between drawing the page (or losing the stream) and now: the
+      // answer redraws nothing when nothing did.
+      poke();
     });
     source.addEventListener("ping", heard);
     // The list and the thread redraw on /live/'s answer, not beside it: /live/ first reads
@@ -127,7 +121,7 @@
     source.addEventListener("change", function (event) {
       heard(event);
       var data = JSON.parse(event.data);
-      poke(data.k.indexOf("read") !== -1);
+      poke();
       if (concernsOpen(data)) lookAgain();
       if (data.labels) offerLabels(data.labels);
     });
@@ -137,7 +131,7 @@
     });
     source.addEventListener("reset", function (event) {
       heard(event);
-      poke(true);
+      poke();
       lookAgain();
     });
     source.addEventListener("error", function () {
