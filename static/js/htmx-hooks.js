@@ -41,6 +41,19 @@
   // holds less than what is coming, and swapped in first it would take the element the
   // newer answer is for off the page, so that htmx would drop the newer one instead.
   var newestAsked = {};
+  // Asked again while its request runs (the navigation or the thread on the next change),
+  // htmx queues the new request and sends it once the running one ends: the running one's
+  // answer, older than the change, is dropped rather than shown until the next one comes.
+  var superseded = new WeakSet();
+
+  document.addEventListener("inbox-changed", function () {
+    Object.keys(newestAsked).forEach(function (id) {
+      var xhr = newestAsked[id];
+      var elt = document.getElementById(id);
+      var redraws = elt && /(^|[\s,])inbox-changed\b/.test(elt.getAttribute("hx-trigger") || "");
+      if (redraws && xhr.readyState !== XMLHttpRequest.DONE) superseded.add(xhr);
+    });
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var config = event.detail.requestConfig;
@@ -54,7 +67,13 @@
     target.addEventListener("htmx:beforeSwap", function keep(swap) {
       if (swap.detail.xhr !== xhr) return;
       target.removeEventListener("htmx:beforeSwap", keep);
-      if (redraw && newestAsked[redraw] !== xhr) {
+      if (redraw && (newestAsked[redraw] !== xhr || superseded.has(xhr))) {
+        swap.detail.shouldSwap = false;
+        return;
+      }
+      // The list redraws only while idle (see converseListIdle), and that holds when its
+      // answer comes too: a row ticked or older conversations loaded meanwhile stay.
+      if (redraw === "conversation-list" && window.converseListIdle && !window.converseListIdle()) {
         swap.detail.shouldSwap = false;
         return;
       }
