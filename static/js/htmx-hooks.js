@@ -44,6 +44,8 @@
   // Asked again while its request runs (the navigation or the thread on the next change),
   // htmx queues the new request and sends it once the running one ends: the running one's
   // answer, older than the change, is dropped rather than shown until the next one comes.
+  // Heard first (capturing), before the elements' own listeners ask: only what ran before
+  // the change is superseded.
   var superseded = new WeakSet();
 
   document.addEventListener("inbox-changed", function () {
@@ -53,7 +55,7 @@
       var redraws = elt && /(^|[\s,])inbox-changed\b/.test(elt.getAttribute("hx-trigger") || "");
       if (redraws && xhr.readyState !== XMLHttpRequest.DONE) superseded.add(xhr);
     });
-  });
+  }, true);
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var config = event.detail.requestConfig;
