@@ -41,21 +41,21 @@
   // holds less than what is coming, and swapped in first it would take the element the
   // newer answer is for off the page, so that htmx would drop the newer one instead.
   var newestAsked = {};
-  // Asked again while its request runs (the navigation or the thread on the next change,
-  // the sender notice on a number typed while it loads), htmx queues the new request and
-  // sends it once the running one ends: the running one's answer, older than what asked
-  // again, is dropped. Swapped in, it would take the element off the page, and htmx would
-  // drop the queued request instead. Not for a poll's timer (the live badge skips those
-  // while it streams) nor where hx-sync decides.
+  // Asked again while its request runs (the navigation or the thread on the next change),
+  // htmx queues the new request and sends it once the running one ends: the running one's
+  // answer, older than the change, is dropped rather than shown until the next one comes.
+  // Heard first (capturing), before the elements' own listeners ask: only what ran before
+  // the change is superseded.
   var superseded = new WeakSet();
 
-  document.addEventListener("htmx:trigger", function (event) {
-    var elt = event.target;
-    var xhr = elt.id && newestAsked[elt.id];
-    if (!xhr || xhr.readyState === XMLHttpRequest.DONE || elt.closest("[hx-sync]")) return;
-    if (/\bevery\b/.test(elt.getAttribute("hx-trigger") || "")) return;
-    superseded.add(xhr);
-  });
+  document.addEventListener("inbox-changed", function () {
+    Object.keys(newestAsked).forEach(function (id) {
+      var xhr = newestAsked[id];
+      var elt = document.getElementById(id);
+      var redraws = elt && /(^|[\s,])inbox-changed\b/.test(elt.getAttribute("hx-trigger") || "");
+      if (redraws && xhr.readyState !== XMLHttpRequest.DONE) superseded.add(xhr);
+    });
+  }, true);
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var config = event.detail.requestConfig;
