@@ -14,7 +14,18 @@ from converse.celery import app as celery_app
 from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
-from . import campaigns, contact_import, dataset, load, mail, outbound, pages, recovery, webhook
+from . import (
+    campaigns,
+    contact_import,
+    dataset,
+    live,
+    load,
+    mail,
+    outbound,
+    pages,
+    recovery,
+    webhook,
+)
 
 SAFE_NAME = "bench"
 
@@ -48,6 +59,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["recovery"] = recovery_after_sigkill()
     if "mail" in only:
         results["mail"] = asdict(mail.measure_mail(mails=args.mails))
+    if "live" in only:
+        results["live"] = asdict(live.measure_live())
     return results
 
 
@@ -236,6 +249,8 @@ def table(results: dict) -> str:
         lines += recovery_lines(results["recovery"])
     if "mail" in results:
         lines += mail.mail_lines(results["mail"])
+    if "live" in results:
+        lines += live_lines(results["live"])
     return "\n".join(lines)
 
 
@@ -289,6 +304,34 @@ def goals_line(page_results: list[dict]) -> str:
             for p in missing
         )
     )
+
+
+def live_lines(r: dict) -> list[str]:
+    """The live stream: an idle tab's cost, 1,000 streams on one process, a restart."""
+    if r["status"] != "ok":
+        return ["", f"{'live by push':<34} {r['status']}: {r['note']}"]
+    lines = ["", "Live by push (one uvicorn process, events through Redis)"]
+    if r.get("screen_events"):
+        lines.append(
+            f"  event to screen: p50 {r['screen_p50_ms']:.0f} ms, p95 {r['screen_p95_ms']:.0f} ms "
+            f"over {r['screen_events']} customer messages (signed webhook → worker → another "
+            f"agent's chromium page; {r['screen_missed']} never shown)"
+        )
+    elif r.get("screen_note"):
+        lines.append(f"  event to screen: not measured ({r['screen_note']})")
+    lines += [
+        f"  one idle tab on the stream, per minute: {r['tab_requests_per_minute']:g} requests "
+        f"(its presence beat), {r['tab_queries_per_minute']:g} SQL queries, "
+        f"{r['tab_cpu_ms_per_minute']:.1f} ms of web CPU ({r['idle_tabs']} tabs for "
+        f"{r['idle_seconds']:.0f} s; the process's own reader: "
+        f"{r['process_queries_per_minute']:g} queries/min however many tabs)",
+        f"  {r['streams']:,} idle streams on one process: {r['streams_rss_mb']:.0f} MB "
+        f"(from {r['streams_rss_before_mb']:.0f} MB), {r['streams_cpu_percent']:.1f} % CPU",
+        f"  resume: web process killed under {r['resume_rate']:g} events/s and started again "
+        f"({r['resume_down_seconds']:g} s down): {r['resume_missed']} events missed by "
+        f"{r['resume_clients']} reconnected streams ({r['resume_events']} recorded)",
+    ]
+    return lines
 
 
 def recovery_lines(r: dict) -> list[str]:

@@ -16,7 +16,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("pages", "import", "campaigns", "limits", "webhook", "outbound", "recovery", "mail")
+SECTIONS = (
+    "pages",
+    "import",
+    "campaigns",
+    "limits",
+    "webhook",
+    "outbound",
+    "recovery",
+    "mail",
+    "live",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,7 +1,9 @@
-"""``make run``'s processes: Django's development server, and beside it a Celery worker with
-beat that is started again whenever it stops, so a demo never sits with its sends queued
-behind a dead worker, and the demo website showing the web chat (``demo/webchat/``) on a
-second origin (``DEMO_SITE_PORT``, 8001). Ctrl-C (or SIGTERM) stops them all."""
+"""``make run``'s processes: the web process under uvicorn (ASGI, so each open tab holds its
+live stream; static files come through WhiteNoise as in production), beside it a Celery
+worker with beat that is started again whenever it stops, so a demo never sits with its
+sends queued behind a dead worker, and the demo website showing the web chat
+(``demo/webchat/``) on a second origin (``DEMO_SITE_PORT``, 8001). Ctrl-C (or SIGTERM)
+stops them all."""
 
 import contextlib
 import os
@@ -52,6 +54,14 @@ def _end_group(group: int, how: signal.Signals) -> None:
         os.killpg(group, how)
 
 
+def web_command(host: str, port: str) -> list[str]:
+    """The web process: one uvicorn process, whose open streams end within 3 s of Ctrl-C."""
+    return [
+        sys.executable, "-m", "uvicorn", "converse.asgi:application",
+        "--host", host, "--port", port, "--timeout-graceful-shutdown", "3", "--no-access-log",
+    ]  # fmt: skip
+
+
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
@@ -77,7 +87,7 @@ def main() -> None:
     # SIGTERM ends the server as Ctrl-C does, so the worker is stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        subprocess.call([sys.executable, "manage.py", "runserver", f"{host}:{port}"])
+        subprocess.call(web_command(host, port))
     except KeyboardInterrupt:
         pass
     finally:

@@ -91,7 +91,13 @@ TEMPLATES = [
 
 # Database: PostgreSQL in production and CI, a SQLite file by default.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'converse.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Under an ASGI server each request runs in a thread of its own: give its connection back
+# when it ends (DATABASE_CONN_MAX_AGE=0) rather than keep one open per finished thread.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker write the same file: WAL, IMMEDIATE transactions and
     # a busy timeout keep "database is locked" away.
@@ -442,6 +448,12 @@ IMPORT_REQUEUE_AFTER_SECONDS = env_int("IMPORT_REQUEUE_AFTER_SECONDS", 60)
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
+# Live by push (server-sent events, under an ASGI server): how many events the log keeps for
+# tabs that reconnect, how often each web process's one reader reads the log when no Redis
+# wakes it, and how often an idle stream says it is still there (a comment line, no query).
+LIVE_EVENTS_KEPT = env_int("LIVE_EVENTS_KEPT", 20_000)
+LIVE_READ_INTERVAL_MS = env_int("LIVE_READ_INTERVAL_MS", 200)
+LIVE_KEEPALIVE_SECONDS = env_int("LIVE_KEEPALIVE_SECONDS", 20)
 
 # LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
 # every line about one message; otherwise plain text, the id in brackets.

@@ -1,5 +1,6 @@
 """Who may see and act on what. Every view and service asks here; nowhere else decides."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -165,6 +166,20 @@ def taken_from(user: User, public_id: str) -> Taken | None:
         at=event.created_at if event else None,
         grabbed=event is not None and event.actor_id == conversation.owner_id,
     )
+
+
+def live_visible_ids(user: User, conversation_ids: Iterable[int]) -> set[int]:
+    """Which of ``conversation_ids`` ``user``'s live stream may tell about: those they may
+    see, and (the one exception, as in ``conversation_for``) a grab-team conversation a
+    teammate took, so an open window can say who took it. At most two queries."""
+    ids = set(conversation_ids)
+    if user.is_admin or not ids:
+        return ids
+    taken = Q(team__mode=TeamMode.GRAB, team__members=user, owner__isnull=False)
+    seen = Conversation.objects.filter(pk__in=ids).filter(
+        Q(pk__in=visible_conversations(user).filter(pk__in=ids).values("pk")) | taken
+    )
+    return set(seen.values_list("pk", flat=True))
 
 
 def can_send_in(user: User, conversation: Conversation) -> bool:

@@ -22,6 +22,9 @@ from converse.redis_client import redis_client
 PRESENCE_BEAT_SECONDS = 5
 # A viewer not heard from for this long has closed the window (or lost the network).
 GONE_AFTER_SECONDS = 3 * PRESENCE_BEAT_SECONDS
+# A tab on the live stream beats this rarely: others' changes reach it by push, and a
+# closed window says so at once (only a crashed one lingers, for three beats).
+STREAM_BEAT_SECONDS = 120
 # Typing shows this long after the last keystroke report.
 TYPING_SECONDS = 8
 KEY_PREFIX = "converse:presence:"
@@ -63,22 +66,47 @@ def _entries(conversation_id: int) -> dict[int, dict]:
     return cache.get(_key(conversation_id)) or {}
 
 
-def presence_beat(*, conversation_id: int, user_id: int, name: str, typing: bool) -> None:
-    """``user_id`` has the conversation open (and is typing, or not) now."""
+def presence_beat(
+    *, conversation_id: int, user_id: int, name: str, typing: bool, every: int | None = None
+) -> bool:
+    """``user_id`` has the conversation open (and is typing, or not) now, and beats again
+    within ``every`` seconds (``PRESENCE_BEAT_SECONDS`` by default; a tab on the live
+    stream beats rarely, told by push when to look). Returns whether what others see
+    changed (a new viewer, typing started or stopped): the caller tells them by push."""
     now = time.time()
-    entry = {"name": name, "seen": now, "typing_until": now + TYPING_SECONDS if typing else 0}
+    every = every or PRESENCE_BEAT_SECONDS
+    keep = max(GONE_AFTER_SECONDS, 3 * every)
+    entry = {
+        "name": name,
+        "seen": now,
+        "gone_at": now + keep,
+        "typing_until": now + TYPING_SECONDS if typing else 0,
+    }
     key = _key(conversation_id)
     if settings.REDIS_URL:
         pipe = _redis().pipeline()
+        pipe.hget(key, str(user_id))
         pipe.hset(key, str(user_id), json.dumps(entry))
-        pipe.expire(key, GONE_AFTER_SECONDS)
-        _best_effort(pipe.execute, None)
-        return
-    entries = {
-        k: v for k, v in _entries(conversation_id).items() if now - v["seen"] < GONE_AFTER_SECONDS
-    }
+        # The hash outlives its slowest beater (each entry says when it is gone).
+        pipe.expire(key, max(keep, 3 * STREAM_BEAT_SECONDS))
+        replies = _best_effort(pipe.execute, None)
+        before = json.loads(replies[0]) if replies and replies[0] else None
+        return _changed(before, entry, now)
+    entries = {k: v for k, v in _entries(conversation_id).items() if _present(v, now)}
+    before = entries.get(user_id)
     entries[user_id] = entry
-    cache.set(key, entries, GONE_AFTER_SECONDS)
+    cache.set(key, entries, max([keep, *(v["gone_at"] - now for v in entries.values())]))
+    return _changed(before, entry, now)
+
+
+def _present(entry: dict, now: float) -> bool:
+    return entry.get("gone_at", entry["seen"] + GONE_AFTER_SECONDS) > now
+
+
+def _changed(before: dict | None, after: dict, now: float) -> bool:
+    if before is None or not _present(before, now):
+        return True
+    return (before["typing_until"] > now) != (after["typing_until"] > now)
 
 
 def presence_leave(*, conversation_id: int, user_id: int) -> None:
@@ -89,7 +117,9 @@ def presence_leave(*, conversation_id: int, user_id: int) -> None:
         return
     entries = _entries(conversation_id)
     if entries.pop(user_id, None) is not None:
-        cache.set(key, entries, GONE_AFTER_SECONDS)
+        now = time.time()
+        keep = max([GONE_AFTER_SECONDS, *(v.get("gone_at", now) - now for v in entries.values())])
+        cache.set(key, entries, keep)
 
 
 def viewers(*, conversation_id: int, besides: int) -> list[Viewer]:
@@ -98,7 +128,7 @@ def viewers(*, conversation_id: int, besides: int) -> list[Viewer]:
     found = [
         Viewer(user_id, entry["name"], entry["typing_until"] > now)
         for user_id, entry in _entries(conversation_id).items()
-        if user_id != besides and now - entry["seen"] < GONE_AFTER_SECONDS
+        if user_id != besides and _present(entry, now)
     ]
     return sorted(found, key=lambda v: v.name)
 

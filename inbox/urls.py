@@ -14,6 +14,7 @@ from .views import (
     replies,
     reports,
     search,
+    stream,
     together,
     whatsapp,
     window,
@@ -133,5 +134,6 @@ urlpatterns = [
     path("c/<str:public_id>/replies/", replies.reply_picker, name="reply_picker"),
     path("c/<str:public_id>/replies/choose/", replies.reply_choose, name="reply_choose"),
     path("live/", live.changes, name="live"),
+    path("live/stream/", stream.live_stream, name="live_stream"),
     path("nav/", lists.nav_refresh, name="nav"),
 ]

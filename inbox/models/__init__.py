@@ -20,6 +20,7 @@ from .conversations import (
 )
 from .exports import ContactExport, TranscriptExport
 from .hours import AutoReplyMode, Holiday, HoursMode
+from .live import LiveEvent
 from .messages import (
     Attachment,
     AutoKind,
@@ -57,6 +58,7 @@ __all__ = [
     "HoursMode",
     "IdentityKind",
     "Label",
+    "LiveEvent",
     "Message",
     "MessageDayTally",
     "MessageDirection",

@@ -13,6 +13,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from ..access import can_send_in
+from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Notification, Team, User
 from .read_state import conversations_mark_unread
 
@@ -79,6 +80,11 @@ def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
                 )
                 for c in locked
             )
+    event_record(kind="assigned", conversations=locked)
+    # Whoever had them is told too, though they may no longer see them.
+    for previous in {c.owner_id for c in locked if c.owner_id and c.owner_id != assignee.pk}:
+        mine = [c for c in locked if c.owner_id == previous]
+        event_record(kind="assigned", conversations=mine, user_id=previous)
     for c in locked:
         c.owner, c.status, c.closed_at, c.changed_at = (
             assignee,
@@ -172,3 +178,6 @@ def _hand_to_team(*, conversation: Conversation, team: Team, by: User) -> None:
             body=f"to the team {team}" + (f" (was {locked.owner})" if locked.owner else ""),
             data={"from": locked.owner_id, "team": team.pk},
         )
+        event_record(kind="assigned", conversations=[locked])
+        if locked.owner_id is not None:
+            event_record(kind="assigned", conversations=[locked], user_id=locked.owner_id)

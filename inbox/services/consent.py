@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
+from ..live_events import event_record
 from ..models import (
     AutoKind,
     Channel,
@@ -120,6 +121,7 @@ def contact_consent_change(
                 data={"source": source},
             )
             Conversation.objects.filter(pk=conversation.pk).update(changed_at=now)
+            event_record(kind="consent", conversations=[conversation])
     return True
 
 

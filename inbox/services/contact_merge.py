@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import (
     ConsentRecord,
     Contact,
@@ -169,6 +170,7 @@ def contacts_merge(*, kept: Contact, merged: Contact, by: User) -> Contact:
         Conversation.objects.filter(contact=merged).update(contact=kept)
         # Open threads of both show the new name and consent on their next live refresh.
         Conversation.objects.filter(pk__in=threads).update(changed_at=now)
+        event_record(kind="contact", conversations=list(threads))
         summary = f"{_described(merged)} into {_described(kept)}"
         ConversationEvent.objects.bulk_create(
             ConversationEvent(

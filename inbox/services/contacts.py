@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..live_events import event_record
 from ..models import (
     Contact,
     ContactChange,
@@ -105,6 +106,12 @@ def contact_update(
                 body=describe_changes(changes) if was_saved else f"Saved as contact “{contact}”",
             )
         Conversation.objects.filter(contact=contact).update(changed_at=timezone.now())
+        event_record(
+            kind="contact",
+            conversations=list(
+                Conversation.objects.filter(contact=contact).values_list("pk", flat=True)
+            ),
+        )
     return entry
 
 

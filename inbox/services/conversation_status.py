@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..access import can_send_in
+from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, User
 
 S = Conversation.Status
@@ -74,6 +75,7 @@ def _apply(
         changed, ["status", "closed_at", "waiting_since", "changed_at"]
     )
     ConversationEvent.objects.bulk_create(events)
+    event_record(kind="status", conversations=changed)
     return changed
 
 

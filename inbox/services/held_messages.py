@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..enqueue import enqueue
+from ..live_events import event_record
 from ..models import (
     Conversation,
     ConversationEvent,
@@ -117,6 +118,7 @@ def held_message_release(*, message_id: int, now: datetime | None = None) -> boo
     with transaction.atomic():
         # The conversation first, the sender ID last: the lock order of every send path.
         Conversation.objects.filter(pk=held.conversation_id).update(changed_at=now)
+        event_record(kind="held", conversations=[held.conversation_id])
         if opens is not None:
             if still_held.update(scheduled_for=opens):
                 transaction.on_commit(lambda: enqueue_release(message_id, at=opens))
@@ -230,6 +232,7 @@ def _held_update(*, message: Message, body: str, variables: dict | None = None) 
         summary["last_message_preview"] = preview_of(body)
     with transaction.atomic():
         Conversation.objects.filter(pk=message.conversation_id).update(**summary)
+        event_record(kind="held", conversations=[message.conversation_id])
         changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).update(
             **fields
         )
@@ -245,6 +248,7 @@ def held_message_cancel(*, message: Message, by: User) -> None:
     if not can_change_held(by, message):
         raise HeldMessageRefused("Only its author or an admin can cancel this message.")
     with transaction.atomic():
+        event_record(kind="held", conversations=[message.conversation_id])
         deleted, _ = Message.objects.filter(pk=message.pk, status=MessageStatus.SCHEDULED).delete()
         if not deleted:
             raise HeldMessageRefused("This message has been sent already; it can't be cancelled.")

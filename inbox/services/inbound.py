@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..channels import InboundFile, InboundMessage, InvalidAddress, channel_rules
+from ..live_events import event_record
 from ..media_types import HEAD_BYTES, media_type_sniff
 from ..models import (
     Attachment,
@@ -308,6 +309,7 @@ def conversation_record_inbound(
         ]
     )
     contact_touch(contact_id=conversation.contact_id, at=at)
+    event_record(kind="message_in", conversations=[conversation])
 
 
 def conversation_record_automated(
@@ -323,6 +325,7 @@ def conversation_record_automated(
             "last_message_direction": MessageDirection.INBOUND,
         }
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    event_record(kind="message_in", conversations=[conversation])
 
 
 def inbound_files_store(*, message: Message, files: list[InboundFile], rules) -> None:
@@ -372,3 +375,4 @@ def attachment_content_store(*, attachment_id: int, content: bytes, content_type
         Conversation.objects.filter(pk=attachment.message.conversation_id).update(
             changed_at=timezone.now()
         )
+        event_record(kind="attachment", conversations=[attachment.message.conversation_id])

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Label, User
 
 LABEL_MAX_LENGTH = 50
@@ -72,4 +73,5 @@ def conversations_label(
                 for pk in changed
             )
             Conversation.objects.filter(pk__in=changed).update(changed_at=timezone.now())
+            event_record(kind="label", conversations=changed, data={"label": name})
     return label

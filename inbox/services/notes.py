@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .. import window_facts
 from ..access import viewers_of
+from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Notification, User
 from .read_state import marks_stamp
 
@@ -101,6 +102,7 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Conversa
             if user.pk != author.pk
         )
         Conversation.objects.filter(pk=conversation.pk).update(changed_at=timezone.now())
+        event_record(kind="note", conversations=[conversation])
     return note
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .. import window_facts
 from ..access import visible_conversations
+from ..live_events import event_record
 from ..models import Conversation, ReadState, User
 from ..versions import CACHE_SECONDS
 
@@ -59,6 +60,7 @@ def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
         yield before, stamp
         User.objects.filter(pk=user.pk).update(read_marks_changed_at=stamp)
         user.read_marks_changed_at = stamp
+        event_record(kind="read", user_id=user.pk)
 
 
 def marks_stamp(user: User) -> None:

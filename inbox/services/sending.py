@@ -19,6 +19,7 @@ from converse.logs import log_about_message
 from ..access import can_send_in
 from ..channels import SendError, adapter_for
 from ..enqueue import enqueue
+from ..live_events import event_record
 from ..models import (
     Attachment,
     AutoKind,
@@ -226,6 +227,7 @@ def message_send_automatic(*, conversation: Conversation, body: str, kind: str) 
     with transaction.atomic():
         message = _outbound_save(conversation=conversation, author=None, body=body, auto_kind=kind)
         Conversation.objects.filter(pk=conversation.pk).update(last_outbound_at=now, changed_at=now)
+        event_record(kind="message_out", conversations=[conversation])
         dispatch_paced_on_commit(message=message, sender_id=conversation.sender_id_id)
     return message
 
@@ -297,6 +299,7 @@ def conversation_record_outbound(
             sender=conversation.sender_id, last_inbound_at=at
         ) or at + timedelta(seconds=settings.AUTO_CLOSE_AFTER_SECONDS)
     conversation_reply_take_over(conversation=conversation, author=author)
+    event_record(kind="message_out", conversations=[conversation])
     if conversation.owner_id is None:
         fields["owner"] = author
         fields["status"] = Conversation.Status.ASSIGNED

@@ -12,10 +12,12 @@ the conversation, where lists filter on them in SQL.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import Conversation, SenderId
 from ..waiting import due_times, thresholds
 from .business_hours import Hours, next_opening, open_time_reached, sender_hours
@@ -63,8 +65,12 @@ def service_levels_tick(*, period_seconds: float, now: datetime | None = None) -
     crossed = Q()
     for due in due_times():
         crossed |= Q(LessThanOrEqual(due, now)) & Q(GreaterThan(due, now - window))
-    return (
-        Conversation.objects.filter(crossed, waiting_since__isnull=False)
-        .exclude(status=Conversation.Status.CLOSED)
-        .update(changed_at=now)
-    )
+    with transaction.atomic():
+        crossing = list(
+            Conversation.objects.filter(crossed, waiting_since__isnull=False)
+            .exclude(status=Conversation.Status.CLOSED)
+            .values_list("pk", flat=True)
+        )
+        Conversation.objects.filter(pk__in=crossing).update(changed_at=now)
+        event_record(kind="waiting", conversations=crossing)
+    return len(crossing)

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, User
 from ..models.people import zone_named
 from .read_state import conversations_mark_read, conversations_mark_unread
@@ -44,6 +45,7 @@ def conversation_snooze(*, conversation: Conversation, by: User, until: datetime
             body=f"until {_local(until, by)}" if until else "until the customer writes",
             data={"until": until.isoformat() if until else None},
         )
+        event_record(kind="snooze", conversations=[conversation])
         conversations_mark_read(user=by, conversations=[conversation])
 
 
@@ -55,6 +57,7 @@ def snooze_end(conversation: Conversation, *, reason: str, actor: User | None = 
     )
     conversation.snoozed_by = None
     conversation.snoozed_until = None
+    event_record(kind="snooze", conversations=[conversation])
 
 
 def conversation_unsnooze(*, conversation: Conversation, by: User) -> None:

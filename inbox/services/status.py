@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import Conversation, EarlyStatus, Message, MessageStatus
 from ..provider_errors import describe
 
@@ -71,6 +72,11 @@ def message_status_apply(
             fields["error_reason"] = error.reason
         Message.objects.filter(pk=message_id).update(**fields)
         Conversation.objects.filter(pk=message.conversation_id).update(changed_at=now)
+        event_record(
+            kind="message_status",
+            conversations=[message.conversation_id],
+            data={"status": status},
+        )
     return True
 
 

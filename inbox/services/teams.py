@@ -22,6 +22,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from .. import window_facts
+from ..live_events import event_record
 from ..models import (
     Conversation,
     ConversationEvent,
@@ -96,6 +97,7 @@ def _record(conversation: Conversation, kind: str, user: User, body: str, **data
         conversation=conversation, kind=kind, actor=user, body=body, data=data
     )
     Conversation.objects.filter(pk=conversation.pk).update(changed_at=now)
+    event_record(kind=kind, conversations=[conversation])
 
 
 def conversation_join(*, conversation: Conversation, user: User) -> None:

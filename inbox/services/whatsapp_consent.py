@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..live_events import event_record
 from ..models import Channel, ConsentRecord, Contact, Conversation, ConversationEvent, User
 from ..phone import InvalidPhoneNumber, normalise_phone
 from .identities import contact_for_number
@@ -104,6 +105,7 @@ def whatsapp_consent_events(
         for pk in conversations.values_list("pk", flat=True)
     )
     conversations.update(changed_at=at)
+    event_record(kind="consent", conversations=list(conversations.values_list("pk", flat=True)))
 
 
 def whatsapp_consent_history(*, contact: Contact, limit: int = 5) -> list[ConsentRecord]:

@@ -1,10 +1,15 @@
 """Live updates (F-IN7): one cheap poll per open tab says whether anything changed.
 
 The page carries a version (``since``, epoch seconds with microseconds). The poll answers
-204 when no conversation the user can see changed after it: four small queries (session,
-user, the user's sender IDs and teams, one indexed aggregate). Otherwise it answers with the
-new version and an ``inbox-changed`` client event carrying the unread count and what deserves
-a desktop notification; the list and the thread refresh themselves on that event.
+204 when no conversation the user can see changed after it, nor the user's read marks (in
+another tab, say): four small queries (session, user, the user's sender IDs and teams, one
+indexed aggregate). Otherwise it answers with the new version and an ``inbox-changed`` client
+event carrying the unread count and what deserves a desktop notification; the list and the
+thread refresh themselves on that event.
+
+Where the live stream runs (``inbox.views.stream``), the page asks only when the stream
+says something it may see happened, and the timer's polls are skipped (``static/js/live.js``);
+they start again by themselves whenever the stream cannot be held.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -46,6 +51,10 @@ def changes(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = parse_version(request.GET.get("since")) or now - COMMIT_SLACK
     latest = selectors.latest_change(user=request.user, since=since)
+    # My read marks changed (in another tab, say): no conversation did, but the unread count.
+    marks = request.user.read_marks_changed_at
+    if marks is not None and marks > since:
+        latest = max(latest or marks, marks)
     if latest is None:
         return HttpResponse(status=204)
     # The next version stays COMMIT_SLACK behind the clock so a slow commit is still seen.

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import presence, selectors
 from ..access import ConversationTaken, conversation_for
+from ..live_events import signal
+from ..params import param_int
 from ..services.labels import LabelRefused, conversations_label
 from ..services.snooze import SnoozeRefused, conversation_snooze, conversation_unsnooze
 from ..snooze_times import BadSnoozeTime, snooze_until
@@ -18,9 +20,10 @@ from .window import _thread_response
 @require_POST
 @login_required
 def presence_beat_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The window's beat: note that I have it open (typing or not) and answer who else does
-    and, when ``since`` is given, who else replied after it. Once a teammate has grabbed
-    the conversation, ``taken`` says who and when (the window then redraws itself)."""
+    """The window's beat: note that I have it open (typing or not, beating again within
+    ``every`` seconds) and answer who else does and, when ``since`` is given, who else
+    replied after it. Once a teammate has grabbed the conversation, ``taken`` says who and
+    when (the window then redraws itself). A change others should see is pushed to them."""
     user = request.user
     try:
         conversation = conversation_for(user, public_id)
@@ -32,13 +35,18 @@ def presence_beat_view(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     if request.POST.get("left") == "1":
         presence.presence_leave(conversation_id=conversation.pk, user_id=user.pk)
+        signal(kind="presence", conversation=conversation)
         return HttpResponse(status=204)
-    presence.presence_beat(
+    changed = presence.presence_beat(
         conversation_id=conversation.pk,
         user_id=user.pk,
         name=str(user),
         typing=request.POST.get("typing") == "1",
+        every=param_int(request.POST.get("every"), low=1, high=presence.STREAM_BEAT_SECONDS),
     )
+    if changed:
+        # The others' windows look again at once (they learn it by push, not by beating).
+        signal(kind="presence", conversation=conversation)
     others = presence.viewers(conversation_id=conversation.pk, besides=user.pk)
     since = parse_version(request.POST.get("since"))
     last_out = conversation.last_outbound_at

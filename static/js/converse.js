@@ -143,7 +143,8 @@
   document.addEventListener("inbox-changed", function (event) {
     var unread = event.detail.unread || 0;
     setTitle(unread);
-    // My Inbox's count, wherever the page shows it: the top bar and the list header.
+    // My Inbox's count, wherever the page shows it: the top bar, the navigation and the
+    // list header, at once (the navigation's own redraw comes after).
     var badge = document.getElementById("live");
     if (badge) {
       badge.dataset.unread = unread;

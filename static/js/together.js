@@ -5,7 +5,16 @@
   "use strict";
 
   var BEAT_MS = 5000;
+  // On the live stream others' changes come by push: a beat now and then only says the
+  // window is still open (inbox/presence.py STREAM_BEAT_SECONDS).
+  var STREAM_BEAT_MS = 120000;
   var TYPING_IDLE_MS = 4000;
+  // A teammate's typing fades this long after their last report (TYPING_SECONDS + 1).
+  var TYPING_SHOWN_MS = 9000;
+
+  function pace() {
+    return window.converseLive && window.converseLive.streaming() ? STREAM_BEAT_MS : BEAT_MS;
+  }
 
   function csrfToken() {
     try {
@@ -27,7 +36,9 @@
   }
 
   // ---- Presence and the collision warning --------------------------------------------
-  var state = { url: null, timer: null, typing: false, typingTimer: null, baseline: "", latest: "" };
+  var state = {
+    url: null, timer: null, typing: false, typingTimer: null, fadeTimer: null, typedAt: 0, baseline: "", latest: "",
+  };
 
   function composeBox() {
     return document.getElementById("id_body");
@@ -51,7 +62,7 @@
 
   function beat() {
     if (!state.url || document.hidden) return;
-    var fields = { typing: state.typing ? "1" : "0" };
+    var fields = { typing: state.typing ? "1" : "0", every: String(pace() / 1000) };
     // Ask who replied only while I have a draft begun after the reply I last knew of.
     if (hasDraft() && state.baseline) fields.since = state.baseline;
     var url = state.url;
@@ -64,6 +75,11 @@
         if (line) {
           line.textContent = data.text;
           line.classList.toggle("is-typing", data.text.indexOf("typing") !== -1);
+        }
+        // Nobody pushes "stopped typing": look again once it would have faded.
+        clearTimeout(state.fadeTimer);
+        if (data.text.indexOf("typing") !== -1 && pace() !== BEAT_MS) {
+          state.fadeTimer = setTimeout(beat, TYPING_SHOWN_MS);
         }
         state.latest = data.outbound || state.latest || "0";
         if (!hasDraft()) state.baseline = state.latest;
@@ -100,14 +116,25 @@
     clearInterval(state.timer);
     if (!url) return;
     beat();
-    state.timer = setInterval(beat, BEAT_MS);
+    state.timer = setInterval(beat, pace());
   }
+
+  // The stream came or went: beat at the pace that goes with it.
+  document.addEventListener("live-stream", function () {
+    if (!state.url) return;
+    clearInterval(state.timer);
+    state.timer = setInterval(beat, pace());
+  });
+  window.converseTogether = { look: beat };
 
   // Typing is reported at once when it starts, then with each beat while keys keep coming;
   // the server shows it for a few seconds after each report, so no "stopped" beat is needed.
   function typed() {
-    if (!state.typing) {
+    // On the stream there is no beat every few seconds to carry on typing: report it
+    // again while keys keep coming.
+    if (!state.typing || (pace() !== BEAT_MS && Date.now() - state.typedAt > BEAT_MS)) {
       state.typing = true;
+      state.typedAt = Date.now();
       beat();
     }
     clearTimeout(state.typingTimer);

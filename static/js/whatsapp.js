@@ -23,7 +23,36 @@
     if (compose) compose.hidden = true;
     var picker = document.getElementById("template-picker");
     if (picker) picker.open = true;
+    var section = status.closest("#wa-compose");
+    if (section) section.dataset.closedLive = "1";
   }
+
+  // A window that closed on screen opens again when the customer writes: the server says
+  // so (the compose refresh answers 204 while it stays closed), the status line comes back
+  // from it, and the compose box shows again with whatever was typed in it.
+  function reopen(section) {
+    fetch(section.dataset.refresh, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.status === 200 ? response.text() : null; })
+      .then(function (html) {
+        if (!html || !section.isConnected) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".wa-window");
+        var old = section.querySelector(".wa-window");
+        if (!fresh || !old || !fresh.dataset.closesAt) return;
+        old.replaceWith(fresh);
+        delete section.dataset.closedLive;
+        var compose = document.getElementById("compose");
+        if (compose) compose.hidden = false;
+        var picker = document.getElementById("template-picker");
+        if (picker) picker.open = false;
+        tick();
+      })
+      .catch(function () { /* the next change asks again */ });
+  }
+
+  document.addEventListener("inbox-changed", function () {
+    var section = document.querySelector("#wa-compose[data-closed-live]");
+    if (section && section.dataset.refresh) reopen(section);
+  });
 
   function tick() {
     document.querySelectorAll(".wa-window[data-closes-at]").forEach(function (status) {

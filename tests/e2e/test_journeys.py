@@ -3,12 +3,13 @@
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from inbox.models import Conversation, ConversationEvent, Message, MessageStatus
+from inbox.models import Conversation, Message, MessageStatus
+from inbox.services.assignment import conversation_assign
 
 from ..conftest import receive
+from .conftest import settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,12 +52,8 @@ def test_an_assigned_conversation_arrives_live(sign_in, alice, admin, bob_line, 
     expect(page.locator(".empty-list")).to_be_visible()
     page.evaluate("window.__notReloaded = true")
 
-    # The admin's assign action is not on this branch yet: assign as it would, in the
-    # database, with the event it records and the changed_at bump the live poll watches.
-    Conversation.objects.filter(pk=conversation.pk).update(owner=alice, changed_at=timezone.now())
-    ConversationEvent.objects.create(
-        conversation=conversation, kind=ConversationEvent.Kind.ASSIGNED, actor=admin
-    )
+    # The admin assigns it: the service records the change, and the stream tells her page.
+    conversation_assign(conversation=conversation, assignee=alice, by=admin)
 
     expect(page.locator(".conversation-row", has_text="Can someone help?")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(1\) "))
@@ -128,6 +125,7 @@ def test_opening_a_row_from_older_conversations_keeps_the_list_where_it_was(
     page.evaluate("window.__notReloaded = 'still here'")
     my_inbox = page.locator("#inbox-nav a", has_text="My Inbox").locator(".badge")
     expect(my_inbox).to_have_text("52")
+    settle(page)  # the stream's catch-up may redraw the list once
 
     page.get_by_role("link", name="Older conversations").click()
     row = page.locator(".conversation-row", has_text="The oldest question")
@@ -202,7 +200,9 @@ def test_a_row_that_is_no_longer_ours_opens_the_page_that_says_so(
 ):
     conversation = receive(alice_line, "+12025550100", "Hello Alice").conversation
     page = sign_in(alice)
-    # Moved to Bob's line and given to Bob after Alice's list was drawn.
+    settle(page)  # the list as drawn, its stream's catch-up done
+    # Moved to Bob's line and given to Bob after Alice's list was drawn (behind the
+    # services' back, so nothing tells her page).
     Conversation.objects.filter(pk=conversation.pk).update(sender_id=bob_line, owner=bob)
 
     page.locator(".conversation-row", has_text="Hello Alice").locator("a").click()

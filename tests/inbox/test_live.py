@@ -96,6 +96,24 @@ def test_the_next_version_settles_once_commits_are_safely_past(client, alice, al
     assert poll(client, format_version(timezone.now() - timedelta(seconds=5))).status_code == 204
 
 
+def test_a_read_in_another_tab_answers_with_the_new_count(client, alice, alice_line):
+    conversation = receive(alice_line, "+12025550123", "Hello").conversation
+    long_ago(conversation)
+    client.force_login(alice)
+    since = format_version(timezone.now() - timedelta(seconds=5))
+    assert poll(client, since).status_code == 204
+
+    conversation_mark_read(user=alice, conversation=conversation)  # in another tab
+
+    response = poll(client, since)
+    assert response.status_code == 200
+    assert json.loads(response.headers["HX-Trigger"])["inbox-changed"]["unread"] == 0
+    alice.refresh_from_db()
+    alice.read_marks_changed_at = timezone.now() - timedelta(minutes=1)
+    alice.save(update_fields=["read_marks_changed_at"])
+    assert poll(client, since).status_code == 204  # a mark older than the page's version
+
+
 def test_every_signed_in_page_carries_the_poll(client, alice):
     client.force_login(alice)
     html = client.get(reverse("inbox:my_inbox")).content.decode()

@@ -103,3 +103,29 @@ def test_without_redis_the_window_works_on_without_presence(client, settings, sh
     response = beat(client, shared, typing="1")
     assert response.status_code == 200
     assert response.json()["text"] == ""
+
+
+def test_a_beat_says_whether_others_see_a_change(store, shared, alice):
+    def beat(typing: bool) -> bool:
+        return presence.presence_beat(
+            conversation_id=shared.pk, user_id=alice.pk, name="Alice", typing=typing
+        )
+
+    assert beat(False) is True  # she came
+    assert beat(False) is False  # still there: nothing to push
+    assert beat(True) is True  # she started typing
+
+
+def test_a_tab_on_the_stream_beats_rarely_and_stays_present_meanwhile(store, shared, alice):
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        presence.presence_beat(
+            conversation_id=shared.pk,
+            user_id=alice.pk,
+            name="Alice",
+            typing=False,
+            every=presence.STREAM_BEAT_SECONDS,
+        )
+        clock.shift(2 * presence.STREAM_BEAT_SECONDS)
+        assert [v.name for v in presence.viewers(conversation_id=shared.pk, besides=0)] == ["Alice"]
+        clock.shift(presence.STREAM_BEAT_SECONDS + 1)
+        assert presence.viewers(conversation_id=shared.pk, besides=0) == []
