@@ -80,6 +80,18 @@
     });
   });
 
+  // "Start with a template" on the new-conversation page carries the number typed there
+  // when it is clicked: the notice drawn with the link may predate the last keystroke (its
+  // redraw asked on "change" can be dropped while the first one is still on its way).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".sender-template a[href]");
+    var phone = document.getElementById("id_phone");
+    if (!link || !phone) return;
+    var url = new URL(link.href, window.location.href);
+    url.searchParams.set("phone", phone.value.slice(0, 100));
+    link.href = url.toString();
+  });
+
   setInterval(tick, 15000);
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSettle", tick);
