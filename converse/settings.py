@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "inbox",
+    "automation",
     "channels_sms",
     "channels_whatsapp",
     "simulator",
@@ -401,6 +402,9 @@ IMPORT_REQUEUE_AFTER_SECONDS = env_int("IMPORT_REQUEUE_AFTER_SECONDS", 60)
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300)
 # How often an open inbox asks the server whether anything changed (F-IN7).
 LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
+# Templates other apps add to the conversation window's bar, each included with the window's
+# context (``conversation``, ``csrf_token``).
+CONVERSATION_WINDOW_TOOLS = ["automation/partials/macro_button.html"]
 
 # LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
 # every line about one message; otherwise plain text, the id in brackets.

@@ -13,6 +13,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from ..access import can_send_in
+from ..happenings import Happening, announce
 from ..models import Conversation, ConversationEvent, Notification, Team, User
 from .read_state import conversations_mark_unread
 
@@ -72,6 +73,8 @@ def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
             )
             for c in locked
         )
+        for c in locked:
+            announce(Happening.ASSIGNED, conversation_id=c.pk, data={"to": assignee.pk})
         if assignee.pk != by.pk:
             Notification.objects.bulk_create(
                 Notification(
@@ -172,3 +175,4 @@ def _hand_to_team(*, conversation: Conversation, team: Team, by: User) -> None:
             body=f"to the team {team}" + (f" (was {locked.owner})" if locked.owner else ""),
             data={"from": locked.owner_id, "team": team.pk},
         )
+        announce(Happening.ASSIGNED, conversation_id=locked.pk, data={"team": team.pk})

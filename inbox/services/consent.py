@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
+from ..happenings import Happening, announce
 from ..models import (
     AutoKind,
     Channel,
@@ -120,6 +121,8 @@ def contact_consent_change(
                 data={"source": source},
             )
             Conversation.objects.filter(pk=conversation.pk).update(changed_at=now)
+            if opted_out:
+                announce(Happening.OPTED_OUT, conversation_id=conversation.pk)
     return True
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from ..happenings import Happening, announce
 from ..models import Conversation, ConversationEvent, Label, User
 
 LABEL_MAX_LENGTH = 50
@@ -72,4 +73,6 @@ def conversations_label(
                 for pk in changed
             )
             Conversation.objects.filter(pk__in=changed).update(changed_at=timezone.now())
+            for pk in changed if add else ():
+                announce(Happening.LABEL_ADDED, conversation_id=pk, data={"label": name})
     return label

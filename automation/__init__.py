@@ -1,0 +1,1 @@
+"""Automation: rules that act when something happens to a conversation, and macros."""

@@ -1,0 +1,76 @@
+"""Rules (an event, conditions, actions, in an order), their runs, and macros.
+
+Conditions are a dict (``automation.conditions``), actions a list of dicts
+(``automation.actions``): both are checked when saved and read back as they were saved.
+"""
+
+from django.db import models
+
+from inbox.happenings import Happening
+from inbox.models import Conversation, User
+from inbox.models.ids import new_public_id
+
+
+class Rule(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    event = models.CharField(max_length=32, choices=Happening.choices)
+    conditions = models.JSONField(default=dict, blank=True)
+    actions = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    # The admin whose rights the rule acts with: every action passes their checks.
+    acts_as = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    runs = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["event", "is_active"], name="rule_event_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleRun(models.Model):
+    """One rule's run on one event: claimed before acting, so a retried task never acts
+    twice (the unique key), and listed on the rule's page."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="run_log")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    event_key = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=500, blank=True)
+    failed = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "event_key"], name="rule_run_once_per_event")
+        ]
+        indexes = [models.Index(fields=["rule", "-at"], name="rule_run_recent_idx")]
+
+
+class Macro(models.Model):
+    """A named list of actions an agent runs on a conversation in one click. Shared (no
+    owner, managed by admins) or personal."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    actions = models.JSONField(default=list)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
