@@ -14,7 +14,7 @@ from converse.celery import app as celery_app
 from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
-from . import contact_import, dataset, load, outbound, pages, recovery, webhook
+from . import automation, contact_import, dataset, load, outbound, pages, recovery, webhook
 
 SAFE_NAME = "bench"
 
@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
             results["explain"] = explain_slowest(results["pages"])
     if "import" in only:
         results["contact_import"] = asdict(contact_import.measure_import(args.import_rows))
+    if "rules" in only:
+        results["rules"] = asdict(automation.measure_rules())
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
@@ -196,6 +198,13 @@ def table(results: dict) -> str:
         lines.append(
             f"\nCSV import: {r['rows']:,} rows in {r['seconds']} s ({r['per_second']:,.0f} rows/s; "
             f"{r['created']:,} created, {r['updated']:,} updated, {r['errors']:,} bad rows)"
+        )
+    if "rules" in results:
+        r = results["rules"]
+        lines.append(
+            f"\nAutomation rules per inbound message: {r['rules']} active rules add "
+            f"{r['added_ms']} ms (p50 {r['p50_ms_with']} ms vs {r['p50_ms_without']} ms without), "
+            f"{r['queries']} queries (goal: constant, under 5 ms added)"
         )
     lines.append("")
     for key, label in (

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("pages", "import", "limits", "webhook", "outbound", "recovery")
+SECTIONS = ("pages", "import", "rules", "limits", "webhook", "outbound", "recovery")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
