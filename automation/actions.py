@@ -4,10 +4,12 @@ acting as a user (a rule's admin, the agent running a macro), so it passes the s
 Stored as a list of dicts, each with ``do`` and its value: ``assign`` (``user``),
 ``assign_team`` and ``round_robin`` (``team``), ``add_label`` and ``remove_label``
 (``label``), ``status`` ("closed" or "open"), ``snooze`` (``minutes``), ``reply`` (a saved
-reply's pk), ``note`` (``body``; ``@username`` mentions a teammate).
+reply's pk), ``note`` (``body``; ``@username`` mentions a teammate), ``webhook`` (``url``).
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +30,9 @@ from inbox.services.saved_replies import contact_values, reply_merge
 from inbox.services.sending import message_send
 from inbox.services.snooze import SnoozeRefused, conversation_snooze
 
+from .public_http import Blocked
+from .webhooks import webhook_queue
+
 KINDS = {
     "assign": "Assign to a person",
     "assign_team": "Assign to a team",
@@ -38,6 +43,7 @@ KINDS = {
     "snooze": "Snooze (minutes)",
     "reply": "Send a saved reply",
     "note": "Add a private note",
+    "webhook": "Call a webhook",
 }
 REFUSALS = (AssignRefused, LabelRefused, NoteRefused, SendRefused, SnoozeRefused)
 
@@ -79,10 +85,21 @@ def _reply(conversation: Conversation, action: dict, by: User, key: str | None) 
     return f"sent the saved reply {reply.title}"
 
 
-def act(conversation: Conversation, action: dict, *, by: User, key: str | None = None) -> str:
+@dataclass(frozen=True)
+class Origin:
+    """Who acts and why: the source named in webhooks ("Rule VIP to Alice"), the event, the
+    rule (None for a macro), and the key that makes a send idempotent (a retried rule run
+    sends once)."""
+
+    source: str
+    event: str = ""
+    rule_id: int | None = None
+    key: str | None = None
+
+
+def act(conversation: Conversation, action: dict, *, by: User, origin: Origin) -> str:
     """Carry out ``action`` on ``conversation`` as ``by``; return what was done, in words
-    ("assigned this to Alice"), or "" when there was nothing to do. Raises ActionFailed.
-    ``key`` makes a send idempotent (a retried rule run sends once)."""
+    ("assigned this to Alice"), or "" when there was nothing to do. Raises ActionFailed."""
     do = action.get("do")
     try:
         if do == "assign":
@@ -122,11 +139,20 @@ def act(conversation: Conversation, action: dict, *, by: User, key: str | None =
             conversation_snooze(conversation=conversation, by=by, until=until)
             return f"snoozed this for {minutes} min"
         if do == "reply":
-            return _reply(conversation, action, by, key)
+            return _reply(conversation, action, by, origin.key)
         if do == "note":
             note_add(conversation=conversation, author=by, body=action.get("body", ""))
             return "added a note"
-    except REFUSALS as refused:
+        if do == "webhook":
+            webhook_queue(
+                conversation=conversation,
+                url=action.get("url", ""),
+                source=origin.source,
+                event=origin.event,
+                rule_id=origin.rule_id,
+            )
+            return f"called the webhook {urlsplit(action.get('url', '')).hostname}"
+    except (*REFUSALS, Blocked) as refused:
         raise ActionFailed(str(refused)) from refused
     except ValueError as bad:
         raise ActionFailed(f"the action {do} is not valid") from bad
@@ -155,6 +181,8 @@ def would(action: dict, names: dict[str, str]) -> str:
         return f"send the saved reply {title}"
     if do == "note":
         return f"add the note {action.get('body', '')!r}"
+    if do == "webhook":
+        return f"call the webhook {urlsplit(action.get('url', '')).hostname}"
     return f"do {do!r}"
 
 

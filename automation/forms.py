@@ -8,6 +8,9 @@ from inbox.happenings import Happening
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
 from inbox.services.labels import LabelRefused, label_name_clean
 
+from .public_http import Blocked
+from .webhooks import webhook_url_clean
+
 HOURS = [("", "Any time"), ("open", "Business hours open"), ("closed", "Business hours closed")]
 STATUSES = [("", "Any status"), *Conversation.Status.choices]
 SET_STATUS = [("", "Leave as it is"), ("closed", "Close"), ("open", "Reopen")]
@@ -49,6 +52,13 @@ class ActionsForm(forms.Form):
         required=False, min_value=1, max_value=60 * 24 * 30, label="Snooze for (minutes)"
     )
 
+    webhook_url = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Call the webhook (URL)",
+        help_text="A signed JSON POST; public addresses only.",
+    )
+
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         replies = SavedReply.objects.filter(owner__isnull=True)
@@ -68,6 +78,7 @@ class ActionsForm(forms.Form):
         "reply",
         "set_status",
         "snooze_minutes",
+        "webhook_url",
     )
 
     def action_fields(self) -> list:
@@ -87,6 +98,15 @@ class ActionsForm(forms.Form):
             return label_name_clean(raw)
         except LabelRefused as refused:
             raise forms.ValidationError(str(refused)) from refused
+
+    def clean_webhook_url(self) -> str:
+        raw = self.cleaned_data.get("webhook_url", "").strip()
+        if not raw:
+            return ""
+        try:
+            return webhook_url_clean(raw)
+        except Blocked as blocked:
+            raise forms.ValidationError(str(blocked).capitalize() + ".") from blocked
 
     def clean(self):
         data = super().clean()
@@ -108,6 +128,7 @@ class ActionsForm(forms.Form):
             ("reply", {"reply": d["reply"].pk} if d.get("reply") else None),
             ("status", {"status": d.get("set_status")}),
             ("snooze", {"minutes": d.get("snooze_minutes")}),
+            ("webhook", {"url": d.get("webhook_url")}),
         ]
         return [{"do": do, **value} for do, value in found if value and all(value.values())]
 
@@ -130,6 +151,8 @@ class ActionsForm(forms.Form):
                 initial["set_status"] = action.get("status")
             elif do == "snooze":
                 initial["snooze_minutes"] = action.get("minutes")
+            elif do == "webhook":
+                initial["webhook_url"] = action.get("url")
         return initial
 
 

@@ -74,3 +74,31 @@ class Macro(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+
+class WebhookDelivery(models.Model):
+    """One outgoing webhook call and how it went: the delivery log."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    source = models.CharField(max_length=100)  # "Rule VIP to Alice", "Macro Escalate"
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-created_at"], name="webhook_recent_idx")]

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from inbox.models import User
 
-from .models import Macro, Rule, RuleRun
+from .models import Macro, Rule, RuleRun, WebhookDelivery
 
 RECENT_RUNS = 20
 
@@ -19,6 +19,10 @@ def rule_recent_runs(rule: Rule) -> list[RuleRun]:
         .select_related("conversation__contact")
         .order_by("-at", "-pk")[:RECENT_RUNS]
     )
+
+
+def rule_recent_deliveries(rule: Rule) -> list[WebhookDelivery]:
+    return list(WebhookDelivery.objects.filter(rule=rule).order_by("-created_at", "-pk")[:20])
 
 
 def macros_for(user: User) -> QuerySet[Macro]:

@@ -7,7 +7,7 @@ rules that match cost the queries of their actions.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from django.utils import timezone
 from inbox.happenings import caused_by
 from inbox.models import Conversation, ConversationEvent, User
 
-from .actions import ActionFailed, act, names_for_actions, would
+from .actions import ActionFailed, Origin, act, names_for_actions, would
 from .conditions import holds
 from .facts import facts_for, latest_customer_message
 from .models import Macro, Rule, RuleRun
@@ -54,14 +54,15 @@ def _thread_line(conversation: Conversation, *, text: str, actor: User | None) -
 
 
 def _perform(
-    conversation: Conversation, actions: list[dict], *, by: User, key: str | None
+    conversation: Conversation, actions: list[dict], *, by: User, origin: Origin
 ) -> tuple[list[str], str]:
     """Do ``actions`` in order as ``by``, stopping at the first refused; return what was
     done (in words) and the refusal ("" when none)."""
     done: list[str] = []
     for number, action in enumerate(actions):
+        key = f"{origin.key}:{number}" if origin.key else None
         try:
-            if text := act(conversation, action, by=by, key=f"{key}:{number}" if key else None):
+            if text := act(conversation, action, by=by, origin=replace(origin, key=key)):
                 done.append(text)
         except ActionFailed as failed:
             return done, str(failed)
@@ -118,17 +119,22 @@ def rules_run(
         except IntegrityError:
             continue  # a retried task: this rule already ran on this event
         ran.append(rule.pk)
-        _rule_act(rule, run, facts.conversation, cause)
+        _rule_act(rule, run, facts.conversation, cause, event)
     return ran
 
 
-def _rule_act(rule: Rule, run: RuleRun, conversation: Conversation, cause: tuple) -> None:
+def _rule_act(
+    rule: Rule, run: RuleRun, conversation: Conversation, cause: tuple, event: str
+) -> None:
     by = _acting_user(rule)
     if by is None:
         done, error = [], f"{rule.acts_as} is no longer an active admin; the rule acts as them"
     else:
         with caused_by((*cause, rule.pk)):
-            done, error = _perform(conversation, rule.actions, by=by, key=f"rule:{run.pk}")
+            origin = Origin(
+                source=f"Rule {rule.name}", event=event, rule_id=rule.pk, key=f"rule:{run.pk}"
+            )
+            done, error = _perform(conversation, rule.actions, by=by, origin=origin)
     if done:
         _thread_line(conversation, text=f"Rule {rule.name} {', '.join(done)}", actor=None)
     if error:
@@ -168,7 +174,8 @@ def rule_try(*, rule: Rule, conversation: Conversation) -> Trial:
 def macro_run(*, macro: Macro, conversation: Conversation, by: User) -> tuple[list[str], str]:
     """Run ``macro`` on ``conversation`` as ``by`` (who may see it: the caller checked),
     recorded in the thread; return what was done and the refusal that stopped it."""
-    done, error = _perform(conversation, macro.actions, by=by, key=None)
+    origin = Origin(source=f"Macro {macro.name}", event="macro")
+    done, error = _perform(conversation, macro.actions, by=by, origin=origin)
     text = f"Macro {macro.name} " + (", ".join(done) if done else "did nothing")
     if error:
         text += f"; stopped: {error}"

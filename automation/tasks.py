@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services import rules_run
+from .webhooks import MAX_ATTEMPTS, webhook_deliver
 
 
 @shared_task(acks_late=True)
@@ -16,3 +17,10 @@ def run_rules(
         cause=tuple(cause),
         event_key=event_key,
     )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_ATTEMPTS)
+def deliver_webhook(self, delivery_id: int) -> None:
+    # Back-off: 30 s, 1, 2, 4, 8 minutes.
+    if webhook_deliver(delivery_id=delivery_id).retry:
+        raise self.retry(countdown=30 * 2**self.request.retries)

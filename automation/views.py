@@ -16,7 +16,7 @@ from .conditions import describe
 from .forms import MacroForm, RuleForm
 from .managing import Refused, macro_delete, macro_save, may_manage_macro, rule_delete, rule_save
 from .models import Macro, Rule
-from .selectors import macros_for, rule_recent_runs, rules_listed
+from .selectors import macros_for, rule_recent_deliveries, rule_recent_runs, rules_listed
 from .services import macro_run, rule_try
 
 TRY_CHOICES = 30
@@ -69,7 +69,11 @@ def rule_edit(request: HttpRequest, public_id: str | None = None) -> HttpRespons
 
 def _rule_facts(rule: Rule) -> dict:
     recent = Conversation.objects.select_related("contact").order_by("-last_activity_at", "-pk")
-    return {"runs": rule_recent_runs(rule), "try_choices": recent[:TRY_CHOICES]}
+    return {
+        "runs": rule_recent_runs(rule),
+        "deliveries": rule_recent_deliveries(rule),
+        "try_choices": recent[:TRY_CHOICES],
+    }
 
 
 @require_POST

@@ -4,6 +4,7 @@ With nothing set, Converse runs on a SQLite file and Celery's filesystem broker 
 ``var/`` and sends through the built-in simulator, so a fresh checkout works offline.
 """
 
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -405,6 +406,11 @@ LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 # Templates other apps add to the conversation window's bar, each included with the window's
 # context (``conversation``, ``csrf_token``).
 CONVERSATION_WINDOW_TOOLS = ["automation/partials/macro_button.html"]
+# The key outgoing webhooks are signed with (HMAC-SHA256); derived from SECRET_KEY when unset.
+AUTOMATION_WEBHOOK_SECRET = (
+    env_str("AUTOMATION_WEBHOOK_SECRET", "")
+    or hmac.new(SECRET_KEY.encode(), b"converse automation webhooks", "sha256").hexdigest()
+)
 
 # LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
 # every line about one message; otherwise plain text, the id in brackets.
