@@ -4,10 +4,10 @@ dict and list (``conditions``, ``actions``) and back."""
 from django import forms
 from django.db.models import Q
 
-from inbox.happenings import Happening
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
 from inbox.services.labels import LabelRefused, label_name_clean
 
+from .models import EVENTS, UNANSWERED
 from .public_http import Blocked
 from .webhooks import webhook_url_clean
 
@@ -161,7 +161,14 @@ class RuleForm(ActionsForm):
     field_order = ["name", "event", "position", "is_active"]
 
     name = forms.CharField(max_length=100)
-    event = forms.ChoiceField(choices=Happening.choices, label="When")
+    event = forms.ChoiceField(choices=EVENTS, label="When")
+    after_minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60 * 24 * 7,
+        label="N minutes",
+        help_text="For “Nobody has answered”: minutes since the first unanswered message.",
+    )
     position = forms.IntegerField(min_value=0, max_value=10_000, initial=0, label="Order")
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
     channel = forms.ChoiceField(
@@ -196,7 +203,7 @@ class RuleForm(ActionsForm):
     )
 
     def rule_fields(self) -> list:
-        return [self[name] for name in ("name", "event", "position", "is_active")]
+        return [self[name] for name in ("name", "event", "after_minutes", "position", "is_active")]
 
     def condition_fields(self) -> list:
         return [self[name] for name in (*self.CONDITIONS, "words_mode")]
@@ -221,11 +228,18 @@ class RuleForm(ActionsForm):
         return {
             "name": rule.name,
             "event": rule.event,
+            "after_minutes": rule.after_minutes or None,
             "position": rule.position,
             "is_active": rule.is_active,
             **rule.conditions,
             **cls.initial_from(rule.actions),
         }
+
+    def clean_after_minutes(self) -> int:
+        minutes = self.cleaned_data.get("after_minutes")
+        if self.cleaned_data.get("event") == UNANSWERED and not minutes:
+            raise forms.ValidationError("Say after how many minutes without an answer.")
+        return minutes or 0
 
 
 class MacroForm(ActionsForm):

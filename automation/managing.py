@@ -22,6 +22,7 @@ def rule_save(
     conditions: dict,
     actions: list[dict],
     rule: Rule | None = None,
+    after_minutes: int = 0,
 ) -> Rule:
     """Create or change a rule; it acts with ``by``'s rights from then on."""
     if not by.is_admin:
@@ -29,6 +30,7 @@ def rule_save(
     rule = rule or Rule()
     rule.name, rule.event, rule.position, rule.is_active = name.strip(), event, position, is_active
     rule.conditions, rule.actions, rule.acts_as = conditions, actions, by
+    rule.after_minutes = after_minutes
     with transaction.atomic():
         rule.save()
         transaction.on_commit(rules_changed)

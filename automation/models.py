@@ -10,12 +10,17 @@ from inbox.happenings import Happening
 from inbox.models import Conversation, User
 from inbox.models.ids import new_public_id
 
+# The inbox's happenings, and one the clock brings: a customer waiting for ``after_minutes``.
+UNANSWERED = "unanswered"
+EVENTS = [*Happening.choices, (UNANSWERED, "Nobody has answered for N minutes")]
+
 
 class Rule(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
-    event = models.CharField(max_length=32, choices=Happening.choices)
+    event = models.CharField(max_length=32, choices=EVENTS)
+    after_minutes = models.PositiveIntegerField(default=0)  # for UNANSWERED
     conditions = models.JSONField(default=dict, blank=True)
     actions = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
@@ -33,6 +38,12 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def event_text(self) -> str:
+        if self.event == UNANSWERED:
+            return f"Nobody has answered for {self.after_minutes} min"
+        return self.get_event_display()
 
 
 class RuleRun(models.Model):

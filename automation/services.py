@@ -8,6 +8,7 @@ rules that match cost the queries of their actions.
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
@@ -20,9 +21,14 @@ from inbox.models import Conversation, ConversationEvent, User
 from .actions import ActionFailed, Origin, act, names_for_actions, would
 from .conditions import holds
 from .facts import facts_for, latest_customer_message
-from .models import Macro, Rule, RuleRun
+from .models import UNANSWERED, Macro, Rule, RuleRun
 
 log = logging.getLogger(__name__)
+
+# How far back the clock's sweep looks for a wait that reached a rule's minutes: a stopped
+# beat catches up on this much; the run's key keeps each waiting period to one run.
+UNANSWERED_WINDOW = timedelta(minutes=30)
+UNANSWERED_BATCH = 500
 
 # A chain of rules triggering one another stops here even without a repeat.
 MAX_CHAIN = 8
@@ -82,18 +88,19 @@ def rules_run(
     message_id: int | None,
     cause: tuple[int, ...],
     event_key: str,
+    only: int | None = None,
 ) -> list[int]:
     """Run the active rules for ``event`` whose conditions hold, in their order, each at
     most once per ``event_key``; return the ids of the rules that ran.
 
     ``cause`` is the chain of rules whose actions caused the event: a rule in it is not run
     again (the loop is cut and logged), and events caused through it carry it further.
+    ``only`` limits the run to one rule (the clock's events are due rule by rule).
     """
-    rules = list(
-        Rule.objects.filter(event=event, is_active=True)
-        .select_related("acts_as")
-        .order_by("position", "pk")
-    )
+    rules = Rule.objects.filter(event=event, is_active=True)
+    if only is not None:
+        rules = rules.filter(pk=only)
+    rules = list(rules.select_related("acts_as").order_by("position", "pk"))
     if not rules:
         return []
     facts = facts_for(conversation_id=conversation_id, message_id=message_id)
@@ -147,6 +154,31 @@ def _rule_act(
         last_run_at=timezone.now(),
         **({"last_error": error[:300]} if error else {}),
     )
+
+
+def unanswered_sweep(*, now: datetime) -> int:
+    """Run each active "nobody answered" rule on the open conversations whose customer has
+    waited its minutes (wall-clock) since their first unanswered message; once per waiting
+    period (the key holds ``waiting_since``). Returns how many rule runs were tried."""
+    tried = 0
+    for rule in Rule.objects.filter(event=UNANSWERED, is_active=True, after_minutes__gt=0):
+        reached = now - timedelta(minutes=rule.after_minutes)
+        due = (
+            Conversation.objects.exclude(status=Conversation.Status.CLOSED)
+            .filter(waiting_since__lte=reached, waiting_since__gt=reached - UNANSWERED_WINDOW)
+            .values_list("pk", "waiting_since")[:UNANSWERED_BATCH]
+        )
+        for pk, since in due:
+            rules_run(
+                event=UNANSWERED,
+                conversation_id=pk,
+                message_id=None,
+                cause=(),
+                event_key=f"unanswered:{since.timestamp():.6f}",
+                only=rule.pk,
+            )
+            tried += 1
+    return tried
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Celery tasks of automation: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from .services import rules_run
+from .services import rules_run, unanswered_sweep
 from .webhooks import MAX_ATTEMPTS, webhook_deliver
 
 
@@ -24,3 +25,8 @@ def deliver_webhook(self, delivery_id: int) -> None:
     # Back-off: 30 s, 1, 2, 4, 8 minutes.
     if webhook_deliver(delivery_id=delivery_id).retry:
         raise self.retry(countdown=30 * 2**self.request.retries)
+
+
+@shared_task
+def sweep_unanswered() -> int:
+    return unanswered_sweep(now=timezone.now())

@@ -15,7 +15,7 @@ from .actions import names_for_actions, would
 from .conditions import describe
 from .forms import MacroForm, RuleForm
 from .managing import Refused, macro_delete, macro_save, may_manage_macro, rule_delete, rule_save
-from .models import Macro, Rule
+from .models import UNANSWERED, Macro, Rule
 from .selectors import macros_for, rule_recent_deliveries, rule_recent_runs, rules_listed
 from .services import macro_run, rule_try
 
@@ -57,6 +57,7 @@ def rule_edit(request: HttpRequest, public_id: str | None = None) -> HttpRespons
             rule=rule,
             name=d["name"],
             event=d["event"],
+            after_minutes=d["after_minutes"] if d["event"] == UNANSWERED else 0,
             position=d["position"],
             is_active=d["is_active"],
             conditions=form.conditions(),

@@ -321,6 +321,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
     "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
+    "automation-unanswered": {"task": "automation.tasks.sweep_unanswered", "schedule": 60.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",
         "schedule": 300.0,

@@ -142,3 +142,15 @@ def test_a_macro_stops_at_what_the_agent_may_not_do(client, bob, alice, conversa
     response = client.post(url, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert "stopped" in ConversationEvent.objects.get(kind="automation").body
+
+
+def test_a_nobody_answered_rule_needs_its_minutes(client, admin, alice):
+    client.force_login(admin)
+    url = reverse("automation:rule_new")
+    form = _rule_form(alice, event="unanswered")
+    response = client.post(url, form)
+    assert response.status_code == 422 and "how many minutes" in response.content.decode()
+    assert client.post(url, {**form, "after_minutes": "15"}).status_code == 302
+    assert (
+        "Nobody has answered for 15 min" in client.get(reverse("automation:rules")).content.decode()
+    )

@@ -239,3 +239,29 @@ def test_evaluation_costs_the_same_queries_with_200_rules(
     with django_assert_num_queries(5):
         evaluate("two hundred")
     assert Message.objects.count() == 1
+
+
+def test_nobody_answered_for_n_minutes_acts_once_per_wait(make_rule, admin, alice_line):
+    from datetime import timedelta
+
+    from automation.models import UNANSWERED
+    from automation.services import unanswered_sweep
+    from inbox.models import Conversation
+
+    rule = make_rule("chase", event=UNANSWERED, actions=[{"do": "add_label", "label": "late"}])
+    Rule.objects.filter(pk=rule.pk).update(after_minutes=10)
+    conversation = receive(alice_line, CUSTOMER, "Hello?").conversation
+    since = Conversation.objects.get(pk=conversation.pk).waiting_since
+    assert unanswered_sweep(now=since + timedelta(minutes=9)) == 0
+    unanswered_sweep(now=since + timedelta(minutes=11))
+    unanswered_sweep(now=since + timedelta(minutes=12))
+    assert list(conversation.labels.values_list("name", flat=True)) == ["late"]
+    rule.refresh_from_db()
+    assert rule.runs == 1
+    # Answered, then a new question: a new wait, a new run.
+    new_since = since + timedelta(hours=1)
+    Conversation.objects.filter(pk=conversation.pk).update(waiting_since=new_since)
+    unanswered_sweep(now=new_since + timedelta(minutes=11))
+    rule.refresh_from_db()
+    assert rule.runs == 2
+    assert unanswered_sweep(now=new_since + timedelta(hours=2)) == 0  # past the window
