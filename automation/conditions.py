@@ -3,9 +3,12 @@
 Stored as a dict: ``channel``, ``sender`` (a sender ID's pk), ``team`` (a team's pk),
 ``hours`` ("open" or "closed"), ``status``, ``contact_label``, ``field`` and
 ``field_value`` (a custom field's key and the value it must have), ``words`` (space
-separated) with ``words_mode`` ("any" or "all"). Checked in memory against ``Facts``:
+separated) with ``words_mode`` ("any" or "all"), ``waiting`` ("waiting", "not_waiting" or
+a waiting state: "pending", "soon_overdue", "overdue"). Checked in memory against ``Facts``:
 no query, however many rules.
 """
+
+from inbox.waiting import waiting_of
 
 from .facts import Facts
 
@@ -20,7 +23,16 @@ KEYS = (
     "field_value",
     "words",
     "words_mode",
+    "waiting",
 )
+WAITING = [
+    ("", "Any"),
+    ("waiting", "Waiting for an answer"),
+    ("not_waiting", "Not waiting"),
+    ("pending", "Pending"),
+    ("soon_overdue", "Soon overdue"),
+    ("overdue", "Overdue"),
+]
 
 
 def holds(conditions: dict, facts: Facts) -> bool:
@@ -43,8 +55,25 @@ def holds(conditions: dict, facts: Facts) -> bool:
         found = [word in facts.words for word in words]
         if not (all(found) if conditions.get("words_mode") == "all" else any(found)):
             return False
+    if (want := conditions.get("waiting")) and _waiting(facts) not in _WAITING_MATCH[want]:
+        return False
     want = conditions.get("hours")
     return not want or facts.hours_open == (want == "open")
+
+
+_WAITING_MATCH = {
+    "waiting": {"pending", "soon_overdue", "overdue"},
+    "not_waiting": {"not_waiting"},
+    "pending": {"pending"},
+    "soon_overdue": {"soon_overdue"},
+    "overdue": {"overdue"},
+}
+
+
+def _waiting(facts: Facts) -> str:
+    # Rep needed is not a condition, so whether anyone joined is not read (no query).
+    waiting = waiting_of(conversation=facts.conversation, anyone_joined=True, now=facts.at)
+    return waiting.state.value if waiting.state else "not_waiting"
 
 
 def describe(conditions: dict, names: dict[str, str]) -> str:
@@ -61,6 +90,8 @@ def describe(conditions: dict, names: dict[str, str]) -> str:
         parts.append(f"while business hours are {want}")
     if want := conditions.get("status"):
         parts.append(f"when it is {want}")
+    if want := conditions.get("waiting"):
+        parts.append(f"when it is {dict(WAITING)[want].lower()}")
     if want := conditions.get("contact_label"):
         parts.append(f"when the contact has the label {want}")
     if key := conditions.get("field"):

@@ -7,6 +7,7 @@ from django.db.models import Q
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
 from inbox.services.labels import LabelRefused, label_name_clean
 
+from .conditions import WAITING
 from .models import EVENTS, UNANSWERED
 from .public_http import Blocked
 from .webhooks import webhook_url_clean
@@ -182,6 +183,7 @@ class RuleForm(ActionsForm):
     team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, label="Team")
     hours = forms.ChoiceField(choices=HOURS, required=False, label="Business hours")
     status = forms.ChoiceField(choices=STATUSES, required=False, label="Conversation status")
+    waiting = forms.ChoiceField(choices=WAITING, required=False, label="Waiting state")
     contact_label = forms.CharField(required=False, max_length=50, label="Contact has the label")
     field = forms.CharField(required=False, max_length=50, label="Custom field (key)")
     field_value = forms.CharField(required=False, max_length=500, label="…has the value")
@@ -196,6 +198,7 @@ class RuleForm(ActionsForm):
         "team",
         "hours",
         "status",
+        "waiting",
         "contact_label",
         "field",
         "field_value",

@@ -265,3 +265,27 @@ def test_nobody_answered_for_n_minutes_acts_once_per_wait(make_rule, admin, alic
     rule.refresh_from_db()
     assert rule.runs == 2
     assert unanswered_sweep(now=new_since + timedelta(hours=2)) == 0  # past the window
+
+
+def test_a_waiting_state_condition(make_rule, admin, conversation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox.models import Conversation
+
+    rule = make_rule(conditions={"waiting": "overdue"}, actions=[{"do": "note", "body": "late"}])
+    message = conversation.messages.get()
+
+    def run(key):
+        rules_run(event=Happening.MESSAGE_RECEIVED, conversation_id=conversation.pk,
+                  message_id=message.pk, cause=(), event_key=key)  # fmt: skip
+
+    run("fresh")  # pending: not yet
+    long_ago = timezone.now() - timedelta(days=2)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        waiting_since=long_ago, overdue_at=long_ago, soon_overdue_at=long_ago
+    )
+    run("late")
+    rule.refresh_from_db()
+    assert rule.runs == 1 and _thread(conversation).count("late") == 1
