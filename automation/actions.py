@@ -4,7 +4,9 @@ acting as a user (a rule's admin, the agent running a macro), so it passes the s
 Stored as a list of dicts, each with ``do`` and its value: ``assign`` (``user``),
 ``assign_team`` and ``round_robin`` (``team``), ``add_label`` and ``remove_label``
 (``label``), ``status`` ("closed" or "open"), ``snooze`` (``minutes``), ``reply`` (a saved
-reply's pk), ``note`` (``body``; ``@username`` mentions a teammate), ``webhook`` (``url``).
+reply's pk), ``template`` (an approved WhatsApp template's pk, its variables filled from
+the contact as the template maps them), ``note`` (``body``; ``@username`` mentions a
+teammate), ``webhook`` (``url``).
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from inbox.models import Conversation, SavedReply, SenderId, Team, User
+from inbox.models import Conversation, SavedReply, SenderId, Team, User, WhatsAppTemplate
 from inbox.selectors import contact_with_details
 from inbox.services.assignment import (
     AssignRefused,
@@ -29,6 +31,10 @@ from inbox.services.refusals import SendRefused
 from inbox.services.saved_replies import contact_values, reply_merge
 from inbox.services.sending import message_send
 from inbox.services.snooze import SnoozeRefused, conversation_snooze
+from inbox.services.whatsapp_templates import (
+    template_values_from_contact,
+    whatsapp_template_send,
+)
 
 from .public_http import Blocked
 from .webhooks import webhook_queue
@@ -43,6 +49,7 @@ KINDS = {
     "snooze": "Snooze (minutes)",
     "reply": "Send a saved reply",
     "note": "Add a private note",
+    "template": "Send an approved WhatsApp template",
     "webhook": "Call a webhook",
 }
 REFUSALS = (AssignRefused, LabelRefused, NoteRefused, SendRefused, SnoozeRefused)
@@ -97,6 +104,17 @@ class Origin:
     key: str | None = None
 
 
+def _template(conversation: Conversation, action: dict, by: User, key: str | None) -> str:
+    template = WhatsAppTemplate.objects.filter(pk=action.get("template")).first()
+    if template is None:
+        raise ActionFailed("the template was removed")
+    values = template_values_from_contact(template=template, contact=conversation.contact)
+    whatsapp_template_send(
+        conversation=conversation, author=by, template=template, values=values, idempotency_key=key
+    )
+    return f"sent the template {template.name}"
+
+
 def act(conversation: Conversation, action: dict, *, by: User, origin: Origin) -> str:
     """Carry out ``action`` on ``conversation`` as ``by``; return what was done, in words
     ("assigned this to Alice"), or "" when there was nothing to do. Raises ActionFailed."""
@@ -140,6 +158,8 @@ def act(conversation: Conversation, action: dict, *, by: User, origin: Origin) -
             return f"snoozed this for {minutes} min"
         if do == "reply":
             return _reply(conversation, action, by, origin.key)
+        if do == "template":
+            return _template(conversation, action, by, origin.key)
         if do == "note":
             note_add(conversation=conversation, author=by, body=action.get("body", ""))
             return "added a note"
@@ -181,16 +201,20 @@ def would(action: dict, names: dict[str, str]) -> str:
         return f"send the saved reply {title}"
     if do == "note":
         return f"add the note {action.get('body', '')!r}"
+    if do == "template":
+        name = names.get(f"template:{action.get('template')}", "(removed)")
+        return f"send the template {name}"
     if do == "webhook":
         return f"call the webhook {urlsplit(action.get('url', '')).hostname}"
     return f"do {do!r}"
 
 
 def names_for_actions() -> dict[str, str]:
-    """Who and what actions name, by "user:<pk>", "team:<pk>", "reply:<pk>" and
-    "sender:<pk>" (three queries; four with sender IDs)."""
+    """Who and what actions and conditions name, by "user:<pk>", "team:<pk>",
+    "reply:<pk>", "sender:<pk>" and "template:<pk>" (five queries)."""
     names = {f"user:{u.pk}": str(u) for u in User.objects.all()}
     names |= {f"team:{t.pk}": t.name for t in Team.objects.all()}
     names |= {f"reply:{r.pk}": r.title for r in SavedReply.objects.all()}
     names |= {f"sender:{s.pk}": s.label or s.address for s in SenderId.objects.all()}
+    names |= {f"template:{t.pk}": t.name for t in WhatsAppTemplate.objects.all()}
     return names

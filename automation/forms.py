@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
 from inbox.services.labels import LabelRefused, label_name_clean
+from inbox.template_selectors import approved_templates
 
 from .conditions import WAITING
 from .models import EVENTS, UNANSWERED
@@ -48,6 +49,12 @@ class ActionsForm(forms.Form):
     reply = forms.ModelChoiceField(
         SavedReply.objects.none(), required=False, label="Send the saved reply"
     )
+    template = forms.ModelChoiceField(
+        approved_templates(),
+        required=False,
+        label="Send the WhatsApp template",
+        help_text="Its variables come from the contact, as the template maps them.",
+    )
     set_status = forms.ChoiceField(choices=SET_STATUS, required=False, label="Status")
     snooze_minutes = forms.IntegerField(
         required=False, min_value=1, max_value=60 * 24 * 30, label="Snooze for (minutes)"
@@ -77,6 +84,7 @@ class ActionsForm(forms.Form):
         "round_robin",
         "note",
         "reply",
+        "template",
         "set_status",
         "snooze_minutes",
         "webhook_url",
@@ -127,6 +135,7 @@ class ActionsForm(forms.Form):
             ("round_robin", {"team": d["round_robin"].pk} if d.get("round_robin") else None),
             ("note", {"body": (d.get("note") or "").strip()}),
             ("reply", {"reply": d["reply"].pk} if d.get("reply") else None),
+            ("template", {"template": d["template"].pk} if d.get("template") else None),
             ("status", {"status": d.get("set_status")}),
             ("snooze", {"minutes": d.get("snooze_minutes")}),
             ("webhook", {"url": d.get("webhook_url")}),
@@ -148,6 +157,8 @@ class ActionsForm(forms.Form):
                 initial["note"] = action.get("body")
             elif do == "reply":
                 initial["reply"] = action.get("reply")
+            elif do == "template":
+                initial["template"] = action.get("template")
             elif do == "status":
                 initial["set_status"] = action.get("status")
             elif do == "snooze":

@@ -8,6 +8,7 @@ from inbox.happenings import Happening
 from inbox.models import Label
 
 from ..conftest import receive
+from ..inbox.whatsapp_helpers import order_template, wa_line  # noqa: F401
 
 
 @pytest.fixture

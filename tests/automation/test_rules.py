@@ -289,3 +289,26 @@ def test_a_waiting_state_condition(make_rule, admin, conversation):
     run("late")
     rule.refresh_from_db()
     assert rule.runs == 1 and _thread(conversation).count("late") == 1
+
+
+def test_a_template_goes_with_the_contacts_values_and_the_consent_check(
+    make_rule, deliver, admin, wa_line, order_template
+):
+    from django.utils import timezone
+
+    from inbox.models import ContactFieldValue, CustomField
+
+    order_template.variable_fields = {"1": "name", "2": "order_id"}
+    order_template.save()
+    rule = make_rule(actions=[{"do": "template", "template": order_template.pk}])
+    contact = Contact.objects.create(display_name="Ana", whatsapp_id=CUSTOMER)
+    field = CustomField.objects.create(name="order_id")
+    ContactFieldValue.objects.create(contact=contact, field=field, value="A-7")
+    deliver(wa_line, f"whatsapp:{CUSTOMER}", "hi")  # no WhatsApp opt-in yet: refused
+    rule.refresh_from_db()
+    assert rule.errors == 1 and not Message.objects.filter(direction="out").exists()
+    Contact.objects.filter(pk=contact.pk).update(whatsapp_consent_at=timezone.now())
+    deliver(wa_line, f"whatsapp:{CUSTOMER}", "hello?")
+    sent = Message.objects.get(direction="out")
+    assert sent.body == "Hi Ana, your order A-7 is on its way."
+    assert sent.content_sid == order_template.content_sid
