@@ -8,6 +8,7 @@ from inbox.enqueue import enqueue
 from inbox.happenings import conversation_happened
 
 from .services import events_with_rules
+from .tasks import run_rules
 
 
 @receiver(conversation_happened)
@@ -15,8 +16,6 @@ def queue_rules(*, happening, conversation_id, message_id, cause, **_) -> None:
     """Queue the rules of ``happening`` for the worker, when any rule listens to it."""
     if happening not in events_with_rules():
         return
-    from .tasks import run_rules  # tasks import the services, which import the inbox
-
     enqueue(
         run_rules,
         happening,
