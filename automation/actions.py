@@ -73,11 +73,15 @@ def _team(pk) -> Team:
     return team
 
 
-def _assign(conversation: Conversation, user: User, by: User) -> None:
+def _assign(conversation: Conversation, user: User, by: User) -> bool:
+    """Give ``conversation`` to ``user`` as ``by`` would by hand; False when they own it."""
+    if conversation.owner_id == user.pk:
+        return False
     if by.is_admin:
         conversations_assign(conversations=[conversation], assignee=user, by=by)
     else:
         conversation_transfer(conversation=conversation, by=by, to_user=user)
+    return True
 
 
 def _reply(conversation: Conversation, action: dict, by: User, key: str | None) -> str:
@@ -122,8 +126,7 @@ def act(conversation: Conversation, action: dict, *, by: User, origin: Origin) -
     try:
         if do == "assign":
             user = _user(action.get("user"))
-            _assign(conversation, user, by)
-            return f"assigned this to {user}"
+            return f"assigned this to {user}" if _assign(conversation, user, by) else ""
         if do == "assign_team":
             team = _team(action.get("team"))
             conversation_transfer(conversation=conversation, by=by, to_team=team)
@@ -135,11 +138,14 @@ def act(conversation: Conversation, action: dict, *, by: User, origin: Origin) -
             if member is None:
                 conversation_transfer(conversation=conversation, by=by, to_team=team)
                 return f"handed this to the team {team} (nobody was available)"
-            _assign(conversation, member, by)
+            if not _assign(conversation, member, by):
+                return ""
             return f"assigned this to {member} (round robin in {team})"
         if do in ("add_label", "remove_label"):
             name = action.get("label", "")
             adding = do == "add_label"
+            if conversation.labels.filter(name=name).exists() == adding:
+                return ""  # already there, or not there to remove
             conversations_label(
                 conversations=[conversation], by=by, **{"add" if adding else "remove": name}
             )

@@ -312,3 +312,11 @@ def test_a_template_goes_with_the_contacts_values_and_the_consent_check(
     sent = Message.objects.get(direction="out")
     assert sent.body == "Hi Ana, your order A-7 is on its way."
     assert sent.content_sid == order_template.content_sid
+
+
+def test_a_rule_that_finds_nothing_to_change_writes_nothing(make_rule, deliver, alice, bob_line):
+    make_rule(actions=[{"do": "assign", "user": alice.pk}, {"do": "add_label", "label": "seen"}])
+    conversation = deliver(bob_line, CUSTOMER).conversation
+    deliver(bob_line, CUSTOMER, "and again")
+    lines = [b for b in _thread(conversation) if b.startswith("Rule")]
+    assert lines == ["Rule VIP to Alice assigned this to Alice, added seen"]
