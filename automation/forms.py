@@ -4,6 +4,7 @@ dict and list (``conditions``, ``actions``) and back."""
 from django import forms
 from django.db.models import Q
 
+from inbox.happenings import Happening
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
 from inbox.services.labels import LabelRefused, label_name_clean
 from inbox.template_selectors import approved_templates
@@ -266,3 +267,16 @@ class MacroForm(ActionsForm):
         super().__init__(*args, user=user, **kwargs)
         if not user.is_admin:
             del self.fields["shared"]
+
+
+class SubscriptionForm(forms.Form):
+    url = forms.CharField(max_length=500, label="URL", help_text="Public addresses only.")
+    events = forms.MultipleChoiceField(
+        choices=Happening.choices, widget=forms.CheckboxSelectMultiple, label="Events"
+    )
+
+    def clean_url(self) -> str:
+        try:
+            return webhook_url_clean(self.cleaned_data["url"])
+        except Blocked as blocked:
+            raise forms.ValidationError(str(blocked).capitalize() + ".") from blocked

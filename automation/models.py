@@ -113,3 +113,16 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["-created_at"], name="webhook_recent_idx")]
+
+
+class WebhookSubscription(models.Model):
+    """The organisation's subscription to events: each one is POSTed to ``url`` (signed, like
+    a rule's webhook action)."""
+
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list)  # Happening values
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url

@@ -8,7 +8,8 @@ from inbox.enqueue import enqueue
 from inbox.happenings import conversation_happened
 
 from .services import events_with_rules
-from .tasks import run_rules
+from .subscriptions import subscribed_events
+from .tasks import notify_subscribers, run_rules
 
 
 @receiver(conversation_happened)
@@ -25,3 +26,10 @@ def queue_rules(*, happening, conversation_id, message_id, cause, **_) -> None:
         uuid.uuid4().hex,
         later="the event is not automated",
     )
+
+
+@receiver(conversation_happened)
+def queue_subscribers(*, happening, conversation_id, **_) -> None:
+    """Queue the webhook subscriptions' deliveries of ``happening``, when any names it."""
+    if happening in subscribed_events():
+        enqueue(notify_subscribers, happening, conversation_id)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .services import rules_run, unanswered_sweep
+from .subscriptions import subscribers_notify
 from .webhooks import MAX_ATTEMPTS, webhook_deliver
 
 
@@ -30,3 +31,8 @@ def deliver_webhook(self, delivery_id: int) -> None:
 @shared_task
 def sweep_unanswered() -> int:
     return unanswered_sweep(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def notify_subscribers(event: str, conversation_id: int) -> int:
+    return subscribers_notify(event=event, conversation_id=conversation_id)

@@ -13,13 +13,15 @@ from inbox.views.window import _thread_response
 
 from .actions import names_for_actions, would
 from .conditions import describe
-from .forms import MacroForm, RuleForm
+from .forms import MacroForm, RuleForm, SubscriptionForm
 from .managing import Refused, macro_delete, macro_save, may_manage_macro, rule_delete, rule_save
-from .models import UNANSWERED, Macro, Rule
+from .models import EVENTS, UNANSWERED, Macro, Rule, WebhookDelivery, WebhookSubscription
 from .selectors import macros_for, rule_recent_deliveries, rule_recent_runs, rules_listed
 from .services import macro_run, rule_try
+from .subscriptions import subscription_add, subscription_delete
 
 TRY_CHOICES = 30
+RECENT_DELIVERIES = 30
 
 
 def _rule(public_id: str) -> Rule:
@@ -186,3 +188,35 @@ def macro_run_view(request: HttpRequest, public_id: str, macro_id: str) -> HttpR
     macro = _macro(request.user, macro_id)
     _, error = macro_run(macro=macro, conversation=conversation, by=request.user)
     return _thread_response(request, conversation, error=error, status=422 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_only
+def webhooks_page(request: HttpRequest) -> HttpResponse:
+    """The organisation's webhook subscriptions, a form to add one, and the delivery log."""
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        subscription_add(
+            by=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"]
+        )
+        return redirect("automation:webhooks")
+    names = dict(EVENTS)
+    context = {
+        "form": form,
+        "subscriptions": [
+            (s, ", ".join(names.get(e, e) for e in s.events))
+            for s in WebhookSubscription.objects.order_by("pk")
+        ],
+        "deliveries": WebhookDelivery.objects.order_by("-created_at", "-pk")[:RECENT_DELIVERIES],
+    }
+    return render(request, "automation/webhooks.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@admin_only
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = WebhookSubscription.objects.filter(pk=pk).first()
+    if subscription is None:
+        raise Http404("No such subscription")
+    subscription_delete(by=request.user, subscription=subscription)
+    return redirect("automation:webhooks")

@@ -9,6 +9,7 @@ refuses old timestamps, so a captured request cannot be replayed later.
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import time
@@ -24,7 +25,7 @@ from inbox.enqueue import enqueue
 from inbox.models import Conversation
 
 from .models import WebhookDelivery
-from .public_http import Blocked, check_url, post_public
+from .public_http import Blocked, address_allowed, check_url, post_public
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,13 @@ def sign(body: bytes, timestamp: int) -> str:
 def webhook_url_clean(url: str) -> str:
     """A URL a webhook may be saved with (its address is checked again at every call)."""
     url = (url or "").strip()
-    check_url(url)
+    _, host, _ = check_url(url)
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return url  # a name: resolved and checked at every call
+    if not address_allowed(literal):
+        raise Blocked(f"{host} is not a public address")
     return url
 
 

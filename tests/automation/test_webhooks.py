@@ -175,3 +175,25 @@ def test_the_rule_form_refuses_a_url_that_is_not_http(client, admin, alice):
         {"name": "x", "event": "opened", "position": "0", "webhook_url": "file:///etc/passwd"},
     )
     assert response.status_code == 422 and "Only http" in response.content.decode()
+
+
+def test_an_admin_subscribes_and_the_event_is_delivered(
+    client, admin, alice, hook_server, public_name, bob_line, deliver
+):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    url = reverse("automation:webhooks")
+    assert client.get(url).status_code == 404
+    client.force_login(admin)
+    metadata = client.post(url, {"url": "http://169.254.169.254/", "events": ["opened"]})
+    assert metadata.status_code == 422 and "not a public address" in metadata.content.decode()
+    client.post(url, {"url": f"{public_name}/events", "events": ["opened", "closed"]})
+    assert client.post(url, {"url": "gopher://x", "events": ["opened"]}).status_code == 422
+    deliver(bob_line, "+12025550123")
+    assert len(hook_server.calls) == 1
+    body = json.loads(hook_server.calls[0][2])
+    assert (body["event"], body["source"]) == ("opened", "Subscription")
+    assert WebhookDelivery.objects.get().state == "delivered"
+    page = client.get(url).content.decode()
+    assert "A conversation opens, A conversation is closed" in page and "Delivered" in page
