@@ -154,3 +154,33 @@ def test_a_nobody_answered_rule_needs_its_minutes(client, admin, alice):
     assert (
         "Nobody has answered for 15 min" in client.get(reverse("automation:rules")).content.decode()
     )
+
+
+def test_the_macro_pages_and_the_webhooks_page_cost_the_same_queries_with_many_rows(
+    client, admin, alice, conversation, django_assert_max_num_queries
+):
+    from automation.models import RuleRun, WebhookDelivery
+
+    Macro.objects.bulk_create(
+        Macro(name=f"m{i}", actions=[{"do": "note", "body": "x"}]) for i in range(40)
+    )
+    rule = Rule.objects.create(name="r", event="opened", acts_as=admin, actions=[])
+    RuleRun.objects.bulk_create(
+        RuleRun(rule=rule, conversation=conversation, event_key=str(i), outcome="ok")
+        for i in range(40)
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(url="https://x.example/", payload={}, source="s", rule=rule)
+        for _ in range(40)
+    )
+    client.force_login(alice)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("automation:macros")).status_code == 200
+    menu = reverse("automation:macro_menu", args=[conversation.public_id])
+    with django_assert_max_num_queries(10):
+        assert client.get(menu, headers={"HX-Request": "true"}).status_code == 200
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("automation:webhooks")).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("automation:rule", args=[rule.public_id])).status_code == 200
