@@ -320,3 +320,10 @@ def test_a_rule_that_finds_nothing_to_change_writes_nothing(make_rule, deliver, 
     deliver(bob_line, CUSTOMER, "and again")
     lines = [b for b in _thread(conversation) if b.startswith("Rule")]
     assert lines == ["Rule VIP to Alice assigned this to Alice, added seen"]
+
+
+def test_beat_sweeps_the_waits_every_minute(settings):
+    from converse.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["automation-unanswered"]
+    assert entry["schedule"] <= 60 and entry["task"] in app.tasks
