@@ -32,11 +32,16 @@ class Facts:
         return self._open
 
 
-def facts_for(*, conversation_id: int, message_id: int | None = None) -> Facts:
-    """The facts of a conversation: four queries (five with a message)."""
-    conversation = Conversation.objects.select_related("sender_id", "contact", "owner").get(
-        pk=conversation_id
+def facts_for(*, conversation_id: int, message_id: int | None = None) -> Facts | None:
+    """The facts of a conversation: four queries (three with no message); None when it is
+    gone (merged away or deleted before the worker got to it)."""
+    conversation = (
+        Conversation.objects.select_related("sender_id", "contact", "owner")
+        .filter(pk=conversation_id)
+        .first()
     )
+    if conversation is None:
+        return None
     body = ""
     if message_id is not None:
         body = (

@@ -104,6 +104,8 @@ def rules_run(
     if not rules:
         return []
     facts = facts_for(conversation_id=conversation_id, message_id=message_id)
+    if facts is None:
+        return []
     ran = []
     for rule in rules:
         if not holds(rule.conditions, facts):
@@ -196,6 +198,7 @@ def rule_try(*, rule: Rule, conversation: Conversation) -> Trial:
     facts = facts_for(
         conversation_id=conversation.pk, message_id=latest_customer_message(conversation)
     )
+    assert facts is not None  # the caller just read it
     names = names_for_actions()
     return Trial(
         matches=holds(rule.conditions, facts),

@@ -327,3 +327,9 @@ def test_beat_sweeps_the_waits_every_minute(settings):
 
     entry = settings.CELERY_BEAT_SCHEDULE["automation-unanswered"]
     assert entry["schedule"] <= 60 and entry["task"] in app.tasks
+
+
+def test_a_conversation_gone_before_the_worker_runs_nothing(make_rule, admin):
+    make_rule(actions=[{"do": "note", "body": "x"}])
+    assert rules_run(event=Happening.MESSAGE_RECEIVED, conversation_id=999_999,
+                     message_id=None, cause=(), event_key="gone") == []  # fmt: skip
