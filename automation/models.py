@@ -119,6 +119,7 @@ class WebhookSubscription(models.Model):
     """The organisation's subscription to events: each one is POSTed to ``url`` (signed, like
     a rule's webhook action)."""
 
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list)  # Happening values
     is_active = models.BooleanField(default=True)

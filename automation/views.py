@@ -214,8 +214,8 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_only
-def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = WebhookSubscription.objects.filter(pk=pk).first()
+def webhook_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    subscription = WebhookSubscription.objects.filter(public_id=public_id).first()
     if subscription is None:
         raise Http404("No such subscription")
     subscription_delete(by=request.user, subscription=subscription)

@@ -197,3 +197,18 @@ def test_an_admin_subscribes_and_the_event_is_delivered(
     assert WebhookDelivery.objects.get().state == "delivered"
     page = client.get(url).content.decode()
     assert "A conversation opens, A conversation is closed" in page and "Delivered" in page
+
+
+def test_an_admin_deletes_a_subscription(client, admin, alice):
+    from django.urls import reverse
+
+    from automation.models import WebhookSubscription
+
+    subscription = WebhookSubscription.objects.create(url="https://x.example/", events=["opened"])
+    url = reverse("automation:webhook_delete", args=[subscription.public_id])
+    client.force_login(alice)
+    assert client.post(url).status_code == 404
+    client.force_login(admin)
+    assert client.post(url).status_code == 302
+    assert not WebhookSubscription.objects.exists()
+    assert client.post(url).status_code == 404
