@@ -41,11 +41,10 @@ def events_with_rules() -> frozenset[str]:
     cache = caches["shared"]
     events = cache.get(EVENTS_KEY)
     if events is None:
-        events = frozenset(
-            Rule.objects.filter(is_active=True).values_list("event", flat=True).distinct()
-        )
+        # A sorted list: the shared cache on Redis stores JSON.
+        events = sorted(set(Rule.objects.filter(is_active=True).values_list("event", flat=True)))
         cache.set(EVENTS_KEY, events, timeout=None)
-    return events
+    return frozenset(events)
 
 
 def rules_changed() -> None:

@@ -21,15 +21,18 @@ def subscribed_events() -> frozenset[str]:
     cache = caches["shared"]
     events = cache.get(SUBSCRIBED_KEY)
     if events is None:
-        events = frozenset(
-            event
-            for events in WebhookSubscription.objects.filter(is_active=True).values_list(
-                "events", flat=True
-            )
-            for event in events
+        # A sorted list: the shared cache on Redis stores JSON.
+        events = sorted(
+            {
+                event
+                for events in WebhookSubscription.objects.filter(is_active=True).values_list(
+                    "events", flat=True
+                )
+                for event in events
+            }
         )
         cache.set(SUBSCRIBED_KEY, events, timeout=None)
-    return events
+    return frozenset(events)
 
 
 def _changed() -> None:

@@ -333,3 +333,13 @@ def test_a_conversation_gone_before_the_worker_runs_nothing(make_rule, admin):
     make_rule(actions=[{"do": "note", "body": "x"}])
     assert rules_run(event=Happening.MESSAGE_RECEIVED, conversation_id=999_999,
                      message_id=None, cause=(), event_key="gone") == []  # fmt: skip
+
+
+def test_the_events_rules_listen_to_are_cached_on_redis_as_json(make_rule, shared_cache_on_redis):
+    from automation.services import events_with_rules
+    from automation.subscriptions import subscribed_events
+
+    make_rule(event=Happening.CLOSED, actions=[{"do": "note", "body": "x"}])
+    assert events_with_rules() == {"closed"}
+    assert events_with_rules() == {"closed"}  # read back from Redis
+    assert subscribed_events() == frozenset()
