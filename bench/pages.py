@@ -106,6 +106,8 @@ PAGES = [
         htmx_target="sender-notice",
     ),
     Page("Profile (time zone, password)", "agent", "/profile/"),
+    Page("Macros", "agent", "/automation/macros/"),
+    Page("Macros menu", "agent", "/automation/c/{conversation}/macros/", htmx_target="macros"),
     Page("Saved reply picker without JavaScript", "agent", "/c/{conversation}/replies/choose/"),
     Page(
         "Template picker search",
@@ -126,6 +128,8 @@ PAGES = [
     Page("Metrics /metrics (admin)", "admin", "/metrics"),
     Page("Search message text (admin)", "admin", "/search/?q={old_word}"),
     Page("Business hours settings (admin)", "admin", "/settings/hours/"),
+    Page("Automation rules (admin)", "admin", "/automation/"),
+    Page("Webhooks and deliveries (admin)", "admin", "/automation/webhooks/"),
     # Computed afresh (refresh=1) on every request, then as an admin opens them: from the
     # kept figures (which beat keeps current for the preset periods).
     Page("Reports, today, computed (admin)", "admin", "/reports/?period=today&refresh=1"),

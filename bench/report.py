@@ -15,6 +15,7 @@ from inbox import presence
 from inbox.models import Conversation, SenderId, User
 
 from . import (
+    automation,
     campaigns,
     contact_import,
     dataset,
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["contact_import"] = asdict(contact_import.measure_import(args.import_rows))
     if "campaigns" in only:
         results["campaign"] = asdict(campaigns.measure_campaign(min(args.requests, 50)))
+    if "rules" in only:
+        results["rules"] = asdict(automation.measure_rules())
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
@@ -216,6 +219,13 @@ def table(results: dict) -> str:
         )
     if "campaign" in results:
         lines += campaign_lines(results["campaign"])
+    if "rules" in results:
+        r = results["rules"]
+        lines.append(
+            f"\nAutomation rules per inbound message: {r['rules']} active rules add "
+            f"{r['added_ms']} ms (p50 {r['p50_ms_with']} ms vs {r['p50_ms_without']} ms without), "
+            f"{r['queries']} queries (goal: constant, under 5 ms added)"
+        )
     lines.append("")
     for key, label in (
         ("bare_view", "bare Django view (gunicorn)"),

@@ -20,6 +20,7 @@ SECTIONS = (
     "pages",
     "import",
     "campaigns",
+    "rules",
     "limits",
     "webhook",
     "outbound",

@@ -4,6 +4,7 @@ With nothing set, Converse runs on a SQLite file and Celery's filesystem broker 
 ``var/`` and sends through the built-in simulator, so a fresh checkout works offline.
 """
 
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "inbox",
     "campaigns",
+    "automation",
     "channels_sms",
     "channels_whatsapp",
     "channels_email",
@@ -349,6 +351,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(MAILBOX_POLL_SECONDS),
     },
     "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
+    "automation-unanswered": {"task": "automation.tasks.sweep_unanswered", "schedule": 60.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",
         "schedule": 300.0,
@@ -454,6 +457,14 @@ LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 3)
 LIVE_EVENTS_KEPT = env_int("LIVE_EVENTS_KEPT", 20_000)
 LIVE_READ_INTERVAL_MS = env_int("LIVE_READ_INTERVAL_MS", 200)
 LIVE_KEEPALIVE_SECONDS = env_int("LIVE_KEEPALIVE_SECONDS", 20)
+# Templates other apps add to the conversation window's bar, each included with the window's
+# context (``conversation``, ``csrf_token``).
+CONVERSATION_WINDOW_TOOLS = ["automation/partials/macro_button.html"]
+# The key outgoing webhooks are signed with (HMAC-SHA256); derived from SECRET_KEY when unset.
+AUTOMATION_WEBHOOK_SECRET = (
+    env_str("AUTOMATION_WEBHOOK_SECRET", "")
+    or hmac.new(SECRET_KEY.encode(), b"converse automation webhooks", "sha256").hexdigest()
+)
 
 # LOG_FORMAT=json: one JSON object a line, with the message's public id ("message_id") on
 # every line about one message; otherwise plain text, the id in brackets.

@@ -47,6 +47,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
+    path("automation/", include("automation.urls")),
     path("webhooks/twilio/", include("channels_sms.urls")),
     path("mail/", include("channels_email.urls")),
     path("campaigns/", include("campaigns.urls")),

@@ -9,7 +9,12 @@ from .views.live import format_version
 
 
 def converse(request) -> dict:
-    context = {"provider_is_simulator": settings.CONVERSE_PROVIDER == "simulator"}
+    context = {
+        "provider_is_simulator": settings.CONVERSE_PROVIDER == "simulator",
+        # Templates other apps add to the conversation window's bar (macros), by setting:
+        # the inbox names none of them.
+        "window_tools": settings.CONVERSATION_WINDOW_TOOLS,
+    }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         # The live poll's starting point and the unread badge of every signed-in page.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "docs" / "features.md"
-CITED_IN = ("bench", "channels_sms", "channels_twilio", "channels_whatsapp", "converse",
-            "inbox", "simulator", "static", "templates", "tests")  # fmt: skip
+CITED_IN = ("automation", "bench", "channels_sms", "channels_twilio", "channels_whatsapp",
+            "converse", "inbox", "simulator", "static", "templates", "tests")  # fmt: skip
 SUFFIXES = {".py", ".html", ".js", ".css", ".md", ".txt"}
 FEATURE_ID = re.compile(r"\bF-[A-Z]{2}\d+\b")
 LISTED = re.compile(r"^\| (F-[A-Z]{2}\d+) \|", re.MULTILINE)

@@ -271,6 +271,7 @@ class ConversationEvent(models.Model):
         CONSENT = "consent", "WhatsApp consent"
         HELD_CANCELLED = "held_cancelled", "Cancelled before business hours"
         MERGED = "merged", "Contacts merged"
+        AUTOMATION = "automation", "Automation"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -13,6 +13,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from ..access import can_send_in
+from ..happenings import Happening, announce
 from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Notification, Team, User
 from .read_state import conversations_mark_unread
@@ -73,6 +74,8 @@ def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
             )
             for c in locked
         )
+        for c in locked:
+            announce(Happening.ASSIGNED, conversation_id=c.pk, data={"to": assignee.pk})
         if assignee.pk != by.pk:
             Notification.objects.bulk_create(
                 Notification(
@@ -181,3 +184,4 @@ def _hand_to_team(*, conversation: Conversation, team: Team, by: User) -> None:
         event_record(kind="assigned", conversations=[locked])
         if locked.owner_id is not None:
             event_record(kind="assigned", conversations=[locked], user_id=locked.owner_id)
+        announce(Happening.ASSIGNED, conversation_id=locked.pk, data={"team": team.pk})

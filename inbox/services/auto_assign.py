@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from ..happenings import Happening, announce
 from ..models import Conversation, ConversationEvent, Organisation, Team, User
 
 
@@ -46,4 +47,5 @@ def conversation_auto_assign(*, conversation: Conversation) -> User | None:
                 body=f"Assigned to {member} automatically",
                 data={"to": member.pk, "auto": True},
             )
+            announce(Happening.ASSIGNED, conversation_id=conversation.pk, data={"to": member.pk})
     return member

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
+from ..happenings import Happening, announce
 from ..live_events import event_record
 from ..models import (
     AutoKind,
@@ -122,6 +123,8 @@ def contact_consent_change(
             )
             Conversation.objects.filter(pk=conversation.pk).update(changed_at=now)
             event_record(kind="consent", conversations=[conversation])
+            if opted_out:
+                announce(Happening.OPTED_OUT, conversation_id=conversation.pk)
     return True
 
 

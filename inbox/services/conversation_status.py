@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..access import can_send_in
+from ..happenings import Happening, announce
 from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, User
 
@@ -70,6 +71,10 @@ def _apply(
                 body=body,
                 data={"from": before, "to": conversation.status},
             )
+        )
+        announce(
+            Happening.CLOSED if status == S.CLOSED else Happening.REOPENED,
+            conversation_id=conversation.pk,
         )
     Conversation.objects.bulk_update(
         changed, ["status", "closed_at", "waiting_since", "changed_at"]

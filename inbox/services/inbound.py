@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..channels import InboundFile, InboundMessage, InvalidAddress, channel_rules
+from ..happenings import Happening, announce
 from ..live_events import event_record
 from ..media_types import HEAD_BYTES, media_type_sniff
 from ..models import (
@@ -94,6 +95,7 @@ def message_receive(
                 sender=sender, answers=inbound.answers
             ) or _thread_locked(sender=sender, phone=phone)
             contact_is_new = False
+            opened = conversation is None
             if conversation is None:
                 identity, contact_is_new = identity_for(
                     kind=rules.identity_kind,
@@ -154,6 +156,11 @@ def message_receive(
                     written_at=written_at,
                 )
             tally_add(message)  # last: the busy quarter hour's row is held only to the commit
+            if opened:
+                announce(Happening.OPENED, conversation_id=conversation.pk)
+            announce(
+                Happening.MESSAGE_RECEIVED, conversation_id=conversation.pk, message_id=message.pk
+            )
     except IntegrityError:
         # A concurrent delivery of the same webhook stored it first.
         existing = Message.objects.filter(
@@ -287,6 +294,7 @@ def conversation_record_inbound(
             body="Reopened by the customer's message",
             data={"from": before, "to": conversation.status},
         )
+        announce(Happening.REOPENED, conversation_id=conversation.pk)
     conversation.closed_at = None
     if conversation.snoozed_by_id is not None:
         snooze_end(conversation, reason="The customer wrote")

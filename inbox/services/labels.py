@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from ..happenings import Happening, announce
 from ..live_events import event_record
 from ..models import Conversation, ConversationEvent, Label, User
 
@@ -74,4 +75,6 @@ def conversations_label(
             )
             Conversation.objects.filter(pk__in=changed).update(changed_at=timezone.now())
             event_record(kind="label", conversations=changed, data={"label": name})
+            for pk in changed if add else ():
+                announce(Happening.LABEL_ADDED, conversation_id=pk, data={"label": name})
     return label

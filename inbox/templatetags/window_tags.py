@@ -33,6 +33,7 @@ def window_header(context, conversation, oob: bool = False) -> dict:
         "window_error": context.get("window_error", ""),
         "messages": context.get("messages"),
         "user": user,
+        "window_tools": context.get("window_tools", ()),
         **selectors.window_state(user=user, conversation=conversation),
     }
 

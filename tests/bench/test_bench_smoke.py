@@ -83,3 +83,12 @@ def test_the_import_measure_runs_and_leaves_the_data_set_as_it_was(counts):
     assert result.errors == 3 and result.updated > 0
     assert result.created + result.updated + result.errors == 300
     assert Contact.objects.count() == before
+
+
+def test_the_rules_measure_runs_in_constant_queries_and_keeps_no_rule(counts):
+    from automation.models import Rule, RuleRun
+    from bench.automation import measure_rules
+
+    result = measure_rules(runs=3)
+    assert result.rules == 200 and result.queries <= 5
+    assert not Rule.objects.exists() and not RuleRun.objects.exists()

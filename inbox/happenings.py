@@ -1,0 +1,60 @@
+"""What happened to a conversation, told once the change commits, for apps built on the
+inbox (automation rules) to act on. The inbox fires these and never knows who listens.
+
+Every receiver gets ``happening`` (a ``Happening``), ``conversation_id``, ``message_id``
+(the customer message, for MESSAGE_RECEIVED), ``data`` (the label added, …) and ``cause``:
+the ids of the automation rules whose actions are running when it happened (empty for a
+person, a customer or the clock), so that a rule never triggers itself again.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import models, transaction
+from django.dispatch import Signal
+
+
+class Happening(models.TextChoices):
+    MESSAGE_RECEIVED = "message_received", "A customer message arrives"
+    OPENED = "opened", "A conversation opens"
+    ASSIGNED = "assigned", "A conversation is assigned"
+    CLOSED = "closed", "A conversation is closed"
+    REOPENED = "reopened", "A conversation is reopened"
+    LABEL_ADDED = "label_added", "A label is added"
+    OPTED_OUT = "opted_out", "A customer opts out"
+
+
+conversation_happened = Signal()
+
+_cause: ContextVar[tuple[int, ...]] = ContextVar("happening_cause", default=())
+
+
+@contextmanager
+def caused_by(rule_ids: tuple[int, ...]) -> Iterator[None]:
+    """What happens inside is caused by the automation rules ``rule_ids`` (their chain)."""
+    token = _cause.set(rule_ids)
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
+def announce(
+    happening: str, *, conversation_id: int, message_id: int | None = None, data: dict | None = None
+) -> None:
+    """Tell the receivers of ``conversation_happened`` once the current transaction commits
+    (at once outside one); nothing is told for a change that rolls back."""
+    cause = _cause.get()
+
+    def send() -> None:
+        conversation_happened.send(
+            sender=Happening,
+            happening=happening,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            data=data or {},
+            cause=cause,
+        )
+
+    transaction.on_commit(send)
