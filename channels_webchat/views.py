@@ -65,7 +65,7 @@ def _json_body(request: HttpRequest) -> dict:
         raise BadInput("The message is too large.")
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise BadInput("The request is not JSON.") from None
     if not isinstance(data, dict):
         raise BadInput("The request is not a JSON object.")

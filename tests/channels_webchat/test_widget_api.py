@@ -171,6 +171,7 @@ def test_agent_replies_reach_the_widget_but_private_notes_never_do(client, websi
         ({"body": "hi", "key": "a/../b"}, "key must be"),
         ({"body": "hi", "key": ["a"]}, "key must be text"),
         ("\xff\xfe", "not JSON"),
+        ("[" * 5000 + "]" * 5000, "not JSON"),
     ],
 )
 def test_bad_input_gets_its_reason_never_a_500(client, website, data, reason):
