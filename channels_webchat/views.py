@@ -82,6 +82,16 @@ def _text(data: dict, name: str, *, limit: int) -> str:
     return value
 
 
+# Control characters and bidirectional overrides: a visitor's name, page, language and time
+# zone are one line of text each, shown to agents and put into e-mails as such.
+NOT_IN_A_LINE = dict.fromkeys([*range(0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _line(value: str) -> str:
+    """``value`` as one line: what could break it, or turn it around, dropped."""
+    return storable_text(value).translate(NOT_IN_A_LINE).strip()
+
+
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
     return is_ratelimited(request, group=f"webchat.{group}", key=key, rate=rate, increment=True)
 
@@ -190,9 +200,9 @@ def state(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     """What the widget shows, asked every few seconds: the visitor is online meanwhile."""
     visitor_seen(
         visitor=visitor,
-        page_url=storable_text(request.GET.get("page", "")),
-        language=storable_text(request.GET.get("lang", "")),
-        time_zone=storable_text(request.GET.get("tz", "")),
+        page_url=_line(request.GET.get("page", "")),
+        language=_line(request.GET.get("lang", "")),
+        time_zone=_line(request.GET.get("tz", "")),
     )
     return JsonResponse(_state(visitor))
 
@@ -227,7 +237,7 @@ def read(request: HttpRequest, visitor: Visitor) -> HttpResponse:
 @visitor_api
 def profile(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     data = _json_body(request)
-    name = _text(data, "name", limit=100)
+    name = _line(_text(data, "name", limit=100))
     email = _text(data, "email", limit=254)
     if email:
         try:

@@ -225,6 +225,20 @@ def test_the_profile_checks_the_email_and_names_the_contact(client, website):
     assert Conversation.objects.get().contact.display_name == "Dana"
 
 
+def test_a_visitors_name_and_page_are_one_line_each(client, website):
+    """What the visitor reports cannot add lines to an agent's view or to an e-mail, nor
+    turn the text around to spoof it."""
+    token = new_visitor(client, website)
+    name = {"name": "Dana\r\nBcc: x@evil.example \u202eevil\x00 😀", "email": ""}
+    assert call(client, website, token, "profile", name).status_code == 200
+    page = "https://shop.example.com/a%0A%0ACall%20us%09now%E2%80%AE"
+    call(client, website, token, f"state?page={page}&lang=nb%0D%0A&tz=UTC%0A")
+    visitor = Visitor.objects.get()
+    assert visitor.name == "DanaBcc: x@evil.example evil 😀"
+    assert visitor.page_url == "https://shop.example.com/aCall usnow"
+    assert (visitor.language, visitor.time_zone) == ("nb", "UTC")
+
+
 def test_polling_records_where_the_visitor_is(client, website):
     token = new_visitor(client, website)
     call(
