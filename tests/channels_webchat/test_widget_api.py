@@ -160,6 +160,24 @@ def test_agent_replies_reach_the_widget_but_private_notes_never_do(client, websi
     assert call(client, website, token, "state").json()["unread"] == 0
 
 
+def test_an_agent_without_a_first_name_is_not_named_by_their_login(client, website, alice):
+    token = new_visitor(client, website)
+    write(client, website, token, "Hi")
+    alice.first_name = ""
+    alice.save()
+    Message.objects.create(
+        conversation=Conversation.objects.get(),
+        direction=MessageDirection.OUTBOUND,
+        author=alice,
+        body="Hello",
+        status=MessageStatus.DELIVERED,
+        channel=Channel.WEBCHAT,
+    )
+    state = call(client, website, token, "state").json()
+    assert [(m["body"], m["author"]) for m in state["messages"]] == [("Hi", ""), ("Hello", "")]
+    assert alice.username not in call(client, website, token, "state").content.decode()
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
