@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from converse.auth import client_ip
 from converse.security import policy_header
 from inbox.channels import channel_rules
 from inbox.models import Channel
@@ -92,6 +93,11 @@ def _line(value: str) -> str:
     return storable_text(value).translate(NOT_IN_A_LINE).strip()
 
 
+def _address(group: str, request: HttpRequest) -> str:
+    """The visitor's address as a rate limit's key: behind our proxy, not the proxy's."""
+    return client_ip(request)
+
+
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
     return is_ratelimited(request, group=f"webchat.{group}", key=key, rate=rate, increment=True)
 
@@ -115,7 +121,7 @@ def visitor_api(view):
     @wraps(view)
     def wrapped(request: HttpRequest, key: str) -> HttpResponse:
         website = _website(key)
-        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, "ip"):
+        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, _address):
             return _error("Too many requests: wait a minute.", 429)
         auth = request.headers.get("Authorization", "")
         visitor = visitor_for_token(website=website, token=auth.removeprefix("Bearer ").strip())
@@ -164,7 +170,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     """A new visitor: only from a frame we served for this website (its signed start
     token), and at most ``WEBCHAT_RATE_START`` from one address."""
     website = _website(key)
-    if _limited(request, "start", settings.WEBCHAT_RATE_START, "ip"):
+    if _limited(request, "start", settings.WEBCHAT_RATE_START, _address):
         return _error("Too many new chats from your address: try again later.", 429)
     try:
         data = _json_body(request)

@@ -289,6 +289,26 @@ def test_a_flood_is_stopped_per_visitor_and_per_address(client, website, setting
     assert response.status_code == 429
 
 
+def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website, settings):
+    """Every request comes from the proxy: counting by its address would let one visitor
+    use up the whole website's new chats."""
+    settings.BEHIND_PROXY = True
+    settings.WEBCHAT_RATE_START = "1/h"
+
+    def start_from(address):
+        return client.post(
+            f"/webchat/{website.key}/start",
+            {"start": start_token(client, website)},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=address,
+        ).status_code
+
+    assert [start_from("203.0.113.5"), start_from("203.0.113.5")] == [201, 429]
+    assert start_from("198.51.100.7") == 201
+    # A client's own X-Forwarded-For entries come first; the proxy's last one counts.
+    assert start_from("198.51.100.99, 203.0.113.5") == 429
+
+
 def test_the_state_costs_the_same_queries_however_long_the_chat(
     client, website, django_assert_max_num_queries
 ):
