@@ -37,7 +37,8 @@ class WebChatAdapter:
         text = message.body + (f"\n\nContinue the conversation: {link}" if link else "")
         try:
             send_mail(
-                subject=f"{website}: a reply to your chat",
+                # One line whatever the name holds: a header with a newline is refused.
+                subject=f"{' '.join(str(website).split())}: a reply to your chat",
                 message=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[visitor.email],
