@@ -4,7 +4,7 @@ their address through Django's mail backend, with a link back to the page they c
 (which reopens the chat)."""
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,6 +15,8 @@ from inbox.models import Message
 from .presence import is_online, visitor_of
 
 REOPEN = "#converse-chat"
+# What stays as it is in the link: a URL's reserved characters and its escapes.
+URL_SAFE = ":/?&=%@+;,~!$'()*[]"
 
 
 def reopen_link(page_url: str, *, origins: list[str]) -> str:
@@ -23,7 +25,8 @@ def reopen_link(page_url: str, *, origins: list[str]) -> str:
     parts = urlsplit(page_url)
     if f"{parts.scheme}://{parts.netloc}".lower() not in origins:
         return ""
-    return urlunsplit(parts._replace(fragment="")) + REOPEN
+    # Quoted: a space would end the link and carry the visitor's words into our mail.
+    return quote(urlunsplit(parts._replace(fragment="")), safe=URL_SAFE) + REOPEN
 
 
 class WebChatAdapter:
@@ -37,7 +40,8 @@ class WebChatAdapter:
         text = message.body + (f"\n\nContinue the conversation: {link}" if link else "")
         try:
             send_mail(
-                subject=f"{website}: a reply to your chat",
+                # One line whatever the name holds: a header with a newline is refused.
+                subject=f"{' '.join(str(website).split())}: a reply to your chat",
                 message=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[visitor.email],

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from converse.auth import client_ip
 from converse.security import policy_header
 from inbox.channels import channel_rules
 from inbox.models import Channel
@@ -65,7 +66,7 @@ def _json_body(request: HttpRequest) -> dict:
         raise BadInput("The message is too large.")
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise BadInput("The request is not JSON.") from None
     if not isinstance(data, dict):
         raise BadInput("The request is not a JSON object.")
@@ -80,6 +81,21 @@ def _text(data: dict, name: str, *, limit: int) -> str:
     if len(value) > limit:
         raise BadInput(f"{name} is {len(value) - limit} characters too long (at most {limit}).")
     return value
+
+
+# Control characters and bidirectional overrides: a visitor's name, page, language and time
+# zone are one line of text each, shown to agents and put into e-mails as such.
+NOT_IN_A_LINE = dict.fromkeys([*range(0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _line(value: str) -> str:
+    """``value`` as one line: what could break it, or turn it around, dropped."""
+    return storable_text(value).translate(NOT_IN_A_LINE).strip()
+
+
+def _address(group: str, request: HttpRequest) -> str:
+    """The visitor's address as a rate limit's key: behind our proxy, not the proxy's."""
+    return client_ip(request)
 
 
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
@@ -105,7 +121,7 @@ def visitor_api(view):
     @wraps(view)
     def wrapped(request: HttpRequest, key: str) -> HttpResponse:
         website = _website(key)
-        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, "ip"):
+        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, _address):
             return _error("Too many requests: wait a minute.", 429)
         auth = request.headers.get("Authorization", "")
         visitor = visitor_for_token(website=website, token=auth.removeprefix("Bearer ").strip())
@@ -154,7 +170,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     """A new visitor: only from a frame we served for this website (its signed start
     token), and at most ``WEBCHAT_RATE_START`` from one address."""
     website = _website(key)
-    if _limited(request, "start", settings.WEBCHAT_RATE_START, "ip"):
+    if _limited(request, "start", settings.WEBCHAT_RATE_START, _address):
         return _error("Too many new chats from your address: try again later.", 429)
     try:
         data = _json_body(request)
@@ -190,9 +206,9 @@ def state(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     """What the widget shows, asked every few seconds: the visitor is online meanwhile."""
     visitor_seen(
         visitor=visitor,
-        page_url=storable_text(request.GET.get("page", "")),
-        language=storable_text(request.GET.get("lang", "")),
-        time_zone=storable_text(request.GET.get("tz", "")),
+        page_url=_line(request.GET.get("page", "")),
+        language=_line(request.GET.get("lang", "")),
+        time_zone=_line(request.GET.get("tz", "")),
     )
     return JsonResponse(_state(visitor))
 
@@ -227,7 +243,7 @@ def read(request: HttpRequest, visitor: Visitor) -> HttpResponse:
 @visitor_api
 def profile(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     data = _json_body(request)
-    name = _text(data, "name", limit=100)
+    name = _line(_text(data, "name", limit=100))
     email = _text(data, "email", limit=254)
     if email:
         try:

@@ -134,9 +134,10 @@ def visitor_messages(*, visitor: Visitor) -> list[WidgetMessage]:
             mine=m.direction == MessageDirection.INBOUND,
             body=m.body,
             at=m.created_at.isoformat(),
-            author=""
-            if m.direction == MessageDirection.INBOUND
-            else (m.author.first_name or m.author.username if m.author else ""),
+            # The agent's first name only: their username is a login, not for the public.
+            author=m.author.first_name
+            if m.direction == MessageDirection.OUTBOUND and m.author
+            else "",
         )
         for m in reversed(rows)
     ]

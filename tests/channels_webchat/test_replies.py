@@ -136,3 +136,30 @@ def test_the_mail_links_back_only_to_a_page_of_the_website(visitor, alice, tasks
     [sent] = mail.outbox
     assert "evil" not in sent.body
     assert "Continue the conversation" not in sent.body
+
+
+def test_a_website_name_over_two_lines_cannot_add_a_mail_header(visitor, alice, tasks):
+    sender = visitor.website.sender
+    sender.label = "Shop\r\nBcc: someone@example.net"
+    sender.save()
+    visitor.email, visitor.email_consent = "dana@example.com", True
+    visitor.save()
+    leave(visitor)
+    assert reply(alice, tasks).status == MessageStatus.DELIVERED
+    [sent] = mail.outbox
+    assert sent.subject == "Shop Bcc: someone@example.net: a reply to your chat"
+    assert sent.bcc == []
+    assert "\nBcc" not in sent.message().as_string()
+
+
+def test_the_link_back_carries_no_words_of_the_visitor_into_the_mail(visitor, alice, tasks):
+    visitor.page_url = "https://shop.example.com/boots Your account is locked: call +1 555"
+    visitor.email, visitor.email_consent = "dana@example.com", True
+    visitor.save()
+    leave(visitor)
+    reply(alice, tasks)
+    [sent] = mail.outbox
+    assert (
+        "Continue the conversation: https://shop.example.com/boots%20Your%20account%20is%20"
+        "locked:%20call%20+1%20555#converse-chat" in sent.body
+    )

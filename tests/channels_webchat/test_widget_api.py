@@ -160,6 +160,24 @@ def test_agent_replies_reach_the_widget_but_private_notes_never_do(client, websi
     assert call(client, website, token, "state").json()["unread"] == 0
 
 
+def test_an_agent_without_a_first_name_is_not_named_by_their_login(client, website, alice):
+    token = new_visitor(client, website)
+    write(client, website, token, "Hi")
+    alice.first_name = ""
+    alice.save()
+    Message.objects.create(
+        conversation=Conversation.objects.get(),
+        direction=MessageDirection.OUTBOUND,
+        author=alice,
+        body="Hello",
+        status=MessageStatus.DELIVERED,
+        channel=Channel.WEBCHAT,
+    )
+    state = call(client, website, token, "state").json()
+    assert [(m["body"], m["author"]) for m in state["messages"]] == [("Hi", ""), ("Hello", "")]
+    assert alice.username not in call(client, website, token, "state").content.decode()
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
@@ -171,6 +189,7 @@ def test_agent_replies_reach_the_widget_but_private_notes_never_do(client, websi
         ({"body": "hi", "key": "a/../b"}, "key must be"),
         ({"body": "hi", "key": ["a"]}, "key must be text"),
         ("\xff\xfe", "not JSON"),
+        ("[" * 5000 + "]" * 5000, "not JSON"),
     ],
 )
 def test_bad_input_gets_its_reason_never_a_500(client, website, data, reason):
@@ -224,6 +243,20 @@ def test_the_profile_checks_the_email_and_names_the_contact(client, website):
     assert Conversation.objects.get().contact.display_name == "Dana"
 
 
+def test_a_visitors_name_and_page_are_one_line_each(client, website):
+    """What the visitor reports cannot add lines to an agent's view or to an e-mail, nor
+    turn the text around to spoof it."""
+    token = new_visitor(client, website)
+    name = {"name": "Dana\r\nBcc: x@evil.example \u202eevil\x00 😀", "email": ""}
+    assert call(client, website, token, "profile", name).status_code == 200
+    page = "https://shop.example.com/a%0A%0ACall%20us%09now%E2%80%AE"
+    call(client, website, token, f"state?page={page}&lang=nb%0D%0A&tz=UTC%0A")
+    visitor = Visitor.objects.get()
+    assert visitor.name == "DanaBcc: x@evil.example evil 😀"
+    assert visitor.page_url == "https://shop.example.com/aCall usnow"
+    assert (visitor.language, visitor.time_zone) == ("nb", "UTC")
+
+
 def test_polling_records_where_the_visitor_is(client, website):
     token = new_visitor(client, website)
     call(
@@ -254,6 +287,26 @@ def test_a_flood_is_stopped_per_visitor_and_per_address(client, website, setting
         content_type="application/json",
     )
     assert response.status_code == 429
+
+
+def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website, settings):
+    """Every request comes from the proxy: counting by its address would let one visitor
+    use up the whole website's new chats."""
+    settings.BEHIND_PROXY = True
+    settings.WEBCHAT_RATE_START = "1/h"
+
+    def start_from(address):
+        return client.post(
+            f"/webchat/{website.key}/start",
+            {"start": start_token(client, website)},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=address,
+        ).status_code
+
+    assert [start_from("203.0.113.5"), start_from("203.0.113.5")] == [201, 429]
+    assert start_from("198.51.100.7") == 201
+    # A client's own X-Forwarded-For entries come first; the proxy's last one counts.
+    assert start_from("198.51.100.99, 203.0.113.5") == 429
 
 
 def test_the_state_costs_the_same_queries_however_long_the_chat(
