@@ -73,3 +73,21 @@ def test_a_mail_is_placed_at_the_end_of_the_second_it_arrived_in():
     assert _aware(struct) == second + timedelta(seconds=1)
     now = timezone.now().replace(microsecond=0)
     assert _aware(clock.localtime(now.timestamp())) <= timezone.now()
+
+
+def test_a_mail_nested_thousands_of_parts_deep_keeps_its_headers_and_says_so():
+    body = "Content-Type: text/plain\r\n\r\nhello\r\n"
+    for depth in range(3000):
+        body = (
+            f"Content-Type: multipart/mixed; boundary=b{depth}\r\n\r\n"
+            f"--b{depth}\r\n{body}\r\n--b{depth}--\r\n"
+        )
+    headers = "From: Jane <jane@customer.test>\r\nSubject: deep\r\nMessage-ID: <deep@customer.test>"
+    mail = mail_parse(f"{headers}\r\n{body}".encode(), fallback_id="x@y")
+    assert (mail.from_address, mail.subject, mail.message_id) == (
+        "jane@customer.test",
+        "deep",
+        "deep@customer.test",
+    )
+    assert "could not be read" in mail.text
+    assert mail.bounce is None
