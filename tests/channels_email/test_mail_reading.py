@@ -3,7 +3,7 @@
 import pytest
 
 from channels_email.channel import EmailRules
-from channels_email.content import new_part
+from channels_email.content import html_clean, new_part
 from channels_email.models import MailKind
 from channels_email.parse import mail_parse
 from inbox.channels import InvalidAddress
@@ -91,3 +91,24 @@ def test_a_mail_nested_thousands_of_parts_deep_keeps_its_headers_and_says_so():
     )
     assert "could not be read" in mail.text
     assert mail.bounce is None
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<a href="DATA:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
+        '<a href=" data:text/html,x">x</a>',
+        '<a href="javascript:alert(1)">x</a>',
+        '<q cite="Data:text/html,x">x</q>',
+    ],
+)
+def test_a_mails_links_never_carry_script_or_data_whatever_their_case(link):
+    cleaned = html_clean(link, remote_images=True).lower()
+    assert "data:" not in cleaned and "javascript:" not in cleaned
+
+
+def test_a_remote_image_shows_when_asked_whatever_the_case_of_its_scheme():
+    assert "tracker.example" not in html_clean('<img src="HTTPS://tracker.example/p.gif">')
+    assert "tracker.example" in html_clean(
+        '<img src="HTTPS://tracker.example/p.gif">', remote_images=True
+    )
