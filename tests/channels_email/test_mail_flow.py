@@ -169,6 +169,25 @@ def test_a_forged_bounce_to_another_mailbox_fails_no_mail_of_this_one(
     assert sent.status == MessageStatus.FAILED
 
 
+def test_a_name_with_a_line_break_goes_out_on_one_line_and_adds_no_header(
+    world, mailbox, customer, alice
+):
+    world.customer_sends(
+        customer_mail(frm=customer, to=mailbox.sender.address).as_bytes(),
+        to=mailbox.sender.address,
+    )
+    read(mailbox)
+    alice.first_name, alice.last_name = "Alice\r\nBcc: spy@evil.test", "Agent"
+    alice.save()
+
+    sent = reply(alice, Conversation.objects.get(), "We will look into it.")
+
+    assert sent.status == MessageStatus.SENT
+    got = parsed(world.dovecot.mails(customer)[-1])
+    assert got["Bcc"] is None
+    assert got["From"].addresses[0].display_name == "Alice Bcc: spy@evil.test Agent"
+
+
 def test_a_temporary_smtp_refusal_is_retried_and_the_mail_sent_once(
     world, mailbox, customer, alice
 ):
