@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from inbox.models import Channel, SenderId
@@ -96,7 +97,7 @@ class MailboxAdmin(admin.ModelAdmin):
         change = reverse("admin:channels_email_mailbox_change", args=[pk])
         if request.method != "POST" or not self.has_change_permission(request):
             return HttpResponseRedirect(change)
-        mailbox = Mailbox.objects.select_related("sender").get(pk=pk)
+        mailbox = get_object_or_404(Mailbox.objects.select_related("sender"), pk=pk)
         for ok, line in mailbox_check(mailbox):
             self.message_user(request, line, messages.SUCCESS if ok else messages.ERROR)
         return HttpResponseRedirect(change)

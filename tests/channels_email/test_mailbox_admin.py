@@ -90,3 +90,26 @@ def test_a_password_encrypted_with_a_key_since_removed_says_so(settings):
     settings.MAILBOX_KEYS = ""
     with pytest.raises(PasswordUnreadable, match="enter it again"):
         password_decrypt(token)
+
+
+def test_the_connection_test_of_a_mailbox_since_deleted_is_not_found(client, superuser):
+    client.force_login(superuser)
+    response = client.post(reverse("admin:channels_email_mailbox_check", args=[999999]))
+    assert response.status_code == 404
+
+
+def test_an_agent_neither_sees_a_mailbox_nor_tests_its_connection(client, alice, mailbox):
+    client.force_login(alice)
+    change = client.get(reverse("admin:channels_email_mailbox_change", args=[mailbox.pk]))
+    check = client.post(reverse("admin:channels_email_mailbox_check", args=[mailbox.pk]))
+    assert change.status_code == check.status_code == 302
+    assert "/admin/login/" in change["Location"] and "/admin/login/" in check["Location"]
+
+
+def test_the_connection_test_needs_the_forms_csrf_token(superuser, mailbox):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(superuser)
+    response = browser.post(reverse("admin:channels_email_mailbox_check", args=[mailbox.pk]))
+    assert response.status_code == 403
