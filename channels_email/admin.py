@@ -11,7 +11,7 @@ from inbox.models import Channel, SenderId
 
 from .checks import mailbox_check
 from .models import Mailbox
-from .secrets import password_encrypt
+from .secrets import MailboxKeysInvalid, password_encrypt
 
 
 class MailboxForm(forms.ModelForm):
@@ -51,6 +51,16 @@ class MailboxForm(forms.ModelForm):
         else:
             self.fields["password"].required = True
 
+    def clean_password(self) -> str:
+        """The password as stored: encrypted, or empty to keep the stored one."""
+        password = self.cleaned_data["password"]
+        if not password:
+            return ""
+        try:
+            return password_encrypt(password)
+        except MailboxKeysInvalid as error:
+            raise forms.ValidationError(str(error)) from None
+
     def clean_address(self) -> str:
         address = self.cleaned_data["address"].strip().lower()
         taken = SenderId.objects.filter(address=address)
@@ -70,7 +80,7 @@ class MailboxForm(forms.ModelForm):
             mailbox.sender.save()
             mailbox.sender_id = mailbox.sender.pk
             if self.cleaned_data["password"]:
-                mailbox.password_encrypted = password_encrypt(self.cleaned_data["password"])
+                mailbox.password_encrypted = self.cleaned_data["password"]
             mailbox.save()
         return mailbox
 

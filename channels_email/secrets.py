@@ -18,12 +18,23 @@ class PasswordUnreadable(Exception):
     """The stored password was encrypted with a key no longer configured."""
 
 
+class MailboxKeysInvalid(PasswordUnreadable):
+    """``MAILBOX_KEYS`` holds something that is no Fernet key: no password can be read or
+    stored until it is corrected."""
+
+
 def _fernet() -> MultiFernet:
     keys = [k.strip() for k in settings.MAILBOX_KEYS.split(",") if k.strip()]
     if not keys:
         derived = hashlib.sha256(f"mailbox passwords {settings.SECRET_KEY}".encode()).digest()
         keys = [base64.urlsafe_b64encode(derived).decode()]
-    return MultiFernet([Fernet(k) for k in keys])
+    try:
+        return MultiFernet([Fernet(k) for k in keys])
+    except ValueError:
+        raise MailboxKeysInvalid(
+            "MAILBOX_KEYS holds a key that is not a Fernet key (44 characters of URL-safe "
+            "base64): correct it in the environment."
+        ) from None
 
 
 def password_encrypt(password: str) -> str:

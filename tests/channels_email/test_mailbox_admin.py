@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from channels_email.imap import mailbox_read
 from channels_email.models import Mailbox
 from channels_email.secrets import PasswordUnreadable, password_decrypt
 from inbox.models import Channel, SenderId
@@ -113,3 +114,24 @@ def test_the_connection_test_needs_the_forms_csrf_token(superuser, mailbox):
     browser.force_login(superuser)
     response = browser.post(reverse("admin:channels_email_mailbox_check", args=[mailbox.pk]))
     assert response.status_code == 403
+
+
+def test_a_mailbox_keys_setting_that_holds_no_key_is_said_and_breaks_nothing(
+    client, superuser, world, mailbox, settings
+):
+    settings.MAILBOX_KEYS = "not-a-fernet-key"
+    client.force_login(superuser)
+
+    page = client.post(reverse("admin:channels_email_mailbox_add"), form(world))
+    assert page.status_code == 200
+    assert "MAILBOX_KEYS holds a key that is not a Fernet key" in page.content.decode()
+
+    page = client.post(
+        reverse("admin:channels_email_mailbox_check", args=[mailbox.pk]), follow=True
+    ).content.decode()
+    assert "IMAP failed" in page and "SMTP failed" in page
+    assert "not a Fernet key" in page
+
+    assert mailbox_read(mailbox.pk) == 0
+    mailbox.refresh_from_db()
+    assert "not a Fernet key" in mailbox.last_error
