@@ -1,5 +1,7 @@
 """Mailboxes: an e-mail sender ID and its servers, added and tested by an admin."""
 
+import ipaddress
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -10,7 +12,7 @@ from django.urls import path, reverse
 from inbox.models import Channel, SenderId
 
 from .checks import mailbox_check
-from .models import Mailbox
+from .models import Mailbox, Security
 from .secrets import MailboxKeysInvalid, password_encrypt
 
 
@@ -61,6 +63,19 @@ class MailboxForm(forms.ModelForm):
         except MailboxKeysInvalid as error:
             raise forms.ValidationError(str(error)) from None
 
+    def clean(self) -> dict:
+        """No security (the password in clear text) only for a server on this machine."""
+        cleaned = super().clean()
+        for server in ("imap", "smtp"):
+            host = cleaned.get(f"{server}_host", "")
+            if cleaned.get(f"{server}_security") == Security.NONE and host and not _local(host):
+                self.add_error(
+                    f"{server}_security",
+                    f"Without TLS the password crosses the network readable: choose TLS or "
+                    f"STARTTLS for {host} (None is for a server on this machine only).",
+                )
+        return cleaned
+
     def clean_address(self) -> str:
         address = self.cleaned_data["address"].strip().lower()
         taken = SenderId.objects.filter(address=address)
@@ -83,6 +98,16 @@ class MailboxForm(forms.ModelForm):
                 mailbox.password_encrypted = self.cleaned_data["password"]
             mailbox.save()
         return mailbox
+
+
+def _local(host: str) -> bool:
+    """Whether ``host`` is this machine (a loopback name or address)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @admin.register(Mailbox)

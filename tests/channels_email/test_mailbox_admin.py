@@ -135,3 +135,18 @@ def test_a_mailbox_keys_setting_that_holds_no_key_is_said_and_breaks_nothing(
     assert mailbox_read(mailbox.pk) == 0
     mailbox.refresh_from_db()
     assert "not a Fernet key" in mailbox.last_error
+
+
+def test_a_server_elsewhere_without_tls_is_refused_as_the_password_would_cross_readable(
+    client, superuser, world
+):
+    client.force_login(superuser)
+    page = client.post(
+        reverse("admin:channels_email_mailbox_add"), form(world, smtp_host="smtp.example.com")
+    )
+    assert page.status_code == 200
+    assert "Without TLS the password crosses the network readable" in page.content.decode()
+    assert not Mailbox.objects.exists()
+
+    client.post(reverse("admin:channels_email_mailbox_add"), form(world, imap_host="localhost"))
+    assert Mailbox.objects.exists()  # this machine's own server may go without
