@@ -65,3 +65,34 @@ def test_hostile_mail_never_stops_the_mailbox_and_the_mail_after_it_arrives(
     # The zip dressed as a PDF is left out, and said so.
     assert any("invoice.pdf was not kept" in body for body in bodies)
     assert not Message.objects.filter(attachments__original_name="invoice.pdf").exists()
+
+
+def test_a_mail_that_cannot_be_stored_is_left_out_said_and_the_rest_arrives(
+    world, mailbox, customer, monkeypatch
+):
+    from channels_email import imap
+
+    ingest = imap.mail_ingest
+
+    def failing_on_poison(*, raw: bytes, **kwargs):
+        if b"poison" in raw:
+            raise ValueError("a reading nobody foresaw")
+        ingest(raw=raw, **kwargs)
+
+    monkeypatch.setattr(imap, "mail_ingest", failing_on_poison)
+    for text in ("Before.", "poison", "After."):
+        world.customer_sends(
+            customer_mail(frm=customer, to=mailbox.sender.address, text=text).as_bytes(),
+            to=mailbox.sender.address,
+        )
+
+    assert read(mailbox) == 3
+    assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == [
+        "Before.",
+        "After.",
+    ]
+    mailbox.refresh_from_db()
+    assert (
+        mailbox.last_error == "Mail with UID 2 could not be stored and was left out (see the log)."
+    )
+    assert read(mailbox) == 0  # not read again and again
