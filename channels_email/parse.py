@@ -22,6 +22,10 @@ from inbox.storable import storable_text
 from .models import MailKind
 
 UNREADABLE_BODY = "(This mail's body could not be read: its parts are nested too deep.)"
+# Mail systems' own senders, which RFC 3834 (section 2) says never to answer automatically.
+SYSTEM_SENDER = re.compile(
+    r"(^|[<\s\"])(mailer-daemon|postmaster|owner-[^@\s]*|[^@\s<\"]*-request)@"
+)
 MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 # Where a bounce says why: the DSN's status class, as plain words for the agent.
 STATUS_WORDS = {
@@ -137,8 +141,11 @@ def _kind(mail: EmailMessage) -> str:
         return MailKind.AUTO_REPLY  # a delivery or read report
     auto_submitted = _header(mail, "Auto-Submitted").strip().lower()
     precedence = _header(mail, "Precedence").strip().lower()
+    sender = _header(mail, "From").lower()
     if (
         (auto_submitted and auto_submitted != "no")
+        or _header(mail, "Return-Path").strip() == "<>"  # a bounce's null sender
+        or SYSTEM_SENDER.search(sender)
         or precedence == "auto_reply"
         or _header(mail, "X-Autoreply")
         or _header(mail, "X-Autorespond")

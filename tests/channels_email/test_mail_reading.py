@@ -20,6 +20,8 @@ def raw(headers: str, body: str = "Hello") -> bytes:
         ("Auto-Submitted: no", MailKind.PERSON),
         ("Auto-Submitted: auto-replied", MailKind.AUTO_REPLY),
         ("X-Autoreply: yes", MailKind.AUTO_REPLY),
+        ("Return-Path: <>", MailKind.AUTO_REPLY),
+        ("Return-Path: <jane@customer.test>", MailKind.PERSON),
         ("Precedence: auto_reply", MailKind.AUTO_REPLY),
         ("Precedence: bulk", MailKind.LIST),
         ("List-Id: <news.shop.test>", MailKind.LIST),
@@ -27,6 +29,22 @@ def raw(headers: str, body: str = "Hello") -> bytes:
 )
 def test_automatic_and_list_mail_is_told_from_a_persons(headers, kind):
     assert mail_parse(raw(headers), fallback_id="x@y").kind == kind
+
+
+@pytest.mark.parametrize(
+    ("sender", "kind"),
+    [
+        ("Mail Delivery System <MAILER-DAEMON@mx.test>", MailKind.AUTO_REPLY),
+        ("postmaster@mx.test", MailKind.AUTO_REPLY),
+        ("news-request@lists.test", MailKind.AUTO_REPLY),
+        ("owner-news@lists.test", MailKind.AUTO_REPLY),
+        ("Request Desk <request-desk@shop.test>", MailKind.PERSON),
+        ("Jane <jane@customer.test>", MailKind.PERSON),
+    ],
+)
+def test_mail_from_a_mail_system_is_never_answered_automatically(sender, kind):
+    mail = f"From: {sender}\r\nSubject: Undelivered mail\r\n\r\nIt failed.\r\n".encode()
+    assert mail_parse(mail, fallback_id="x@y").kind == kind
 
 
 def test_a_mail_without_headers_worth_reading_still_reads():
