@@ -13,7 +13,7 @@ from inbox.models import Channel, SenderId
 
 from .checks import mailbox_check
 from .models import Mailbox, Security
-from .secrets import MailboxKeysInvalid, password_encrypt
+from .secrets import MailboxKeysInvalid, password_encrypt, password_rotate
 
 
 class MailboxForm(forms.ModelForm):
@@ -54,12 +54,12 @@ class MailboxForm(forms.ModelForm):
             self.fields["password"].required = True
 
     def clean_password(self) -> str:
-        """The password as stored: encrypted, or empty to keep the stored one."""
+        """The password as stored: the one typed, or the stored one, encrypted with the first
+        of ``MAILBOX_KEYS`` (saving a mailbox is how a key rotation reaches it)."""
         password = self.cleaned_data["password"]
-        if not password:
-            return ""
+        stored = self.instance.password_encrypted
         try:
-            return password_encrypt(password)
+            return password_encrypt(password) if password else password_rotate(stored)
         except MailboxKeysInvalid as error:
             raise forms.ValidationError(str(error)) from None
 

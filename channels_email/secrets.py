@@ -2,9 +2,10 @@
 
 The keys come from the environment: ``MAILBOX_KEYS``, one or more Fernet keys separated
 by commas, the first one encrypting and every one decrypting (add a new key first, save
-each mailbox again, then drop the old one). Without it, a key is derived from
-``SECRET_KEY`` (itself from the environment outside the demo), so a fresh install works;
-changing ``SECRET_KEY`` then makes the stored passwords unreadable: enter them again.
+each mailbox again, which encrypts its password with it, then drop the old one). Without
+it, a key is derived from ``SECRET_KEY`` (itself from the environment outside the demo), so
+a fresh install works; changing ``SECRET_KEY`` then makes the stored passwords unreadable:
+enter them again.
 """
 
 import base64
@@ -39,6 +40,17 @@ def _fernet() -> MultiFernet:
 
 def password_encrypt(password: str) -> str:
     return _fernet().encrypt(password.encode()).decode()
+
+
+def password_rotate(token: str) -> str:
+    """``token`` encrypted again with the first key (rotation: the old key may then go);
+    unchanged when no configured key reads it (or there is none yet)."""
+    if not token:
+        return token
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken:
+        return token
 
 
 def password_decrypt(token: str) -> str:

@@ -150,3 +150,24 @@ def test_a_server_elsewhere_without_tls_is_refused_as_the_password_would_cross_r
 
     client.post(reverse("admin:channels_email_mailbox_add"), form(world, imap_host="localhost"))
     assert Mailbox.objects.exists()  # this machine's own server may go without
+
+
+def test_a_key_rotation_reaches_a_mailbox_saved_without_typing_its_password_again(
+    client, superuser, world, settings
+):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.MAILBOX_KEYS = old
+    client.force_login(superuser)
+    client.post(reverse("admin:channels_email_mailbox_add"), form(world))
+    mailbox = Mailbox.objects.get()
+
+    settings.MAILBOX_KEYS = f"{new},{old}"  # the new key first
+    client.post(
+        reverse("admin:channels_email_mailbox_change", args=[mailbox.pk]),
+        form(world, password=""),
+    )
+    settings.MAILBOX_KEYS = new  # then the old one goes
+    mailbox.refresh_from_db()
+    assert password_decrypt(mailbox.password_encrypted) == PASSWORD
