@@ -1,16 +1,19 @@
 """Mailboxes: an e-mail sender ID and its servers, added and tested by an admin."""
 
+import ipaddress
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
 from inbox.models import Channel, SenderId
 
 from .checks import mailbox_check
-from .models import Mailbox
-from .secrets import password_encrypt
+from .models import Mailbox, Security
+from .secrets import MailboxKeysInvalid, password_encrypt, password_rotate
 
 
 class MailboxForm(forms.ModelForm):
@@ -50,6 +53,29 @@ class MailboxForm(forms.ModelForm):
         else:
             self.fields["password"].required = True
 
+    def clean_password(self) -> str:
+        """The password as stored: the one typed, or the stored one, encrypted with the first
+        of ``MAILBOX_KEYS`` (saving a mailbox is how a key rotation reaches it)."""
+        password = self.cleaned_data["password"]
+        stored = self.instance.password_encrypted
+        try:
+            return password_encrypt(password) if password else password_rotate(stored)
+        except MailboxKeysInvalid as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean(self) -> dict:
+        """No security (the password in clear text) only for a server on this machine."""
+        cleaned = super().clean()
+        for server in ("imap", "smtp"):
+            host = cleaned.get(f"{server}_host", "")
+            if cleaned.get(f"{server}_security") == Security.NONE and host and not _local(host):
+                self.add_error(
+                    f"{server}_security",
+                    f"Without TLS the password crosses the network readable: choose TLS or "
+                    f"STARTTLS for {host} (None is for a server on this machine only).",
+                )
+        return cleaned
+
     def clean_address(self) -> str:
         address = self.cleaned_data["address"].strip().lower()
         taken = SenderId.objects.filter(address=address)
@@ -69,9 +95,19 @@ class MailboxForm(forms.ModelForm):
             mailbox.sender.save()
             mailbox.sender_id = mailbox.sender.pk
             if self.cleaned_data["password"]:
-                mailbox.password_encrypted = password_encrypt(self.cleaned_data["password"])
+                mailbox.password_encrypted = self.cleaned_data["password"]
             mailbox.save()
         return mailbox
+
+
+def _local(host: str) -> bool:
+    """Whether ``host`` is this machine (a loopback name or address)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @admin.register(Mailbox)
@@ -96,7 +132,7 @@ class MailboxAdmin(admin.ModelAdmin):
         change = reverse("admin:channels_email_mailbox_change", args=[pk])
         if request.method != "POST" or not self.has_change_permission(request):
             return HttpResponseRedirect(change)
-        mailbox = Mailbox.objects.select_related("sender").get(pk=pk)
+        mailbox = get_object_or_404(Mailbox.objects.select_related("sender"), pk=pk)
         for ok, line in mailbox_check(mailbox):
             self.message_user(request, line, messages.SUCCESS if ok else messages.ERROR)
         return HttpResponseRedirect(change)

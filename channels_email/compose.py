@@ -46,8 +46,16 @@ def _answered(message: Message) -> MailHeaders | None:
 def sender_name(message: Message, mailbox: Mailbox) -> str:
     """The agent who wrote it, or the mailbox's name for an automatic reply."""
     if message.author is not None:
-        return message.author.get_full_name() or message.author.get_username()
-    return mailbox.sender.label
+        name = message.author.get_full_name() or message.author.get_username()
+    else:
+        name = mailbox.sender.label
+    return one_line(name)
+
+
+def one_line(value: str) -> str:
+    """``value`` with its line breaks and runs of blanks made one space: a name or subject
+    typed with a line break in it must not end the header and start another."""
+    return " ".join(value.split())
 
 
 def mail_compose(
@@ -63,7 +71,7 @@ def mail_compose(
     mail = EmailMessage()
     mail["From"] = formataddr((sender_name(message, mailbox), mailbox.sender.address))
     mail["To"] = message.conversation.customer_address
-    mail["Subject"] = subject
+    mail["Subject"] = one_line(subject)
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = f"<{headers.mail_id}>"
     if headers.in_reply_to:

@@ -44,12 +44,14 @@ def html_clean(html: str, *, remote_images: bool = False) -> str:
     dropped unless ``remote_images`` (the agent asked to load them)."""
 
     def attribute(element: str, name: str, value: str) -> str | None:
+        # Browsers read a URL's scheme in any case and past leading blanks: so is it here.
+        url = value.strip().lower()
         if element == "img" and name == "src":
-            if value.startswith("data:image/"):
+            if url.startswith("data:image/"):
                 return value
-            return value if remote_images and value.startswith("https://") else None
-        if name == "href" and value.startswith("data:"):
-            return None
+            return value if remote_images and url.startswith("https://") else None
+        if url.startswith("data:"):
+            return None  # data: is for inline images only, never a link or citation
         return value
 
     return nh3.clean(

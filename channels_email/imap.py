@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -76,7 +77,10 @@ def mailbox_read(mailbox_id: int) -> int:
     read, error = 0, ""
     try:
         with imap_session(mailbox) as conn:
-            read = _read_new(conn, mailbox, lease=lease)
+            read, left_out = _read_new(conn, mailbox, lease=lease)
+        if left_out:
+            uids = ", ".join(map(str, left_out))
+            error = f"Mail with UID {uids} could not be stored and was left out (see the log)."
     except MailboxUnreachable as unreachable:
         error = str(unreachable)
     except (imaplib.IMAP4.error, OSError) as failure:
@@ -89,7 +93,12 @@ def mailbox_read(mailbox_id: int) -> int:
     return read
 
 
-def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, *, lease: timedelta) -> int:
+def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, *, lease: timedelta) -> tuple[int, list]:
+    """Store the folder's new mail; return how many were read and the UIDs of those left out.
+
+    A mail that makes storing it fail (a reading this module did not foresee) is left out
+    and logged: the mail after it still comes in. A database failure stops the reading
+    instead, to read the same mail again next time."""
     conn.select(folder_quoted(mailbox.folder), readonly=True)
     validity = _uid_validity(conn, mailbox.folder)
     if validity != mailbox.uid_validity:
@@ -98,18 +107,25 @@ def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, *, lease: timedelta) -> int
         Mailbox.objects.filter(pk=mailbox.pk).update(uid_validity=validity, last_uid=0)
     _, found = conn.uid("SEARCH", None, f"UID {mailbox.last_uid + 1}:*")
     uids = sorted(u for u in map(int, (found[0] or b"").split()) if u > mailbox.last_uid)
+    left_out = []
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start : start + FETCH_BATCH]
         _, data = conn.uid("FETCH", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
         for head, raw in _fetched(data):
             uid = int(FETCHED_UID.search(head).group(1))
             arrived = _aware(imaplib.Internaldate2tuple(head))
-            mail_ingest(mailbox=mailbox, raw=raw, uid=uid, arrived_at=arrived)
+            try:
+                mail_ingest(mailbox=mailbox, raw=raw, uid=uid, arrived_at=arrived)
+            except DatabaseError:
+                raise
+            except Exception:
+                log.exception("mail %s in %s could not be stored: left out", uid, mailbox)
+                left_out.append(uid)
         mailbox.last_uid = batch[-1]
         Mailbox.objects.filter(pk=mailbox.pk).update(
             last_uid=batch[-1], reading_until=timezone.now() + lease
         )
-    return len(uids)
+    return len(uids), left_out
 
 
 def _fetched(data) -> list[tuple[bytes, bytes]]:

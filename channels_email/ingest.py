@@ -25,7 +25,7 @@ def mail_ingest(*, mailbox: Mailbox, raw: bytes, uid: int, arrived_at: datetime 
     """
     parsed = mail_parse(raw, fallback_id=f"{mailbox.uid_validity}.{uid}@mailbox-{mailbox.pk}")
     if parsed.bounce is not None:
-        bounce_apply(parsed.bounce)
+        bounce_apply(parsed.bounce, mailbox=mailbox)
         return
     try:
         channel_rules(Channel.EMAIL).normalise_address(parsed.from_address)
@@ -67,14 +67,18 @@ def _inbound(parsed: ParsedMail, *, mailbox: Mailbox) -> InboundMessage:
     )
 
 
-def bounce_apply(bounce: Bounce) -> bool:
+def bounce_apply(bounce: Bounce, *, mailbox: Mailbox) -> bool:
     """Fail the mail of ours ``bounce`` returns, with its reason; False when it is none of
-    ours (or failed already)."""
+    ours (or failed already).
+
+    Anyone can send a mail shaped as a bounce: it fails only a mail sent from the mailbox
+    it came to, which is where the real one comes back."""
     message_id = (
         Message.objects.filter(
             channel=Channel.EMAIL,
             provider_sid=mail_sid(bounce.original_message_id),
             direction=MessageDirection.OUTBOUND,
+            conversation__sender_id=mailbox.sender_id,
         )
         .values_list("pk", flat=True)
         .first()

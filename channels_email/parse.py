@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from django.utils import timezone
@@ -20,6 +21,11 @@ from inbox.storable import storable_text
 
 from .models import MailKind
 
+UNREADABLE_BODY = "(This mail's body could not be read: its parts are nested too deep.)"
+# Mail systems' own senders, which RFC 3834 (section 2) says never to answer automatically.
+SYSTEM_SENDER = re.compile(
+    r"(^|[<\s\"])(mailer-daemon|postmaster|owner-[^@\s]*|[^@\s<\"]*-request)@"
+)
 MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 # Where a bounce says why: the DSN's status class, as plain words for the agent.
 STATUS_WORDS = {
@@ -76,12 +82,21 @@ def message_ids(value: str) -> list[str]:
 
 
 def mail_parse(raw: bytes, *, fallback_id: str) -> ParsedMail:
-    """Read ``raw``; ``fallback_id`` stands for a Message-ID the mail does not have."""
-    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    """Read ``raw``; ``fallback_id`` stands for a Message-ID the mail does not have.
+
+    A body the parser cannot take apart (parts nested thousands deep) leaves the mail its
+    headers and a line saying so: it still reaches the inbox, and the mails after it too."""
+    try:
+        mail = email.message_from_bytes(raw, policy=email.policy.default)
+        text, html, files = _bodies(mail)
+        kind, bounce = _kind(mail), _bounce(mail)
+    except Exception:  # RecursionError and the parser's own failures on hostile structure
+        mail = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        text, html, files = UNREADABLE_BODY, "", []
+        kind, bounce = MailKind.PERSON, None
     from_header = _header(mail, "From")
     name, address = next(iter(getaddresses([from_header])), ("", ""))
     ids = message_ids(_header(mail, "Message-ID"))
-    text, html, files = _bodies(mail)
     return ParsedMail(
         from_address=address.strip().lower(),
         from_name=storable_text(name)[:200],
@@ -94,8 +109,8 @@ def mail_parse(raw: bytes, *, fallback_id: str) -> ParsedMail:
         text=text,
         html=html,
         files=files,
-        kind=_kind(mail),
-        bounce=_bounce(mail),
+        kind=kind,
+        bounce=bounce,
     )
 
 
@@ -126,8 +141,11 @@ def _kind(mail: EmailMessage) -> str:
         return MailKind.AUTO_REPLY  # a delivery or read report
     auto_submitted = _header(mail, "Auto-Submitted").strip().lower()
     precedence = _header(mail, "Precedence").strip().lower()
+    sender = _header(mail, "From").lower()
     if (
         (auto_submitted and auto_submitted != "no")
+        or _header(mail, "Return-Path").strip() == "<>"  # a bounce's null sender
+        or SYSTEM_SENDER.search(sender)
         or precedence == "auto_reply"
         or _header(mail, "X-Autoreply")
         or _header(mail, "X-Autorespond")

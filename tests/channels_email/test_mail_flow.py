@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from channels_email.models import Mailbox, MailHeaders
-from inbox.models import Conversation, Message, MessageStatus
+from inbox.models import Channel, Conversation, Message, MessageStatus, SenderId
 from inbox.services.conversation_status import conversation_set_status
 from inbox.services.sending import message_dispatch, message_send
-from tests.channels_email.conftest import customer_mail, read
+from tests.channels_email.conftest import customer_mail, read, unique
+from tests.support.mail_servers import bounce_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,6 +138,54 @@ def test_a_bounce_fails_the_message_with_its_reason(world, mailbox, alice):
     assert sent.error_code == "bounced"
     assert "The address does not exist." in sent.error_reason
     assert Message.objects.count() == 2  # the bounce is no customer message
+
+
+def test_a_forged_bounce_to_another_mailbox_fails_no_mail_of_this_one(
+    world, mailbox, customer, alice
+):
+    world.customer_sends(
+        customer_mail(frm=customer, to=mailbox.sender.address).as_bytes(),
+        to=mailbox.sender.address,
+    )
+    read(mailbox)
+    sent = reply(alice, Conversation.objects.get(), "We will look into it.")
+    other = Mailbox.objects.get(pk=mailbox.pk)
+    other.pk = other.sender_id = None
+    other.sender = SenderId.objects.create(
+        channel=Channel.EMAIL, address=unique("sales", "shop.test"), rate_per_second=50
+    )
+    other.username = other.sender.address
+    other.save()
+    bounce = bounce_of(world.dovecot.mails(customer)[-1], sender="x", recipient=customer)
+
+    world.customer_sends(bounce, to=other.sender.address)
+    read(other)
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.SENT
+
+    world.customer_sends(bounce, to=mailbox.sender.address)  # where a real one comes back
+    read(mailbox)
+    sent.refresh_from_db()
+    assert sent.status == MessageStatus.FAILED
+
+
+def test_a_name_with_a_line_break_goes_out_on_one_line_and_adds_no_header(
+    world, mailbox, customer, alice
+):
+    world.customer_sends(
+        customer_mail(frm=customer, to=mailbox.sender.address).as_bytes(),
+        to=mailbox.sender.address,
+    )
+    read(mailbox)
+    alice.first_name, alice.last_name = "Alice\r\nBcc: spy@evil.test", "Agent"
+    alice.save()
+
+    sent = reply(alice, Conversation.objects.get(), "We will look into it.")
+
+    assert sent.status == MessageStatus.SENT
+    got = parsed(world.dovecot.mails(customer)[-1])
+    assert got["Bcc"] is None
+    assert got["From"].addresses[0].display_name == "Alice Bcc: spy@evil.test Agent"
 
 
 def test_a_temporary_smtp_refusal_is_retried_and_the_mail_sent_once(

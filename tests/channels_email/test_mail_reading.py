@@ -3,7 +3,7 @@
 import pytest
 
 from channels_email.channel import EmailRules
-from channels_email.content import new_part
+from channels_email.content import html_clean, new_part
 from channels_email.models import MailKind
 from channels_email.parse import mail_parse
 from inbox.channels import InvalidAddress
@@ -20,6 +20,8 @@ def raw(headers: str, body: str = "Hello") -> bytes:
         ("Auto-Submitted: no", MailKind.PERSON),
         ("Auto-Submitted: auto-replied", MailKind.AUTO_REPLY),
         ("X-Autoreply: yes", MailKind.AUTO_REPLY),
+        ("Return-Path: <>", MailKind.AUTO_REPLY),
+        ("Return-Path: <jane@customer.test>", MailKind.PERSON),
         ("Precedence: auto_reply", MailKind.AUTO_REPLY),
         ("Precedence: bulk", MailKind.LIST),
         ("List-Id: <news.shop.test>", MailKind.LIST),
@@ -27,6 +29,22 @@ def raw(headers: str, body: str = "Hello") -> bytes:
 )
 def test_automatic_and_list_mail_is_told_from_a_persons(headers, kind):
     assert mail_parse(raw(headers), fallback_id="x@y").kind == kind
+
+
+@pytest.mark.parametrize(
+    ("sender", "kind"),
+    [
+        ("Mail Delivery System <MAILER-DAEMON@mx.test>", MailKind.AUTO_REPLY),
+        ("postmaster@mx.test", MailKind.AUTO_REPLY),
+        ("news-request@lists.test", MailKind.AUTO_REPLY),
+        ("owner-news@lists.test", MailKind.AUTO_REPLY),
+        ("Request Desk <request-desk@shop.test>", MailKind.PERSON),
+        ("Jane <jane@customer.test>", MailKind.PERSON),
+    ],
+)
+def test_mail_from_a_mail_system_is_never_answered_automatically(sender, kind):
+    mail = f"From: {sender}\r\nSubject: Undelivered mail\r\n\r\nIt failed.\r\n".encode()
+    assert mail_parse(mail, fallback_id="x@y").kind == kind
 
 
 def test_a_mail_without_headers_worth_reading_still_reads():
@@ -73,3 +91,42 @@ def test_a_mail_is_placed_at_the_end_of_the_second_it_arrived_in():
     assert _aware(struct) == second + timedelta(seconds=1)
     now = timezone.now().replace(microsecond=0)
     assert _aware(clock.localtime(now.timestamp())) <= timezone.now()
+
+
+def test_a_mail_nested_thousands_of_parts_deep_keeps_its_headers_and_says_so():
+    body = "Content-Type: text/plain\r\n\r\nhello\r\n"
+    for depth in range(3000):
+        body = (
+            f"Content-Type: multipart/mixed; boundary=b{depth}\r\n\r\n"
+            f"--b{depth}\r\n{body}\r\n--b{depth}--\r\n"
+        )
+    headers = "From: Jane <jane@customer.test>\r\nSubject: deep\r\nMessage-ID: <deep@customer.test>"
+    mail = mail_parse(f"{headers}\r\n{body}".encode(), fallback_id="x@y")
+    assert (mail.from_address, mail.subject, mail.message_id) == (
+        "jane@customer.test",
+        "deep",
+        "deep@customer.test",
+    )
+    assert "could not be read" in mail.text
+    assert mail.bounce is None
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<a href="DATA:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
+        '<a href=" data:text/html,x">x</a>',
+        '<a href="javascript:alert(1)">x</a>',
+        '<q cite="Data:text/html,x">x</q>',
+    ],
+)
+def test_a_mails_links_never_carry_script_or_data_whatever_their_case(link):
+    cleaned = html_clean(link, remote_images=True).lower()
+    assert "data:" not in cleaned and "javascript:" not in cleaned
+
+
+def test_a_remote_image_shows_when_asked_whatever_the_case_of_its_scheme():
+    assert "tracker.example" not in html_clean('<img src="HTTPS://tracker.example/p.gif">')
+    assert "tracker.example" in html_clean(
+        '<img src="HTTPS://tracker.example/p.gif">', remote_images=True
+    )
