@@ -47,6 +47,9 @@ def test_a_reply_written_before_opening_goes_out_at_opening(sign_in, tasks):
 
         # Starting a conversation warns the same way once a closed sender ID is picked.
         agent.get_by_role("link", name="New conversation").click()
+        # As a person would, pick once the page has loaded: before its scripts run, picking
+        # a sender ID asks nothing of the server.
+        agent.wait_for_load_state()
         expect(agent.locator("#sender-notice")).to_be_empty()
         agent.get_by_label("Send from").select_option(label="Alice's line (+14155550100)")
         expect(agent.locator("#sender-notice")).to_contain_text("will be sent Monday 09:00")
