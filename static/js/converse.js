@@ -40,11 +40,14 @@
     document.title = (unread > 0 ? "(" + unread + ") " : "") + base;
   }
 
-  // The list refreshes on inbox-changed only while it shows just its first page and
-  // nothing is ticked: a refresh would drop the older pages loaded below and the selection.
+  // The list refreshes on inbox-changed only while it shows just its first page, no older
+  // page is on its way (htmx marks the link asking for it) and nothing is ticked: a refresh
+  // would drop the older pages loaded below, or the link whose answer they would replace,
+  // and the selection.
   window.converseListIdle = function () {
     return !document.querySelector(
-      "#conversation-list [data-older], #conversation-list input[name=ids]:checked"
+      "#conversation-list [data-older], #conversation-list .more.htmx-request, " +
+      "#conversation-list input[name=ids]:checked"
     );
   };
 

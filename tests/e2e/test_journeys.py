@@ -159,6 +159,33 @@ def test_opening_a_row_from_older_conversations_keeps_the_list_where_it_was(
     expect(row).to_have_class(re.compile(r"\bactive\b"))
 
 
+def test_older_conversations_on_their_way_are_not_lost_to_a_live_redraw(
+    sign_in, alice, alice_line, tasks
+):
+    receive(alice_line, "+12025550100", "The oldest question")
+    for n in range(1, 51):
+        receive(alice_line, f"+120255501{n:02d}", f"Question {n}")
+    page = sign_in(alice)
+    my_inbox = page.locator("#inbox-nav a", has_text="My Inbox").locator(".badge")
+    expect(my_inbox).to_have_text("51")
+    settle(page)
+
+    # The older page is held on its way while a customer writes: the news redraws the
+    # navigation, and must not redraw the list under the link whose answer is coming.
+    held = []
+    page.route(re.compile(r"[?&]after="), lambda route: held.append(route))
+    page.get_by_role("link", name="Older conversations").click()
+    expect(page.locator("#conversation-list .more.htmx-request")).to_have_count(1)
+    receive(alice_line, "+12025550199", "Anyone there?")
+    expect(my_inbox).to_have_text("52")
+    expect(page.locator(".htmx-request:not(.more)")).to_have_count(0)
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.locator(".conversation-row", has_text="The oldest question")).to_be_visible()
+    expect(page.locator(".conversation-row", has_text="Question 50")).to_have_count(1)
+
+
 def test_on_a_phone_a_row_opens_the_thread_and_back_returns_to_the_list(
     sign_in, alice, alice_line, tasks
 ):
