@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from inbox.access import ConversationTaken, conversation_for
 from inbox.models import Conversation
 from inbox.views.hours import admin_only
-from inbox.views.window import _thread_response
+from inbox.views.window import thread_response
 
 from .actions import names_for_actions, would
 from .conditions import describe
@@ -187,7 +187,7 @@ def macro_run_view(request: HttpRequest, public_id: str, macro_id: str) -> HttpR
         raise Http404("No such conversation") from gone
     macro = _macro(request.user, macro_id)
     _, error = macro_run(macro=macro, conversation=conversation, by=request.user)
-    return _thread_response(request, conversation, error=error, status=422 if error else 200)
+    return thread_response(request, conversation, error=error, status=422 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,7 @@ from ..services.labels import LabelRefused, conversations_label
 from ..services.snooze import SnoozeRefused, conversation_snooze, conversation_unsnooze
 from ..snooze_times import BadSnoozeTime, snooze_until
 from .live import format_version, parse_version
-from .window import _thread_response
+from .window import thread_response
 
 
 @require_POST
@@ -88,8 +88,8 @@ def labels_view(request: HttpRequest, public_id: str) -> HttpResponse:
             remove=request.POST.get("remove", ""),
         )
     except LabelRefused as refused:
-        return _thread_response(request, conversation, error=str(refused), status=422)
-    return _thread_response(request, conversation)
+        return thread_response(request, conversation, error=str(refused), status=422)
+    return thread_response(request, conversation)
 
 
 @require_POST
@@ -112,5 +112,5 @@ def snooze_view(request: HttpRequest, public_id: str) -> HttpResponse:
             )
             conversation_snooze(conversation=conversation, by=user, until=until)
     except (BadSnoozeTime, SnoozeRefused) as refused:
-        return _thread_response(request, conversation, error=str(refused), status=422)
-    return _thread_response(request, conversation)
+        return thread_response(request, conversation, error=str(refused), status=422)
+    return thread_response(request, conversation)

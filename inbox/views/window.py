@@ -34,9 +34,12 @@ from .taken import taken_response
 Refusals = (StatusRefused, TeamActionRefused, NoteRefused, AssignRefused)
 
 
-def _thread_response(
+def thread_response(
     request: HttpRequest, conversation: Conversation, *, error: str = "", status: int = 200
 ) -> HttpResponse:
+    """The answer to an action taken in the conversation window (here, or a macro run from
+    it): the thread and its compose box redrawn for htmx, else back to the conversation with
+    ``error`` as a message."""
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -68,8 +71,8 @@ def _window_action(service: Callable[..., object]) -> Callable[[HttpRequest, str
         try:
             service(conversation=conversation, user=request.user)
         except Refusals as refused:
-            return _thread_response(request, conversation, error=str(refused), status=422)
-        return _thread_response(request, conversation)
+            return thread_response(request, conversation, error=str(refused), status=422)
+        return thread_response(request, conversation)
 
     return view
 
@@ -110,7 +113,7 @@ def conversation_transfer_view(request: HttpRequest, public_id: str) -> HttpResp
             conversation=conversation, by=request.user, to_user=to_user, to_team=to_team
         )
     except AssignRefused as refused:
-        return _thread_response(request, conversation, error=str(refused), status=422)
+        return thread_response(request, conversation, error=str(refused), status=422)
     if not visible_conversations(request.user).filter(pk=conversation.pk).exists():
         messages.success(
             request, f"Handed {conversation.contact.shown_name} to {to_user or to_team}."
@@ -118,7 +121,7 @@ def conversation_transfer_view(request: HttpRequest, public_id: str) -> HttpResp
         if request.htmx:
             return HttpResponse(headers={"HX-Redirect": reverse("inbox:my_inbox")})
         return redirect("inbox:my_inbox")
-    return _thread_response(request, conversation)
+    return thread_response(request, conversation)
 
 
 @require_POST
@@ -128,12 +131,12 @@ def conversation_note(request: HttpRequest, public_id: str) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         error = " ".join(e for errors in form.errors.values() for e in errors)
-        return _thread_response(request, conversation, error=error, status=422)
+        return thread_response(request, conversation, error=error, status=422)
     try:
         note_add(conversation=conversation, author=request.user, body=form.cleaned_data["body"])
     except NoteRefused as refused:
-        return _thread_response(request, conversation, error=str(refused), status=422)
-    return _thread_response(request, conversation)
+        return thread_response(request, conversation, error=str(refused), status=422)
+    return thread_response(request, conversation)
 
 
 @require_http_methods(["GET", "POST"])
