@@ -5,10 +5,11 @@ unread counts cached for that user are counted afresh, except after opening one 
 conversation: that change is noted (``SingleRead``) so the counts can follow it instead.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -19,6 +20,8 @@ from ..access import visible_conversations
 from ..live_events import event_record
 from ..models import Conversation, ReadState, User
 from ..versions import CACHE_SECONDS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,17 +106,32 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
     return True
 
 
-def conversation_on_screen_read(*, user: User, public_id: str) -> bool:
-    """What arrived in the conversation on ``user``'s screen since they read it is read
-    (a page's refresh asks, ``?open=``). One without a read mark is left alone: it was
-    marked unread meanwhile (by hand, a snooze waking), and a refresh asked for while it
-    was still on screen must not undo that."""
-    conversation = visible_conversations(user).filter(public_id=public_id).first()
+def counted_on_screen(*, user: User, public_id: str, count: Callable[[], T]) -> T:
+    """``count()`` (of what ``user`` has unread) once what arrived in the conversation on
+    their screen (``public_id``, a page's refresh asks ``?open=``) is read. A customer
+    message may commit there between that read and the count: it is then read too and
+    counted again, so no count ever shows what the reader is looking at as unread.
+
+    A conversation without a read mark is left alone: it was marked unread meanwhile (by
+    hand, a snooze waking), and a refresh asked for while it was still on screen must not
+    undo that. Nothing is read of a conversation ``user`` may not see."""
+    conversation = (
+        visible_conversations(user).filter(public_id=public_id, read_states__user=user).first()
+        if public_id
+        else None
+    )
     if conversation is None:
-        return False
-    if not ReadState.objects.filter(user=user, conversation=conversation).exists():
-        return False
-    return conversation_mark_read(user=user, conversation=conversation)
+        return count()
+    conversation_mark_read(user=user, conversation=conversation)
+    counted = count()
+    arrived = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .exclude(last_inbound_at=conversation.last_inbound_at)
+        .first()
+    )
+    if arrived is not None and conversation_mark_read(user=user, conversation=arrived):
+        counted = count()
+    return counted
 
 
 def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetime) -> None:

@@ -17,9 +17,9 @@ from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
 from ..services.labels import LabelRefused, conversations_label
 from ..services.read_state import (
-    conversation_on_screen_read,
     conversations_mark_read,
     conversations_mark_unread,
+    counted_on_screen,
 )
 from ..waiting import WaitingState
 
@@ -181,11 +181,14 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
     else:
         known = ("sent", "team", "all", "mentions", "snoozed", "search")
         view = InboxView(kind if kind in known else "mine")
-    if open_id := request.GET.get("open", "")[:16]:
-        # As /live/ does: what arrived in the conversation on screen is read before the
-        # counts are taken, whichever of the two requests the server answers first.
-        conversation_on_screen_read(user=request.user, public_id=open_id)
-    context = {"nav": selectors.inbox_nav(user=request.user), "view": view}
+    # As /live/ does: what arrived in the conversation on screen is read before the counts
+    # are taken, whichever of the two requests the server answers first.
+    nav = counted_on_screen(
+        user=request.user,
+        public_id=request.GET.get("open", "")[:16],
+        count=lambda: selectors.inbox_nav(user=request.user),
+    )
+    context = {"nav": nav, "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)
 
 

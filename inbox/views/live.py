@@ -24,7 +24,7 @@ from django_htmx.http import trigger_client_event
 
 from .. import selectors
 from ..params import param_int
-from ..services.read_state import conversation_on_screen_read
+from ..services.read_state import counted_on_screen
 from ..versions import COMMIT_SLACK
 
 
@@ -59,12 +59,13 @@ def changes(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=204)
     # The next version stays COMMIT_SLACK behind the clock so a slow commit is still seen.
     version = max(since, min(latest, now - COMMIT_SLACK))
-    if open_id := request.GET.get("open", "")[:16]:
-        # The conversation on the reader's screen (``?open=``): what the customer just wrote
-        # there is read, so it is read before counting (the count would otherwise show it
-        # unread until the thread's own refresh and the next poll).
-        conversation_on_screen_read(user=request.user, public_id=open_id)
-    unread = selectors.unread_count(user=request.user)
+    # What the customer just wrote in the conversation on the reader's screen is read, so it
+    # is read before counting (the count would otherwise show it unread for a moment).
+    unread = counted_on_screen(
+        user=request.user,
+        public_id=request.GET.get("open", "")[:16],
+        count=lambda: selectors.unread_count(user=request.user),
+    )
     response = render(
         request,
         "inbox/partials/live.html",

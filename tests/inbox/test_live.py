@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox import selectors
 from inbox.models import Conversation, ConversationEvent
 from inbox.services.read_state import conversation_mark_read
 from inbox.views.live import format_version, parse_version
@@ -140,6 +141,33 @@ def test_a_message_into_the_open_conversation_is_never_counted_unread(
 
     event = json.loads(response.headers["HX-Trigger"])["inbox-changed"]
     assert event["unread"] == 1  # only the other one
+    assert 'data-unread="1"' in response.content.decode()
+
+
+def test_a_message_committed_between_the_read_and_the_count_is_not_counted_unread(
+    client, alice, alice_line, since, monkeypatch
+):
+    open_one = receive(alice_line, "+12025550123", "Hi").conversation
+    conversation_mark_read(user=alice, conversation=open_one)
+    receive(alice_line, "+12025550124", "Elsewhere")
+    client.force_login(alice)
+    # The customer's next message commits just after the page's read, before its count.
+    count = selectors.unread_count
+    arrivals = ["Are you there?"]
+
+    def count_after_an_arrival(*, user):
+        if arrivals:
+            receive(alice_line, "+12025550123", arrivals.pop())
+        return count(user=user)
+
+    monkeypatch.setattr(selectors, "unread_count", count_after_an_arrival)
+
+    response = client.get(
+        reverse("inbox:live"), {"since": since, "open": open_one.public_id}, HTTP_HX_REQUEST="true"
+    )
+
+    assert not arrivals
+    assert json.loads(response.headers["HX-Trigger"])["inbox-changed"]["unread"] == 1
     assert 'data-unread="1"' in response.content.decode()
 
 
