@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inbox.models import Conversation, SavedReply, SenderId, Team, User, WhatsAppTemplate
-from inbox.selectors import contact_with_details
+from inbox.selectors.window import contact_with_details
 from inbox.services.assignment import (
     AssignRefused,
     conversation_transfer,

@@ -6,8 +6,8 @@ from django.db.models import Q
 
 from inbox.happenings import Happening
 from inbox.models import Channel, Conversation, SavedReply, SenderId, Team, User
+from inbox.selectors.templates import approved_templates
 from inbox.services.labels import LabelRefused, label_name_clean
-from inbox.template_selectors import approved_templates
 
 from .conditions import WAITING
 from .models import EVENTS, UNANSWERED

@@ -18,9 +18,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inbox import selectors
-from inbox.contact_selectors import ContactFilters, contacts_page
 from inbox.models import Conversation, Message, SenderId, TranscriptExport, User
+from inbox.selectors.contacts import ContactFilters, contacts_page
+from inbox.selectors.lists import InboxFilters, InboxView, inbox_conversations
 from inbox.views.live import format_version
 
 from .dataset import ADMIN, BUSY_AGENT
@@ -183,14 +183,12 @@ class PageResult:
 
 
 def find_targets(agent: User, *, limit: int = 50) -> Targets:
-    mine, no_filters = selectors.InboxView("mine"), selectors.InboxFilters()
-    conversations, cursor = selectors.inbox_conversations(user=agent, view=mine, filters=no_filters)
+    mine, no_filters = InboxView("mine"), InboxFilters()
+    conversations, cursor = inbox_conversations(user=agent, view=mine, filters=no_filters)
     cursors: list[str] = []
     while cursor is not None and len(cursors) < 20:
         cursors.append(cursor.encode())
-        _, cursor = selectors.inbox_conversations(
-            user=agent, view=mine, filters=no_filters, after=cursor
-        )
+        _, cursor = inbox_conversations(user=agent, view=mine, filters=no_filters, after=cursor)
     chosen = conversations[:limit]
     contacts = [c.contact for c in Conversation.objects.filter(owner=agent)[:limit]]
     contact_cursors: list[str] = []

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from . import selectors
+from .selectors.counts import unread_count
 from .services.heartbeat import worker_silent_for
 from .versions import COMMIT_SLACK
 from .views.live import format_version
@@ -19,7 +19,7 @@ def converse(request) -> dict:
     if user is not None and user.is_authenticated:
         # The live poll's starting point and the unread badge of every signed-in page.
         context["live_since"] = format_version(timezone.now() - COMMIT_SLACK)
-        context["live_unread"] = SimpleLazyObject(lambda: selectors.unread_count(user=user))
+        context["live_unread"] = SimpleLazyObject(lambda: unread_count(user=user))
         context["live_poll_seconds"] = settings.LIVE_POLL_SECONDS
         context["worker_silent_for"] = worker_silent_for(now=timezone.now())
     return context

@@ -10,7 +10,7 @@ from .channels import typed_channels
 from .media_types import HEAD_BYTES, media_type_sniff
 from .models import Channel, Contact, CustomField, Organisation, SenderId, User
 from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
-from .selectors import contact_with_details
+from .selectors.window import contact_with_details
 from .services.contacts import field_key
 from .services.saved_replies import placeholders_in
 from .services.sending import too_long

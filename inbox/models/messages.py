@@ -91,7 +91,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="message_thread_idx"),
             # Search in message text (F-IN9), PostgreSQL only: the same expression as
-            # ``inbox.message_search.message_text_vector``.
+            # ``inbox.selectors.search.message_text_vector``.
             PostgresGinIndex(SearchVector("body", config="simple"), name="message_body_fts_idx"),
             # Release of messages held for business hours, oldest opening first.
             models.Index(

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from django.utils.http import urlencode
 
-from .. import contact_selectors as selectors
 from ..csv_cells import csv_safe
 from ..models import ContactExport, CustomField, User
+from ..selectors.contacts import ContactFilters, contacts_for_export
 from .contact_import import field_header
 
 EXPORT_HEADER = ["name", "phone", "whatsapp", "email", "labels", "sms_consent", "contact_id"]
@@ -21,7 +21,7 @@ def labels_cell(names: list[str]) -> str:
     return cell + ";" if "," in cell and ";" not in cell else cell
 
 
-def contacts_export_rows(*, by: User, filters: selectors.ContactFilters) -> Iterator[list[str]]:
+def contacts_export_rows(*, by: User, filters: ContactFilters) -> Iterator[list[str]]:
     """The header, then a row for each contact of the filtered list, as cells a
     spreadsheet shows as text. The export is recorded before the first row, and its row
     count once the last has gone out."""
@@ -31,7 +31,7 @@ def contacts_export_rows(*, by: User, filters: selectors.ContactFilters) -> Iter
     )
     yield [*EXPORT_HEADER, *(field_header(f.name) for f in fields)]
     count = 0
-    for contact in selectors.contacts_for_export(filters=filters):
+    for contact in contacts_for_export(filters=filters):
         values = {v.field_id: v.value for v in contact.field_values.all()}
         yield [
             csv_safe(cell)

@@ -6,8 +6,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
-from inbox import template_selectors
 from inbox.models import Conversation
+from inbox.selectors import templates
 from inbox.services.opt_out import contact_opt_out
 from inbox.services.reply_window import (
     has_window,
@@ -72,7 +72,7 @@ def whatsapp_window(conversation: Conversation) -> WindowView:
 
 @register.simple_tag
 def approved_templates(query: str = ""):
-    return template_selectors.approved_templates(query=query or "")
+    return templates.approved_templates(query=query or "")
 
 
 @register.inclusion_tag("inbox/partials/whatsapp_consent.html", takes_context=True)

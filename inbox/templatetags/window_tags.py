@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from inbox import selectors
 from inbox.channels import channel_rules
 from inbox.forms import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
 from inbox.provider_errors import NEEDS_TEMPLATE
+from inbox.selectors.window import Thread, window_state
 from inbox.services.business_hours import opening_label
 from inbox.services.held_messages import can_change_held
 from inbox.services.notes import mention_pieces
@@ -34,7 +34,7 @@ def window_header(context, conversation, oob: bool = False) -> dict:
         "messages": context.get("messages"),
         "user": user,
         "window_tools": context.get("window_tools", ()),
-        **selectors.window_state(user=user, conversation=conversation),
+        **window_state(user=user, conversation=conversation),
     }
 
 
@@ -115,7 +115,7 @@ FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
 
 @register.simple_tag
-def thread_items(thread: selectors.Thread, conversation, reader=None) -> str:
+def thread_items(thread: Thread, conversation, reader=None) -> str:
     """The thread's messages and events, oldest first, under a line for each day.
 
     A message held for business hours says when it will go, and offers ``reader`` to edit

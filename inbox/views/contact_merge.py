@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import contact_selectors as selectors
 from ..models import Contact
+from ..selectors.contacts import contacts_suggest, merge_sides
 from ..services.contact_merge import MergeRefused, check_may_merge, contacts_merge, merge_plan
 
 
@@ -30,7 +30,7 @@ def merge_pick(request: HttpRequest, public_id: str) -> HttpResponse:
     except MergeRefused as refused:
         return _refused(request, contact, refused)
     query = request.GET.get("q", "").strip()[:100]
-    candidates = [c for c in selectors.contacts_suggest(text=query) if c.pk != contact.pk]
+    candidates = [c for c in contacts_suggest(text=query) if c.pk != contact.pk]
     context = {"contact": contact, "query": query, "candidates": candidates}
     if request.htmx:
         return render(request, "contacts/partials/merge_candidates.html", context)
@@ -55,5 +55,5 @@ def merge_confirm(request: HttpRequest, public_id: str, other_id: str) -> HttpRe
         plan = merge_plan(kept=kept, merged=merged)
     except MergeRefused as refused:
         return _refused(request, kept, refused)
-    context = {"plan": plan} | selectors.merge_sides(kept=kept, merged=merged)
+    context = {"plan": plan} | merge_sides(kept=kept, merged=merged)
     return render(request, "contacts/merge_confirm.html", context)

@@ -11,18 +11,28 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import contact_selectors as selectors
 from ..forms import ContactForm, NewContactForm
 from ..models import Contact, Label
-from ..selectors import contact_with_details
+from ..selectors.contacts import (
+    Consent,
+    ContactCursor,
+    ContactFilters,
+    consent_history,
+    contact_conversations,
+    contact_history,
+    contacts_page,
+    contacts_suggest,
+    picker_names,
+)
+from ..selectors.window import contact_with_details
 from ..services.contact_export import contacts_export_rows
 from ..services.contacts import ContactRefused, contact_create, contact_update
 
 
 def _filters_context(request: HttpRequest) -> dict:
-    filters = selectors.ContactFilters.from_query(request.GET)
-    contacts, cursor = selectors.contacts_page(
-        filters=filters, after=selectors.ContactCursor.decode(request.GET.get("after"))
+    filters = ContactFilters.from_query(request.GET)
+    contacts, cursor = contacts_page(
+        filters=filters, after=ContactCursor.decode(request.GET.get("after"))
     )
     return {
         "filters": filters,
@@ -30,7 +40,7 @@ def _filters_context(request: HttpRequest) -> dict:
         "next_cursor": cursor.encode() if cursor else "",
         "query": filters.as_params(),
         "labels": Label.objects.only("name"),
-        "consent_choices": selectors.Consent.CHOICES,
+        "consent_choices": Consent.CHOICES,
     }
 
 
@@ -53,9 +63,9 @@ def contact_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     contact = contact_with_details(_contact(public_id))
     context = {
         "contact": contact,
-        "conversations": selectors.contact_conversations(user=request.user, contact=contact),
-        "history": selectors.contact_history(contact=contact),
-        "consents": selectors.consent_history(contact=contact),
+        "conversations": contact_conversations(user=request.user, contact=contact),
+        "history": contact_history(contact=contact),
+        "consents": consent_history(contact=contact),
     }
     return render(request, "contacts/detail.html", context)
 
@@ -68,7 +78,7 @@ def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         contact_update(contact=contact, by=request.user, **form.changes())
         return redirect("inbox:contact_detail", public_id=public_id)
-    context = {"contact": contact, "form": form} | selectors.picker_names()
+    context = {"contact": contact, "form": form} | picker_names()
     return render(request, "contacts/edit.html", context, status=422 if form.errors else 200)
 
 
@@ -83,7 +93,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             form.add_error("phone", str(refused))
         else:
             return redirect("inbox:contact_detail", public_id=contact.public_id)
-    context = {"contact": None, "form": form} | selectors.picker_names()
+    context = {"contact": None, "form": form} | picker_names()
     return render(request, "contacts/edit.html", context, status=422 if form.errors else 200)
 
 
@@ -96,7 +106,7 @@ class _Echo:
 @login_required
 def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, streamed (UTF-8 with a BOM, so spreadsheets read accents)."""
-    filters = selectors.ContactFilters.from_query(request.GET)
+    filters = ContactFilters.from_query(request.GET)
     writer = csv.writer(_Echo())
     rows = contacts_export_rows(by=request.user, filters=filters)
     header = writer.writerow(next(rows))  # records the export before the response starts
@@ -116,5 +126,5 @@ def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
 def contact_suggest(request: HttpRequest) -> HttpResponse:
     """The new-conversation autocomplete: contacts by name or number, each with the number
     picking it writes to (a secondary number when that is what was typed)."""
-    contacts = selectors.contacts_suggest(text=request.GET.get("phone", ""))
+    contacts = contacts_suggest(text=request.GET.get("phone", ""))
     return render(request, "contacts/partials/suggestions.html", {"suggestions": contacts})

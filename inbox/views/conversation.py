@@ -8,16 +8,18 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from .. import selectors, window_facts
+from .. import window_facts
 from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
 from ..channels import InvalidAddress
-from ..contact_selectors import contact_chosen, contact_conversations
 from ..forms import ComposeForm, NewConversationForm
-from ..message_search import thread_size_to_show
 from ..models import Organisation
 from ..params import param_id
 from ..phone import format_phone
 from ..segments import count_segments
+from ..selectors.contacts import contact_chosen, contact_conversations
+from ..selectors.counts import inbox_nav
+from ..selectors.search import thread_size_to_show
+from ..selectors.window import Thread, thread
 from ..services.conversations import conversation_start
 from ..services.held_messages import held_until_label
 from ..services.notes import mentions_seen
@@ -30,14 +32,14 @@ from .live import format_version
 from .taken import taken_response
 
 
-def thread_of(request: HttpRequest, conversation) -> selectors.Thread:
+def thread_of(request: HttpRequest, conversation) -> Thread:
     """The thread as far back as the reader has asked (``?show=``, else the newest page),
     and at least back to the message ``?at=`` (a search result)."""
-    size = selectors.Thread.size_from(request.GET.get("show"))
+    size = Thread.size_from(request.GET.get("show"))
     if request.GET.get("at"):
         found = thread_size_to_show(conversation=conversation, message_id=request.GET["at"])
-        size = max(size, selectors.Thread.size_from(str(found)))
-    return selectors.thread(conversation=conversation, size=size)
+        size = max(size, Thread.size_from(str(found)))
+    return thread(conversation=conversation, size=size)
 
 
 def compose_context(request: HttpRequest, conversation, compose_form=None) -> dict:
@@ -91,7 +93,7 @@ def _window_swap(request: HttpRequest, conversation, *, was_unread: bool) -> Htt
         request, "inbox/partials/window_swap.html", _thread_context(request, conversation)
     )
     if was_unread:
-        unread = selectors.inbox_nav(user=request.user).mine
+        unread = inbox_nav(user=request.user).mine
         trigger_client_event(response, "inbox-changed", {"unread": unread}, after="settle")
     return response
 

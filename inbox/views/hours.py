@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..hours_forms import HolidayForm, OrganisationHoursForm, SenderHoursForm
 from ..models import Holiday, Organisation, SenderId
-from ..selectors_hours import hours_overview
+from ..selectors.hours import hours_overview
 from ..services import hours_settings
 
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import selectors
 from ..access import usable_sender_ids, visible_conversations
 from ..models import Channel, Conversation, Role, User
 from ..params import param_id
-from ..selectors import InboxFilters, InboxView
+from ..selectors.counts import inbox_nav, team_agents
+from ..selectors.lists import Cursor, InboxFilters, InboxView, filter_choices, inbox_conversations
 from ..services.assignment import AssignRefused, conversations_assign
 from ..services.conversation_status import conversations_set_status
 from ..services.labels import LabelRefused, conversations_label
@@ -32,18 +32,18 @@ def list_context(
     """Everything the three-pane page shows around a list: nav, filters, rows, paging."""
     view = view or InboxView("mine")
     filters = InboxFilters.from_query(request.GET)
-    after = selectors.Cursor.decode(request.GET.get("after"))
-    conversations, next_cursor = selectors.inbox_conversations(
+    after = Cursor.decode(request.GET.get("after"))
+    conversations, next_cursor = inbox_conversations(
         user=request.user, view=view, filters=filters, after=after
     )
-    nav = selectors.inbox_nav(user=request.user)
+    nav = inbox_nav(user=request.user)
     path = _list_path(view)
     params = filters.as_params()
     return {
         "view": view,
         "nav": nav,
         "filters": filters,
-        "filter_choices": selectors.filter_choices(),
+        "filter_choices": filter_choices(),
         "statuses": Conversation.Status.choices,
         "waiting_states": WaitingState.choices,
         "channels": Channel.choices,
@@ -135,8 +135,8 @@ def team_inbox(request: HttpRequest) -> HttpResponse:
     """F-IN3: admins pick a standard user to see their inbox."""
     _require_admin(request.user)
     context = {
-        "agents": selectors.team_agents(),
-        "nav": selectors.inbox_nav(user=request.user),
+        "agents": team_agents(),
+        "nav": inbox_nav(user=request.user),
         "list_title": "Team Inbox",
         "view": InboxView("team"),
     }
@@ -151,7 +151,7 @@ def team_agent(request: HttpRequest, username: str) -> HttpResponse:
     _require_admin(request.user)
     agent = get_object_or_404(User, username=username, role=Role.STANDARD, is_active=True)
     # The list header shows the agent's own unread count.
-    agent.unread = next((a.unread for a in selectors.team_agents() if a.pk == agent.pk), 0)
+    agent.unread = next((a.unread for a in team_agents() if a.pk == agent.pk), 0)
     view = InboxView("team", agent=agent)
     return _render_list(request, list_context(request, view=view, title=f"Team Inbox · {agent}"))
 
@@ -186,7 +186,7 @@ def nav_refresh(request: HttpRequest) -> HttpResponse:
     nav = counted_on_screen(
         user=request.user,
         public_id=request.GET.get("open", "")[:16],
-        count=lambda: selectors.inbox_nav(user=request.user),
+        count=lambda: inbox_nav(user=request.user),
     )
     context = {"nav": nav, "view": view}
     return render(request, "inbox/partials/inbox_nav.html", context)

@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from .. import selectors
 from ..params import param_int
+from ..selectors.counts import unread_count
+from ..selectors.live import latest_change, news_since
 from ..services.read_state import counted_on_screen
 from ..versions import COMMIT_SLACK
 
@@ -50,7 +51,7 @@ def format_version(at: datetime) -> str:
 def changes(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = parse_version(request.GET.get("since")) or now - COMMIT_SLACK
-    latest = selectors.latest_change(user=request.user, since=since)
+    latest = latest_change(user=request.user, since=since)
     # My read marks changed (in another tab, say): no conversation did, but the unread count.
     marks = request.user.read_marks_changed_at
     if marks is not None and marks > since:
@@ -64,7 +65,7 @@ def changes(request: HttpRequest) -> HttpResponse:
     unread = counted_on_screen(
         user=request.user,
         public_id=request.GET.get("open", "")[:16],
-        count=lambda: selectors.unread_count(user=request.user),
+        count=lambda: unread_count(user=request.user),
     )
     response = render(
         request,
@@ -75,7 +76,7 @@ def changes(request: HttpRequest) -> HttpResponse:
             "live_poll_seconds": settings.LIVE_POLL_SECONDS,
         },
     )
-    news = selectors.news_since(user=request.user, since=since)
+    news = news_since(user=request.user, since=since)
     return trigger_client_event(
         response,
         "inbox-changed",

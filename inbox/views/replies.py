@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import conversation_for
 from ..forms import MissingValuesForm, SavedReplyForm
 from ..models import CustomField, SavedReply, User
-from ..reply_selectors import replies_for, replies_managed, reply_usable
-from ..selectors import contact_with_details
+from ..selectors.replies import replies_for, replies_managed, reply_usable
+from ..selectors.window import contact_with_details
 from ..services.saved_replies import (
     ReplyRefused,
     contact_values,

@@ -5,16 +5,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import selectors
-from ..message_search import QUERY_MAX_LENGTH, message_search
-from ..selectors import InboxView
+from ..selectors.counts import inbox_nav
+from ..selectors.lists import InboxView
+from ..selectors.search import QUERY_MAX_LENGTH, message_search
 
 
 @require_GET
 @login_required
 def message_search_view(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
-    nav = selectors.inbox_nav(user=request.user)
+    nav = inbox_nav(user=request.user)
     context = {
         "view": InboxView("search"),
         "nav": nav,

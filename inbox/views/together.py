@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import presence, selectors
+from .. import presence
 from ..access import ConversationTaken, conversation_for
 from ..live_events import signal
 from ..params import param_int
+from ..selectors.window import mention_candidates, replied_by_another
 from ..services.labels import LabelRefused, conversations_label
 from ..services.snooze import SnoozeRefused, conversation_snooze, conversation_unsnooze
 from ..snooze_times import BadSnoozeTime, snooze_until
@@ -52,7 +53,7 @@ def presence_beat_view(request: HttpRequest, public_id: str) -> HttpResponse:
     last_out = conversation.last_outbound_at
     replied_by = ""
     if since is not None and last_out is not None and last_out > since:
-        replied_by = selectors.replied_by_another(conversation=conversation, user=user, since=since)
+        replied_by = replied_by_another(conversation=conversation, user=user, since=since)
     return JsonResponse(
         {
             "text": presence.describe(others),
@@ -67,9 +68,7 @@ def presence_beat_view(request: HttpRequest, public_id: str) -> HttpResponse:
 def mention_candidates_view(request: HttpRequest, public_id: str) -> HttpResponse:
     """Teammates who may open the conversation, for the note's ``@`` suggestions."""
     conversation = conversation_for(request.user, public_id)
-    people = selectors.mention_candidates(
-        conversation=conversation, prefix=request.GET.get("q", "")
-    )
+    people = mention_candidates(conversation=conversation, prefix=request.GET.get("q", ""))
     return JsonResponse(
         {"people": [{"username": u.username, "name": str(u)} for u in people if u != request.user]}
     )

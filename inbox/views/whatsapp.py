@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..access import can_send_in, conversation_for
 from ..models import Contact, Conversation, contact_at_q
+from ..selectors.templates import registered_template
 from ..services.conversations import conversation_start_with_template
 from ..services.reply_window import check_template_approved, window_is_open
 from ..services.sending import SendRefused
@@ -20,7 +21,6 @@ from ..template_forms import (
     NewTemplateConversationForm,
     TemplateSendForm,
 )
-from ..template_selectors import registered_template
 from .conversation import _thread_context, thread_of
 from .lists import list_context
 

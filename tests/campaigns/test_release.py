@@ -12,7 +12,7 @@ from campaigns.release import campaign_start, campaigns_release_due
 from campaigns.selectors import campaign_figures
 from campaigns.services import campaign_cancel, campaign_launch, campaign_pause
 from inbox.models import Conversation, Message, MessageStatus, SenderId
-from inbox.selectors import InboxFilters, InboxView, inbox_conversations
+from inbox.selectors.lists import InboxFilters, InboxView, inbox_conversations
 from inbox.tasks import recover_stuck_messages
 
 from ..conftest import receive

@@ -3,7 +3,7 @@
 import pytest
 
 from inbox.models import Conversation, ConversationEvent, Notification, ReadState
-from inbox.selectors import with_unread
+from inbox.selectors.lists import with_unread
 from inbox.services.assignment import AssignRefused, conversation_assign, conversations_assign
 from inbox.services.read_state import conversation_mark_read
 

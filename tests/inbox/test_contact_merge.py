@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.contact_selectors import ContactFilters, contacts_filtered
 from inbox.models import (
     ConsentRecord,
     Contact,
@@ -17,7 +16,8 @@ from inbox.models import (
     Message,
     MessageDirection,
 )
-from inbox.selectors import search_q
+from inbox.selectors.contacts import ContactFilters, contacts_filtered
+from inbox.selectors.lists import search_q
 from inbox.services.consent import contact_consent_change
 from inbox.services.contact_merge import MergeRefused, contacts_merge, merge_plan
 from inbox.services.contacts import ContactRefused, contact_create, contact_update

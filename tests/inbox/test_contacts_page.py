@@ -40,16 +40,12 @@ def rows(client, **params) -> list[str]:
 
 
 def test_the_list_is_newest_activity_first_and_pages_by_keyset(client, alice, contacts, settings):
-    from inbox import contact_selectors
+    from inbox.selectors.contacts import ContactFilters, contacts_page
 
     client.force_login(alice)
-    page, cursor = contact_selectors.contacts_page(
-        filters=contact_selectors.ContactFilters(), after=None, limit=2
-    )
+    page, cursor = contacts_page(filters=ContactFilters(), after=None, limit=2)
     assert [c.display_name for c in page] == ["Maria Garcia", "Bob Stone"]
-    rest, end = contact_selectors.contacts_page(
-        filters=contact_selectors.ContactFilters(), after=cursor, limit=2
-    )
+    rest, end = contacts_page(filters=ContactFilters(), after=cursor, limit=2)
     assert [c.pk for c in rest] == [contacts[2].pk] and end is None
 
 

@@ -243,9 +243,9 @@ def test_the_window_queries_do_not_grow_with_the_thread_or_the_contact(
 def test_a_long_thread_opens_on_its_newest_messages_and_shows_earlier_ones_on_request(
     client, alice, alice_line, monkeypatch
 ):
-    from inbox import selectors
+    from inbox.selectors import window
 
-    monkeypatch.setattr(selectors, "THREAD_PAGE", 3)
+    monkeypatch.setattr(window, "THREAD_PAGE", 3)
     c = receive(alice_line, "+12025550101", "Message 0").conversation
     for i in range(1, 5):
         receive(alice_line, "+12025550101", f"Message {i}")

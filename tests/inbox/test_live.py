@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import selectors
 from inbox.models import Conversation, ConversationEvent
+from inbox.selectors.counts import unread_count
 from inbox.services.read_state import conversation_mark_read
+from inbox.views import live
 from inbox.views.live import format_version, parse_version
 
 from ..conftest import receive
@@ -152,7 +153,7 @@ def test_a_message_committed_between_the_read_and_the_count_is_not_counted_unrea
     receive(alice_line, "+12025550124", "Elsewhere")
     client.force_login(alice)
     # The customer's next message commits just after the page's read, before its count.
-    count = selectors.unread_count
+    count = unread_count
     arrivals = ["Are you there?"]
 
     def count_after_an_arrival(*, user):
@@ -160,7 +161,7 @@ def test_a_message_committed_between_the_read_and_the_count_is_not_counted_unrea
             receive(alice_line, "+12025550123", arrivals.pop())
         return count(user=user)
 
-    monkeypatch.setattr(selectors, "unread_count", count_after_an_arrival)
+    monkeypatch.setattr(live, "unread_count", count_after_an_arrival)
 
     response = client.get(
         reverse("inbox:live"), {"since": since, "open": open_one.public_id}, HTTP_HX_REQUEST="true"

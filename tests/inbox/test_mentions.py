@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import selectors
 from inbox.access import viewers_of, visible_conversations
 from inbox.models import Conversation, ConversationEvent, Notification, Team, TeamMode, User
+from inbox.selectors.lists import InboxView
 from inbox.services.notes import NoteRefused, mentioned_usernames, note_add
 from inbox.views.live import format_version
 
@@ -160,7 +160,7 @@ def test_the_mentions_view_has_fixed_queries(
         second = client.get(reverse("inbox:mentions"))
     assert len(first.context["conversations"]) == 2
     assert len(second.context["conversations"]) == 5
-    assert selectors.InboxView("mentions") == second.context["view"]
+    assert InboxView("mentions") == second.context["view"]
 
 
 def thread_html(client, conversation) -> str:

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.message_search import message_search, snippet
 from inbox.models import Message
-from inbox.selectors import THREAD_PAGE
+from inbox.selectors.search import message_search, snippet
+from inbox.selectors.window import THREAD_PAGE
 
 from ..conftest import receive
 

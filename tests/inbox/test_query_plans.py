@@ -9,9 +9,9 @@ a walk of every conversation, contact or message (what made them slow at scale).
 import pytest
 from django.db import connection
 
-from inbox.contact_selectors import ContactFilters, contacts_filtered
 from inbox.models import Conversation
-from inbox.selectors import search_q
+from inbox.selectors.contacts import ContactFilters, contacts_filtered
+from inbox.selectors.lists import search_q
 
 from ..conftest import receive
 
@@ -66,7 +66,7 @@ def test_message_search_reads_a_rare_words_matches_by_id(admin, conversations):
     over every message, the planner walked ten million messages by time for it."""
     from django.test.utils import CaptureQueriesContext
 
-    from inbox.message_search import FEW, message_search
+    from inbox.selectors.search import FEW, message_search
 
     with CaptureQueriesContext(connection) as captured:
         hits = message_search(user=admin, text="Order 7")

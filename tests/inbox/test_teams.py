@@ -269,7 +269,7 @@ def test_a_teammates_reply_moves_ownership_and_tells_the_previous_owner(conversa
 def test_the_previous_owner_hears_of_the_take_over_live(conversation, alice, bob):
     from django.utils import timezone
 
-    from inbox.selectors import news_since
+    from inbox.selectors.live import news_since
     from inbox.services.sending import message_send
 
     Conversation.objects.filter(pk=conversation.pk).update(owner=alice)

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inbox import selectors, versions
+from inbox import versions
 from inbox.models import Channel, Conversation, SenderId, TeamMode, User
+from inbox.selectors.counts import inbox_nav
 from inbox.services import read_state
 from inbox.services.assignment import conversations_assign
 from inbox.services.read_state import conversation_mark_read
@@ -194,8 +195,8 @@ def test_a_page_counting_while_another_tab_reads_does_not_skew_the_counts(
     conversation_mark_read(user=User.objects.get(pk=alice.pk), conversation=opened)
     # The older request counts after the read: right for itself, but not to be kept under
     # the stamp it began with, which the read's adjustment starts from.
-    assert selectors.inbox_nav(user=list_refresh).mine == 1
-    assert selectors.inbox_nav(user=User.objects.get(pk=alice.pk)).mine == 1
+    assert inbox_nav(user=list_refresh).mine == 1
+    assert inbox_nav(user=User.objects.get(pk=alice.pk)).mine == 1
 
 
 def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
@@ -207,7 +208,7 @@ def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
     def fresh_alice():
         return User.objects.get(pk=alice.pk)
 
-    assert selectors.inbox_nav(user=fresh_alice()).mine == 2
+    assert inbox_nav(user=fresh_alice()).mine == 2
     changing_marks = read_state._changing_marks
     other_tab = [opened]
 
@@ -216,13 +217,13 @@ def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
         # its page keeps the counts that follow that read.
         if other_tab:
             conversation_mark_read(user=fresh_alice(), conversation=other_tab.pop())
-            assert selectors.inbox_nav(user=fresh_alice()).mine == 1
+            assert inbox_nav(user=fresh_alice()).mine == 1
         return changing_marks(user)
 
     monkeypatch.setattr(read_state, "_changing_marks", other_tab_reads_first)
     conversation_mark_read(user=fresh_alice(), conversation=opened)
 
-    assert selectors.inbox_nav(user=fresh_alice()).mine == 1
+    assert inbox_nav(user=fresh_alice()).mine == 1
 
 
 def test_the_navigation_reads_the_conversation_on_screen_before_counting(

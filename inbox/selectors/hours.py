@@ -5,8 +5,8 @@ from datetime import datetime, time
 
 from django.utils import timezone
 
-from .models import Holiday, Organisation, SenderId
-from .services.business_hours import (
+from ..models import Holiday, Organisation, SenderId
+from ..services.business_hours import (
     WEEKDAYS,
     format_intervals,
     holidays_from,

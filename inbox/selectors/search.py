@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
-from .access import visible_conversations
-from .models import Conversation, Message, User
+from ..access import visible_conversations
+from ..models import Conversation, Message, User
 
 RESULTS = 30
 SNIPPET_CHARS = 120

@@ -18,8 +18,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .access import visible_conversations
-from .models import (
+from ..access import visible_conversations
+from ..models import (
     ConsentRecord,
     Contact,
     ContactChange,
@@ -30,7 +30,7 @@ from .models import (
     Label,
     User,
 )
-from .models.contacts import NUMBER_KINDS
+from ..models.contacts import NUMBER_KINDS
 
 CONTACTS_PAGE = 50
 SUGGESTIONS = 8

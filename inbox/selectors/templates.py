@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import WhatsAppTemplate
+from ..models import WhatsAppTemplate
 
 PICKER_SIZE = 20
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from .models import SavedReply, User
+from ..models import SavedReply, User
 
 
 def _usable(*, user: User, channel: str):

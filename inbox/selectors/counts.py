@@ -1,0 +1,191 @@
+"""The navigation and its unread counts, kept per user until their read marks or the
+conversations change."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from .. import versions
+from ..access import Reach, reach_of, usable_sender_ids, visible_conversations
+from ..models import Conversation, Role, User
+from ..services.read_state import single_read_behind
+from .lists import mentioned_unseen, read_up_to_date, sent_by, with_unread
+
+
+@dataclass(slots=True)
+class NavSender:
+    """A sender ID as the navigation lists it (read as plain values: an admin has hundreds)."""
+
+    pk: int
+    public_id: str
+    channel: str
+    address: str
+    label: str
+    unread: int = 0
+
+
+@dataclass
+class InboxNav:
+    """The left navigation: every list the user may open, with its unread count."""
+
+    mine: int = 0
+    sent: int = 0
+    mentions: int = 0  # not unread: mentioned in and not opened since
+    senders: list["NavSender"] = field(default_factory=list)
+    # What the counts were counted from: the template caches the drawn navigation under it.
+    version: versions.CountsVersion | None = None
+
+
+def inbox_nav(*, user: User) -> InboxNav:
+    """Lists and unread counts in a fixed number of queries however many sender IDs and
+    conversations: three while the counts are kept (sender IDs, a standard user's reach,
+    the newest change), then two to count them (unread, mentions) or one to adjust them,
+    and one to check the stamp."""
+    senders = [
+        NavSender(*row)
+        for row in usable_sender_ids(user)
+        .order_by("label", "address")
+        .values_list("pk", "public_id", "channel", "address", "label")
+    ]
+    reach = None if user.is_admin else reach_of(user)
+    latest = versions.conversations_changed_at()
+
+    def version_at(read_marks_stamp) -> versions.CountsVersion:
+        return versions.counts_version(
+            "nav.2",  # .2: the counts carry the mentions
+            (
+                user.pk,
+                user.role,
+                read_marks_stamp,
+                tuple((s.pk, s.channel, s.address, s.label) for s in senders),
+                reach,
+            ),
+            latest=latest,
+        )
+
+    version = version_at(user.read_marks_changed_at)
+    counts = versions.cached_counts(
+        version,
+        lambda: (
+            _counts_less_single_read(user, version_at)
+            or _nav_counts(user, {s.pk for s in senders}, reach)
+        ),
+        # The stamp was read when the request began: counts that already include a later
+        # change of marks must not be kept under it (later reads subtract from them).
+        still_current=lambda: _read_marks_stamp(user) == user.read_marks_changed_at,
+    )
+    for sender in senders:
+        sender.unread = counts["senders"].get(sender.pk, 0)
+    return InboxNav(
+        mine=counts["mine"],
+        sent=counts["sent"],
+        mentions=counts["mentions"],
+        senders=senders,
+        version=version,
+    )
+
+
+def _read_marks_stamp(user: User) -> datetime | None:
+    return User.objects.values_list("read_marks_changed_at", flat=True).get(pk=user.pk)
+
+
+def _counts_less_single_read(user: User, version_at) -> dict | None:
+    """When the user's last read-mark change was opening one unread conversation and the
+    counts from before it are kept: those counts, less that conversation (one small query
+    instead of counting again). None otherwise."""
+    read = single_read_behind(user)
+    before = read and versions.kept_counts(version_at(read.before))
+    if not before:
+        return None
+    read_one = (
+        Conversation.objects.filter(pk=read.conversation_id)
+        .annotate(sent=Exists(sent_by(user).filter(conversation=OuterRef("pk"))))
+        .values_list("owner_id", "sender_id", "sent")
+        .first()
+    )
+    if read_one is None:
+        return None
+    owner_id, sender_id, sent = read_one
+    senders = dict(before["senders"])
+    if sender_id in senders:
+        senders[sender_id] -= 1
+    return {
+        "senders": senders,
+        "mine": before["mine"] - (owner_id == user.pk),
+        "sent": before["sent"] - sent,
+        # Opening a conversation I was mentioned in stamps my read marks again
+        # (``mentions_seen``), so a single read leaves the mentions as they were.
+        "mentions": before["mentions"],
+    }
+
+
+def _nav_counts(user: User, shown: set[int], reach: Reach | None) -> dict:
+    """Unread per sender ID, mine and sent, in one pass over what ``user`` can see; and
+    the conversations they were mentioned in and have not opened since."""
+    visible = visible_conversations(user, reach).filter(last_inbound_at__isnull=False)
+    rows = (
+        with_unread(visible, user)
+        .filter(is_unread=True)
+        .order_by()
+        .values_list("sender_id")
+        .annotate(
+            n=Count("pk"),
+            mine=Count("pk", filter=Q(owner=user)),
+            sent=Count("pk", filter=Q(pk__in=sent_by(user).values("conversation_id"))),
+        )
+    )
+    mentions = mentioned_unseen(user, reach).order_by().count()
+    counts = {"senders": {}, "mine": 0, "sent": 0, "mentions": mentions}
+    for sender_id, n, mine, sent in rows:
+        if sender_id in shown:
+            counts["senders"][sender_id] = n
+        counts["mine"] += mine
+        counts["sent"] += sent
+    return counts
+
+
+def _unread_counts_by(
+    qs: QuerySet[Conversation], *, reader: User | OuterRef, column: str
+) -> dict[int, int]:
+    """Unread conversations of ``qs`` for ``reader``, counted per value of ``column``."""
+    return dict(
+        with_unread(qs, reader)
+        .filter(is_unread=True)
+        .order_by()
+        .values_list(column)
+        .annotate(n=Count("pk"))
+    )
+
+
+def unread_count(*, user: User) -> int:
+    """My Inbox's unread conversations: the tab title and the live badge."""
+    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+    return mine.exclude(read_up_to_date(user)).count()
+
+
+def team_agents() -> list[User]:
+    """F-IN3: the standard users whose inboxes an admin can open, each with ``unread``
+    (by the agent's own read marks); one query while the counts are cached, two otherwise."""
+    agents = list(User.objects.filter(role=Role.STANDARD, is_active=True).order_by("username"))
+    version = versions.counts_version(
+        "agents",
+        tuple((a.pk, a.read_marks_changed_at) for a in agents),
+        latest=versions.conversations_changed_at(),
+    )
+    unread = versions.cached_counts(
+        version,
+        lambda: _unread_counts_by(
+            Conversation.objects.filter(
+                owner__role=Role.STANDARD, owner__is_active=True, last_inbound_at__isnull=False
+            ),
+            reader=OuterRef("owner"),
+            column="owner_id",
+        ),
+        # Agents' counts are only counted afresh (nothing subtracts from them).
+        still_current=lambda: True,
+    )
+
+    for agent in agents:
+        agent.unread = unread.get(agent.pk, 0)
+    return agents
