@@ -29,6 +29,7 @@ HOST = "127.0.0.1"  # never another address: every login takes the same password
 PASSWORD = "demo"
 SUPPORT_ADDRESS = "support@acme.test"
 CUSTOMER_ADDRESS = "jane@customer.test"
+CUSTOMER_NAME = "Jane Doe"
 IMAP_PORT_DEFAULT, SMTP_PORT_DEFAULT = 1143, 1025
 
 

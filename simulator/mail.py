@@ -8,7 +8,7 @@ import imaplib
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from converse import demo_mail
 
@@ -37,11 +37,19 @@ class ReceivedMail:
 
 
 def customer_mail_send(
-    *, frm: str, to: str, subject: str, body: str, in_reply_to: str = "", references: str = ""
+    *,
+    frm: str,
+    to: str,
+    subject: str,
+    body: str,
+    name: str = "",
+    in_reply_to: str = "",
+    references: str = "",
 ) -> str:
-    """Send a mail from ``frm`` to ``to`` through the demo SMTP server; its Message-ID."""
+    """Send a mail from ``frm`` (called ``name``) to ``to`` through the demo SMTP server;
+    its Message-ID."""
     mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = frm, to, subject
+    mail["From"], mail["To"], mail["Subject"] = formataddr((name, frm)), to, subject
     mail["Date"] = formatdate(localtime=True)
     mail["Message-ID"] = make_msgid(domain=frm.rpartition("@")[2] or "customer.test")
     if in_reply_to:

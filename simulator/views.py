@@ -120,7 +120,8 @@ class CustomerMailForm(forms.Form):
     sender = forms.ModelChoiceField(
         queryset=SenderId.objects.none(), label="To", to_field_name="public_id"
     )
-    address = forms.EmailField(label="Your address (the customer's)", max_length=200)
+    name = forms.CharField(label="Your name (the customer's)", max_length=100, required=False)
+    address = forms.EmailField(label="Your address", max_length=200)
     subject = forms.CharField(max_length=200)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write as the customer…"}),
@@ -149,7 +150,11 @@ def customer_mail(request: HttpRequest) -> HttpResponse:
     """A customer's mail client on the demo mail servers: write to a mailbox of the demo,
     read what the agents answered."""
     _require_demo_mail()
-    initial = {"address": demo_mail.CUSTOMER_ADDRESS, **request.GET.dict()}
+    initial = {
+        "name": demo_mail.CUSTOMER_NAME,
+        "address": demo_mail.CUSTOMER_ADDRESS,
+        **request.GET.dict(),
+    }
     form = CustomerMailForm(request.POST or None, initial=initial, user=request.user)
     down = ""
     if request.method == "POST" and form.is_valid():
@@ -157,6 +162,7 @@ def customer_mail(request: HttpRequest) -> HttpResponse:
         try:
             customer_mail_send(
                 frm=data["address"],
+                name=data["name"],
                 to=data["sender"].address,
                 subject=data["subject"],
                 body=data["body"],
@@ -171,7 +177,7 @@ def customer_mail(request: HttpRequest) -> HttpResponse:
                 f"Sent to {data['sender'].address}: it is in the inbox within "
                 f"{settings.MAILBOX_POLL_SECONDS} s, once the worker has read the mailbox.",
             )
-            query = urlencode({"address": data["address"]})
+            query = urlencode({"address": data["address"], "name": data["name"]})
             return redirect(f"{reverse('simulator:mail')}?{query}")
     address = form["address"].value() or demo_mail.CUSTOMER_ADDRESS
     # Its answers are shown only from mailboxes the user may open.

@@ -180,6 +180,7 @@ def test_the_customer_mail_page_sends_and_shows_the_answers(
         url,
         {
             "sender": demo_mailbox.sender.public_id,
+            "name": "Sam Lee",
             "address": "sam@customer.test",
             "subject": "Opening hours",
             "body": "Are you open on Sunday?",
@@ -189,6 +190,7 @@ def test_the_customer_mail_page_sends_and_shows_the_answers(
     assert sent.status_code == 302
     assert mailbox_read(demo_mailbox.pk) == 1
     conversation = Conversation.objects.get(customer_address="sam@customer.test")
+    assert conversation.contact.display_name == "Sam Lee"
     reply(conversation, "Yes, from 10 to 4.")
     # The session, the user, the unread badge and the user's mailboxes.
     with django_assert_num_queries(4):
