@@ -106,12 +106,12 @@ class Store:
         return address.strip().lower()
 
     def user_path(self, address: str) -> Path:
-        return self.root / quote(self.user(address), safe="@.+-_")
+        return self.root / _path_name(self.user(address), safe="@.+-_")
 
     def folder(self, address: str, name: str = "INBOX") -> Folder:
         key = (self.user(address), name)
         if key not in self.folders:
-            self.folders[key] = Folder(self.user_path(address) / quote(name, safe=""))
+            self.folders[key] = Folder(self.user_path(address) / _path_name(name, safe=""))
         return self.folders[key]
 
     def folder_names(self, address: str) -> list[str]:
@@ -124,6 +124,12 @@ class Store:
     def deliver(self, address: str, raw: bytes) -> int:
         """Put ``raw`` in ``address``'s INBOX, as its mail server would."""
         return self.folder(address).add(raw)
+
+
+def _path_name(name: str, *, safe: str) -> str:
+    """``name`` as one file name: quoted, and never "." or ".." (nor hidden)."""
+    quoted = quote(name, safe=safe)
+    return f"%2E{quoted[1:]}" if quoted.startswith(".") else quoted
 
 
 def serve(root: Path, *, imap: int, smtp: int) -> None:  # pragma: no cover - a process
@@ -340,9 +346,14 @@ def _imap_factory(store: Store):  # pragma: no cover - run in the process
 
     gate = portal.Portal(Realm(), [AnyAddress()])
 
+    class Server(imap4.IMAP4Server):
+        def _cbAppendGotMailbox(self, mbox, tag, flags, date, message):
+            # An APPEND without a flag list (imaplib sends none) comes with None.
+            return super()._cbAppendGotMailbox(mbox, tag, flags or [], date, message)
+
     class Factory(protocol.ServerFactory):
         def buildProtocol(self, addr):
-            server = imap4.IMAP4Server(
+            server = Server(
                 chal={b"LOGIN": imap4.LOGINCredentials, b"PLAIN": imap4.PLAINCredentials}
             )
             server.portal, server.factory = gate, self

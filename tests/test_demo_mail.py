@@ -218,3 +218,37 @@ def test_the_customer_mail_page_is_not_there_outside_the_local_demo(client, alic
 
     assert client.get(reverse("simulator:mail")).status_code == 404
     assert "Customer mail" not in client.get("/").text
+
+
+def test_every_address_keeps_its_mail_in_a_folder_of_its_own(demo):
+    for odd in ("..", "../../elsewhere", "."):
+        conn = imaplib.IMAP4(demo_mail.HOST, demo.imap, timeout=10)
+        conn.login(f'"{odd}"', demo_mail.PASSWORD)
+        conn.append("INBOX", None, None, b"Subject: hello\r\n\r\nHi\r\n")
+        conn.logout()
+
+    root = demo.folder / "demo-mail"
+    kept = {p.relative_to(demo.folder) for p in demo.folder.rglob("*.eml")}
+    assert len(kept) == 3 and all(p.is_relative_to("demo-mail") for p in kept)
+    assert sorted(p.name for p in root.iterdir()) == ["%2E", "%2E.", "%2E.%2F..%2Felsewhere"]
+
+
+def test_a_mail_client_reads_files_and_deletes_mail_there(demo):
+    customer_mail_send(frm=SUPPORT, name="Alice", to=JANE, subject="Your order", body="Shipped.")
+    conn = imaplib.IMAP4(demo_mail.HOST, demo.imap, timeout=10)
+    conn.login(JANE, demo_mail.PASSWORD)
+
+    assert b'"INBOX"' in conn.list()[1][0]
+    assert conn.select("INBOX") == ("OK", [b"1"])
+    _, data = conn.fetch("1", "(FLAGS ENVELOPE)")
+    assert b'"Your order"' in data[0] and b"FLAGS ()" in data[0]
+    conn.store("1", "+FLAGS", "\\Seen")
+    assert b"\\Seen" in conn.fetch("1", "(FLAGS)")[1][0]
+    # Filing a copy of a sent mail, then deleting the one read.
+    conn.create("Sent")
+    conn.append("Sent", "(\\Seen)", None, b"Subject: Thanks\r\n\r\nThanks!\r\n")
+    conn.store("1", "+FLAGS", "\\Deleted")
+    conn.expunge()
+    assert conn.select("INBOX") == ("OK", [b"0"])
+    assert conn.select("Sent") == ("OK", [b"1"])
+    conn.logout()
