@@ -5,6 +5,7 @@ import contextlib
 import email
 import email.policy
 import imaplib
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -13,7 +14,8 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from converse import demo_mail
 
 TIMEOUT_SECONDS = 5
-SHOWN_MAILS = 30
+SHOWN_MAILS = 30  # the newest mails of the customer's INBOX, read in one FETCH
+UID = re.compile(rb"UID (\d+)")
 
 
 class DemoMailDown(Exception):
@@ -66,8 +68,8 @@ def customer_mail_send(
 
 
 def customer_mails(address: str, *, senders: set[str]) -> list[ReceivedMail]:
-    """The newest mails in ``address``'s INBOX that came from one of ``senders``, newest
-    first."""
+    """Of the newest mails in ``address``'s INBOX, those that came from one of ``senders``,
+    newest first."""
     try:
         conn = imaplib.IMAP4(demo_mail.HOST, demo_mail.imap_port(), timeout=TIMEOUT_SECONDS)
     except OSError as error:
@@ -76,32 +78,33 @@ def customer_mails(address: str, *, senders: set[str]) -> list[ReceivedMail]:
         conn.login(address, demo_mail.PASSWORD)
         conn.select("INBOX", readonly=True)
         _, found = conn.uid("SEARCH", None, "ALL")
-        uids = [int(u) for u in (found[0] or b"").split()]
+        newest = (found[0] or b"").split()[-SHOWN_MAILS:]
         mails = []
-        for uid in reversed(uids):
-            if len(mails) == SHOWN_MAILS:
-                break
-            _, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
-            mail = email.message_from_bytes(data[0][1], policy=email.policy.default)
-            sender = parseaddr(str(mail["From"] or ""))[1].lower()
-            if sender not in senders:
-                continue
-            text = mail.get_body(preferencelist=("plain",))
-            mails.append(
-                ReceivedMail(
-                    uid=uid,
-                    sender=sender,
-                    from_header=str(mail["From"] or ""),
-                    subject=str(mail["Subject"] or ""),
-                    date=str(mail["Date"] or ""),
-                    text=text.get_content() if text else "",
-                    message_id=str(mail["Message-ID"] or ""),
-                    references=str(mail["References"] or ""),
-                )
-            )
+        if newest:
+            _, data = conn.uid("FETCH", b",".join(newest).decode(), "(UID BODY.PEEK[])")
+            for head, raw in (item for item in data if isinstance(item, tuple)):
+                mail = email.message_from_bytes(raw, policy=email.policy.default)
+                sender = parseaddr(str(mail["From"] or ""))[1].lower()
+                if sender in senders:
+                    mails.append(_received(int(UID.search(head).group(1)), sender, mail))
+        mails.sort(key=lambda mail: mail.uid, reverse=True)
         return mails
     except (imaplib.IMAP4.error, OSError) as error:
         raise DemoMailDown(str(error)) from error
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             conn.logout()
+
+
+def _received(uid: int, sender: str, mail) -> ReceivedMail:
+    text = mail.get_body(preferencelist=("plain",))
+    return ReceivedMail(
+        uid=uid,
+        sender=sender,
+        from_header=str(mail["From"] or ""),
+        subject=str(mail["Subject"] or ""),
+        date=str(mail["Date"] or ""),
+        text=text.get_content() if text else "",
+        message_id=str(mail["Message-ID"] or ""),
+        references=str(mail["References"] or ""),
+    )
