@@ -8,6 +8,7 @@ import email.policy
 import imaplib
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -252,3 +253,24 @@ def test_a_mail_client_reads_files_and_deletes_mail_there(demo):
     assert conn.select("INBOX") == ("OK", [b"0"])
     assert conn.select("Sent") == ("OK", [b"1"])
     conn.logout()
+
+
+def test_converse_without_its_development_tools_loads_the_demo_mailbox_and_page():
+    """The production image has neither Twisted nor aiosmtpd: only the demo process needs
+    them, and it alone imports them."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, django; django.setup(); import simulator.views, "
+            "channels_email.management.commands.seed_email_demo; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'twisted', 'aiosmtpd'}))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
