@@ -1,9 +1,10 @@
 """``make run``'s processes: the web process under uvicorn (ASGI, so each open tab holds its
 live stream; static files come through WhiteNoise as in production), beside it a Celery
 worker with beat that is started again whenever it stops, so a demo never sits with its
-sends queued behind a dead worker, and the demo website showing the web chat
-(``demo/webchat/``) on a second origin (``DEMO_SITE_PORT``, 8001). Ctrl-C (or SIGTERM)
-stops them all."""
+sends queued behind a dead worker, the demo website showing the web chat
+(``demo/webchat/``) on a second origin (``DEMO_SITE_PORT``, 8001), and the demo mail servers
+(``converse/demo_mail.py``: IMAP on ``DEMO_IMAP_PORT``, 1143, SMTP on ``DEMO_SMTP_PORT``,
+1025, on 127.0.0.1 only) holding the demo mailbox. Ctrl-C (or SIGTERM) stops them all."""
 
 import contextlib
 import os
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 RESTART_DELAY_SECONDS = 2.0
+DEMO_MAIL = [sys.executable, "-m", "converse.demo_mail"]
 WORKER = [
     sys.executable, "-m", "celery", "-A", "converse", "worker", "--beat", "--pool=solo",
     "--loglevel=INFO",
@@ -81,6 +83,8 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     print(f"The demo website with the chat: http://{host}:{site_port}/")
+    # It says where it listens; a port already taken is said there too, and the rest runs on.
+    mail = subprocess.Popen(DEMO_MAIL)
     stop = threading.Event()
     worker = threading.Thread(target=keep_running, args=(WORKER,), kwargs={"stop": stop})
     worker.start()
@@ -93,6 +97,7 @@ def main() -> None:
     finally:
         stop.set()
         site.terminate()
+        mail.terminate()
         worker.join()
 
 

@@ -11,6 +11,8 @@ from .views.live import format_version
 def converse(request) -> dict:
     context = {
         "provider_is_simulator": settings.CONVERSE_PROVIDER == "simulator",
+        # The local demo's customer mailbox (make run serves its mail servers).
+        "demo_mail_page": settings.DEBUG,
         # Templates other apps add to the conversation window's bar (macros), by setting:
         # the inbox names none of them.
         "window_tools": settings.CONVERSATION_WINDOW_TOOLS,

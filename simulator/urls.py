@@ -4,4 +4,7 @@ from . import views
 
 app_name = "simulator"
 
-urlpatterns = [path("", views.customer_phone, name="phone")]
+urlpatterns = [
+    path("", views.customer_phone, name="phone"),
+    path("mail/", views.customer_mail, name="mail"),
+]

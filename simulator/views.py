@@ -1,16 +1,22 @@
-"""The customer phone: reply as a customer while no real provider is configured."""
+"""The customer phone: reply as a customer while no real provider is configured; the
+customer mail: write to the demo mailbox and read its answers (the local demo only)."""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from converse import demo_mail
 from inbox.access import usable_sender_ids, visible_conversations
 from inbox.forms import offer_senders
 from inbox.models import (
+    Channel,
     Contact,
     Conversation,
     Message,
@@ -22,6 +28,7 @@ from inbox.models import (
 )
 from inbox.phone import InvalidPhoneNumber, normalise_phone
 
+from .mail import DemoMailDown, customer_mail_send, customer_mails
 from .numbers import FAILING_NUMBERS
 from .services import customer_reply
 
@@ -106,4 +113,93 @@ def customer_phone(request: HttpRequest) -> HttpResponse:
         "simulator/phone.html",
         {"form": form, "messages": messages, "failing_numbers": FAILING_NUMBERS},
         status=422 if form.errors else 200,
+    )
+
+
+class CustomerMailForm(forms.Form):
+    sender = forms.ModelChoiceField(
+        queryset=SenderId.objects.none(), label="To", to_field_name="public_id"
+    )
+    name = forms.CharField(label="Your name (the customer's)", max_length=100, required=False)
+    address = forms.EmailField(label="Your address", max_length=200)
+    subject = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write as the customer…"}),
+        max_length=5000,
+    )
+    in_reply_to = forms.CharField(required=False, max_length=998, widget=forms.HiddenInput)
+    references = forms.CharField(required=False, max_length=5000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["sender"]
+        field.queryset = usable_sender_ids(user).filter(channel=Channel.EMAIL)
+        # Read once: the select shows them, the page shows their answers only.
+        self.mailboxes = list(field.queryset)
+        field.widget.choices = [(m.public_id, field.label_from_instance(m)) for m in self.mailboxes]
+
+
+def _require_demo_mail() -> None:
+    if not settings.DEBUG:
+        raise Http404("The customer mailbox is part of the local demo (make run) only.")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def customer_mail(request: HttpRequest) -> HttpResponse:
+    """A customer's mail client on the demo mail servers: write to a mailbox of the demo,
+    read what the agents answered."""
+    _require_demo_mail()
+    initial = {
+        "name": demo_mail.CUSTOMER_NAME,
+        "address": demo_mail.CUSTOMER_ADDRESS,
+        **request.GET.dict(),
+    }
+    form = CustomerMailForm(request.POST or None, initial=initial, user=request.user)
+    down = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer_mail_send(
+                frm=data["address"],
+                name=data["name"],
+                to=data["sender"].address,
+                subject=data["subject"],
+                body=data["body"],
+                in_reply_to=data["in_reply_to"],
+                references=data["references"],
+            )
+        except DemoMailDown as error:
+            down = str(error)
+        else:
+            django_messages.success(
+                request,
+                f"Sent to {data['sender'].address}: it is in the inbox within "
+                f"{settings.MAILBOX_POLL_SECONDS} s, once the worker has read the mailbox.",
+            )
+            query = urlencode({"address": data["address"], "name": data["name"]})
+            return redirect(f"{reverse('simulator:mail')}?{query}")
+    address = form["address"].value() or demo_mail.CUSTOMER_ADDRESS
+    # Its answers are shown only from mailboxes the user may open.
+    senders = {mailbox.address.lower() for mailbox in form.mailboxes}
+    mails = []
+    if not down:
+        try:
+            mails = customer_mails(address, senders=senders)
+        except DemoMailDown as error:
+            down = str(error)
+    return render(
+        request,
+        "simulator/mail.html",
+        {
+            "form": form,
+            "address": address,
+            "mails": mails,
+            "down": down,
+            "mailboxes": senders,
+            "demo_mail": demo_mail,
+            "imap_port": demo_mail.imap_port(),
+            "smtp_port": demo_mail.smtp_port(),
+        },
+        status=422 if form.errors else (503 if down else 200),
     )

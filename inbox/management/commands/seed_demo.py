@@ -196,6 +196,9 @@ class Command(BaseCommand):
         if apps.is_installed("channels_webchat"):
             # The demo website: a channel app's own data, loaded by its command.
             call_command("seed_webchat_demo", stdout=self.stdout)
+        if apps.is_installed("channels_email"):
+            # The demo mailbox, on the mail servers ``make run`` serves on 127.0.0.1.
+            call_command("seed_email_demo", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready: admin/admin, alice/alice, bob/bob"))
 
     @staticmethod
