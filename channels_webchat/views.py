@@ -32,7 +32,10 @@ from inbox.models import Channel
 from inbox.storable import storable_text
 
 from .models import Visitor, Website
+from .presence import agents_typing, visitor_typing
 from .visitors import (
+    WidgetMessage,
+    conversation_of,
     is_away,
     unread_count,
     visitor_for_token,
@@ -187,13 +190,22 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     return JsonResponse({"token": visitor_token}, status=201)
 
 
+def _shown(message: WidgetMessage) -> dict:
+    """A message as the widget has it: which conversation it is in is ours to know."""
+    shown = asdict(message)
+    del shown["conversation_id"]
+    return shown
+
+
 def _state(visitor: Visitor) -> dict:
     messages = visitor_messages(visitor=visitor)
     website = visitor.website
     away = is_away(website)
+    conversation_id = messages[-1].conversation_id if messages else None
     return {
-        "messages": [asdict(m) for m in messages],
+        "messages": [_shown(m) for m in messages],
         "unread": unread_count(visitor=visitor, messages=messages),
+        "typing": agents_typing(conversation_id=conversation_id) if conversation_id else "",
         "away": away,
         "away_message": website.away_message if away else "",
         "profile": {"name": visitor.name, "email": visitor.email},
@@ -227,6 +239,20 @@ def write(request: HttpRequest, visitor: Visitor) -> HttpResponse:
         raise BadInput("key must be letters, digits and dashes.")
     visitor_write(visitor=visitor, body=body, key=key)
     return JsonResponse(_state(visitor), status=201)
+
+
+@require_POST
+@visitor_api
+def typing(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    """The visitor is typing (again): their agents see it for a few seconds."""
+    if _limited(request, "typing", settings.WEBCHAT_RATE_TYPING, lambda g, r: visitor.address):
+        return _error("Too many typing reports: wait a moment.", 429)
+    if _json_body(request).get("typing") is not True:
+        raise BadInput("typing must be true.")
+    conversation = conversation_of(visitor)
+    if conversation is not None:  # none before their first message: nobody to tell
+        visitor_typing(visitor=visitor, conversation=conversation, typing=True)
+    return HttpResponse(status=204)
 
 
 @require_POST

@@ -21,6 +21,7 @@ from inbox.services.business_hours import is_open, sender_hours
 from inbox.services.inbound import message_receive
 
 from .models import Visitor, Website
+from .presence import visitor_typing
 
 # The messages the widget shows: the newest ones (older ones are in the agent's transcript).
 SHOWN = 50
@@ -98,6 +99,8 @@ def visitor_write(*, visitor: Visitor, body: str, key: str) -> Message:
         )
     )
     visitor_seen(visitor=visitor)
+    # Sent: no longer typing (else the agents would read "typing" beside the message).
+    visitor_typing(visitor=visitor, conversation=message.conversation, typing=False)
     return message
 
 
@@ -110,6 +113,7 @@ def conversation_of(visitor: Visitor) -> Conversation | None:
 @dataclass(frozen=True)
 class WidgetMessage:
     id: int
+    conversation_id: int
     mine: bool
     body: str
     at: str
@@ -131,6 +135,7 @@ def visitor_messages(*, visitor: Visitor) -> list[WidgetMessage]:
     return [
         WidgetMessage(
             id=m.pk,
+            conversation_id=m.conversation_id,
             mine=m.direction == MessageDirection.INBOUND,
             body=m.body,
             at=m.created_at.isoformat(),

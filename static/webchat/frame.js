@@ -96,6 +96,8 @@
       log.appendChild(item);
     });
     log.scrollTop = log.scrollHeight;
+    $("typing").textContent = state.typing;
+    $("typing").hidden = !state.typing;
     $("away").textContent = state.away_message;
     $("away").hidden = !state.away;
     var unread = isOpen ? 0 : state.unread;
@@ -151,8 +153,16 @@
     compose.querySelector("button").disabled = true;
     ensureToken()
       .then(function () { return request("POST", "messages", { body: text, key: key }); })
-      .then(function (state) { body.value = ""; say(""); render(state); }, function (err) { say(err.message); })
+      .then(function (state) { body.value = ""; typedAt = 0; say(""); render(state); }, function (err) { say(err.message); })
       .then(function () { compose.querySelector("button").disabled = false; body.focus(); });
+  });
+  // Typing is reported when it starts and again every few seconds while keys keep coming;
+  // the agents see it fade by itself a few seconds after the last report.
+  var typedAt = 0;
+  body.addEventListener("input", function () {
+    if (!store.get() || !body.value.trim() || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now();
+    request("POST", "typing", { typing: true }).catch(function () {});
   });
   body.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }

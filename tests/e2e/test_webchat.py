@@ -134,3 +134,48 @@ def test_a_page_of_another_origin_cannot_show_the_chat(browser, live_server, hos
     assert page.frame_locator("iframe[title='Chat with us']").locator("#launcher").count() == 0
     assert not Visitor.objects.exists()
     context.close()
+
+
+def test_each_side_sees_the_other_typing_but_never_a_private_note(
+    browser, sign_in, live_server, host_site, alice, tasks
+):
+    website = make_website(owner=alice, origins=host_site.origin)
+    src = f"{live_server.url}/webchat/widget.js"
+    host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
+    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{host_site.origin}/")
+    chat = visitor.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    box = chat.get_by_label("Your message")
+    box.fill("Hello")
+    box.press("Enter")
+    expect(chat.locator(".msg-mine")).to_have_text("Hello")
+
+    agent = sign_in(alice)
+    agent.locator(".conversation-row", has_text="Hello").locator("a").first.click()
+    expect(agent.locator("#thread")).to_contain_text("Hello")
+
+    # The visitor types: the agent sees it beside the thread, until the message comes.
+    box.press_sequentially("Where is my order?")
+    expect(agent.locator("#presence")).to_have_text("The visitor is typing…")
+    box.press("Enter")
+    expect(agent.locator("#thread")).to_contain_text("Where is my order?")
+    expect(agent.locator("#presence")).to_have_text("")
+
+    # A private note is not a reply: the visitor's chat asks twice and is told of nobody.
+    agent.locator("#id_note").press_sequentially("Check the warehouse first")
+    for _ in range(2):
+        with visitor.expect_response(lambda r: r.url.split("?")[0].endswith("/state")):
+            pass
+    expect(chat.locator("#typing")).to_be_hidden()
+
+    # The agent types a reply: the visitor sees who, by first name.
+    agent.locator("#id_body").press_sequentially("It left today")
+    expect(chat.locator("#typing")).to_have_text("Alice is typing…")
+    agent.keyboard.press("Control+Enter")
+    expect(agent.locator(".message-out", has_text="It left today")).to_be_visible()
+    tasks.run_all()
+    expect(chat.locator(".msg-agent", has_text="It left today")).to_be_visible()
+    expect(chat.locator("#typing")).to_be_hidden()
+    visitor_context.close()
