@@ -5,8 +5,9 @@ the website's allowed origins, so a page of any other origin cannot show it. The
 endpoints take no cookies: a visitor is the bearer of their token (``visitors.py``), which
 a cross-site form cannot send, so they are exempt from Django's CSRF cookie check and check
 the token instead; starting a visitor needs the signed start token of a frame we served.
-Bodies are size-checked JSON, rate-limited per visitor and per address, and refused with a
-400 and a reason, never a 500.
+Bodies are size-checked JSON (a file: multipart, checked as the compose box's uploads),
+rate-limited per visitor and per address, and refused with a 400 and a reason, never a 500.
+A file of the chat is served only to the bearer of the visitor's token, never by address.
 """
 
 import json
