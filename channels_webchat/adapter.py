@@ -1,7 +1,7 @@
 """Web chat's transport. A reply is in the widget as soon as it is stored: the widget
 fetches it. When the visitor has left and agreed to be e-mailed, the reply also goes to
 their address through Django's mail backend, with a link back to the page they chatted on
-(which reopens the chat)."""
+(which reopens the chat); a file it carries is not mailed, the mail says it waits there."""
 
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -37,7 +37,13 @@ class WebChatAdapter:
             return SendResult(provider_sid=sid, status="delivered")
         website = visitor.website
         link = reopen_link(visitor.page_url, origins=website.origins)
-        text = message.body + (f"\n\nContinue the conversation: {link}" if link else "")
+        files = message.attachments.count()
+        # The files themselves are not mailed: they wait in the chat, fetched with its token.
+        waiting = {0: "", 1: "A file waits for you in the chat."}.get(
+            files, f"{files} files wait for you in the chat."
+        )
+        text = "\n\n".join(part for part in (message.body, waiting) if part)
+        text += f"\n\nContinue the conversation: {link}" if link else ""
         try:
             send_mail(
                 # One line whatever the name holds: a header with a newline is refused.

@@ -1,7 +1,9 @@
 """Web chat's rules, registered with the inbox by the app's ``ready``: the customer is a
-widget visitor (``v-…``), no segments, no reply window, no templates; a reply is delivered
-when the widget has it (by e-mail when the visitor has left and agreed, ``adapter.py``)."""
+widget visitor (``v-…``), no segments, no reply window, no templates, images and PDFs
+either way; a reply is delivered when the widget has it (by e-mail when the visitor has
+left and agreed, ``adapter.py``)."""
 
+from django.conf import settings
 from django.utils.timesince import timesince
 
 from inbox.channels import ChannelRules, InvalidAddress
@@ -18,9 +20,14 @@ class WebChatRules(ChannelRules):
     finds_kinds = (IdentityKind.WEBCHAT,)
     typed_addresses = False
     text_limit = 4000
-    # The widget shows text only so far: no attachments either way.
-    media_types = frozenset()
+    # What the widget shows: images in the chat, a PDF as a link (either way; a visitor's
+    # upload is checked as the compose box's is, ``inbox.media_types.uploads_check``).
+    media_types = frozenset({"image/jpeg", "image/png", "image/gif", "application/pdf"})
     receipts = frozenset({"delivered"})
+
+    @property
+    def media_max_bytes(self) -> int:
+        return settings.OUTBOUND_MEDIA_MAX_BYTES
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
         address = address.strip()

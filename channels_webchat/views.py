@@ -5,8 +5,9 @@ the website's allowed origins, so a page of any other origin cannot show it. The
 endpoints take no cookies: a visitor is the bearer of their token (``visitors.py``), which
 a cross-site form cannot send, so they are exempt from Django's CSRF cookie check and check
 the token instead; starting a visitor needs the signed start token of a frame we served.
-Bodies are size-checked JSON, rate-limited per visitor and per address, and refused with a
-400 and a reason, never a 500.
+Bodies are size-checked JSON (a file: multipart, checked as the compose box's uploads),
+rate-limited per visitor and per address, and refused with a 400 and a reason, never a 500.
+A file of the chat is served only to the bearer of the visitor's token, never by address.
 """
 
 import json
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -28,13 +29,18 @@ from django_ratelimit.core import is_ratelimited
 from converse.auth import client_ip
 from converse.security import policy_header
 from inbox.channels import channel_rules
+from inbox.media_types import UploadRefused, uploads_check
 from inbox.models import Channel
 from inbox.storable import storable_text
 
 from .models import Visitor, Website
+from .presence import agents_typing, visitor_typing
 from .visitors import (
+    WidgetMessage,
+    conversation_of,
     is_away,
     unread_count,
+    visitor_attachment,
     visitor_for_token,
     visitor_messages,
     visitor_profile_save,
@@ -119,7 +125,7 @@ def visitor_api(view):
 
     @csrf_exempt
     @wraps(view)
-    def wrapped(request: HttpRequest, key: str) -> HttpResponse:
+    def wrapped(request: HttpRequest, key: str, **kwargs) -> HttpResponse:
         website = _website(key)
         if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, _address):
             return _error("Too many requests: wait a minute.", 429)
@@ -128,7 +134,7 @@ def visitor_api(view):
         if visitor is None:
             return _error("Unknown visitor: start again.", 401)
         try:
-            return view(request, visitor)
+            return view(request, visitor, **kwargs)
         except BadInput as bad:
             return _error(str(bad))
 
@@ -158,6 +164,7 @@ def frame(request: HttpRequest, key: str) -> HttpResponse:
         "prechat": website.prechat_form,
         "start": signing.dumps(website.key, salt=START_SALT),
         "limit": channel_rules(Channel.WEBCHAT).text_limit,
+        "file_max": settings.OUTBOUND_MEDIA_MAX_BYTES,
     }
     response = render(request, "webchat/frame.html", {"config": config, "website": website})
     response["Content-Security-Policy"] = _frame_policy(website)
@@ -187,13 +194,22 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     return JsonResponse({"token": visitor_token}, status=201)
 
 
+def _shown(message: WidgetMessage) -> dict:
+    """A message as the widget has it: which conversation it is in is ours to know."""
+    shown = asdict(message)
+    del shown["conversation_id"]
+    return shown
+
+
 def _state(visitor: Visitor) -> dict:
     messages = visitor_messages(visitor=visitor)
     website = visitor.website
     away = is_away(website)
+    conversation_id = messages[-1].conversation_id if messages else None
     return {
-        "messages": [asdict(m) for m in messages],
+        "messages": [_shown(m) for m in messages],
         "unread": unread_count(visitor=visitor, messages=messages),
+        "typing": agents_typing(conversation_id=conversation_id) if conversation_id else "",
         "away": away,
         "away_message": website.away_message if away else "",
         "profile": {"name": visitor.name, "email": visitor.email},
@@ -227,6 +243,64 @@ def write(request: HttpRequest, visitor: Visitor) -> HttpResponse:
         raise BadInput("key must be letters, digits and dashes.")
     visitor_write(visitor=visitor, body=body, key=key)
     return JsonResponse(_state(visitor), status=201)
+
+
+@require_POST
+@visitor_api
+def attach(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    """A file the visitor attached, as a message of its own: checked as the compose box's
+    uploads are (size, and type by content), then only images and PDFs."""
+    if _limited(request, "write", settings.WEBCHAT_RATE_WRITE, lambda g, r: visitor.address):
+        return _error("You are writing too fast: wait a moment.", 429)
+    upload = request.FILES.get("file")
+    key = request.POST.get("key", "")
+    if upload is None or len(request.FILES) != 1:
+        raise BadInput("Attach one file.")
+    if not (0 < len(key) <= KEY_MAX_LENGTH and key.replace("-", "").isalnum()):
+        raise BadInput("key must be letters, digits and dashes.")
+    try:
+        uploads_check([upload])
+    except UploadRefused as refused:
+        raise BadInput(str(refused)) from None
+    if upload.content_type not in channel_rules(Channel.WEBCHAT).media_types:
+        raise BadInput(
+            f"{_line(upload.name)} cannot be sent: attach an image (JPEG, PNG or GIF) or a PDF."
+        )
+    visitor_write(visitor=visitor, body="", key=key, upload=upload)
+    return JsonResponse(_state(visitor), status=201)
+
+
+@require_GET
+@visitor_api
+def attachment(request: HttpRequest, visitor: Visitor, public_id: str) -> HttpResponse:
+    """A file of the visitor's own chat, to the bearer of their token only: the widget
+    fetches it and shows it from memory, so no address of it works without the token."""
+    found = visitor_attachment(visitor=visitor, public_id=public_id)
+    if found is None:
+        return _error("No such file in your chat.", 404)
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=not found.content_type.startswith("image/"),
+        filename=found.original_name or "attachment",
+        content_type=found.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+@visitor_api
+def typing(request: HttpRequest, visitor: Visitor) -> HttpResponse:
+    """The visitor is typing (again): their agents see it for a few seconds."""
+    if _limited(request, "typing", settings.WEBCHAT_RATE_TYPING, lambda g, r: visitor.address):
+        return _error("Too many typing reports: wait a moment.", 429)
+    if _json_body(request).get("typing") is not True:
+        raise BadInput("typing must be true.")
+    conversation = conversation_of(visitor)
+    if conversation is not None:  # none before their first message: nobody to tell
+        visitor_typing(visitor=visitor, conversation=conversation, typing=True)
+    return HttpResponse(status=204)
 
 
 @require_POST

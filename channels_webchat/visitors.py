@@ -12,15 +12,25 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils import timezone
 
-from inbox.channels import InboundMessage
-from inbox.models import Channel, Contact, Conversation, Message, MessageDirection, MessageStatus
+from inbox.channels import InboundFile, InboundMessage
+from inbox.models import (
+    Attachment,
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    MessageDirection,
+    MessageStatus,
+)
 from inbox.services.business_hours import is_open, sender_hours
 from inbox.services.inbound import message_receive
 
 from .models import Visitor, Website
+from .presence import visitor_typing
 
 # The messages the widget shows: the newest ones (older ones are in the agent's transcript).
 SHOWN = 50
@@ -50,7 +60,10 @@ def visitor_for_token(*, website: Website, token: str) -> Visitor | None:
     """The visitor of ``website`` holding ``token``; None for any other token."""
     if not token or len(token) > 100:
         return None
-    return Visitor.objects.filter(website=website, token_hash=_hash(token)).first()
+    visitor = Visitor.objects.filter(website=website, token_hash=_hash(token)).first()
+    if visitor is not None:
+        visitor.website = website  # found already (with its sender ID): not asked again
+    return visitor
 
 
 def visitor_seen(
@@ -83,10 +96,19 @@ def _display_name(visitor: Visitor) -> str:
     return visitor.name or _anonymous_name(visitor)
 
 
-def visitor_write(*, visitor: Visitor, body: str, key: str) -> Message:
-    """Store what the visitor wrote as a customer message of the website's conversation
-    with them; ``key`` (the widget's, per message) makes a resent message count once."""
+def visitor_write(
+    *, visitor: Visitor, body: str, key: str, upload: UploadedFile | None = None
+) -> Message:
+    """Store what the visitor wrote (or the file they attached, checked already) as a
+    customer message of the website's conversation with them; ``key`` (the widget's, per
+    message) makes a resent message count once."""
     website = visitor.website
+    files = []
+    if upload is not None:
+        upload.seek(0)
+        files = [
+            InboundFile(name=upload.name, content_type=upload.content_type, content=upload.read())
+        ]
     message, _ = message_receive(
         inbound=InboundMessage(
             channel=Channel.WEBCHAT,
@@ -95,9 +117,12 @@ def visitor_write(*, visitor: Visitor, body: str, key: str) -> Message:
             to_address=website.sender.address,
             body=body,
             profile_name=_display_name(visitor),
+            files=files,
         )
     )
     visitor_seen(visitor=visitor)
+    # Sent: no longer typing (else the agents would read "typing" beside the message).
+    visitor_typing(visitor=visitor, conversation=message.conversation, typing=False)
     return message
 
 
@@ -108,12 +133,24 @@ def conversation_of(visitor: Visitor) -> Conversation | None:
 
 
 @dataclass(frozen=True)
+class WidgetFile:
+    """An attachment as the widget has it: fetched with the visitor's token, by ``id``."""
+
+    id: str
+    name: str
+    type: str
+    image: bool
+
+
+@dataclass(frozen=True)
 class WidgetMessage:
     id: int
+    conversation_id: int
     mine: bool
     body: str
     at: str
     author: str
+    files: list[WidgetFile]
 
 
 def visitor_messages(*, visitor: Visitor) -> list[WidgetMessage]:
@@ -126,11 +163,13 @@ def visitor_messages(*, visitor: Visitor) -> list[WidgetMessage]:
             conversation__customer_address=visitor.address,
         )
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("-created_at", "-id")[:SHOWN]
     )
     return [
         WidgetMessage(
             id=m.pk,
+            conversation_id=m.conversation_id,
             mine=m.direction == MessageDirection.INBOUND,
             body=m.body,
             at=m.created_at.isoformat(),
@@ -138,9 +177,36 @@ def visitor_messages(*, visitor: Visitor) -> list[WidgetMessage]:
             author=m.author.first_name
             if m.direction == MessageDirection.OUTBOUND and m.author
             else "",
+            files=[_widget_file(a) for a in m.attachments.all() if a.file],
         )
         for m in reversed(rows)
     ]
+
+
+def _widget_file(attachment: Attachment) -> WidgetFile:
+    return WidgetFile(
+        id=attachment.public_id,
+        name=attachment.original_name or "attachment",
+        type=attachment.content_type,
+        image=attachment.content_type.startswith("image/"),
+    )
+
+
+def visitor_attachment(*, visitor: Visitor, public_id: str) -> Attachment | None:
+    """An attachment of a message the visitor's widget shows (theirs, or a reply that
+    reached them); None for any other."""
+    return (
+        Attachment.objects.filter(
+            public_id=public_id,
+            message__in=Message.objects.filter(
+                VISIBLE,
+                conversation__sender_id=visitor.website.sender_id,
+                conversation__customer_address=visitor.address,
+            ),
+        )
+        .exclude(file="")
+        .first()
+    )
 
 
 def unread_count(*, visitor: Visitor, messages: list[WidgetMessage]) -> int:

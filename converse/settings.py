@@ -422,6 +422,7 @@ RATELIMIT_USE_CACHE = "shared"
 WEBCHAT_RATE_START = env_str("WEBCHAT_RATE_START", "20/h")
 WEBCHAT_RATE_WRITE = env_str("WEBCHAT_RATE_WRITE", "20/m")
 WEBCHAT_RATE_ADDRESS = env_str("WEBCHAT_RATE_ADDRESS", "300/m")
+WEBCHAT_RATE_TYPING = env_str("WEBCHAT_RATE_TYPING", "30/m")
 # Seconds between the simulator's status reports (sent, delivered, read).
 SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 

@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 
 from .access import usable_sender_ids
 from .channels import typed_channels
-from .media_types import HEAD_BYTES, media_type_sniff
+from .media_types import UploadRefused, uploads_check
 from .models import Channel, Contact, CustomField, Organisation, SenderId, User
 from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone, region_choices
 from .selectors.window import contact_with_details
@@ -57,23 +57,10 @@ class ComposeForm(forms.Form):
         """Attachments come as ``media`` files: checked for count, size and type here."""
         cleaned = super().clean()
         media = self.files.getlist("media") if self.files else []
-        if len(media) > settings.MESSAGE_MAX_MEDIA:
-            raise forms.ValidationError(
-                f"Attach at most {settings.MESSAGE_MAX_MEDIA} files to one message."
-            )
-        total = sum(f.size for f in media)
-        if total > settings.OUTBOUND_MEDIA_MAX_BYTES:
-            limit = settings.OUTBOUND_MEDIA_MAX_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"Attachments may total {limit} MB at most.")
-        for f in media:
-            f.seek(0)
-            sniffed = media_type_sniff(f.read(HEAD_BYTES))
-            f.seek(0)
-            if sniffed is None:
-                raise forms.ValidationError(
-                    f"{f.name} cannot be sent: attach JPEG, PNG or GIF images, PDF, audio or video."
-                )
-            f.content_type = sniffed  # what is stored and served, whatever the browser said
+        try:
+            uploads_check(media)
+        except UploadRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
         if problem := too_long(cleaned.get("body", "")):
             self.add_error("body", problem)
         elif not cleaned.get("body") and not media:

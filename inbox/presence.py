@@ -67,15 +67,24 @@ def _entries(conversation_id: int) -> dict[int, dict]:
 
 
 def presence_beat(
-    *, conversation_id: int, user_id: int, name: str, typing: bool, every: int | None = None
+    *,
+    conversation_id: int,
+    user_id: int,
+    name: str,
+    typing: bool,
+    every: int | None = None,
+    typing_only: bool = False,
 ) -> bool:
     """``user_id`` has the conversation open (and is typing, or not) now, and beats again
     within ``every`` seconds (``PRESENCE_BEAT_SECONDS`` by default; a tab on the live
     stream beats rarely, told by push when to look). Returns whether what others see
-    changed (a new viewer, typing started or stopped): the caller tells them by push."""
+    changed (a new viewer, typing started or stopped): the caller tells them by push.
+
+    ``typing_only``: someone shown only while typing (a web-chat visitor, whose ``user_id``
+    is below zero so that it is never an agent's): gone when their typing fades."""
     now = time.time()
     every = every or PRESENCE_BEAT_SECONDS
-    keep = max(GONE_AFTER_SECONDS, 3 * every)
+    keep = TYPING_SECONDS if typing_only else max(GONE_AFTER_SECONDS, 3 * every)
     entry = {
         "name": name,
         "seen": now,

@@ -47,20 +47,45 @@
   document.documentElement.style.setProperty("--accent", config.colour);
   body.maxLength = config.limit;
 
-  function request(method, path, data) {
-    var headers = { "Content-Type": "application/json" };
+  function tooLarge() { return "The file is too large: at most " + Math.floor(config.file_max / 1048576) + " MB."; }
+
+  // A file (FormData) goes as it is; anything else as JSON. ``blob``: the answer is a file.
+  function request(method, path, data, blob) {
+    var form = data instanceof FormData;
+    var headers = form ? {} : { "Content-Type": "application/json" };
     var token = store.get();
     if (token) headers.Authorization = "Bearer " + token;
     return fetch(api + path, {
       method: method, headers: headers, credentials: "omit",
-      body: data === undefined ? undefined : JSON.stringify(data)
+      body: data === undefined || form ? data : JSON.stringify(data)
     }).then(function (response) {
+      if (blob && response.ok) return response.blob();
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (response.status === 401) { store.clear(); }
+        if (response.status === 413) json.error = tooLarge();
         if (!response.ok) { var e = new Error(json.error || "Something went wrong."); e.status = response.status; throw e; }
         return json;
       });
     });
+  }
+
+  // A file of the chat is fetched with the token and shown from memory: its address alone
+  // opens nothing. Images show in the chat; anything else is a link that saves it.
+  function showFile(item, f) {
+    var link = document.createElement("a");
+    link.className = "file";
+    link.textContent = f.image ? "" : "📎 " + f.name;
+    link.download = f.name;
+    link.href = "#";
+    item.appendChild(link);
+    request("GET", "files/" + encodeURIComponent(f.id), undefined, true).then(function (data) {
+      link.href = URL.createObjectURL(data);
+      if (!f.image) return;
+      var img = document.createElement("img");
+      img.alt = f.name;
+      img.src = link.href;
+      link.appendChild(img);
+    }, function () { link.textContent = "📎 " + f.name + " (not available)"; });
   }
 
   var starting = null;
@@ -72,6 +97,10 @@
       .then(function (json) { store.set(json.token); })
       .finally(function () { starting = null; });
     return starting;
+  }
+
+  function newKey() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^0-9a-z-]/gi, "");
   }
 
   function say(text) { error.textContent = text; error.hidden = !text; }
@@ -90,12 +119,17 @@
         who.textContent = m.author;
         item.appendChild(who);
       }
-      var text = document.createElement("p");
-      text.textContent = m.body;
-      item.appendChild(text);
+      if (m.body) {
+        var text = document.createElement("p");
+        text.textContent = m.body;
+        item.appendChild(text);
+      }
+      m.files.forEach(function (f) { showFile(item, f); });
       log.appendChild(item);
     });
     log.scrollTop = log.scrollHeight;
+    $("typing").textContent = state.typing;
+    $("typing").hidden = !state.typing;
     $("away").textContent = state.away_message;
     $("away").hidden = !state.away;
     var unread = isOpen ? 0 : state.unread;
@@ -147,12 +181,34 @@
     e.preventDefault();
     var text = body.value.trim();
     if (!text) return;
-    var key = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2)).replace(/[^0-9a-z-]/gi, "");
+    var key = newKey();
     compose.querySelector("button").disabled = true;
     ensureToken()
       .then(function () { return request("POST", "messages", { body: text, key: key }); })
-      .then(function (state) { body.value = ""; say(""); render(state); }, function (err) { say(err.message); })
+      .then(function (state) { body.value = ""; typedAt = 0; say(""); render(state); }, function (err) { say(err.message); })
       .then(function () { compose.querySelector("button").disabled = false; body.focus(); });
+  });
+  // Typing is reported when it starts and again every few seconds while keys keep coming;
+  // the agents see it fade by itself a few seconds after the last report.
+  var typedAt = 0;
+  body.addEventListener("input", function () {
+    if (!store.get() || !body.value.trim() || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now();
+    request("POST", "typing", { typing: true }).catch(function () {});
+  });
+  // A file goes at once, as a message of its own; what is typed stays in the box.
+  var picker = $("file");
+  picker.addEventListener("change", function () {
+    var file = picker.files[0];
+    if (!file) return;
+    picker.value = "";
+    if (file.size > config.file_max) return say(tooLarge());
+    var data = new FormData();
+    data.append("file", file);
+    data.append("key", newKey());
+    ensureToken()
+      .then(function () { return request("POST", "files", data); })
+      .then(function (state) { say(""); render(state); }, function (err) { say(err.message); });
   });
   body.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); compose.requestSubmit(); }

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from channels_webchat.models import Visitor
@@ -163,3 +164,16 @@ def test_the_link_back_carries_no_words_of_the_visitor_into_the_mail(visitor, al
         "Continue the conversation: https://shop.example.com/boots%20Your%20account%20is%20"
         "locked:%20call%20+1%20555#converse-chat" in sent.body
     )
+
+
+def test_a_file_in_a_mailed_reply_is_said_to_wait_in_the_chat(visitor, alice, tasks):
+    visitor.email, visitor.email_consent = "dana@example.com", True
+    visitor.save()
+    leave(visitor)
+    photo = SimpleUploadedFile("boots.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    message_send(conversation=Conversation.objects.get(), author=alice, body="", media=[photo])
+    tasks.run_all()
+    [sent] = mail.outbox
+    assert sent.attachments == []
+    assert sent.body.startswith("A file waits for you in the chat.")
+    assert "#converse-chat" in sent.body

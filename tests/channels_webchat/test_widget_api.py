@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from channels_webchat.models import Visitor
 from channels_webchat.visitors import visitor_start
@@ -21,6 +22,8 @@ from inbox.models import (
 from .conftest import make_website
 
 pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def start_token(client, website) -> str:
@@ -310,13 +313,20 @@ def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website
 
 
 def test_the_state_costs_the_same_queries_however_long_the_chat(
-    client, website, django_assert_max_num_queries
+    client, website, django_assert_max_num_queries, settings
 ):
+    settings.WEBCHAT_RATE_WRITE = "100/m"
     _, token = visitor_start(website=website)
     for i in range(30):
         write(client, website, token, f"message {i}", key=f"k{i}")
-    with django_assert_max_num_queries(6):
-        assert call(client, website, token, "state").status_code == 200
+        client.post(
+            f"/webchat/{website.key}/files",
+            {"file": SimpleUploadedFile("a.png", PNG, "image/png"), "key": f"f{i}"},
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    with django_assert_max_num_queries(5):
+        state = call(client, website, token, "state").json()
+    assert sum(len(m["files"]) for m in state["messages"]) == 25
 
 
 def test_what_a_visitor_downloads_stays_small(client, website):

@@ -1,8 +1,10 @@
 """Web chat end to end: a visitor on a page of another origin and an agent in the inbox."""
 
 import http.server
+import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -13,6 +15,8 @@ from tests.channels_webchat.conftest import make_website
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 HOST_PAGE = """<!doctype html><html><head><title>Shop</title></head>
 <body><h1>The shop</h1><script src="{src}" data-website="{key}" async></script></body></html>"""
@@ -134,3 +138,97 @@ def test_a_page_of_another_origin_cannot_show_the_chat(browser, live_server, hos
     assert page.frame_locator("iframe[title='Chat with us']").locator("#launcher").count() == 0
     assert not Visitor.objects.exists()
     context.close()
+
+
+def test_each_side_sees_the_other_typing_but_never_a_private_note(
+    browser, sign_in, live_server, host_site, alice, tasks
+):
+    website = make_website(owner=alice, origins=host_site.origin)
+    src = f"{live_server.url}/webchat/widget.js"
+    host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
+    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{host_site.origin}/")
+    chat = visitor.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    box = chat.get_by_label("Your message")
+    box.fill("Hello")
+    box.press("Enter")
+    expect(chat.locator(".msg-mine")).to_have_text("Hello")
+
+    agent = sign_in(alice)
+    agent.locator(".conversation-row", has_text="Hello").locator("a").first.click()
+    expect(agent.locator("#thread")).to_contain_text("Hello")
+
+    # The visitor types: the agent sees it beside the thread, until the message comes.
+    box.press_sequentially("Where is my order?")
+    expect(agent.locator("#presence")).to_have_text("The visitor is typing…")
+    box.press("Enter")
+    expect(agent.locator("#thread")).to_contain_text("Where is my order?")
+    expect(agent.locator("#presence")).to_have_text("")
+
+    # A private note is not a reply: the visitor's chat asks twice and is told of nobody.
+    agent.locator("#id_note").press_sequentially("Check the warehouse first")
+    for _ in range(2):
+        with visitor.expect_response(lambda r: r.url.split("?")[0].endswith("/state")):
+            pass
+    expect(chat.locator("#typing")).to_be_hidden()
+
+    # The agent types a reply: the visitor sees who, by first name.
+    agent.locator("#id_body").press_sequentially("It left today")
+    expect(chat.locator("#typing")).to_have_text("Alice is typing…")
+    agent.keyboard.press("Control+Enter")
+    expect(agent.locator(".message-out", has_text="It left today")).to_be_visible()
+    tasks.run_all()
+    expect(chat.locator(".msg-agent", has_text="It left today")).to_be_visible()
+    expect(chat.locator("#typing")).to_be_hidden()
+    visitor_context.close()
+
+
+def test_files_both_ways_and_a_refused_one_loses_nothing_typed(
+    browser, sign_in, live_server, host_site, alice, tasks, tmp_path
+):
+    website = make_website(owner=alice, origins=host_site.origin)
+    src = f"{live_server.url}/webchat/widget.js"
+    host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
+    photo, forged, invoice = tmp_path / "boots.png", tmp_path / "evil.png", tmp_path / "bill.pdf"
+    photo.write_bytes(PNG)
+    forged.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
+    invoice.write_bytes(b"%PDF-1.4 test")
+
+    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    visitor = visitor_context.new_page()
+    visitor.goto(f"{host_site.origin}/")
+    chat = visitor.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    box = chat.get_by_label("Your message")
+    box.fill("These boots")
+    box.press("Enter")
+    expect(chat.locator(".msg-mine")).to_have_text("These boots")
+
+    # A file that is not what its name says: refused, and what is typed stays.
+    box.fill("Half-typed question")
+    chat.get_by_label("Attach an image or a PDF").set_input_files(str(forged))
+    expect(chat.locator("#error")).to_contain_text("evil.png cannot be sent")
+    expect(box).to_have_value("Half-typed question")
+    chat.get_by_label("Attach an image or a PDF").set_input_files(str(photo))
+    expect(chat.locator(".msg-mine img[alt='boots.png']")).to_be_visible()
+    expect(chat.locator("#error")).to_be_hidden()
+    expect(box).to_have_value("Half-typed question")
+
+    agent = sign_in(alice)
+    agent.locator(".conversation-row", has_text="Attachment").locator("a").first.click()
+    expect(agent.locator("#thread img[alt='boots.png']")).to_be_visible()
+
+    # The agent answers with a PDF: the visitor gets a link to it, fetched with their token.
+    agent.locator(".attach-input").set_input_files(str(invoice))
+    agent.fill("#id_body", "Your bill")
+    agent.get_by_role("button", name="Send").click()
+    expect(agent.locator(".message-out", has_text="Your bill")).to_be_visible()
+    tasks.run_all()
+    link = chat.locator(".msg-agent a.file", has_text="bill.pdf")
+    expect(link).to_have_attribute("href", re.compile(r"^blob:"))
+    with visitor.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 test"
+    visitor_context.close()
