@@ -57,7 +57,8 @@ def test_a_reply_written_before_opening_goes_out_at_opening(sign_in, tasks):
         # Alice answers before opening: the compose box warns, the bubble waits.
         agent.get_by_role("link", name="My Inbox").first.click()
         agent.locator(".conversation-row", has_text="Are you open today?").locator("a").click()
-        expect(agent.locator(".compose-held")).to_contain_text("will be sent Monday 09:00")
+        expect(agent.locator("#thread")).to_contain_text("Are you open today?")
+        expect(agent.locator("#compose .compose-held")).to_contain_text("will be sent Monday 09:00")
         agent.fill("#id_body", "Yes, from 9! Your parcel left on Friday.")
         agent.keyboard.press("Control+Enter")
         reply = agent.locator(".message-out", has_text="Your parcel left on Friday")
