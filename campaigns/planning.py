@@ -7,7 +7,9 @@ the chunk's query, and the unique constraints make a plan run twice at once add 
 once.
 """
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Left, Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from inbox.bulk_insert import insert_rows
@@ -31,15 +33,12 @@ COLUMNS = (
 )
 # Each contact's tuple: these, then the sender ID it talks with (when the campaign has more
 # than one), then the values of the custom fields the message takes.
-CONTACT_FIELDS = (
-    "pk",
-    "display_name",
-    "phone_e164",
-    "whatsapp_id",
-    "sms_opted_out_at",
-    "whatsapp_consent_at",
-)
-NAME, PHONE, WHATSAPP_ID, OPTED_OUT_AT, CONSENT_AT = 1, 2, 3, 4, 5
+CONTACT_FIELDS = ("pk", "display_name", "phone_e164", "sms_opted_out_at", "whatsapp_consent_at")
+NAME, PHONE, OPTED_OUT_AT, CONSENT_AT = 1, 2, 3, 4
+# Then the number the campaign goes to, the contact's row if it has one already (a plan run
+# again), another contact's row holding that number (not excluded) if there is one.
+ADDRESS, PLANNED, TAKEN = 5, 6, 7
+ANNOTATED = 8
 
 
 def campaign_plan(*, campaign: Campaign) -> int:
@@ -48,7 +47,6 @@ def campaign_plan(*, campaign: Campaign) -> int:
     plan = _Plan(campaign, senders)
     contacts = (
         campaign_audience(campaign)
-        .filter(~Exists(Recipient.objects.filter(campaign=campaign, contact=OuterRef("pk"))))
         .annotate(**plan.annotations)
         .order_by("pk")
         .values_list(*CONTACT_FIELDS, *plan.annotations)
@@ -73,7 +71,20 @@ class _Plan:
         self.campaign = campaign
         self.senders = senders
         self.whatsapp = campaign.channel == Channel.WHATSAPP
-        self.annotations = {}
+        self.annotations = {
+            "to": address_expression(campaign),
+            # Scalar subqueries (a row's id or null), never hashed over all the campaign's
+            # rows: one index entry looked up per contact, however far the plan is.
+            "planned": Subquery(
+                Recipient.objects.filter(campaign=campaign, contact=OuterRef("pk")).values("pk")[:1]
+            ),
+            "taken": Subquery(
+                Recipient.objects.filter(campaign=campaign, address=OuterRef("to"))
+                .filter(~Q(state=Recipient.State.EXCLUDED))
+                .exclude(contact=OuterRef("pk"))
+                .values("pk")[:1]
+            ),
+        }
         if len(senders) > 1:
             # A contact already talking with one of the campaign's sender IDs keeps it (the
             # latest thread wins). With one sender ID, that is the one it gets anyway.
@@ -101,18 +112,14 @@ class _Plan:
     def write(self, chunk: list[tuple]) -> int:
         """Resolve and insert the chunk's rows; return how many were written."""
         campaign, senders = self.campaign, self.senders
-        addresses = [self.address(contact) for contact in chunk]
         # Numbers other contacts of the campaign already have (planned, or sent).
-        taken = set(
-            Recipient.objects.filter(
-                campaign=campaign, address__in=[a for a in addresses if a.startswith("+")]
-            )
-            .filter(~Q(state=Recipient.State.EXCLUDED))
-            .values_list("address", flat=True)
-        )
+        taken = {contact[ADDRESS] for contact in chunk if contact[TAKEN] is not None}
         talking = len(senders) > 1
         rows = []
-        for contact, address in zip(chunk, addresses, strict=True):
+        for contact in chunk:
+            if contact[PLANNED] is not None:
+                continue  # resolved by an earlier plan: its row stands
+            address = contact[ADDRESS]
             exclusion = self.exclusion(contact, address, taken)
             if not exclusion:
                 taken.add(address)
@@ -123,7 +130,7 @@ class _Plan:
                     campaign.pk,
                     pk,
                     address,
-                    (talking and contact[len(CONTACT_FIELDS)]) or senders[pk % len(senders)],
+                    (talking and contact[ANNOTATED]) or senders[pk % len(senders)],
                     Recipient.State.EXCLUDED if exclusion else Recipient.State.PLANNED,
                     exclusion,
                     "",
@@ -133,12 +140,6 @@ class _Plan:
         return len(
             insert_rows(Recipient, COLUMNS, rows, on_conflict="DO NOTHING", returning=("id",))
         )
-
-    def address(self, contact: tuple) -> str:
-        """The number the campaign goes to: the WhatsApp number, else the phone."""
-        if self.whatsapp and contact[WHATSAPP_ID]:
-            return contact[WHATSAPP_ID].removeprefix("whatsapp:")
-        return contact[PHONE] or ""
 
     def exclusion(self, contact: tuple, address: str, taken: set[str]) -> str:
         """Why ``contact`` is not sent the campaign, or "" when it is planned."""
@@ -156,3 +157,20 @@ class _Plan:
         if address in taken:
             return Exclusion.DUPLICATE
         return ""
+
+
+def address_expression(campaign: Campaign):
+    """The number the campaign goes to: the WhatsApp number (without its "whatsapp:"),
+    else the phone; blank when there is none."""
+    phone = Coalesce("phone_e164", Value(""))
+    if campaign.channel != Channel.WHATSAPP:
+        return phone
+    prefix = "whatsapp:"
+    return Case(
+        When(whatsapp_id="", then=phone),
+        When(
+            Exact(Left("whatsapp_id", len(prefix)), Value(prefix)),
+            then=Substr("whatsapp_id", len(prefix) + 1),
+        ),
+        default=F("whatsapp_id"),
+    )
