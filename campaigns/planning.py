@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from inbox.bulk_insert import insert_rows
 from inbox.models import Channel, ContactFieldValue, Conversation
-from inbox.models.ids import new_public_id
+from inbox.models.ids import new_public_ids
 
 from .audience import campaign_audience, is_us_marketing, message_needs
 from .models import Campaign, Exclusion, Recipient
@@ -116,7 +116,7 @@ class _Plan:
         taken = {contact[ADDRESS] for contact in chunk if contact[TAKEN] is not None}
         talking = len(senders) > 1
         rows = []
-        for contact in chunk:
+        for contact, public_id in zip(chunk, new_public_ids(len(chunk)), strict=True):
             if contact[PLANNED] is not None:
                 continue  # resolved by an earlier plan: its row stands
             address = contact[ADDRESS]
@@ -126,7 +126,7 @@ class _Plan:
             pk = contact[0]
             rows.append(
                 (
-                    new_public_id(),
+                    public_id,
                     campaign.pk,
                     pk,
                     address,

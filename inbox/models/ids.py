@@ -19,3 +19,23 @@ def new_public_id() -> str:
         number, pair = divmod(number, len(PAIRS))
         pairs.append(PAIRS[pair])
     return "".join(pairs)
+
+
+# Random bytes below 231 (7 x 33) map evenly onto the alphabet; the rest are dropped.
+_EVEN = 7 * len(ALPHABET)
+_CHARS = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(_EVEN)).ljust(256, b"\0")
+_DROPPED = bytes(range(_EVEN, 256))
+
+
+def new_public_ids(count: int) -> list[str]:
+    """``count`` public ids as ``new_public_id`` makes them (each character drawn evenly
+    from the alphabet), for many rows at once: a few calls for randomness, no loop per
+    character (a campaign plan writes 100,000 rows)."""
+    size = 16 * count
+    chars = bytearray()
+    while len(chars) < size:
+        chars += secrets.token_bytes((size - len(chars)) * 256 // _EVEN + 16).translate(
+            _CHARS, _DROPPED
+        )
+    text = chars[:size].decode()
+    return [text[i : i + 16] for i in range(0, size, 16)]
