@@ -13,7 +13,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from inbox.bulk_insert import insert_rows
-from inbox.models import Channel, ContactFieldValue, Conversation
+from inbox.models import Channel, ContactFieldValue, Conversation, CustomField
 from inbox.models.ids import new_public_ids
 
 from .audience import campaign_audience, is_us_marketing, message_needs
@@ -94,6 +94,7 @@ class _Plan:
                 .values("sender_id")[:1]
             )
         fields, self.never_complete = message_needs(campaign)
+        custom = dict(CustomField.objects.filter(name__in=fields).values_list("name", "pk"))
         # Where each field the message takes is in a contact's tuple.
         self.needed = []
         for name in fields:
@@ -101,11 +102,13 @@ class _Plan:
                 self.needed.append(NAME)
             elif name == "phone":
                 self.needed.append(PHONE)
+            elif name not in custom:
+                self.never_complete = True  # a field nobody has a value for
             else:
                 self.needed.append(len(CONTACT_FIELDS) + len(self.annotations))
                 self.annotations[f"field_{len(self.annotations)}"] = Subquery(
                     ContactFieldValue.objects.filter(
-                        contact=OuterRef("pk"), field__name=name
+                        contact=OuterRef("pk"), field_id=custom[name]
                     ).values("value")[:1]
                 )
 

@@ -162,3 +162,10 @@ def test_the_whatsapp_number_is_the_address_without_its_prefix(admin, wa_sender,
     campaign = whatsapp_campaign(admin, wa_sender, templates["order_update"], vip)
     campaign_plan(campaign=campaign)
     assert Recipient.objects.get(campaign=campaign).address == "+447700900999"
+
+
+def test_a_placeholder_naming_no_field_excludes_everyone(admin, sms_sender, vip):
+    customer("+12025550101", "Ann", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip, body="{{name}}, your {{order_id}} shipped")
+    campaign_plan(campaign=campaign)
+    assert outcomes(campaign) == {"Ann": Exclusion.MISSING_VALUE}
