@@ -169,3 +169,24 @@ def test_a_placeholder_naming_no_field_excludes_everyone(admin, sms_sender, vip)
     campaign = sms_campaign(admin, sms_sender, vip, body="{{name}}, your {{order_id}} shipped")
     campaign_plan(campaign=campaign)
     assert outcomes(campaign) == {"Ann": Exclusion.MISSING_VALUE}
+
+
+def test_planning_costs_the_same_queries_for_many_contacts(admin, sms_sender, vip, monkeypatch):
+    """No query per contact: a chunk is read in one query and written in one insert."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns import planning
+
+    second = SenderId.objects.create(address="+14155550178", channel="sms", rate_per_second=1)
+
+    def queries_for(contacts: int) -> int:
+        for n in range(contacts):
+            customer(f"+1202555{n + 3000 + contacts * 100:04d}", f"C{n}", label=vip)
+        campaign = sms_campaign(admin, sms_sender, vip, senders=[sms_sender, second])
+        with CaptureQueriesContext(connection) as captured:
+            campaign_plan(campaign=campaign)
+        return len(captured)
+
+    monkeypatch.setattr(planning, "CHUNK", 50)
+    assert queries_for(3) == queries_for(30)  # one chunk each, 33 contacts in the second
