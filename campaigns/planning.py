@@ -31,13 +31,14 @@ COLUMNS = (
     "held_reason",
     "failure",
 )
-# Each contact's tuple: these, then the sender ID it talks with (when the campaign has more
-# than one), then the values of the custom fields the message takes.
+# Each contact's tuple: these fields;
 CONTACT_FIELDS = ("pk", "display_name", "phone_e164", "sms_opted_out_at", "whatsapp_consent_at")
 NAME, PHONE, OPTED_OUT_AT, CONSENT_AT = 1, 2, 3, 4
-# Then the number the campaign goes to, the contact's row if it has one already (a plan run
-# again), another contact's row holding that number (not excluded) if there is one.
+# then the number the campaign goes to, the contact's row if it has one already (a plan run
+# again), another contact's row holding that number (not excluded) if there is one;
 ADDRESS, PLANNED, TAKEN = 5, 6, 7
+# then the sender ID it talks with (when the campaign has more than one), and the values of
+# the custom fields the message takes.
 ANNOTATED = 8
 
 
