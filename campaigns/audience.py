@@ -107,6 +107,23 @@ def message_for(campaign: Campaign, values: dict[str, str]) -> tuple[str, dict |
     return text, None, missing
 
 
+def message_needs(campaign: Campaign) -> tuple[list[str], bool]:
+    """What ``message_for`` reports missing depends on: the fields whose value the message
+    takes (a contact without one of them has a missing value), and whether some part of it
+    has no value whoever the contact is (a fixed template value of blanks only)."""
+    if campaign.channel == Channel.WHATSAPP and campaign.template is not None:
+        fields: list[str] = []
+        never = False
+        for variable in campaign.template.variables:
+            source = campaign.variables.get(variable) or {}
+            if source.get("value"):
+                never = never or not source["value"].strip()
+            elif source.get("field", "") not in fields:
+                fields.append(source.get("field", ""))
+        return fields, never
+    return list(dict.fromkeys(PLACEHOLDER.findall(campaign.body))), False
+
+
 def is_us_marketing(campaign: Campaign, address: str) -> bool:
     """A WhatsApp marketing template to a +1 number: Meta delivers none since April 2025
     (error 63049)."""

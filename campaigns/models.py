@@ -151,8 +151,13 @@ class Recipient(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    # Unique by a constraint (its index only: no second index for LIKE, never asked), and
+    # the campaign is the first column of the unique constraints (no index of its own):
+    # planning writes each index entry 100,000 times.
+    public_id = models.CharField(max_length=16, default=new_public_id, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     # The number it goes to, as the channel stores it (blank when there is none).
     address = models.CharField(max_length=64, blank=True)
@@ -167,7 +172,12 @@ class Recipient(models.Model):
     # Why a planned send was refused at release (the send checks' own words).
     failure = models.CharField(max_length=300, blank=True)
     conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # recipient_conversation_idx: only the rows released to one
     )
     message = models.OneToOneField(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign_recipient"
@@ -176,6 +186,7 @@ class Recipient(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="recipient_public_id_once"),
             # Exactly once: a contact is in a campaign once, and only a planned row is sent.
             models.UniqueConstraint(fields=["campaign", "contact"], name="campaign_recipient_once"),
             models.UniqueConstraint(
@@ -192,6 +203,12 @@ class Recipient(models.Model):
                 name="recipient_due_idx",
             ),
             models.Index(fields=["campaign", "state", "id"], name="recipient_state_idx"),
+            # A conversation deleted: its recipients let go of it.
+            models.Index(
+                fields=["conversation"],
+                condition=Q(conversation__isnull=False),
+                name="recipient_conversation_idx",
+            ),
         ]
 
     def __str__(self) -> str:

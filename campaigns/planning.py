@@ -1,117 +1,180 @@
 """Planning a campaign: each recipient resolved once, planned or excluded with a reason.
 
-Contacts are read in chunks (keyset on the primary key) and written with one bulk insert per
-chunk, so memory stays flat however large the audience. The unique constraints make a plan
-that is run again (a worker killed mid-plan) add only what is missing.
+Contacts are read in chunks (keyset on the primary key) as plain tuples and written with one
+bulk insert per chunk, so memory stays flat however large the audience. A contact that
+already has its row (a plan run again after a worker was killed mid-plan) is passed over by
+the chunk's query, and the unique constraints make a plan run twice at once add each row
+once.
 """
 
-from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Left, Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from inbox.models import Channel, Contact, Conversation
+from inbox.bulk_insert import insert_rows
+from inbox.models import Channel, ContactFieldValue, Conversation, CustomField
+from inbox.models.ids import new_public_ids
 
-from .audience import (
-    campaign_audience,
-    contact_values,
-    custom_values_for,
-    is_us_marketing,
-    message_for,
-)
+from .audience import campaign_audience, is_us_marketing, message_needs
 from .models import Campaign, Exclusion, Recipient
 
-CHUNK = 2000
+CHUNK = 5000
+COLUMNS = (
+    "public_id",
+    "campaign",
+    "contact",
+    "address",
+    "sender",
+    "state",
+    "exclusion",
+    "held_reason",
+    "failure",
+)
+# Each contact's tuple: these fields;
+CONTACT_FIELDS = ("pk", "display_name", "phone_e164", "sms_opted_out_at", "whatsapp_consent_at")
+NAME, PHONE, OPTED_OUT_AT, CONSENT_AT = 1, 2, 3, 4
+# then the number the campaign goes to, the contact's row if it has one already (a plan run
+# again), another contact's row holding that number (not excluded) if there is one;
+ADDRESS, PLANNED, TAKEN = 5, 6, 7
+# then the sender ID it talks with (when the campaign has more than one), and the values of
+# the custom fields the message takes.
+ANNOTATED = 8
 
 
 def campaign_plan(*, campaign: Campaign) -> int:
     """Write the campaign's recipient rows; return how many were added by this call."""
     senders = list(campaign.senders.order_by("pk").values_list("pk", flat=True))
-    audience = campaign_audience(campaign).order_by("pk")
+    plan = _Plan(campaign, senders)
+    contacts = (
+        campaign_audience(campaign)
+        .annotate(**plan.annotations)
+        .order_by("pk")
+        .values_list(*CONTACT_FIELDS, *plan.annotations)
+    )
     added, after = 0, 0
     while True:
-        chunk = list(
-            audience.filter(pk__gt=after).only(
-                "pk",
-                "display_name",
-                "phone_e164",
-                "whatsapp_id",
-                "sms_opted_out_at",
-                "whatsapp_consent_at",
-            )[:CHUNK]
-        )
+        chunk = list(contacts.filter(pk__gt=after)[:CHUNK])
         if not chunk:
             break
-        after = chunk[-1].pk
-        added += _plan_chunk(campaign=campaign, contacts=chunk, senders=senders)
+        after = chunk[-1][0]
+        added += plan.write(chunk)
     Campaign.objects.filter(pk=campaign.pk, planned_at__isnull=True).update(
         planned_at=timezone.now()
     )
     return added
 
 
-def _plan_chunk(*, campaign: Campaign, contacts: list[Contact], senders: list[int]) -> int:
-    ids = [c.pk for c in contacts]
-    custom = custom_values_for(ids)
-    # A contact already talking with one of the campaign's sender IDs keeps it.
-    talking = dict(
-        Conversation.objects.filter(contact_id__in=ids, sender_id__in=senders)
-        .order_by("last_activity_at")  # the latest thread wins
-        .values_list("contact_id", "sender_id")
-    )
-    addresses = {c.pk: address_of(campaign, c) for c in contacts}
-    taken = set(
-        Recipient.objects.filter(
-            campaign=campaign, address__in=[a for a in addresses.values() if a]
-        )
-        .filter(~Q(state=Recipient.State.EXCLUDED))
-        .exclude(contact_id__in=ids)
-        .values_list("address", flat=True)
-    )
-    rows = []
-    for contact in contacts:
-        address = addresses[contact.pk]
-        exclusion = _exclusion(campaign, contact, address, custom[contact.pk], taken)
-        if not exclusion and address:
-            taken.add(address)
-        rows.append(
-            Recipient(
-                campaign=campaign,
-                contact=contact,
-                address=address,
-                sender_id=talking.get(contact.pk) or senders[contact.pk % len(senders)],
-                state=Recipient.State.EXCLUDED if exclusion else Recipient.State.PLANNED,
-                exclusion=exclusion,
+class _Plan:
+    """One campaign's rules, worked out once, applied to chunk after chunk of contacts."""
+
+    def __init__(self, campaign: Campaign, senders: list[int]) -> None:
+        self.campaign = campaign
+        self.senders = senders
+        self.whatsapp = campaign.channel == Channel.WHATSAPP
+        self.annotations = {
+            "to": address_expression(campaign),
+            # Scalar subqueries (a row's id or null), never hashed over all the campaign's
+            # rows: one index entry looked up per contact, however far the plan is.
+            "planned": Subquery(
+                Recipient.objects.filter(campaign=campaign, contact=OuterRef("pk")).values("pk")[:1]
+            ),
+            "taken": Subquery(
+                Recipient.objects.filter(campaign=campaign, address=OuterRef("to"))
+                .filter(~Q(state=Recipient.State.EXCLUDED))
+                .exclude(contact=OuterRef("pk"))
+                .values("pk")[:1]
+            ),
+        }
+        if len(senders) > 1:
+            # A contact already talking with one of the campaign's sender IDs keeps it (the
+            # latest thread wins). With one sender ID, that is the one it gets anyway.
+            self.annotations["talking"] = Subquery(
+                Conversation.objects.filter(contact=OuterRef("pk"), sender_id__in=senders)
+                .order_by("-last_activity_at", "-pk")
+                .values("sender_id")[:1]
             )
+        fields, self.never_complete = message_needs(campaign)
+        custom = dict(CustomField.objects.filter(name__in=fields).values_list("name", "pk"))
+        # Where each field the message takes is in a contact's tuple.
+        self.needed = []
+        for name in fields:
+            if name == "name":
+                self.needed.append(NAME)
+            elif name == "phone":
+                self.needed.append(PHONE)
+            elif name not in custom:
+                self.never_complete = True  # a field nobody has a value for
+            else:
+                self.needed.append(len(CONTACT_FIELDS) + len(self.annotations))
+                self.annotations[f"field_{len(self.annotations)}"] = Subquery(
+                    ContactFieldValue.objects.filter(
+                        contact=OuterRef("pk"), field_id=custom[name]
+                    ).values("value")[:1]
+                )
+
+    def write(self, chunk: list[tuple]) -> int:
+        """Resolve and insert the chunk's rows; return how many were written."""
+        campaign, senders = self.campaign, self.senders
+        # Numbers other contacts of the campaign already have (planned, or sent).
+        taken = {contact[ADDRESS] for contact in chunk if contact[TAKEN] is not None}
+        talking = len(senders) > 1
+        rows = []
+        for contact, public_id in zip(chunk, new_public_ids(len(chunk)), strict=True):
+            if contact[PLANNED] is not None:
+                continue  # resolved by an earlier plan: its row stands
+            address = contact[ADDRESS]
+            exclusion = self.exclusion(contact, address, taken)
+            if not exclusion:
+                taken.add(address)
+            pk = contact[0]
+            rows.append(
+                (
+                    public_id,
+                    campaign.pk,
+                    pk,
+                    address,
+                    (talking and contact[ANNOTATED]) or senders[pk % len(senders)],
+                    Recipient.State.EXCLUDED if exclusion else Recipient.State.PLANNED,
+                    exclusion,
+                    "",
+                    "",
+                )
+            )
+        return len(
+            insert_rows(Recipient, COLUMNS, rows, on_conflict="DO NOTHING", returning=("id",))
         )
-    with transaction.atomic():
-        before = Recipient.objects.filter(campaign=campaign).count()
-        Recipient.objects.bulk_create(rows, ignore_conflicts=True)
-        return Recipient.objects.filter(campaign=campaign).count() - before
+
+    def exclusion(self, contact: tuple, address: str, taken: set[str]) -> str:
+        """Why ``contact`` is not sent the campaign, or "" when it is planned."""
+        if not address.startswith("+"):
+            return Exclusion.INVALID_NUMBER
+        if contact[OPTED_OUT_AT] is not None:
+            return Exclusion.OPTED_OUT
+        if self.whatsapp:
+            if contact[CONSENT_AT] is None:
+                return Exclusion.NO_WHATSAPP_OPT_IN
+            if is_us_marketing(self.campaign, address):
+                return Exclusion.US_MARKETING
+        if self.never_complete or any(not (contact[i] or "").strip() for i in self.needed):
+            return Exclusion.MISSING_VALUE
+        if address in taken:
+            return Exclusion.DUPLICATE
+        return ""
 
 
-def address_of(campaign: Campaign, contact: Contact) -> str:
-    """The number the campaign goes to: the WhatsApp number, else the phone."""
-    if campaign.channel == Channel.WHATSAPP and contact.whatsapp_id:
-        return contact.whatsapp_id.removeprefix("whatsapp:")
-    return contact.phone_e164 or ""
-
-
-def _exclusion(
-    campaign: Campaign, contact: Contact, address: str, custom: dict, taken: set[str]
-) -> str:
-    """Why ``contact`` is not sent the campaign, or "" when it is planned."""
-    if not address.startswith("+"):
-        return Exclusion.INVALID_NUMBER
-    if contact.sms_opted_out_at is not None:
-        return Exclusion.OPTED_OUT
-    if campaign.channel == Channel.WHATSAPP:
-        if contact.whatsapp_consent_at is None:
-            return Exclusion.NO_WHATSAPP_OPT_IN
-        if is_us_marketing(campaign, address):
-            return Exclusion.US_MARKETING
-    _, _, missing = message_for(campaign, contact_values(contact, custom))
-    if missing:
-        return Exclusion.MISSING_VALUE
-    if address in taken:
-        return Exclusion.DUPLICATE
-    return ""
+def address_expression(campaign: Campaign):
+    """The number the campaign goes to: the WhatsApp number (without its "whatsapp:"),
+    else the phone; blank when there is none."""
+    phone = Coalesce("phone_e164", Value(""))
+    if campaign.channel != Channel.WHATSAPP:
+        return phone
+    prefix = "whatsapp:"
+    return Case(
+        When(whatsapp_id="", then=phone),
+        When(
+            Exact(Left("whatsapp_id", len(prefix)), Value(prefix)),
+            then=Substr("whatsapp_id", len(prefix) + 1),
+        ),
+        default=F("whatsapp_id"),
+    )

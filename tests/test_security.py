@@ -123,12 +123,13 @@ def test_html_in_names_and_bodies_is_shown_as_text(client, alice, alice_line):
     assert pages[0].content.decode().count("&lt;script&gt;alert") >= 3  # row, nav, filter
 
 
-def test_public_ids_are_16_random_characters_of_the_url_safe_alphabet():
+@pytest.mark.parametrize("many", ["one by one", "at once"])
+def test_public_ids_are_16_random_characters_of_the_url_safe_alphabet(many):
     from collections import Counter
 
-    from inbox.models.ids import ALPHABET, new_public_id
+    from inbox.models.ids import ALPHABET, new_public_id, new_public_ids
 
-    ids = [new_public_id() for _ in range(3000)]
+    ids = [new_public_id() for _ in range(3000)] if many == "one by one" else new_public_ids(3000)
     assert len(set(ids)) == len(ids)
     assert all(len(i) == 16 and set(i) <= set(ALPHABET) for i in ids)
     # Every character turns up about as often as the others, in every position.
