@@ -108,6 +108,7 @@ LIST_COLUMNS = (
     "soon_overdue_at",
     "overdue_at",
     "changed_at",
+    "customer_address",
     "contact__public_id",
     "contact__display_name",
     "contact__phone_e164",

@@ -4,6 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from inbox.channels import channel_rules
 from inbox.markup import channel_short, fill, url_stem
 from inbox.models import MessageDirection
 from inbox.phone import format_phone
@@ -88,16 +89,22 @@ def conversation_rows(conversations, *, list_kind: str, active_id: str, older: b
 
 def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
     contact, sender, local = c.contact, c.sender_id, timezone.localtime(c.last_activity_at)
+    # A customer known by neither name nor number (an e-mail sender) by the thread's address.
+    name = (
+        contact.display_name
+        or format_phone(contact.phone_e164 or "")
+        or channel_rules(sender.channel).display_address(c.customer_address)
+    )
     text = {
         "classes": "conversation-row"
         + (" unread" if c.is_unread else "")
         + (" active" if c.public_id == active_id else ""),
         "id": c.public_id,
-        "label": contact.display_name or contact.phone_e164,
+        "label": name,
         "url": f"{url}{c.public_id}/",
         "channel": sender.channel,
         "initial": contact.display_name[:1].upper() if contact.display_name else "#",
-        "name": contact.shown_name,
+        "name": name,
         "iso": local.isoformat(),
         "when": f"{local:%a} {local.day} {local:%b %Y, %H:%M}",
         "ago": ago(c.last_activity_at),

@@ -236,3 +236,17 @@ def test_a_sender_ids_full_name_and_number_are_in_the_titles_of_its_link_and_row
     full = 'title="Customer support (weekends and holidays) (+14155550177)"'
     assert page.count(full) == 2  # the navigation's link and the row's sender
     assert '<span class="nav-label">Customer support (weekends and holidays)</span>' in page
+
+
+def test_a_customer_known_by_neither_name_nor_number_is_listed_by_their_address(client, alice):
+    mailbox = SenderId.objects.create(
+        channel=Channel.EMAIL, address="support@shop.test", label="Shop support"
+    )
+    mailbox.shared_with.add(alice)
+    receive(mailbox, "jane@customer.test", "Where is my order?")
+    client.force_login(alice)
+
+    page = client.get(reverse("inbox:sender_inbox", args=[mailbox.public_id])).content.decode()
+
+    assert '<span class="name" title="jane@customer.test">jane@customer.test</span>' in page
+    assert 'aria-label="Select jane@customer.test"' in page
