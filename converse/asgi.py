@@ -16,6 +16,8 @@ warnings.filterwarnings(
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "converse.settings")
 django_application = get_asgi_application()
 
+from converse.security import body_limit  # noqa: E402  (settings first, as for Django's app)
+
 STREAM_PATH = "/live/stream/"
 # Streams opening at once (every tab reconnecting after a restart) take their turn: each
 # needs a database connection until its first answer (session, user, where it resumes).
@@ -23,12 +25,62 @@ CONNECTING_AT_ONCE = int(os.environ.get("LIVE_CONNECTING_AT_ONCE", "8"))
 _connecting = None
 
 
+def _no_body():
+    """A receive that gives Django an empty body and then nothing more: the 413 answered
+    from the declared length ends the request (Django stops listening once it is sent)."""
+    given = False
+
+    async def receive():
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+
+    return receive
+
+
+async def _length_required(send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 411,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-security-policy", b"default-src 'none'"),
+                (b"x-content-type-options", b"nosniff"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"A request body needs its length.\n"})
+
+
+async def bounded_body(scope, receive, send):
+    """Django, receiving no body over its limit: Django's handler would otherwise copy the
+    whole body to a temporary file before any middleware could refuse it. A body declared
+    too large is not received (the size middleware answers 413 from the declared length);
+    one sent without a length (chunked) is refused with 411 before any of it is read."""
+    if scope["type"] == "http":
+        headers = dict(scope.get("headers") or ())
+        if b"transfer-encoding" in headers:
+            return await _length_required(send)
+        try:
+            declared = int(headers.get(b"content-length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > body_limit(scope["path"]):
+            receive = _no_body()
+    return await django_application(scope, receive, send)
+
+
 async def application(scope, receive, send):
-    """Django, with the live stream's opening bounded to ``CONNECTING_AT_ONCE`` at a time
-    per process; once its answer has started, a stream holds no turn (nor connection)."""
+    """Django (``bounded_body``), with the live stream's opening bounded to
+    ``CONNECTING_AT_ONCE`` at a time per process; once its answer has started, a stream
+    holds no turn (nor connection)."""
     global _connecting
     if scope["type"] != "http" or scope["path"] != STREAM_PATH:
-        return await django_application(scope, receive, send)
+        return await bounded_body(scope, receive, send)
     if _connecting is None:
         _connecting = asyncio.Semaphore(CONNECTING_AT_ONCE)
     turn = _connecting

@@ -5,6 +5,7 @@ HSTS, nosniff and the referrer policy come from Django's SecurityMiddleware (set
 """
 
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -46,29 +47,44 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def body_limit(path: str) -> int:
+    """The largest request body accepted at ``path``: an attachment's size, or the contacts
+    import's at its upload, with the same room for the form's other fields and framing as
+    ``REQUEST_MAX_BYTES`` leaves."""
+    room = settings.REQUEST_MAX_BYTES - settings.OUTBOUND_MEDIA_MAX_BYTES
+    if path == _import_path():
+        return settings.CONTACT_IMPORT_MAX_BYTES + room
+    return settings.REQUEST_MAX_BYTES
+
+
+@cache
+def _import_path() -> str:
+    return reverse("inbox:contacts_import")
+
+
 class RequestSizeLimitMiddleware:
-    """Refuse a request whose declared body is over ``REQUEST_MAX_BYTES`` before anything
+    """Refuse a request whose declared body is over its ``body_limit`` before anything
     reads it (the CSRF check would parse, and spool to disk, a 200 MB upload first). The
     contacts import's upload has its own, larger limit (``CONTACT_IMPORT_MAX_BYTES``), and
-    its page says so.
+    its page says so. Under ASGI the body is not even received (``converse.asgi``).
 
     Place before CsrfViewMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
-        self.import_path = reverse("inbox:contacts_import")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0  # Django reads no body it cannot size
-        importing = request.path == self.import_path
-        limit = settings.OUTBOUND_MEDIA_MAX_BYTES
-        if importing:
-            limit = settings.CONTACT_IMPORT_MAX_BYTES
-        # The same room for the form's other fields and framing as REQUEST_MAX_BYTES leaves.
-        if declared > limit + settings.REQUEST_MAX_BYTES - settings.OUTBOUND_MEDIA_MAX_BYTES:
+        if declared > body_limit(request.path):
+            importing = request.path == _import_path()
+            limit = (
+                settings.CONTACT_IMPORT_MAX_BYTES
+                if importing
+                else settings.OUTBOUND_MEDIA_MAX_BYTES
+            )
             context = {"limit_mb": limit // (1024 * 1024), "importing": importing}
             return HttpResponse(render_to_string("request_too_large.html", context), status=413)
         return self.get_response(request)
