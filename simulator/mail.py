@@ -96,15 +96,26 @@ def customer_mails(address: str, *, senders: set[str]) -> list[ReceivedMail]:
             conn.logout()
 
 
+def _text_of(mail) -> str:
+    """The mail's plain text; a part in an unknown charset or broken is read as UTF-8, its
+    bad bytes replaced (one odd mail must not take the page down)."""
+    part = mail.get_body(preferencelist=("plain",))
+    if part is None:
+        return ""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, ValueError):
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
 def _received(uid: int, sender: str, mail) -> ReceivedMail:
-    text = mail.get_body(preferencelist=("plain",))
     return ReceivedMail(
         uid=uid,
         sender=sender,
         from_header=str(mail["From"] or ""),
         subject=str(mail["Subject"] or ""),
         date=str(mail["Date"] or ""),
-        text=text.get_content() if text else "",
+        text=_text_of(mail),
         message_id=str(mail["Message-ID"] or ""),
         references=str(mail["References"] or ""),
     )

@@ -7,6 +7,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -116,19 +118,31 @@ def customer_phone(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A mail header's value: one line. An address or a message id: printable ASCII, no spaces
+# (the IMAP login sends the address as it is).
+ONE_LINE = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "One line, without control characters.")
+PLAIN_ASCII = RegexValidator(r"^[\x21-\x7e]*$", "Printable ASCII only, without spaces.")
+
+
 class CustomerMailForm(forms.Form):
     sender = forms.ModelChoiceField(
         queryset=SenderId.objects.none(), label="To", to_field_name="public_id"
     )
-    name = forms.CharField(label="Your name (the customer's)", max_length=100, required=False)
-    address = forms.EmailField(label="Your address", max_length=200)
-    subject = forms.CharField(max_length=200)
+    name = forms.CharField(
+        label="Your name (the customer's)", max_length=100, required=False, validators=[ONE_LINE]
+    )
+    address = forms.EmailField(label="Your address", max_length=200, validators=[PLAIN_ASCII])
+    subject = forms.CharField(max_length=200, validators=[ONE_LINE])
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Write as the customer…"}),
         max_length=5000,
     )
-    in_reply_to = forms.CharField(required=False, max_length=998, widget=forms.HiddenInput)
-    references = forms.CharField(required=False, max_length=5000, widget=forms.HiddenInput)
+    in_reply_to = forms.CharField(
+        required=False, max_length=998, widget=forms.HiddenInput, validators=[PLAIN_ASCII]
+    )
+    references = forms.CharField(
+        required=False, max_length=5000, widget=forms.HiddenInput, validators=[PLAIN_ASCII]
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +151,14 @@ class CustomerMailForm(forms.Form):
         # Read once: the select shows them, the page shows their answers only.
         self.mailboxes = list(field.queryset)
         field.widget.choices = [(m.public_id, field.label_from_instance(m)) for m in self.mailboxes]
+
+
+def _shown_address(value) -> str:
+    """The customer whose mailbox the page shows: the address asked for when it is one."""
+    try:
+        return CustomerMailForm.base_fields["address"].clean(value)
+    except ValidationError:
+        return demo_mail.CUSTOMER_ADDRESS
 
 
 def _require_demo_mail() -> None:
@@ -179,7 +201,7 @@ def customer_mail(request: HttpRequest) -> HttpResponse:
             )
             query = urlencode({"address": data["address"], "name": data["name"]})
             return redirect(f"{reverse('simulator:mail')}?{query}")
-    address = form["address"].value() or demo_mail.CUSTOMER_ADDRESS
+    address = _shown_address(form["address"].value())
     # Its answers are shown only from mailboxes the user may open.
     senders = {mailbox.address.lower() for mailbox in form.mailboxes}
     mails = []

@@ -7,6 +7,7 @@ import email
 import email.policy
 import imaplib
 import os
+import smtplib
 import subprocess
 import sys
 import time
@@ -199,6 +200,53 @@ def test_the_customer_mail_page_sends_and_shows_the_answers(
     assert page.status_code == 200
     assert "Re: Opening hours" in page.text and "Yes, from 10 to 4." in page.text
     assert "Customer mail" in page.text  # in the top bar of the demo
+
+
+def test_the_customer_mail_page_refuses_what_would_break_a_header_or_a_login(
+    demo_mailbox, client, settings
+):
+    settings.DEBUG = True
+    client.force_login(User.objects.get(username="alice"))
+    url = reverse("simulator:mail")
+    customer_mail_send(frm="support@acme.test", to="jane@customer.test", subject="Hi", body="Hi")
+    customer_mail_send(frm="jane@customer.test", to="support@acme.test", subject="Hi", body="Hi")
+    mail = {
+        "sender": demo_mailbox.sender.public_id,
+        "name": "Sam Lee",
+        "address": "sam@customer.test",
+        "subject": "Opening hours",
+        "body": "Are you open on Sunday?",
+    }
+
+    for field, value in (
+        ("subject", "Hi\r\nBcc: someone@else.test"),
+        ("name", "Sam\nLee"),
+        ("in_reply_to", "<a@b>\r\nX-Injected: 1"),
+        ("address", "jäne@customer.test"),
+    ):
+        refused = client.post(url, {**mail, field: value})
+        assert refused.status_code == 422, field
+    # An address that would add IMAP commands to the login shows the default customer's
+    # mailbox, and runs none of them: the support mailbox keeps its mail.
+    login = 'support@acme.test "demo"\r\nX1 SELECT INBOX\r\nX2 STORE 1:* +FLAGS (\\Deleted)'
+    for address in (login, "jäne@customer.test"):
+        page = client.get(url, {"address": address})
+        assert page.status_code == 200
+    assert mailbox_read(demo_mailbox.pk) == 1
+    assert len(customer_mails("jane@customer.test", senders={"support@acme.test"})) == 1
+
+
+def test_a_mail_in_an_unknown_charset_is_shown_as_best_it_can_be(demo):
+    raw = (
+        b"From: support@acme.test\r\nTo: jane@customer.test\r\nSubject: Odd\r\n"
+        b'Content-Type: text/plain; charset="x-bogus"\r\n\r\nCaf\xe9 open\r\n'
+    )
+    with smtplib.SMTP(demo_mail.HOST, demo_mail.smtp_port()) as smtp:
+        smtp.login("support@acme.test", demo_mail.PASSWORD)
+        smtp.sendmail("support@acme.test", ["jane@customer.test"], raw)
+
+    (mail,) = customer_mails("jane@customer.test", senders={"support@acme.test"})
+    assert mail.text.startswith("Caf\ufffd open")
 
 
 def test_the_customer_mail_page_says_when_the_demo_servers_are_not_running(
