@@ -220,3 +220,20 @@ def unwritable_shared_cache(settings, tmp_path) -> None:
             "LOCATION": str(blocked),
         }
     }
+
+
+@pytest.fixture(params=["redis", "cache"])
+def presence_store(request, settings):
+    """Who is viewing and typing, kept in Redis (production) and in Django's cache
+    (``make run``): a test taking this runs on both."""
+    if request.param == "redis":
+        if not settings.REDIS_URL:
+            pytest.skip("REDIS_URL is not set: no Redis to keep presence in")
+        from inbox import presence
+
+        redis = presence._redis()
+        for key in redis.scan_iter(f"{presence.KEY_PREFIX}*"):
+            redis.delete(key)
+    else:
+        settings.REDIS_URL = ""
+    return request.param

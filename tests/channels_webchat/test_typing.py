@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,20 +14,6 @@ from inbox.models import Conversation
 from .test_widget_api import call, new_visitor, write
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(params=["redis", "cache"])
-def store(request, settings):
-    """Typing is the inbox's presence: in Redis (production) and Django's cache (make run)."""
-    if request.param == "redis":
-        if not django_settings.REDIS_URL:
-            pytest.skip("REDIS_URL is not set: no Redis to keep presence in")
-        redis = presence._redis()
-        for key in redis.scan_iter(f"{presence.KEY_PREFIX}*"):
-            redis.delete(key)
-    else:
-        settings.REDIS_URL = ""
-    return request.param
 
 
 def agent_beat(client, agent, conversation, **fields) -> str:
@@ -44,7 +29,7 @@ def typing(client, website, token):
     return call(client, website, token, "typing", {"typing": True})
 
 
-def test_the_agent_sees_the_visitor_typing_until_they_send(store, client, website, alice):
+def test_the_agent_sees_the_visitor_typing_until_they_send(presence_store, client, website, alice):
     token = new_visitor(client, website)
     write(client, website, token, "Hi")
     conversation = Conversation.objects.get()
@@ -55,7 +40,7 @@ def test_the_agent_sees_the_visitor_typing_until_they_send(store, client, websit
     assert agent_beat(client, alice, conversation) == ""
 
 
-def test_a_visitor_who_gave_their_name_is_named(store, client, website, alice):
+def test_a_visitor_who_gave_their_name_is_named(presence_store, client, website, alice):
     token = new_visitor(client, website)
     call(client, website, token, "profile", {"name": "Dana", "email": ""})
     write(client, website, token, "Hi")
@@ -64,7 +49,7 @@ def test_a_visitor_who_gave_their_name_is_named(store, client, website, alice):
     assert agent_beat(client, alice, conversation) == "Dana (visitor) is typing…"
 
 
-def test_the_visitors_typing_fades_by_itself(store, client, website, alice):
+def test_the_visitors_typing_fades_by_itself(presence_store, client, website, alice):
     token = new_visitor(client, website)
     write(client, website, token, "Hi")
     conversation = Conversation.objects.get()
@@ -76,7 +61,9 @@ def test_the_visitors_typing_fades_by_itself(store, client, website, alice):
         assert agent_beat(client, alice, conversation) == ""
 
 
-def test_the_visitor_sees_an_agent_typing_a_reply_by_first_name(store, client, website, alice):
+def test_the_visitor_sees_an_agent_typing_a_reply_by_first_name(
+    presence_store, client, website, alice
+):
     token = new_visitor(client, website)
     write(client, website, token, "Hi")
     conversation = Conversation.objects.get()
@@ -91,7 +78,7 @@ def test_the_visitor_sees_an_agent_typing_a_reply_by_first_name(store, client, w
     assert alice.username not in state.content.decode()
 
 
-def test_the_agents_typing_fades_by_itself(store, client, website, alice):
+def test_the_agents_typing_fades_by_itself(presence_store, client, website, alice):
     token = new_visitor(client, website)
     write(client, website, token, "Hi")
     conversation = Conversation.objects.get()
@@ -102,7 +89,9 @@ def test_the_agents_typing_fades_by_itself(store, client, website, alice):
         assert call(client, website, token, "state").json()["typing"] == ""
 
 
-def test_a_second_visitor_learns_nothing_of_the_first_ones_typing(store, client, website, alice):
+def test_a_second_visitor_learns_nothing_of_the_first_ones_typing(
+    presence_store, client, website, alice
+):
     first = new_visitor(client, website)
     second = new_visitor(client, website)
     write(client, website, first, "Hi from the first")
@@ -118,7 +107,7 @@ def test_a_second_visitor_learns_nothing_of_the_first_ones_typing(store, client,
     assert call(client, website, "not-a-token", "typing", {"typing": True}).status_code == 401
 
 
-def test_typing_before_the_first_message_tells_nobody(store, client, website):
+def test_typing_before_the_first_message_tells_nobody(presence_store, client, website):
     token = new_visitor(client, website)
     assert typing(client, website, token).status_code == 204
     assert not Conversation.objects.exists()

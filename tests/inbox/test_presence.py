@@ -2,7 +2,6 @@
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from inbox import presence
@@ -10,20 +9,6 @@ from inbox.services.sending import message_send
 from inbox.views.live import format_version
 
 from ..conftest import receive
-
-
-@pytest.fixture(params=["redis", "cache"])
-def store(request, settings):
-    """Presence in Redis (production) and in Django's cache (``make run``)."""
-    if request.param == "redis":
-        if not django_settings.REDIS_URL:
-            pytest.skip("REDIS_URL is not set: no Redis to keep presence in")
-        redis = presence._redis()
-        for key in redis.scan_iter(f"{presence.KEY_PREFIX}*"):
-            redis.delete(key)
-    else:
-        settings.REDIS_URL = ""
-    return request.param
 
 
 @pytest.fixture
@@ -36,7 +21,7 @@ def beat(client, conversation, **fields):
     return client.post(url, fields)
 
 
-def test_each_agent_sees_the_other_viewing_and_typing(store, client, shared, alice, bob):
+def test_each_agent_sees_the_other_viewing_and_typing(presence_store, client, shared, alice, bob):
     client.force_login(alice)
     assert beat(client, shared).json()["text"] == ""
     client.force_login(bob)
@@ -45,7 +30,7 @@ def test_each_agent_sees_the_other_viewing_and_typing(store, client, shared, ali
     assert beat(client, shared).json()["text"] == "Bob is typing…"
 
 
-def test_a_viewer_who_stops_beating_is_gone_and_typing_fades(store, shared, alice, bob):
+def test_a_viewer_who_stops_beating_is_gone_and_typing_fades(presence_store, shared, alice, bob):
     with time_machine.travel(1_800_000_000, tick=False) as clock:
         presence.presence_beat(conversation_id=shared.pk, user_id=bob.pk, name="Bob", typing=True)
         clock.shift(presence.TYPING_SECONDS)
@@ -56,7 +41,7 @@ def test_a_viewer_who_stops_beating_is_gone_and_typing_fades(store, shared, alic
         assert presence.viewers(conversation_id=shared.pk, besides=alice.pk) == []
 
 
-def test_closing_the_window_leaves_at_once(store, client, shared, alice, bob):
+def test_closing_the_window_leaves_at_once(presence_store, client, shared, alice, bob):
     client.force_login(bob)
     beat(client, shared)
     assert beat(client, shared, left="1").status_code == 204
@@ -89,7 +74,7 @@ def test_a_beat_costs_four_queries(client, shared, alice, django_assert_num_quer
         beat(client, shared, typing="1")
 
 
-def test_beats_from_two_processes_are_both_kept(store, shared, alice, bob):
+def test_beats_from_two_processes_are_both_kept(presence_store, shared, alice, bob):
     """One field per viewer: neither beat overwrites the other."""
     presence.presence_beat(conversation_id=shared.pk, user_id=alice.pk, name="A", typing=False)
     presence.presence_beat(conversation_id=shared.pk, user_id=bob.pk, name="B", typing=False)
@@ -105,7 +90,7 @@ def test_without_redis_the_window_works_on_without_presence(client, settings, sh
     assert response.json()["text"] == ""
 
 
-def test_a_beat_says_whether_others_see_a_change(store, shared, alice):
+def test_a_beat_says_whether_others_see_a_change(presence_store, shared, alice):
     def beat(typing: bool) -> bool:
         return presence.presence_beat(
             conversation_id=shared.pk, user_id=alice.pk, name="Alice", typing=typing
@@ -116,7 +101,9 @@ def test_a_beat_says_whether_others_see_a_change(store, shared, alice):
     assert beat(True) is True  # she started typing
 
 
-def test_a_tab_on_the_stream_beats_rarely_and_stays_present_meanwhile(store, shared, alice):
+def test_a_tab_on_the_stream_beats_rarely_and_stays_present_meanwhile(
+    presence_store, shared, alice
+):
     with time_machine.travel(1_800_000_000, tick=False) as clock:
         presence.presence_beat(
             conversation_id=shared.pk,
