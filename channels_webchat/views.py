@@ -6,10 +6,12 @@ endpoints take no cookies: a visitor is the bearer of their token (``visitors.py
 a cross-site form cannot send, so they are exempt from Django's CSRF cookie check and check
 the token instead; starting a visitor needs the signed start token of a frame we served.
 Bodies are size-checked JSON (a file: multipart, checked as the compose box's uploads),
-rate-limited per visitor and per address, and refused with a 400 and a reason, never a 500.
+rate-limited per visitor and per address (an IPv6 client by its /64, see ``_address``),
+and refused with a 400 and a reason, never a 500.
 A file of the chat is served only to the bearer of the visitor's token, never by address.
 """
 
+import ipaddress
 import json
 from dataclasses import asdict
 from functools import wraps
@@ -100,8 +102,19 @@ def _line(value: str) -> str:
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    """The visitor's address as a rate limit's key: behind our proxy, not the proxy's."""
-    return client_ip(request)
+    """The visitor's address as every address limit's key (behind our proxy, not the
+    proxy's): an IPv4 address as it is, an IPv6 one by its /64 prefix, since one client
+    commonly holds a whole /64 and could otherwise take a new address per request."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.5 is that IPv4 client
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip), 64), strict=False))  # int: no zone
 
 
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
