@@ -347,6 +347,7 @@ def test_the_state_costs_the_same_queries_however_long_the_chat(
     client, website, django_assert_max_num_queries, settings
 ):
     settings.WEBCHAT_RATE_WRITE = "100/m"
+    settings.WEBCHAT_RATE_FILES_VISITOR = settings.WEBCHAT_RATE_FILES_ADDRESS = "100/h"
     _, token = visitor_start(website=website)
     for i in range(30):
         write(client, website, token, f"message {i}", key=f"k{i}")
