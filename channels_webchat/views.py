@@ -301,8 +301,12 @@ def attachment(request: HttpRequest, visitor: Visitor, public_id: str) -> HttpRe
     found = visitor_attachment(visitor=visitor, public_id=public_id)
     if found is None:
         return _error("No such file in your chat.", 404)
+    try:
+        opened = found.file.open("rb")
+    except OSError:  # its row is there, its stored file is not
+        return _error("No such file in your chat.", 404)
     response = FileResponse(
-        found.file.open("rb"),
+        opened,
         as_attachment=not found.content_type.startswith("image/"),
         filename=found.original_name or "attachment",
         content_type=found.content_type,

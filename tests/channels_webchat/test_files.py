@@ -237,3 +237,16 @@ def test_several_parts_named_file_are_refused(client, website):
     assert response.json()["error"] == "Attach exactly one file at a time."
     assert not Message.objects.exists()
     assert not Attachment.objects.exists()
+
+
+def test_a_file_gone_from_storage_is_not_found_rather_than_an_error(client, website, alice):
+    token = new_visitor(client, website)
+    write(client, website, token, "The manual, please")
+    conversation = Conversation.objects.get()
+    manual = reply_with_file(
+        conversation, alice, "manual.pdf", PDF, "application/pdf", MessageStatus.SENT
+    )
+    manual.file.storage.delete(manual.file.name)
+    response = fetch(client, website, token, manual.public_id)
+    assert response.status_code == 404
+    assert response.json()["error"] == "No such file in your chat."
