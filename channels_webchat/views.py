@@ -6,10 +6,12 @@ endpoints take no cookies: a visitor is the bearer of their token (``visitors.py
 a cross-site form cannot send, so they are exempt from Django's CSRF cookie check and check
 the token instead; starting a visitor needs the signed start token of a frame we served.
 Bodies are size-checked JSON (a file: multipart, checked as the compose box's uploads),
-rate-limited per visitor and per address, and refused with a 400 and a reason, never a 500.
+rate-limited per visitor and per address (an IPv6 client by its /64, see ``_address``; files
+also by tighter limits of their own), and refused with a 400 and a reason, never a 500.
 A file of the chat is served only to the bearer of the visitor's token, never by address.
 """
 
+import ipaddress
 import json
 from dataclasses import asdict
 from functools import wraps
@@ -100,8 +102,19 @@ def _line(value: str) -> str:
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    """The visitor's address as a rate limit's key: behind our proxy, not the proxy's."""
-    return client_ip(request)
+    """The visitor's address as every address limit's key (behind our proxy, not the
+    proxy's): an IPv4 address as it is, an IPv6 one by its /64 prefix, since one client
+    commonly holds a whole /64 and could otherwise take a new address per request."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.5 is that IPv4 client
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip), 64), strict=False))  # int: no zone
 
 
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:
@@ -250,12 +263,22 @@ def write(request: HttpRequest, visitor: Visitor) -> HttpResponse:
 def attach(request: HttpRequest, visitor: Visitor) -> HttpResponse:
     """A file the visitor attached, as a message of its own: checked as the compose box's
     uploads are (size, and type by content), then only images and PDFs."""
-    if _limited(request, "write", settings.WEBCHAT_RATE_WRITE, lambda g, r: visitor.address):
+
+    def by_visitor(group: str, request: HttpRequest) -> str:
+        return visitor.address
+
+    if _limited(request, "write", settings.WEBCHAT_RATE_WRITE, by_visitor):
         return _error("You are writing too fast: wait a moment.", 429)
-    upload = request.FILES.get("file")
+    if _limited(request, "files", settings.WEBCHAT_RATE_FILES_VISITOR, by_visitor):
+        return _error("You have sent too many files for now: try again later.", 429)
+    if _limited(request, "files.address", settings.WEBCHAT_RATE_FILES_ADDRESS, _address):
+        return _error("Too many files from your address: try again later.", 429)
+    uploads = request.FILES.getlist("file")
     key = request.POST.get("key", "")
-    if upload is None or len(request.FILES) != 1:
-        raise BadInput("Attach one file.")
+    # Counted by parts, not by field names: of several parts named "file" one would be kept.
+    if len(uploads) != 1 or len(request.FILES) != 1:
+        raise BadInput("Attach exactly one file at a time.")
+    [upload] = uploads
     if not (0 < len(key) <= KEY_MAX_LENGTH and key.replace("-", "").isalnum()):
         raise BadInput("key must be letters, digits and dashes.")
     try:
@@ -278,8 +301,12 @@ def attachment(request: HttpRequest, visitor: Visitor, public_id: str) -> HttpRe
     found = visitor_attachment(visitor=visitor, public_id=public_id)
     if found is None:
         return _error("No such file in your chat.", 404)
+    try:
+        opened = found.file.open("rb")
+    except OSError:  # its row is there, its stored file is not
+        return _error("No such file in your chat.", 404)
     response = FileResponse(
-        found.file.open("rb"),
+        opened,
         as_attachment=not found.content_type.startswith("image/"),
         filename=found.original_name or "attachment",
         content_type=found.content_type,

@@ -423,6 +423,9 @@ WEBCHAT_RATE_START = env_str("WEBCHAT_RATE_START", "20/h")
 WEBCHAT_RATE_WRITE = env_str("WEBCHAT_RATE_WRITE", "20/m")
 WEBCHAT_RATE_ADDRESS = env_str("WEBCHAT_RATE_ADDRESS", "300/m")
 WEBCHAT_RATE_TYPING = env_str("WEBCHAT_RATE_TYPING", "30/m")
+# Files are kept and each is a message in the inbox: tighter, per visitor and per address.
+WEBCHAT_RATE_FILES_VISITOR = env_str("WEBCHAT_RATE_FILES_VISITOR", "10/h")
+WEBCHAT_RATE_FILES_ADDRESS = env_str("WEBCHAT_RATE_FILES_ADDRESS", "30/h")
 # Seconds between the simulator's status reports (sent, delivered, read).
 SIMULATOR_STATUS_DELAY = float(env_str("SIMULATOR_STATUS_DELAY", "1.5"))
 

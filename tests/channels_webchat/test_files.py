@@ -191,3 +191,62 @@ def test_files_count_against_the_visitors_message_rate(client, website, settings
         attach(client, website, token, "a.png", PNG, key=f"f{i}").status_code for i in range(2)
     ]
     assert codes == [201, 429]
+
+
+def test_files_have_a_tighter_limit_per_visitor_and_per_address(client, website, settings):
+    """Files are kept and each is a message in the inbox: a few an hour per visitor, and a
+    few more per address however many visitors it starts."""
+    settings.WEBCHAT_RATE_FILES_VISITOR = "2/h"
+    settings.WEBCHAT_RATE_FILES_ADDRESS = "3/h"
+    first, second, third = (new_visitor(client, website) for _ in range(3))
+    codes = [attach(client, website, first, "a.png", PNG, key=f"a{i}") for i in range(3)]
+    assert [c.status_code for c in codes] == [201, 201, 429]
+    assert codes[2].json()["error"] == "You have sent too many files for now: try again later."
+    # Their words still go: only files are held back.
+    assert write(client, website, first, "Did they arrive?").status_code == 201
+    codes = [attach(client, website, second, "b.png", PNG, key=f"b{i}") for i in range(2)]
+    assert [c.status_code for c in codes] == [201, 429]
+    assert codes[1].json()["error"] == "Too many files from your address: try again later."
+    assert attach(client, website, third, "c.png", PNG).status_code == 429
+    assert Attachment.objects.count() == 3
+    # A visitor elsewhere is not held back by them.
+    other = client.post(
+        f"/webchat/{website.key}/files",
+        {"file": SimpleUploadedFile("d.png", PNG, "image/png"), "key": "d1"},
+        HTTP_AUTHORIZATION=f"Bearer {third}",
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other.status_code == 201
+
+
+def test_several_parts_named_file_are_refused(client, website):
+    """Counting field names would take them as one file and keep the last."""
+    token = new_visitor(client, website)
+    response = client.post(
+        f"/webchat/{website.key}/files",
+        {
+            "file": [
+                SimpleUploadedFile("a.png", PNG, "image/png"),
+                SimpleUploadedFile("b.png", PNG, "image/png"),
+            ],
+            "key": "f1",
+        },
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "Attach exactly one file at a time."
+    assert not Message.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_gone_from_storage_is_not_found_rather_than_an_error(client, website, alice):
+    token = new_visitor(client, website)
+    write(client, website, token, "The manual, please")
+    conversation = Conversation.objects.get()
+    manual = reply_with_file(
+        conversation, alice, "manual.pdf", PDF, "application/pdf", MessageStatus.SENT
+    )
+    manual.file.storage.delete(manual.file.name)
+    response = fetch(client, website, token, manual.public_id)
+    assert response.status_code == 404
+    assert response.json()["error"] == "No such file in your chat."

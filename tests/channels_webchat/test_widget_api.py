@@ -312,10 +312,42 @@ def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website
     assert start_from("198.51.100.99, 203.0.113.5") == 429
 
 
+def test_an_ipv6_client_is_counted_by_its_64_prefix(client, website, settings):
+    """One client commonly holds a whole /64: a new address per request would otherwise
+    be a new limit per request."""
+    settings.WEBCHAT_RATE_START = "1/h"
+    settings.WEBCHAT_RATE_ADDRESS = "2/m"
+
+    def start_from(address):
+        return client.post(
+            f"/webchat/{website.key}/start",
+            {"start": start_token(client, website)},
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+
+    assert start_from("2001:db8:1:2::1").status_code == 201
+    refused = start_from("2001:db8:1:2:ffff:ffff:ffff:9")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "Too many new chats from your address: try again later."
+    token = start_from("2001:db8:1:3::1").json()["token"]  # the next /64: another client
+    assert start_from("203.0.113.5").status_code == 201
+    assert start_from("203.0.113.6").status_code == 201  # IPv4 stays per address
+    assert start_from("::ffff:203.0.113.5").status_code == 429  # that IPv4 client again
+
+    def state_from(address):
+        return call(client, website, token, "state", REMOTE_ADDR=address).status_code
+
+    codes = [state_from(f"2001:db8:1:3::{i}") for i in range(1, 4)]
+    assert codes == [200, 200, 429]
+    assert state_from("2001:db8:1:4::1") == 200
+
+
 def test_the_state_costs_the_same_queries_however_long_the_chat(
     client, website, django_assert_max_num_queries, settings
 ):
     settings.WEBCHAT_RATE_WRITE = "100/m"
+    settings.WEBCHAT_RATE_FILES_VISITOR = settings.WEBCHAT_RATE_FILES_ADDRESS = "100/h"
     _, token = visitor_start(website=website)
     for i in range(30):
         write(client, website, token, f"message {i}", key=f"k{i}")
