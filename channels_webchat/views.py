@@ -11,7 +11,6 @@ also by tighter limits of their own), and refused with a 400 and a reason, never
 A file of the chat is served only to the bearer of the visitor's token, never by address.
 """
 
-import ipaddress
 import json
 from dataclasses import asdict
 from functools import wraps
@@ -28,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from converse.auth import client_ip
+from converse.auth import client_network
 from converse.security import policy_header
 from inbox.channels import channel_rules
 from inbox.media_types import UploadRefused, uploads_check
@@ -102,19 +101,8 @@ def _line(value: str) -> str:
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    """The visitor's address as every address limit's key (behind our proxy, not the
-    proxy's): an IPv4 address as it is, an IPv6 one by its /64 prefix, since one client
-    commonly holds a whole /64 and could otherwise take a new address per request."""
-    address = client_ip(request)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 4:
-        return str(ip)
-    if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.5 is that IPv4 client
-        return str(ip.ipv4_mapped)
-    return str(ipaddress.IPv6Network((int(ip), 64), strict=False))  # int: no zone
+    """The visitor's address as every address limit's key (see ``client_network``)."""
+    return client_network(request)
 
 
 def _limited(request: HttpRequest, group: str, rate: str, key) -> bool:

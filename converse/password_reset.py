@@ -26,7 +26,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from .auth import client_ip
+from .auth import client_network
 
 KEY_PREFIX = "password-reset:"
 
@@ -110,7 +110,7 @@ class ThrottledPasswordResetView(PasswordResetView):
     the answer is the same page whatever happens to the request."""
 
     def form_valid(self, form):
-        email, ip = form.cleaned_data["email"], client_ip(self.request)
+        email, ip = form.cleaned_data["email"], client_network(self.request)
         if reset_allowed(email=email, ip=ip):
             password_reset_mail_enqueue(email=email)
         else:

@@ -40,6 +40,14 @@ def test_an_address_is_locked_after_too_many_failures_on_any_accounts(client, al
     assert attempt(Client(), "alice", "alice", ip="192.0.2.1").status_code == 302
 
 
+def test_an_ipv6_client_is_locked_by_its_64_whatever_address_of_it_it_takes(client, alice, limit):
+    for n in range(limit):
+        attempt(client, f"someone-{n}", "guess", ip=f"2001:db8:5:7::{n + 1:x}")
+    assert attempt(client, "alice", "alice", ip="2001:db8:5:7:ffff::1").status_code == 429
+    # The next /64 is another client.
+    assert attempt(Client(), "alice", "alice", ip="2001:db8:5:8::1").status_code == 302
+
+
 def test_a_success_before_the_limit_clears_the_account_failures(client, alice, limit):
     for _ in range(limit - 1):
         attempt(client, "alice", "wrong")
