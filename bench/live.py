@@ -370,7 +370,7 @@ def measure_screen(result: LiveResult, *, events: int = 200, rate: float = 4.0) 
                 sid = f"SMlive{run}{n:020d}"
                 params = {
                     "AccountSid": webhook.ACCOUNT_SID, "ApiVersion": "2010-04-01",
-                    "Body": f"bench-live-{n}", "From": thread.customer_phone,
+                    "Body": f"bench-live-{n}", "From": thread.customer_address,
                     "To": thread.sender_id.address, "MessageSid": sid, "SmsMessageSid": sid,
                     "NumMedia": "0", "NumSegments": "1",
                 }  # fmt: skip
