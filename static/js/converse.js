@@ -130,16 +130,20 @@
   }
 
   function onSwap(event) {
-    if (event.detail.target && event.detail.target.id === "thread") scrollThread();
+    var target = event.detail.target;
+    if (target && target.id === "thread") scrollThread();
+    // A conversation opened from the list is on screen from the moment it is in the page
+    // (on a phone the thread now takes the screen): a count asked from then on reads what
+    // arrives in it first (window.js), not only once htmx has settled it.
+    if (target && target.id === "window" && event.type === "htmx:afterSwap") {
+      document.body.classList.replace("no-thread", "has-thread");
+    }
   }
   document.addEventListener("htmx:afterSwap", onSwap);
   document.addEventListener("htmx:oobAfterSwap", onSwap);
   document.addEventListener("htmx:afterSettle", function (event) {
     markActiveRow();
     if (!event.detail.target || event.detail.target.id !== "window") return;
-    // A conversation opened from the list (its title is in): on a phone the thread now
-    // takes the screen.
-    document.body.classList.replace("no-thread", "has-thread");
     scrollThread();
     setTitle(currentUnread());
   });

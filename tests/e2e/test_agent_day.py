@@ -173,3 +173,32 @@ def test_a_message_into_the_open_conversation_never_bumps_the_unread_count(
     counts = page.evaluate("window.__counts")
     assert counts and set(counts) == {"1"}, counts
     assert conversation.read_states.get(user=alice).last_read_at
+
+
+# htmx settles what it swapped in 2 s late (its default is 20 ms; a busy machine can take
+# as long), set once htmx has started on the page.
+SLOW_SETTLE = """
+document.addEventListener("htmx:load", function () {
+  htmx.config.defaultSettleDelay = 2000;
+}, { once: true });
+"""
+
+
+def test_a_message_the_moment_a_conversation_opens_is_not_counted_unread(
+    sign_in, alice, alice_line, tasks
+):
+    receive(alice_line, "+12025550100", "Another customer")
+    receive(alice_line, "+12025550123", "Hello")
+    page = sign_in(alice, init_script=WATCH_COUNTS + SLOW_SETTLE)
+    settle(page)
+    page.locator(".conversation-row", has_text="Hello").locator("a").click()
+    expect(page.locator("#thread")).to_contain_text("Hello")
+    expect(page.locator("#live")).to_have_text("1")
+    page.evaluate("window.__counts = []")
+
+    receive(alice_line, "+12025550123", "Are you there?")  # before htmx has settled
+
+    expect(page.locator("#thread")).to_contain_text("Are you there?")
+    page.wait_for_timeout(500)
+    counts = page.evaluate("window.__counts")
+    assert counts and set(counts) == {"1"}, counts
