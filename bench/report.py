@@ -25,6 +25,7 @@ from . import (
     outbound,
     pages,
     recovery,
+    webchat,
     webhook,
 )
 
@@ -64,6 +65,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["mail"] = asdict(mail.measure_mail(mails=args.mails))
     if "live" in only:
         results["live"] = asdict(live.measure_live())
+    if "webchat" in only:
+        results["webchat"] = asdict(webchat.measure_webchat(concurrency=args.concurrency))
     return results
 
 
@@ -261,6 +264,8 @@ def table(results: dict) -> str:
         lines += mail.mail_lines(results["mail"])
     if "live" in results:
         lines += live_lines(results["live"])
+    if "webchat" in results:
+        lines += webchat.webchat_lines(results["webchat"], results.get("webhook"))
     return "\n".join(lines)
 
 

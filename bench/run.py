@@ -27,6 +27,7 @@ SECTIONS = (
     "recovery",
     "mail",
     "live",
+    "webchat",
 )
 
 
