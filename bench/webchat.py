@@ -10,7 +10,9 @@ with the website's origin; the agent is chromium.
   My Inbox (a MutationObserver stamps each), from the POST: p50 and p95.
 - idle: 1,000 light asyncio clients (not browsers) polling the state endpoint at the
   closed widget's cadence (every 5 s, ``static/webchat/frame.js`` ``poll``) for a minute:
-  the web process's memory before and after, its CPU, and the requests a second served.
+  the web process's memory before and after, its CPU, and the requests a second served
+  (the server connects as a role allowed ``IDLE_CONNECTIONS``: PostgreSQL is shared); and
+  one ask's web CPU when unhurried.
 - accepted: concurrent visitors writing messages for a while: messages accepted a second.
 """
 
@@ -72,6 +74,7 @@ class WebchatResult:
     idle_cpu_percent: float = 0.0
     idle_requests_per_second: float = 0.0
     idle_failed: int = 0
+    state_cpu_ms: float = 0.0
     idle_cpu_ms_per_request: float = 0.0
     accepted_per_second: float = 0.0
     accepted: int = 0
@@ -269,6 +272,23 @@ def limited_role(limit: int) -> Iterator[str]:
                 cursor.execute(statement)
 
 
+def measure_state_cost(port: int, process, website: Website, result: WebchatResult) -> None:
+    """One visitor asking for its state, one ask after another: the web CPU of one ask
+    unhurried, and so how many a second the process could serve."""
+    import requests
+
+    token = visitor_start(website=website)[1]
+    connection.close()
+    http = requests.Session()
+    url = f"http://{HOST}:{port}{PREFIX}/{website.key}/state"
+    http.get(url, headers=headers(token))  # the first ask's own work (imports, caches)
+    count = 100
+    cpu = process_cpu_seconds(process.pid)
+    for _ in range(count):
+        http.get(url, headers=headers(token))
+    result.state_cpu_ms = round((process_cpu_seconds(process.pid) - cpu) * 1000 / count, 2)
+
+
 def measure_idle(
     port: int, process, website: Website, result: WebchatResult, *, count: int = 1000,
     seconds: float = 60.0,
@@ -345,6 +365,7 @@ def measure_webchat(*, concurrency: int = 8) -> WebchatResult:
     with limited_role(IDLE_CONNECTIONS) as database_url:
         connection.close()
         with server(port, UNLIMITED | {"DATABASE_URL": database_url}) as process:
+            measure_state_cost(port, process, website, result)
             measure_idle(port, process, website, result)
     with server(port, UNLIMITED):
         measure_accepted(port, website, result, concurrency=concurrency)
@@ -374,8 +395,17 @@ def webchat_lines(r: dict, webhook: dict | None) -> list[str]:
         f"{r['idle_cpu_ms_per_request']:g} ms of web CPU each; at most {IDLE_CONNECTIONS} "
         "database connections)"
     )
+    if r.get("state_cpu_ms"):
+        lines.append(
+            f"  one state ask, unhurried: {r['state_cpu_ms']:g} ms of web CPU (so at most "
+            f"{1000 / r['state_cpu_ms']:,.0f} a second, {5000 / r['state_cpu_ms']:,.0f} closed "
+            "widgets, on one core)"
+        )
     if webhook and webhook.get("status") == "ok":
-        beside = f"the Twilio webhook's ingest {webhook['per_second']:,.1f}/s (gunicorn)"
+        beside = (
+            f"the Twilio webhook's ingest {webhook['per_second']:,.1f}/s (gunicorn, "
+            f"c={webhook['concurrency']}; web chat here: one uvicorn process)"
+        )
     else:
         beside = "the Twilio webhook's ingest not measured in this run (--only webhook)"
     lines.append(
