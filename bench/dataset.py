@@ -34,8 +34,8 @@ from inbox.models import (
     User,
 )
 from inbox.models.ids import ALPHABET
+from inbox.pure.segments import count_segments
 from inbox.reports.tally import tally_rebuild
-from inbox.segments import count_segments
 from inbox.services.sending import preview_of
 
 AGENTS = 50

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from inbox.models import Channel, Contact, ContactFieldValue, CustomField, WhatsAppTemplate
-from inbox.segments import count_segments
+from inbox.pure.segments import count_segments
 
 from .models import Campaign
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from inbox.csv_cells import csv_safe
 from inbox.models import Message, MessageDirection, MessageStatus, User
+from inbox.pure.csv_cells import csv_safe
 
 from .models import Campaign, Exclusion, Recipient
 
@@ -142,7 +142,7 @@ EXPORT_HEADER = [
 
 def campaign_export_rows(*, campaign: Campaign) -> Iterator[list[str]]:
     """One row per recipient, in id order, read in chunks (memory stays flat); formula-safe
-    cells (``inbox.csv_cells.csv_safe``)."""
+    cells (``inbox.pure.csv_cells.csv_safe``)."""
     yield EXPORT_HEADER
     rows = (
         _rows(campaign)

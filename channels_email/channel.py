@@ -6,8 +6,8 @@ from django.core.validators import validate_email
 from django.urls import reverse
 
 from inbox.channels import ChannelRules, InvalidAddress
-from inbox.media_types import ACCEPTED
 from inbox.models import Channel, IdentityKind, Message
+from inbox.pure.media_types import ACCEPTED
 
 
 class EmailRules(ChannelRules):

@@ -17,7 +17,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from django.utils import timezone
 
-from inbox.storable import storable_text
+from inbox.pure.storable import storable_text
 
 from .models import MailKind
 

@@ -2,9 +2,9 @@
 segments (GSM-7 160/153, UCS-2 70/67), MMS media, no reply window, no read receipts."""
 
 from inbox.channels import PhoneNumberRules
-from inbox.media_types import ACCEPTED
 from inbox.models import Channel, IdentityKind
-from inbox.segments import count_segments
+from inbox.pure.media_types import ACCEPTED
+from inbox.pure.segments import count_segments
 
 
 class SmsRules(PhoneNumberRules):

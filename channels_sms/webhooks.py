@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET
 
 from channels_twilio.adapter import MAX_MEDIA, MEDIA_SALT, twilio_adapter_for_params
 from channels_twilio.signature import twilio_signed
-from inbox.media_types import ACCEPTED
 from inbox.models import Attachment, MessageDirection
+from inbox.pure.media_types import ACCEPTED
+from inbox.pure.storable import storable_text
 from inbox.services.status import provider_status_apply
-from inbox.storable import storable_text
 
 from .ingest import webhook_store
 from .tasks import wake_ingest

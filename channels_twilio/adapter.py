@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from inbox.channels import InboundMedia, InboundMessage, SendResult, StatusUpdate
 from inbox.models import Attachment, Message
-from inbox.storable import storable_text
+from inbox.pure.storable import storable_text
 
 from . import client
 from .client import ProviderMessage

@@ -17,8 +17,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from inbox.channels import SendError
-from inbox.params import param_int
-from inbox.provider_errors import describe
+from inbox.pure.params import param_int
+from inbox.pure.provider_errors import describe
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ class WebChatRules(ChannelRules):
     typed_addresses = False
     text_limit = 4000
     # What the widget shows: images in the chat, a PDF as a link (either way; a visitor's
-    # upload is checked as the compose box's is, ``inbox.media_types.uploads_check``).
+    # upload is checked as the compose box's is, ``inbox.pure.media_types.uploads_check``).
     media_types = frozenset({"image/jpeg", "image/png", "image/gif", "application/pdf"})
     receipts = frozenset({"delivered"})
 

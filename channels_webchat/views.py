@@ -30,9 +30,9 @@ from django_ratelimit.core import is_ratelimited
 from converse.auth import client_network
 from converse.security import policy_header
 from inbox.channels import channel_rules
-from inbox.media_types import UploadRefused, uploads_check
 from inbox.models import Channel
-from inbox.storable import storable_text
+from inbox.pure.media_types import UploadRefused, uploads_check
+from inbox.pure.storable import storable_text
 
 from .models import Visitor, Website
 from .presence import agents_typing, visitor_typing

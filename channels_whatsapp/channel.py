@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from inbox.channels import PhoneNumberRules
-from inbox.media_types import ACCEPTED
 from inbox.models import Channel, IdentityKind
+from inbox.pure.media_types import ACCEPTED
 
 
 class WhatsAppRules(PhoneNumberRules):

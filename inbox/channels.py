@@ -209,12 +209,12 @@ class PhoneNumberRules(ChannelRules):
 
     def normalise_address(self, address: str, *, region: str = "") -> str:
         """E.164; InvalidPhoneNumber (an InvalidAddress) says what is wrong with it."""
-        from .phone import normalise_phone
+        from .pure.phone import normalise_phone
 
         return normalise_phone(address, region=region or None)
 
     def display_address(self, address: str) -> str:
-        from .phone import format_phone
+        from .pure.phone import format_phone
 
         return format_phone(address)
 

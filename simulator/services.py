@@ -2,7 +2,7 @@
 
 from inbox.channels import adapter_for
 from inbox.models import Message, SenderId
-from inbox.phone import normalise_phone
+from inbox.pure.phone import normalise_phone
 from inbox.services.inbound import message_receive
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from converse import demo_mail
 from inbox.access import usable_sender_ids, visible_conversations
-from inbox.forms import offer_senders
+from inbox.forms.compose import offer_senders
 from inbox.models import (
     Channel,
     Contact,
@@ -28,7 +28,7 @@ from inbox.models import (
     User,
     contact_at_q,
 )
-from inbox.phone import InvalidPhoneNumber, normalise_phone
+from inbox.pure.phone import InvalidPhoneNumber, normalise_phone
 
 from .mail import DemoMailDown, customer_mail_send, customer_mails
 from .numbers import FAILING_NUMBERS

@@ -65,7 +65,7 @@ def stored_address(kind: str, address: str) -> str:
 class Contact(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     display_name = models.CharField(max_length=200, blank=True)
-    # E.164, validated and normalised by inbox.phone before it gets here.
+    # E.164, validated and normalised by inbox.pure.phone before it gets here.
     phone_e164 = models.CharField(max_length=20, unique=True, null=True, blank=True)
     whatsapp_id = models.CharField(max_length=64, blank=True)
     email = models.EmailField(blank=True)
@@ -113,7 +113,7 @@ class Contact(models.Model):
     @property
     def shown_name(self) -> str:
         """The name people see: the saved name, else the number in a readable form."""
-        from ..phone import format_phone
+        from ..pure.phone import format_phone
 
         return self.display_name or format_phone(self.phone_e164 or "") or self.public_id
 

@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import formats, timezone
 
 from ..models import ConsentRecord, Message
-from ..params import param_id, param_int
+from ..pure.params import param_id, param_int
 from . import metrics
 from .periods import day_start
 

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from ..models import Channel
-from ..params import param_id
+from ..pure.params import param_id
 
 PRESETS = {"today": 1, "7d": 7, "30d": 30}
 PRESET_CHOICES = [("today", "Today"), ("7d", "7 days"), ("30d", "30 days"), ("custom", "Custom")]

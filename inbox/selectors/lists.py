@@ -19,7 +19,7 @@ from ..models import (
     SenderId,
     User,
 )
-from ..params import param_id
+from ..pure.params import param_id
 from ..reports import drilldown
 from ..waiting import WaitingState, waiting_of, waiting_q, with_anyone_joined
 from .contacts import contact_search_q

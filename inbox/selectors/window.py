@@ -19,7 +19,7 @@ from ..models import (
     MessageDirection,
     User,
 )
-from ..params import param_int
+from ..pure.params import param_int
 from ..services import teams
 from ..services.assignment import transfer_targets
 from ..waiting import anyone_joined, waiting_of

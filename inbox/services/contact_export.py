@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from django.utils.http import urlencode
 
-from ..csv_cells import csv_safe
 from ..models import ContactExport, CustomField, User
+from ..pure.csv_cells import csv_safe
 from ..selectors.contacts import ContactFilters, contacts_for_export
 from .contact_import import field_header
 

@@ -8,7 +8,7 @@ new one creates it. A merged contact's second number (F-CT4) matches that contac
 main number does, and the contact keeps both.
 Rows are written in chunks, each in one transaction with the progress it reports.
 
-The upload is read by ``inbox.csv_cells``: a file it cannot read, or one past the limits
+The upload is read by ``inbox.pure.csv_cells``: a file it cannot read, or one past the limits
 (rows, columns, a column name's length), is refused at once with the reason, and a row it
 could not read as written (a stray non-UTF-8 byte, a NUL) is named on the preview and left
 out. Only an admin's import changes SMS consent, and never re-subscribes a customer whose
@@ -31,15 +31,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bulk_insert import insert_rows
-from ..csv_cells import (
-    Decoded,
-    UnreadableFile,
-    csv_safe,
-    csv_unsafe,
-    decode_upload,
-    numbered_rows,
-    read_rows,
-)
 from ..enqueue import enqueue
 from ..models import (
     ConsentRecord,
@@ -53,7 +44,16 @@ from ..models import (
     User,
 )
 from ..models.ids import new_public_id
-from ..phone import InvalidPhoneNumber, normalise_phone
+from ..pure.csv_cells import (
+    Decoded,
+    UnreadableFile,
+    csv_safe,
+    csv_unsafe,
+    decode_upload,
+    numbered_rows,
+    read_rows,
+)
+from ..pure.phone import InvalidPhoneNumber, normalise_phone
 from .consent import imported_consent_changes, imported_consent_record
 from .contacts import field_key, labels_named
 

@@ -30,7 +30,7 @@ from ..models import (
     ConversationEvent,
     User,
 )
-from ..phone import format_phone
+from ..pure.phone import format_phone
 
 # The details that fill the kept contact's when it has none: (attribute, label).
 DETAILS = (("display_name", "Name"), ("email", "Email"), ("whatsapp_id", "WhatsApp"))

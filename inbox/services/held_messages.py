@@ -27,8 +27,8 @@ from ..models import (
     User,
     WhatsAppTemplate,
 )
+from ..pure.segments import count_segments
 from ..reports.tally import tally_add
-from ..segments import count_segments
 from .business_hours import (
     closed_until,
     is_open,

@@ -12,7 +12,6 @@ from django.utils import timezone
 from ..channels import InboundFile, InboundMessage, InvalidAddress, channel_rules
 from ..happenings import Happening, announce
 from ..live_events import event_record
-from ..media_types import HEAD_BYTES, media_type_sniff
 from ..models import (
     Attachment,
     Contact,
@@ -24,10 +23,11 @@ from ..models import (
     MessageStatus,
     SenderId,
 )
+from ..pure.media_types import HEAD_BYTES, media_type_sniff
+from ..pure.segments import count_segments
+from ..pure.storable import storable_text
 from ..reports.metrics import first_times_after_inbound
 from ..reports.tally import tally_add
-from ..segments import count_segments
-from ..storable import storable_text
 from .auto_replies import auto_replies_send
 from .consent import inbound_keywords_apply
 from .contact_activity import contact_touch

@@ -10,7 +10,7 @@ import re
 from django.db import transaction
 
 from ..models import Contact, CustomField, SavedReply, User
-from ..phone import format_phone
+from ..pure.phone import format_phone
 
 # A key starts with a letter: WhatsApp templates number their variables ({{1}}), which are
 # not ours to fill.

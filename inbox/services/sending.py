@@ -32,9 +32,9 @@ from ..models import (
     User,
     WhatsAppTemplate,
 )
+from ..pure.segments import count_segments
 from ..reports.metrics import first_response_on_send
 from ..reports.tally import tally_add
-from ..segments import count_segments
 from .contact_activity import contact_touch
 from .opt_out import contact_opt_out
 from .refusals import SendRefused

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..live_events import event_record
 from ..models import Conversation, EarlyStatus, Message, MessageStatus
-from ..provider_errors import describe
+from ..pure.provider_errors import describe
 
 S = MessageStatus
 RANK = {S.SCHEDULED: 0, S.QUEUED: 1, S.SENT: 2, S.DELIVERED: 3, S.READ: 4}

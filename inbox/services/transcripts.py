@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..enqueue import enqueue
 from ..models import Conversation, ConversationEvent, Message, TranscriptExport, User
-from ..phone import format_phone
+from ..pure.phone import format_phone
 
 log = logging.getLogger(__name__)
 

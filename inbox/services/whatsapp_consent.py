@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..live_events import event_record
 from ..models import Channel, ConsentRecord, Contact, Conversation, ConversationEvent, User
-from ..phone import InvalidPhoneNumber, normalise_phone
+from ..pure.phone import InvalidPhoneNumber, normalise_phone
 from .identities import contact_for_number
 from .refusals import SendRefused
 

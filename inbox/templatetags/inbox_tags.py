@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from inbox.channels import channel_rules
 from inbox.markup import channel_short, fill, url_stem
 from inbox.models import MessageDirection
-from inbox.phone import format_phone
+from inbox.pure.phone import format_phone
 from inbox.waiting import Waiting
 
 register = template.Library()

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from inbox.models import Conversation, Label
-from inbox.snooze_times import snooze_choices
+from inbox.pure.snooze_times import snooze_choices
 
 register = template.Library()
 

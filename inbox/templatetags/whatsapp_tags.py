@@ -6,6 +6,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from inbox.forms.whatsapp import ConsentForm
 from inbox.models import Conversation
 from inbox.selectors import templates
 from inbox.services.opt_out import contact_opt_out
@@ -16,7 +17,6 @@ from inbox.services.reply_window import (
     window_is_open,
 )
 from inbox.services.whatsapp_consent import whatsapp_consent_history
-from inbox.template_forms import ConsentForm
 
 register = template.Library()
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from inbox.channels import channel_rules
-from inbox.forms import ContactForm
+from inbox.forms.contacts import ContactForm
 from inbox.markup import fill, linkify, url_stem
 from inbox.models import ConversationEvent, Message, MessageStatus
-from inbox.provider_errors import NEEDS_TEMPLATE
+from inbox.pure.provider_errors import NEEDS_TEMPLATE
 from inbox.selectors.window import Thread, window_state
 from inbox.services.business_hours import opening_label
 from inbox.services.held_messages import can_change_held

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..forms import ContactForm, NewContactForm
+from ..forms.contacts import ContactForm, NewContactForm
 from ..models import Contact, Label
 from ..selectors.contacts import (
     Consent,

@@ -11,11 +11,11 @@ from django_htmx.http import trigger_client_event
 from .. import window_facts
 from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
 from ..channels import InvalidAddress
-from ..forms import ComposeForm, NewConversationForm
+from ..forms.compose import ComposeForm, NewConversationForm
 from ..models import Organisation
-from ..params import param_id
-from ..phone import format_phone
-from ..segments import count_segments
+from ..pure.params import param_id
+from ..pure.phone import format_phone
+from ..pure.segments import count_segments
 from ..selectors.contacts import contact_chosen, contact_conversations
 from ..selectors.counts import inbox_nav
 from ..selectors.search import thread_size_to_show

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import conversation_for
+from ..forms.whatsapp import TemplateSendForm
 from ..models import Message, MessageStatus
 from ..selectors.templates import registered_template
 from ..services.business_hours import opening_label
@@ -21,7 +22,6 @@ from ..services.held_messages import (
 )
 from ..services.refusals import SendRefused
 from ..services.reply_window import check_template_approved
-from ..template_forms import TemplateSendForm
 
 
 class HeldMessageForm(forms.Form):

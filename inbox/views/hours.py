@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..hours_forms import HolidayForm, OrganisationHoursForm, SenderHoursForm
+from ..forms.hours import HolidayForm, OrganisationHoursForm, SenderHoursForm
 from ..models import Holiday, Organisation, SenderId
 from ..selectors.hours import hours_overview
 from ..services import hours_settings

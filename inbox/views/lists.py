@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import usable_sender_ids, visible_conversations
 from ..models import Channel, Conversation, Role, User
-from ..params import param_id
+from ..pure.params import param_id
 from ..selectors.counts import inbox_nav, team_agents
 from ..selectors.lists import Cursor, InboxFilters, InboxView, filter_choices, inbox_conversations
 from ..services.assignment import AssignRefused, conversations_assign

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from ..params import param_int
+from ..pure.params import param_int
 from ..selectors.counts import unread_count
 from ..selectors.live import latest_change, news_since
 from ..services.read_state import counted_on_screen

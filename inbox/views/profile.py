@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..profile_forms import TimeZoneForm
+from ..forms.profile import TimeZoneForm
 from ..services.profile import user_time_zone_set
 
 

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import conversation_for
-from ..forms import MissingValuesForm, SavedReplyForm
+from ..forms.replies import MissingValuesForm, SavedReplyForm
 from ..models import CustomField, SavedReply, User
 from ..selectors.replies import replies_for, replies_managed, reply_usable
 from ..selectors.window import contact_with_details

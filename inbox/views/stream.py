@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 from .. import live_hub
 from ..live_events import Event, events_after, oldest_kept
 from ..models import User
-from ..params import param_int
+from ..pure.params import param_int
 
 RETRY_MS = 2000
 BACKLOG_LIMIT = 5000

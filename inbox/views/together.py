@@ -9,11 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import presence
 from ..access import ConversationTaken, conversation_for
 from ..live_events import signal
-from ..params import param_int
+from ..pure.params import param_int
+from ..pure.snooze_times import BadSnoozeTime, snooze_until
 from ..selectors.window import mention_candidates, replied_by_another
 from ..services.labels import LabelRefused, conversations_label
 from ..services.snooze import SnoozeRefused, conversation_snooze, conversation_unsnooze
-from ..snooze_times import BadSnoozeTime, snooze_until
 from .live import format_version, parse_version
 from .window import thread_response
 

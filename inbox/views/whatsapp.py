@@ -8,6 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import can_send_in, conversation_for
+from ..forms.whatsapp import (
+    ConsentForm,
+    ConsentImportForm,
+    NewTemplateConversationForm,
+    TemplateSendForm,
+)
 from ..models import Contact, Conversation, contact_at_q
 from ..selectors.templates import registered_template
 from ..services.conversations import conversation_start_with_template
@@ -15,12 +21,6 @@ from ..services.reply_window import check_template_approved, window_is_open
 from ..services.sending import SendRefused
 from ..services.whatsapp_consent import whatsapp_consent_import, whatsapp_consent_set
 from ..services.whatsapp_templates import template_values_from_contact, whatsapp_template_send
-from ..template_forms import (
-    ConsentForm,
-    ConsentImportForm,
-    NewTemplateConversationForm,
-    TemplateSendForm,
-)
 from .conversation import _thread_context, thread_of
 from .lists import list_context
 

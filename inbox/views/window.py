@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import ConversationTaken, can_send_in, conversation_for, visible_conversations
-from ..forms import ContactForm, NoteForm
+from ..forms.compose import NoteForm
+from ..forms.contacts import ContactForm
 from ..models import Conversation, Team, User
-from ..params import param_id
+from ..pure.params import param_id
 from ..services.assignment import AssignRefused, conversation_transfer
 from ..services.auto_assign import availability_set
 from ..services.contacts import contact_update

@@ -3,7 +3,7 @@
 
 from bench.contact_import import NEW_NUMBERS_FROM
 from bench.dataset import phone_number
-from inbox.phone import normalise_phone
+from inbox.pure.phone import normalise_phone
 
 
 def test_the_data_sets_and_the_imports_numbers_are_valid_and_never_repeat():

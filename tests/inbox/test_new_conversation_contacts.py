@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from inbox.forms import NewConversationForm
+from inbox.forms.compose import NewConversationForm
 from inbox.models import Contact, Conversation, Organisation
-from inbox.phone import EXAMPLE_NUMBER, normalise_phone
+from inbox.pure.phone import EXAMPLE_NUMBER, normalise_phone
 from inbox.services.contact_merge import contacts_merge
 
 from ..conftest import receive

@@ -5,7 +5,7 @@ import phonenumbers
 import pytest
 from django import forms
 
-from inbox.phone import InvalidPhoneNumber, normalise_phone
+from inbox.pure.phone import InvalidPhoneNumber, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -89,12 +89,21 @@ EXAMPLE = re.compile(r"\+\d[\d ().-]{6,}\d")
 
 
 def _form_classes() -> list[type[forms.Form]]:
-    import inbox.forms
-    import inbox.hours_forms
-    import inbox.template_forms
+    import inbox.forms.compose
+    import inbox.forms.contacts
+    import inbox.forms.hours
+    import inbox.forms.replies
+    import inbox.forms.whatsapp
     import simulator.views
 
-    modules = (inbox.forms, inbox.hours_forms, inbox.template_forms, simulator.views)
+    modules = (
+        inbox.forms.compose,
+        inbox.forms.contacts,
+        inbox.forms.hours,
+        inbox.forms.replies,
+        inbox.forms.whatsapp,
+        simulator.views,
+    )
     return [
         value
         for module in modules

@@ -4,7 +4,7 @@ edited and an export of the demo does not import again."""
 import pytest
 
 from inbox.management.commands.seed_demo import CONTACTS, THREADS
-from inbox.phone import normalise_phone
+from inbox.pure.phone import normalise_phone
 
 
 @pytest.mark.parametrize(

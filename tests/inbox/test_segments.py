@@ -1,6 +1,6 @@
 import pytest
 
-from inbox.segments import count_segments
+from inbox.pure.segments import count_segments
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from inbox import tasks
 from inbox.models import ConversationEvent, User
-from inbox.snooze_times import BadSnoozeTime, snooze_choices, snooze_until
+from inbox.pure.snooze_times import BadSnoozeTime, snooze_choices, snooze_until
 
 from ..conftest import receive
 

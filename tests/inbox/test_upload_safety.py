@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from channels_twilio.adapter import media_url
-from inbox.media_types import media_type_sniff
 from inbox.models import Attachment, Message
+from inbox.pure.media_types import media_type_sniff
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -91,7 +91,7 @@ def test_the_thread_offers_a_template_on_a_message_failed_for_the_window(
 
 
 def test_twilio_63016_reads_as_the_window_rule():
-    from inbox.provider_errors import describe
+    from inbox.pure.provider_errors import describe
 
     assert describe("63016").reason == (
         "The 24-hour WhatsApp window is closed. Send a registered template to reopen it."

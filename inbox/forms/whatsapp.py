@@ -2,11 +2,11 @@
 
 from django import forms
 
-from .access import usable_sender_ids
-from .forms import new_idempotency_key, offer_senders
-from .models import Channel, ConsentRecord, SenderId, User, WhatsAppTemplate
-from .phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone
-from .services.whatsapp_consent import RECORDABLE_SOURCES
+from ..access import usable_sender_ids
+from ..models import Channel, ConsentRecord, SenderId, User, WhatsAppTemplate
+from ..pure.phone import EXAMPLE_NUMBER, InvalidPhoneNumber, normalise_phone
+from ..services.whatsapp_consent import RECORDABLE_SOURCES
+from .compose import new_idempotency_key, offer_senders
 
 
 class TemplateSendForm(forms.Form):

@@ -4,9 +4,9 @@ import re
 
 from django import forms
 
-from .models import AutoReplyMode, Holiday, HoursMode, Organisation, SenderId
-from .models.people import TIME_ZONE_CHOICES
-from .services.business_hours import (
+from ..models import AutoReplyMode, Holiday, HoursMode, Organisation, SenderId
+from ..models.people import TIME_ZONE_CHOICES
+from ..services.business_hours import (
     WEEKDAYS,
     format_intervals,
     parse_intervals,

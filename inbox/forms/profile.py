@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .services.profile import TIME_ZONES
+from ..services.profile import TIME_ZONES
 from .widgets import ZoneSelect
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
-from .models.people import TIME_ZONE_CHOICES
+from ..models.people import TIME_ZONE_CHOICES
 
 
 @cache

@@ -5,7 +5,7 @@ import re
 import phonenumbers
 from django.conf import settings
 
-from .channels import InvalidAddress
+from ..channels import InvalidAddress
 
 # Shown in help texts and errors; a test keeps it valid by our own check.
 EXAMPLE_NUMBER = "+44 7911 123456"
