@@ -15,6 +15,7 @@ from ..models import (
     ContactFieldValue,
     Conversation,
     ConversationEvent,
+    Label,
     Message,
     MessageDirection,
     User,
@@ -149,3 +150,17 @@ def replied_by_another(*, conversation: Conversation, user: User, since: datetim
     if reply is None:
         return ""
     return str(reply.author) if reply.author else "An automatic reply"
+
+
+def label_choices(*, conversation: Conversation) -> list[Label]:
+    """Every label by name, each marked ``on`` when ``conversation`` carries it (one query):
+    the window's label picker and the conversation's chips."""
+    return list(
+        Label.objects.annotate(
+            on=Exists(
+                Conversation.labels.through.objects.filter(
+                    conversation=conversation, label=OuterRef("pk")
+                )
+            )
+        ).order_by("name")
+    )

@@ -30,6 +30,7 @@ from ..services.sending import SendRefused, message_send, too_long
 from .lists import list_context as _list_context
 from .live import format_version
 from .taken import taken_response
+from .window_parts import window_render
 
 
 def thread_of(request: HttpRequest, conversation) -> Thread:
@@ -82,14 +83,14 @@ def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     compose_form = ComposeForm(initial={"body": request.GET.get("body", "")})
     context = _thread_context(request, conversation, compose_form) | _list_context(request)
     context["active_id"] = conversation.public_id
-    return render(request, "inbox/conversation.html", context)
+    return window_render(request, "inbox/conversation.html", context)
 
 
 def _window_swap(request: HttpRequest, conversation, *, was_unread: bool) -> HttpResponse:
     """A row opened from the list: the thread and contact panes only, so the list keeps its
     place, its older pages and its ticks. A read changes the counts: the page hears of it
     (``inbox-changed``) and refreshes the list and the navigation."""
-    response = render(
+    response = window_render(
         request, "inbox/partials/window_swap.html", _thread_context(request, conversation)
     )
     if was_unread:
@@ -115,7 +116,7 @@ def conversation_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     # the conversation, the customer opted out…); otherwise what is being typed stays.
     shown = request.GET.get("compose")
     context["oob_compose"] = shown is not None and shown != context["compose_key"]
-    return render(request, "inbox/partials/thread.html", context)
+    return window_render(request, "inbox/partials/thread.html", context)
 
 
 @require_POST
@@ -145,11 +146,11 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
     if not request.htmx:
         context = _thread_context(request, conversation, form) | _list_context(request)
         context["offer_template"] = offer_template
-        return render(request, "inbox/conversation.html", context, status=status)
+        return window_render(request, "inbox/conversation.html", context, status=status)
     conversation.refresh_from_db()
     context = _thread_context(request, conversation, form)
     context |= {"oob_thread": True, "offer_template": offer_template}
-    return render(request, "inbox/partials/compose.html", context, status=status)
+    return window_render(request, "inbox/partials/compose.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,7 @@ from ..services.whatsapp_consent import whatsapp_consent_import, whatsapp_consen
 from ..services.whatsapp_templates import template_values_from_contact, whatsapp_template_send
 from .conversation import _thread_context, thread_of
 from .lists import list_context
+from .window_parts import window_render
 
 
 def _compose_response(
@@ -30,9 +31,11 @@ def _compose_response(
 ) -> HttpResponse:
     """The WhatsApp part of the compose box for HTMX; the whole window otherwise."""
     if request.htmx:
-        return render(request, "inbox/partials/whatsapp_compose.html", context, status=status)
+        return window_render(
+            request, "inbox/partials/whatsapp_compose.html", context, status=status
+        )
     context = _thread_context(request, conversation) | list_context(request) | context
-    return render(request, "inbox/conversation.html", context, status=status)
+    return window_render(request, "inbox/conversation.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,7 +64,7 @@ def conversation_templates(request: HttpRequest, public_id: str) -> HttpResponse
             if request.htmx:
                 return render(request, "inbox/partials/template_form.html", context)
         elif request.htmx:
-            return render(request, "inbox/partials/template_results.html", context)
+            return window_render(request, "inbox/partials/template_results.html", context)
         return _compose_response(request, conversation, context)
     template = registered_template(content_sid=request.POST.get("sid", ""))
     if template is None:
@@ -84,7 +87,7 @@ def conversation_templates(request: HttpRequest, public_id: str) -> HttpResponse
     conversation.refresh_from_db()
     context["thread"] = thread_of(request, conversation)
     context["oob_thread"] = True
-    return render(request, "inbox/partials/whatsapp_compose.html", context)
+    return window_render(request, "inbox/partials/whatsapp_compose.html", context)
 
 
 @require_GET
@@ -96,7 +99,7 @@ def compose_refresh(request: HttpRequest, public_id: str) -> HttpResponse:
     if not window_is_open(conversation=conversation):
         return HttpResponse(status=204)
     context = _thread_context(request, conversation) | {"with_compose": True}
-    return render(request, "inbox/partials/whatsapp_compose.html", context)
+    return window_render(request, "inbox/partials/whatsapp_compose.html", context)
 
 
 @require_POST
@@ -130,7 +133,7 @@ def contact_consent(request: HttpRequest, public_id: str) -> HttpResponse:
         "oob_thread": True,
         "consent_error": error,
     }
-    return render(
+    return window_render(
         request, "inbox/partials/consent_swap.html", context, status=422 if error else 200
     )
 

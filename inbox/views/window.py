@@ -31,6 +31,7 @@ from ..services.teams import (
 )
 from .conversation import compose_context, thread_of
 from .taken import taken_response
+from .window_parts import window_render
 
 Refusals = (StatusRefused, TeamActionRefused, NoteRefused, AssignRefused)
 
@@ -55,7 +56,7 @@ def thread_response(
         "window_error": error,
         **compose_context(request, conversation),
     }
-    return render(request, "inbox/partials/thread.html", context, status=status)
+    return window_render(request, "inbox/partials/thread.html", context, status=status)
 
 
 def _window_action(service: Callable[..., object]) -> Callable[[HttpRequest, str], HttpResponse]:
@@ -163,7 +164,7 @@ def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         }
     status = 422 if form.errors else 200
     template = "inbox/partials/contact_panel.html" if request.htmx else "inbox/contact_edit.html"
-    return render(request, template, context, status=status)
+    return window_render(request, template, context, status=status)
 
 
 @require_POST
