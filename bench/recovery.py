@@ -23,9 +23,9 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
-from channels_sms.ingest import webhook_store
-from channels_sms.models import InboundWebhook
-from channels_sms.tasks import ingest_inbound
+from channels_twilio.ingest import webhook_store
+from channels_twilio.models import InboundWebhook
+from channels_twilio.tasks import ingest_inbound
 from inbox.models import Conversation, Message, User
 from inbox.services.sending import message_send
 from tests.support.fake_twilio import FakeTwilio

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from channels_sms.models import InboundWebhook
+from channels_twilio.models import InboundWebhook
 from converse.celery import app as celery_app
 from inbox import presence
 from inbox.models import Conversation, SenderId, User

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
-from channels_sms.models import InboundWebhook
+from channels_twilio.models import InboundWebhook
 from converse.celery import app as celery_app
 
 from .load import HOST, ROOT, LoadResult, http_load

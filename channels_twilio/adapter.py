@@ -31,11 +31,11 @@ ERROR_CODE_MAX_LENGTH = Message._meta.get_field("error_code").max_length
 def media_url(attachment: Attachment) -> str:
     """An absolute, unguessable URL from which Twilio fetches an outbound attachment."""
     token = signing.dumps(attachment.public_id, salt=MEDIA_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("channels_sms:media", args=[token])
+    return settings.PUBLIC_BASE_URL + reverse("channels_twilio:media", args=[token])
 
 
 def status_callback_url() -> str:
-    return settings.PUBLIC_BASE_URL + reverse("channels_sms:status")
+    return settings.PUBLIC_BASE_URL + reverse("channels_twilio:status")
 
 
 class TwilioAdapter:

@@ -7,8 +7,8 @@ from datetime import datetime
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 
-from channels_sms.ingest import MAX_ATTEMPTS
-from channels_sms.models import InboundWebhook
+from channels_twilio.ingest import MAX_ATTEMPTS
+from channels_twilio.models import InboundWebhook
 from inbox.models import Message, MessageStatus, WorkerHeartbeat
 
 

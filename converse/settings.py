@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "inbox",
     "campaigns",
     "automation",
+    "channels_twilio",
     "channels_sms",
     "channels_whatsapp",
     "channels_email",
@@ -284,7 +285,7 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name) for name in ("default", "inbound")
 ]
-CELERY_TASK_ROUTES = {"channels_sms.tasks.ingest_inbound": {"queue": "inbound"}}
+CELERY_TASK_ROUTES = {"channels_twilio.tasks.ingest_inbound": {"queue": "inbound"}}
 # Recovery after a lost task or a killed worker (see README, "Operations"):
 # how often beat runs the two sweeps, the stuck-send and the unrouted-inbound one;
 RECOVERY_SWEEP_SECONDS = env_int("RECOVERY_SWEEP_SECONDS", 5)
@@ -339,18 +340,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
     "requeue-unprocessed-webhooks": {
-        "task": "channels_sms.tasks.requeue_unprocessed_webhooks",
+        "task": "channels_twilio.tasks.requeue_unprocessed_webhooks",
         "schedule": float(RECOVERY_SWEEP_SECONDS),
     },
     "forget-processed-webhooks": {
-        "task": "channels_sms.tasks.forget_processed_webhooks",
+        "task": "channels_twilio.tasks.forget_processed_webhooks",
         "schedule": 3600.0,
     },
     "read-mailboxes": {
         "task": "channels_email.tasks.read_mailboxes",
         "schedule": float(MAILBOX_POLL_SECONDS),
     },
-    "fetch-missing-media": {"task": "channels_sms.tasks.fetch_missing_media", "schedule": 600.0},
+    "fetch-missing-media": {"task": "channels_twilio.tasks.fetch_missing_media", "schedule": 600.0},
     "automation-unanswered": {"task": "automation.tasks.sweep_unanswered", "schedule": 60.0},
     "auto-close-conversations": {
         "task": "inbox.tasks.auto_close_conversations",

@@ -48,7 +48,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("simulator/", include("simulator.urls")),
     path("automation/", include("automation.urls")),
-    path("webhooks/twilio/", include("channels_sms.urls")),
+    path("webhooks/twilio/", include("channels_twilio.urls")),
     path("mail/", include("channels_email.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("webchat/", include("channels_webchat.urls")),

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
-from channels_sms.ingest import MAX_ATTEMPTS
-from channels_sms.models import InboundWebhook
+from channels_twilio.ingest import MAX_ATTEMPTS
+from channels_twilio.models import InboundWebhook
 from converse.logs import JsonFormatter, MessageIdFilter, log_about_message
 from inbox.channels import SendError
 from inbox.models import Message, MessageStatus, WorkerHeartbeat
@@ -222,7 +222,7 @@ def test_the_webhook_outcomes_are_counted(client, db, settings):
     settings.TWILIO_AUTH_TOKEN = "token"
     before = sample("converse_webhooks_total", webhook="inbound_message", outcome="forbidden")
 
-    response = client.post(reverse("channels_sms:messages"), {"MessageSid": "SM1"})
+    response = client.post(reverse("channels_twilio:messages"), {"MessageSid": "SM1"})
 
     assert response.status_code == 403
     after = sample("converse_webhooks_total", webhook="inbound_message", outcome="forbidden")

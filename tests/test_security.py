@@ -21,7 +21,7 @@ PUBLIC = {
     "password_reset_complete",
 }
 # Admin has its own login; webhooks are signed; the web chat's visitors bear their own token.
-PUBLIC_PREFIXES = ("admin:", "channels_sms:", "channels_webchat:")
+PUBLIC_PREFIXES = ("admin:", "channels_twilio:", "channels_webchat:")
 # For monitoring: an operations token or an admin's session, 403 otherwise (test_operations).
 MONITORING = {"readyz", "metrics"}
 

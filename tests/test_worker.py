@@ -42,7 +42,7 @@ def test_a_task_goes_to_one_queue_only():
     bindings = [(q.exchange.name, q.routing_key) for q in queues.values()]
     assert len(set(bindings)) == len(bindings) == len(queues)
     assert (
-        celery_app.amqp.router.route({}, "channels_sms.tasks.ingest_inbound")["queue"].name
+        celery_app.amqp.router.route({}, "channels_twilio.tasks.ingest_inbound")["queue"].name
         == "inbound"
     )
     assert (

@@ -64,7 +64,7 @@ def post_webhook(client, tasks):
     """
 
     def post(name: str, params: dict[str, str], *, signature: str | None = None):
-        path = reverse(f"channels_sms:{name}")
+        path = reverse(f"channels_twilio:{name}")
         headers = {} if signature == "" else {"X-Twilio-Signature": signature or sign(path, params)}
         return client.post(path, params, headers=headers)
 
@@ -74,7 +74,7 @@ def post_webhook(client, tasks):
 @pytest.fixture(autouse=True)
 def _wake_for_every_webhook(monkeypatch):
     """Each stored webhook queues its own drain: tests see what one webhook does alone."""
-    monkeypatch.setattr("channels_sms.tasks.WAKE_WINDOW", 0)
+    monkeypatch.setattr("channels_twilio.tasks.WAKE_WINDOW", 0)
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def ingest(tasks, django_capture_on_commit_callbacks):
 
     def run() -> int:
         with django_capture_on_commit_callbacks(execute=True):
-            return tasks.run_named("channels_sms.tasks.ingest_inbound")
+            return tasks.run_named("channels_twilio.tasks.ingest_inbound")
 
     return run
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from channels_sms.models import InboundWebhook
+from channels_twilio.models import InboundWebhook
 from inbox.models import Message, MessageStatus
 
 from ..conftest import receive
@@ -53,7 +53,7 @@ def test_a_signed_body_that_is_not_utf8_is_stored_and_routed_as_it_was_checked(
     client, ingest, alice_line
 ):
     params = sms("SM1", "café")  # the server reads a form that is not UTF-8 as ISO-8859-1
-    path = reverse("channels_sms:messages")
+    path = reverse("channels_twilio:messages")
     others = urlencode({name: value for name, value in params.items() if name != "Body"})
     body = others.encode() + b"&Body=caf\xe9"
 

@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from bench.outbound import start_worker
 from bench.recovery import measure_recovery
-from channels_sms.models import InboundWebhook
+from channels_twilio.models import InboundWebhook
 from converse.celery import app as celery_app
 from inbox.models import Contact, Conversation, Message, MessageStatus
 from inbox.services.sending import message_send
@@ -58,7 +58,7 @@ def live_webhooks(settings, live_server):
     settings.PUBLIC_BASE_URL = live_server.url
 
     def post(name: str, params: dict[str, str]) -> int:
-        path = reverse(f"channels_sms:{name}")
+        path = reverse(f"channels_twilio:{name}")
         signature = RequestValidator(AUTH_TOKEN).compute_signature(live_server.url + path, params)
         request = urllib.request.Request(
             live_server.url + path,

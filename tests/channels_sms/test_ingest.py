@@ -12,11 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from channels_sms import ingest as ingest_module
-from channels_sms import tasks as sms_tasks
-from channels_sms.ingest import MAX_ATTEMPTS
-from channels_sms.models import InboundWebhook
-from channels_sms.tasks import (
+from channels_twilio import ingest as ingest_module
+from channels_twilio import tasks as sms_tasks
+from channels_twilio.ingest import MAX_ATTEMPTS
+from channels_twilio.models import InboundWebhook
+from channels_twilio.tasks import (
     forget_processed_webhooks,
     ingest_inbound,
     requeue_unprocessed_webhooks,
@@ -25,7 +25,7 @@ from inbox.models import Message
 
 from .conftest import payload
 
-INGEST = "channels_sms.tasks.ingest_inbound"
+INGEST = "channels_twilio.tasks.ingest_inbound"
 
 
 def sms(sid: str, body: str = "Hello", **changes: str) -> dict[str, str]:
@@ -156,7 +156,7 @@ def test_a_payload_that_failed_too_often_is_left_for_a_person_and_logged(
     InboundWebhook.objects.update(attempts=MAX_ATTEMPTS)
     age(minutes=2)
 
-    with caplog.at_level(logging.ERROR, logger="channels_sms.ingest"):
+    with caplog.at_level(logging.ERROR, logger="channels_twilio.ingest"):
         assert requeue_unprocessed_webhooks() == 0
 
     assert f"1 inbound webhooks failed {MAX_ATTEMPTS} times" in caplog.text
@@ -238,7 +238,7 @@ def test_a_payload_that_kills_its_worker_holds_up_nothing_and_is_given_up_in_the
 def test_a_body_over_the_sms_limit_is_cut_and_the_payload_kept_whole(
     post_webhook, ingest, alice_line
 ):
-    from channels_sms.models import InboundWebhook
+    from channels_twilio.models import InboundWebhook
     from inbox.models import Message
 
     long_body = "y" * 2000

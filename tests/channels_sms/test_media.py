@@ -54,7 +54,7 @@ def test_a_fetched_attachment_is_not_downloaded_again(
     attachment_id = Attachment.objects.get().pk
     worker.run()
 
-    from channels_sms.tasks import fetch_inbound_media
+    from channels_twilio.tasks import fetch_inbound_media
 
     fetch_inbound_media.apply(args=[attachment_id])
 
@@ -89,7 +89,7 @@ def test_media_whose_fetch_was_never_queued_are_swept_up(
 
     from django.utils import timezone
 
-    from channels_sms.tasks import fetch_missing_media
+    from channels_twilio.tasks import fetch_missing_media
     from inbox.models import Message
 
     media_url = fake_twilio.add_media(JPEG, "image/jpeg")

@@ -8,7 +8,7 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 from django.utils import timezone
 
-from channels_sms.tasks import fetch_missing_media
+from channels_twilio.tasks import fetch_missing_media
 from inbox.models import Attachment, Message
 
 from ..support.fake_twilio import FakeTwilio

@@ -5,7 +5,7 @@ import logging
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from channels_sms.models import InboundWebhook
+from channels_twilio.models import InboundWebhook
 from inbox.models import Attachment, Channel, Contact, Message, MessageStatus, SenderId
 
 from .conftest import AUTH_TOKEN, payload, sign
@@ -38,7 +38,7 @@ def test_duplicate_webhook_stores_one_message(post_webhook, ingest, alice_line, 
     assert ingest() == 1
     assert Message.objects.count() == 1
     assert Attachment.objects.count() == 1
-    assert tasks.names == ["channels_sms.tasks.fetch_inbound_media"]
+    assert tasks.names == ["channels_twilio.tasks.fetch_inbound_media"]
 
 
 def test_forged_signature_is_403_and_stores_nothing(post_webhook, alice_line, caplog):
@@ -54,7 +54,7 @@ def test_forged_signature_is_403_and_stores_nothing(post_webhook, alice_line, ca
 
 def test_a_tampered_body_is_403(client, alice_line):
     params = payload("inbound_sms")
-    path = reverse("channels_sms:messages")
+    path = reverse("channels_twilio:messages")
     signature = sign(path, params)
 
     response = client.post(
@@ -67,7 +67,7 @@ def test_a_tampered_body_is_403(client, alice_line):
 
 def test_the_signature_is_checked_against_the_public_url_not_the_internal_host(client, alice_line):
     params = payload("inbound_sms")
-    path = reverse("channels_sms:messages")
+    path = reverse("channels_twilio:messages")
     internal = RequestValidator(AUTH_TOKEN).compute_signature("http://testserver" + path, params)
 
     assert client.post(path, params, headers={"X-Twilio-Signature": internal}).status_code == 403
@@ -111,7 +111,7 @@ def test_a_message_to_a_number_that_is_not_ours_is_answered_logged_and_not_store
     post_webhook, ingest, alice_line, caplog
 ):
     response = post_webhook("messages", payload("inbound_sms", To="+14155559999"))
-    with caplog.at_level(logging.WARNING, logger="channels_sms.ingest"):
+    with caplog.at_level(logging.WARNING, logger="channels_twilio.ingest"):
         ingest()
 
     assert response.status_code == 200
@@ -121,7 +121,7 @@ def test_a_message_to_a_number_that_is_not_ours_is_answered_logged_and_not_store
 
 
 def test_webhooks_only_accept_post(client):
-    assert client.get(reverse("channels_sms:messages")).status_code == 405
+    assert client.get(reverse("channels_twilio:messages")).status_code == 405
 
 
 def test_twilios_opt_out_signal_opts_the_customer_out(post_webhook, ingest, alice_line):

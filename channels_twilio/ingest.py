@@ -21,8 +21,10 @@ from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from channels_twilio import client
 from channels_twilio.adapter import twilio_adapter
 from converse.counters import INBOUND_ROUTED
+from inbox.models import Attachment
 from inbox.services.inbound import UnknownSender, message_receive
 
 from .models import InboundWebhook
@@ -198,3 +200,30 @@ def webhooks_forget(*, now: datetime) -> int:
     """
     deleted, _ = InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
     return deleted
+
+
+# A fetch normally runs within seconds; the sweep leaves younger media to it.
+MEDIA_SWEEP_AFTER_MINUTES = 10
+
+
+def media_to_fetch(attachment_id: int) -> Attachment | None:
+    """The inbound attachment, while its file is still to be fetched from its URL."""
+    return Attachment.objects.filter(pk=attachment_id, file="").exclude(source_url="").first()
+
+
+def media_missing(*, now: datetime) -> list[int]:
+    """Inbound attachments of recent messages whose file no fetch has stored.
+
+    Only messages from the last two hours are looked at, so a file the provider refuses is
+    not asked for forever. Media URLs that are not Twilio's are left alone, as the fetch
+    itself would refuse them."""
+    candidates = (
+        Attachment.objects.filter(
+            file="",
+            message__created_at__lt=now - timedelta(minutes=MEDIA_SWEEP_AFTER_MINUTES),
+            message__created_at__gt=now - timedelta(hours=2),
+        )
+        .exclude(source_url="")
+        .values_list("pk", "source_url")[:500]
+    )
+    return [pk for pk, url in candidates if client.media_url_allowed(url)]

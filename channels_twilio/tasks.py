@@ -2,17 +2,21 @@
 
 import logging
 import time
-from datetime import timedelta
 
 import requests
 from celery import shared_task
 from django.utils import timezone
 
 from channels_twilio import client
-from inbox.models import Attachment
 from inbox.services.inbound import attachment_content_store
 
-from .ingest import webhooks_forget, webhooks_route, webhooks_waiting
+from .ingest import (
+    media_missing,
+    media_to_fetch,
+    webhooks_forget,
+    webhooks_route,
+    webhooks_waiting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +25,6 @@ MAX_MEDIA_RETRIES = 5
 INGEST_BATCH = 200
 # Seconds a web process waits before queueing another drain (see _Waker).
 WAKE_WINDOW = 0.05
-
-# A fetch normally runs within seconds; the sweep leaves younger media to it.
-MEDIA_SWEEP_AFTER_MINUTES = 10
 
 
 @shared_task(acks_late=True)
@@ -88,7 +89,7 @@ def fetch_inbound_media(self, attachment_id: int) -> None:
     Already fetched: nothing to do. Network trouble or a 5xx: retried with back-off. A URL
     that is not Twilio's, or a file over the size cap: refused for good.
     """
-    attachment = Attachment.objects.filter(pk=attachment_id, file="").exclude(source_url="").first()
+    attachment = media_to_fetch(attachment_id)
     if attachment is None:
         return
     try:
@@ -115,21 +116,9 @@ def fetch_missing_media() -> int:
     """Queue again the inbound media of recent messages still not fetched.
 
     Covers a fetch that was never queued (the broker failed after the message was stored;
-    Twilio's redelivery is then a duplicate) or whose worker died. Only messages from the
-    last two hours are looked at, so a file the provider refuses is not asked for forever.
-    Media URLs that are not Twilio's are left alone, as the fetch itself would refuse them.
+    Twilio's redelivery is then a duplicate) or whose worker died (``ingest.media_missing``).
     """
-    now = timezone.now()
-    candidates = (
-        Attachment.objects.filter(
-            file="",
-            message__created_at__lt=now - timedelta(minutes=MEDIA_SWEEP_AFTER_MINUTES),
-            message__created_at__gt=now - timedelta(hours=2),
-        )
-        .exclude(source_url="")
-        .values_list("pk", "source_url")[:500]
-    )
-    missing = [pk for pk, url in candidates if client.media_url_allowed(url)]
+    missing = media_missing(now=timezone.now())
     for attachment_id in missing:
         fetch_inbound_media.delay(attachment_id)
     return len(missing)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import webhooks
 
-app_name = "channels_sms"
+app_name = "channels_twilio"
 
 urlpatterns = [
     path("messages", webhooks.inbound_message, name="messages"),
