@@ -5,6 +5,12 @@ Every receiver gets ``happening`` (a ``Happening``), ``conversation_id``, ``mess
 (the customer message, for MESSAGE_RECEIVED), ``data`` (the label added, …) and ``cause``:
 the ids of the automation rules whose actions are running when it happened (empty for a
 person, a customer or the clock), so that a rule never triggers itself again.
+
+Not to be confused with ``inbox.live_events.event_record``, which a service also calls: that
+one tells open screens which conversations to redraw (every change a page shows: a read, a
+note, a held message, a fetched attachment), stored in commit order for streams to resume
+from; a happening is one of the few events the domain names, for code that acts on it, and
+is never stored. A service that does both calls both, each for its own listeners.
 """
 
 from collections.abc import Iterator
