@@ -27,12 +27,14 @@ def window_header(context, conversation, oob: bool = False) -> dict:
 
 @register.inclusion_tag("inbox/partials/contact_panel.html", takes_context=True)
 def contact_panel(context, conversation) -> dict:
-    """The side panel: the contact's details and the form to save or edit them."""
+    """The side panel: the contact's details, and the form to save or edit them (fetched when
+    opened, unless the view has one to show: a saved or refused edit)."""
     parts = context["parts"]
     return {
         "conversation": conversation,
+        "contact": parts.contact,
         "parts": parts,
-        "contact_form": parts.contact_form,
+        "contact_form": context.get("contact_form"),
         "opt_out": parts.opt_out,
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],

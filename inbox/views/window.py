@@ -144,10 +144,14 @@ def conversation_note(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def contact_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The contact panel's form: the panel partial for HTMX, a small page otherwise."""
+    """The contact panel's form. Asked for by HTMX, the form alone (the panel fetches it when
+    it is opened) and, once saved or refused, the panel; a small page otherwise."""
     conversation = conversation_for(request.user, public_id)
     contact = conversation.contact
     form = ContactForm(request.POST or None, contact=contact)
+    if request.method == "GET" and request.htmx:
+        context = {"conversation": conversation, "form": form}
+        return render(request, "inbox/partials/contact_form.html", context)
     context = {"conversation": conversation, "contact_form": form}
     if request.method == "POST" and form.is_valid():
         contact_update(

@@ -18,13 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..forms.contacts import ContactForm
 from ..forms.whatsapp import ConsentForm
 from ..markup.thread import thread_html
 from ..models import Conversation
 from ..pure.snooze_times import snooze_choices
 from ..selectors.templates import approved_templates
-from ..selectors.window import label_choices, window_state
+from ..selectors.window import contact_with_details, label_choices, window_state
 from ..services.opt_out import contact_opt_out
 from ..services.reply_window import (
     has_window,
@@ -86,7 +85,7 @@ class WindowParts:
     """The pieces of one conversation's window for one reader, each read when first shown.
 
     ``context`` is the view's: a piece the view has already read (the thread, the compose
-    box's opt-out, a contact form with errors, the template search) is taken from it."""
+    box's opt-out, the template search) is taken from it."""
 
     def __init__(self, request: HttpRequest, context: dict):
         self._reader = request.user
@@ -123,8 +122,10 @@ class WindowParts:
         return contact_opt_out(contact=self.conversation.contact)
 
     @cached_property
-    def contact_form(self) -> ContactForm:
-        return self._context.get("contact_form") or ContactForm(contact=self.conversation.contact)
+    def contact(self):
+        """The customer's contact with what the panel shows of it (labels, custom fields,
+        latest changes), loaded in three queries."""
+        return contact_with_details(self.conversation.contact)
 
     @cached_property
     def reply_window(self) -> ReplyWindow:

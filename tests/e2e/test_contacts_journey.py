@@ -100,3 +100,32 @@ def test_an_admin_merges_two_contacts_and_the_thread_records_it(
     page.click('.contact-conversations a:has-text("Bob\'s line")')
     expect(page.locator("#thread")).to_contain_text("Contacts merged: M. Garcia (work)")
     assert Contact.objects.count() == 1
+
+
+def test_an_agent_opens_the_contact_form_from_the_panel_and_saves_the_customer(
+    sign_in, live_server, alice, alice_line
+):
+    """The panel's form is fetched when the agent opens it, filled with what is known."""
+    conversation = receive(alice_line, "+12025550155", "Hi, it is Dana").conversation
+    CustomField.objects.create(name="tier", label="Tier")
+    page = sign_in(alice)
+    page.goto(f"{live_server.url}/c/{conversation.public_id}/")
+    panel = page.locator("#contact-panel")
+    expect(panel.locator(".contact-form")).to_have_count(0)
+
+    panel.get_by_text("Save as contact").click()
+    form = panel.locator(".contact-form")
+    expect(form.get_by_label("Name", exact=True)).to_be_visible()
+    form.get_by_label("Name", exact=True).fill("Dana Scully")
+    form.get_by_label("Field name").first.fill("Tier")
+    form.get_by_label("Value").first.fill("Gold")
+    form.get_by_role("button", name="Save contact").click()
+
+    expect(panel.locator(".contact-card h3")).to_have_text("Dana Scully")
+    expect(panel).to_contain_text("Gold")
+    contact = Contact.objects.get(pk=conversation.contact_id)
+    assert contact.display_name == "Dana Scully"
+    # Saved, the panel shows the form again as "Edit contact", fetched anew when opened.
+    panel.get_by_text("Edit contact").click()
+    name = panel.locator(".contact-form").get_by_label("Name", exact=True)
+    expect(name).to_have_value("Dana Scully")

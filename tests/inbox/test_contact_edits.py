@@ -115,7 +115,6 @@ def test_every_form_offers_the_existing_custom_field_names(client, conversation,
     CustomField.objects.create(name="loyalty_tier", label="Loyalty tier")
     client.force_login(alice)
     pages = [
-        client.get(reverse("inbox:conversation", args=[conversation.public_id])),
         client.get(reverse("inbox:contact", args=[conversation.public_id])),
         client.get(reverse("inbox:contact", args=[conversation.public_id]), headers=HX),
         client.get(reverse("inbox:contact_edit_page", args=[conversation.contact.public_id])),
@@ -124,3 +123,22 @@ def test_every_form_offers_the_existing_custom_field_names(client, conversation,
     for page in pages:
         assert page.status_code == 200
         assert field_name_choices(page.content.decode()) == ["city", "Loyalty tier", "order"]
+
+
+def test_the_window_fetches_the_contact_form_when_it_is_opened(client, conversation, alice):
+    """The form is drawn only for an agent who opens it: the window does not build it."""
+    contact_update(
+        contact=conversation.contact, by=alice, display_name="Maria", custom_fields={"Tier": "Gold"}
+    )
+    client.force_login(alice)
+    url = reverse("inbox:contact", args=[conversation.public_id])
+    window = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    html = window.content.decode()
+    assert 'class="contact-form"' not in html
+    assert f'hx-get="{url}" hx-trigger="toggle once"' in html
+    assert f'<a href="{url}">Open the contact form</a>' in html  # without JavaScript
+
+    form = client.get(url, headers=HX).content.decode()
+    assert form.startswith('<form method="post" action="' + url + '" class="contact-form"')
+    assert 'value="Maria"' in form and 'value="Gold"' in form
+    assert "<aside" not in form  # the form alone, into the opened panel

@@ -190,14 +190,13 @@ def test_the_segment_counter_reports_encoding_and_parts(client, alice):
         # (messages, with whether they have attachments, and events), list rows, nav
         # (sender IDs, newest change, unread counts, mentions), filter choices (labels,
         # assignees), window state (the teammates and teams it can be handed to), contact
-        # panel (labels, custom field values, latest changes, every custom field's name
-        # for the form's picker), the rows' labels, the conversation's labels (with every
-        # label name), the business hours the compose box shows (the organisation's;
-        # holidays too once on).
-        ({}, 22),
+        # panel (labels, custom field values, latest changes; its form is fetched when
+        # opened), the rows' labels, the conversation's labels (with every label name), the
+        # business hours the compose box shows (the organisation's; holidays too once on).
+        ({}, 21),
         # Opened from the list: the same without the list (rows and their labels), the
         # navigation and the filters.
-        ({"HX-Request": "true", "HX-Target": "window"}, 14),
+        ({"HX-Request": "true", "HX-Target": "window"}, 13),
     ],
     ids=["page", "opened from the list"],
 )
