@@ -115,9 +115,13 @@ def _message(
             "subject_html": fill(SUBJECT, subject=message.subject) if message.subject else "",
             "original_html": _original(message),
             "body_html": f"<p>{linkify(message.body)}</p>" if message.body else "",
+            # Asked only of a message that has any: even an empty queryset costs a
+            # compilation (0.4 ms, more than the rest of the message).
             "attachments_html": "".join(
                 _attachment(a, attachment_url) for a in message.attachments.all()
-            ),
+            )
+            if message.has_attachments
+            else "",
             "author_html": _author(message),
             "ticks_html": _ticks(message, templates_url) if message.is_outbound else "",
             "held_html": _held(message, held_url, reader),

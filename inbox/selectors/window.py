@@ -57,14 +57,15 @@ def contact_with_details(contact: Contact) -> Contact:
             "field_values",
             queryset=ContactFieldValue.objects.select_related("field").order_by("field__name"),
         ),
-        Prefetch(
-            "changes",
-            queryset=ContactChange.objects.select_related("actor").order_by("-at", "-id")[
-                :RECENT_CHANGES
-            ],
-            to_attr="recent_changes",
-        ),
     )
+    if not hasattr(contact, "recent_changes"):
+        # One contact's newest changes: a plain LIMIT (a sliced prefetch would build a window
+        # function over every contact's changes, for one contact).
+        contact.recent_changes = list(
+            ContactChange.objects.filter(contact=contact)
+            .select_related("actor")
+            .order_by("-at", "-id")[:RECENT_CHANGES]
+        )
     return contact
 
 
