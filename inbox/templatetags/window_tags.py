@@ -1,9 +1,7 @@
 """The conversation window's header and contact panel, laid out from what the view read
-(``parts``, see ``inbox.views.window_parts``), and what the channel says of the customer."""
+(``parts``, see ``inbox.views.window_parts``)."""
 
 from django import template
-
-from inbox.channels import channel_rules
 
 register = template.Library()
 
@@ -39,22 +37,3 @@ def contact_panel(context, conversation) -> dict:
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
-
-
-@register.simple_tag
-def channel_customer(conversation) -> dict:
-    """The customer's address as their channel names and writes it, and what the channel
-    knows of them now (web chat: online or last active, the page they are on)."""
-    rules = channel_rules(conversation.sender_id.channel)
-    return {
-        "label": rules.address_label,
-        "address": rules.display_address(conversation.customer_address),
-        "facts": rules.customer_facts(conversation),
-    }
-
-
-@register.simple_tag
-def channel_notice(conversation) -> str:
-    """How a reply reaches the customer now, when the channel says it differs (web chat:
-    by e-mail, or at their next visit)."""
-    return channel_rules(conversation.sender_id.channel).compose_notice(conversation)

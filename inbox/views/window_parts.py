@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from ..channels import channel_rules
 from ..forms.whatsapp import ConsentForm
 from ..markup.thread import thread_html
 from ..models import Conversation
@@ -126,6 +127,23 @@ class WindowParts:
         """The customer's contact with what the panel shows of it (labels, custom fields,
         latest changes), loaded in three queries."""
         return contact_with_details(self.conversation.contact)
+
+    @cached_property
+    def customer(self) -> dict:
+        """The customer's address as their channel names and writes it, and what the channel
+        knows of them now (web chat: online or last active, the page they are on)."""
+        rules = channel_rules(self.conversation.sender_id.channel)
+        return {
+            "label": rules.address_label,
+            "address": rules.display_address(self.conversation.customer_address),
+            "facts": rules.customer_facts(self.conversation),
+        }
+
+    @cached_property
+    def channel_notice(self) -> str:
+        """How a reply reaches the customer now, when the channel says it differs (web chat:
+        by e-mail, or at their next visit)."""
+        return channel_rules(self.conversation.sender_id.channel).compose_notice(self.conversation)
 
     @cached_property
     def reply_window(self) -> ReplyWindow:
