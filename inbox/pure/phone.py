@@ -1,6 +1,7 @@
 """Phone numbers: parsed and validated by ``phonenumbers``, stored as E.164."""
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -72,8 +73,10 @@ def normalise_phone(raw: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=20_000)
 def format_phone(e164: str) -> str:
-    """A readable international form for screens (``+1 415-555-0100``)."""
+    """A readable international form for screens (``+1 415-555-0100``). Kept per number: a
+    list draws fifty on every refresh, and ``phonenumbers`` takes 0.1 ms for each."""
     try:
         return phonenumbers.format_number(
             phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
