@@ -71,7 +71,11 @@ def rule_edit(request: HttpRequest, public_id: str | None = None) -> HttpRespons
 
 
 def _rule_facts(rule: Rule) -> dict:
-    recent = Conversation.objects.select_related("contact").order_by("-last_activity_at", "-pk")
+    recent = (
+        Conversation.objects.filter(listed=True)
+        .select_related("contact")
+        .order_by("-last_activity_at", "-pk")
+    )
     return {
         "runs": rule_recent_runs(rule),
         "deliveries": rule_recent_deliveries(rule),

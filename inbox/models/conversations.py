@@ -106,6 +106,10 @@ class Conversation(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # In the lists (a sender ID's, All, Sent, a report's conversations): false on a thread a
+    # campaign started, until the customer answers or an agent writes in it. A campaign
+    # message opens no conversation in anyone's inbox; a reply does.
+    listed = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [
@@ -127,12 +131,19 @@ class Conversation(models.Model):
                 condition=Q(last_inbound_at__isnull=False),
                 name="conv_owner_unread_idx",
             ),
-            # Sender ID inbox.
+            # Sender ID inbox, listed threads only: a campaign's 100,000 unanswered threads
+            # are not walked past to reach the conversations.
             models.Index(
-                fields=["sender_id", "-last_activity_at", "-id"], name="conv_sender_activity_idx"
+                fields=["sender_id", "-last_activity_at", "-id"],
+                name="conv_sender_listed_idx",
+                condition=Q(listed=True),
             ),
             # Team and all-conversations views.
-            models.Index(fields=["-last_activity_at", "-id"], name="conv_activity_idx"),
+            models.Index(
+                fields=["-last_activity_at", "-id"],
+                name="conv_listed_activity_idx",
+                condition=Q(listed=True),
+            ),
             # Waiting-state sweeps.
             models.Index(
                 fields=["waiting_since"],

@@ -261,6 +261,10 @@ def inbox_conversations(
 
     Rows carry ``is_unread`` for the list's reader (the agent, in the Team Inbox) and
     ``waiting`` (the waiting badge and rep-needed flag, as the window header shows them).
+
+    A thread a campaign started and nobody answered yet is in no list (``listed``): My
+    Inbox and the team lists take threads with a customer message, Sent those an agent
+    wrote in, and a sender ID's and All leave the unlisted out by their indexes.
     """
     reader = user
     if view.kind == "mine":
@@ -273,14 +277,14 @@ def inbox_conversations(
     elif view.kind == "mentions":
         qs = mentioned_unseen(user)
     elif view.kind == "sender":
-        qs = visible_conversations(user).filter(sender_id=view.sender)
+        qs = visible_conversations(user).filter(sender_id=view.sender, listed=True)
     elif view.kind == "sent":
         qs = visible_conversations(user).filter(pk__in=sent_by(user).values("conversation_id"))
     elif view.kind == "team":
         qs = Conversation.objects.filter(owner=view.agent, last_inbound_at__isnull=False)
         reader = view.agent
     elif view.kind == "all":
-        qs = visible_conversations(user)
+        qs = visible_conversations(user).filter(listed=True)
     else:
         raise ValueError(f"Unknown list {view.kind!r}")
     now = timezone.now()

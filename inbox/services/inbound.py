@@ -268,6 +268,7 @@ def conversation_record_inbound(
     conversation.last_inbound_at = at
     conversation.last_activity_at = at
     conversation.changed_at = at
+    conversation.listed = True  # a campaign's thread opens with the customer's reply
     if preview is not None:
         conversation.last_message_preview = preview
         conversation.last_message_direction = MessageDirection.INBOUND
@@ -308,6 +309,7 @@ def conversation_record_inbound(
             "last_inbound_at",
             "last_activity_at",
             "changed_at",
+            "listed",
             "last_message_preview",
             "last_message_direction",
             "waiting_since",

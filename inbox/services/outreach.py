@@ -5,10 +5,11 @@ window, template approval and WhatsApp consent), is saved with an idempotency ke
 names the one recipient it is for (the database refuses a second send), and is dispatched
 with its sender ID's pacing; ``message_dispatch`` checks the rules again when it goes.
 
-It opens no conversation in anyone's inbox: a new thread has no customer message yet, so
-My Inbox and the team lists leave it out, and its owner (the campaign's, when replies go to
-it) is who the customer's reply lands with (``routing.inbound_owner``). It takes nothing
-over either: a thread already going keeps its owner, and the send is not an agent's reply.
+It opens no conversation in anyone's inbox: a new thread is unlisted (``listed``), in no
+list until the customer answers or an agent writes in it, and its owner (the campaign's,
+when replies go to it) is who the customer's reply lands with (``routing.inbound_owner``).
+It takes nothing over either: a thread already going keeps its owner, and the send is not
+an agent's reply.
 """
 
 from django.db import transaction
@@ -48,6 +49,7 @@ def outreach_conversation(
             "team": sender.team,
             "owner": owner,
             "status": Conversation.Status.ASSIGNED if owner else Conversation.Status.OPEN,
+            "listed": False,
         },
     )
     return conversation

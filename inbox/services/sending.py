@@ -293,6 +293,7 @@ def conversation_record_outbound(
         "last_message_direction": MessageDirection.OUTBOUND,
         "last_sender": author,
         "waiting_since": None,
+        "listed": True,  # an agent writing in a campaign's thread opens it
     }
     if _auto_close_passed(conversation, at):
         fields["auto_close_at"] = auto_close_due(

@@ -81,3 +81,41 @@ def test_message_search_reads_a_rare_words_matches_by_id(admin, conversations):
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert "inbox_message_pkey" in explained
     assert "message_period_idx" not in explained
+
+
+def list_plan(user, view) -> str:
+    """The plan of a list's page query (``inbox_conversations``'s first query)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from inbox.selectors.lists import InboxFilters, inbox_conversations
+
+    with CaptureQueriesContext(connection) as captured:
+        inbox_conversations(user=user, view=view, filters=InboxFilters())
+    rows = next(q["sql"] for q in captured.captured_queries if "inbox_conversation" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + rows)
+        explained = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return explained
+
+
+@pytest.mark.parametrize("who", ["admin", "alice"])
+def test_a_sender_ids_list_reads_its_listed_threads_by_their_index(
+    request, who, alice_line, conversations
+):
+    """A campaign's unanswered threads are left out by the index itself (listed only): a
+    list is never a walk past 100,000 of them."""
+    from inbox.selectors.lists import InboxView
+
+    explained = list_plan(request.getfixturevalue(who), InboxView("sender", sender=alice_line))
+    assert "conv_sender_listed_idx" in explained
+    assert "Seq Scan on inbox_conversation " not in explained
+
+
+def test_all_conversations_reads_the_listed_threads_by_their_index(admin, conversations):
+    from inbox.selectors.lists import InboxView
+
+    explained = list_plan(admin, InboxView("all"))
+    assert "conv_listed_activity_idx" in explained
+    assert "Seq Scan on inbox_conversation " not in explained
