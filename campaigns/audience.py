@@ -4,10 +4,18 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from inbox.models import Channel, Contact, ContactFieldValue, CustomField, WhatsAppTemplate
+from inbox.models import (
+    Channel,
+    Contact,
+    ContactFieldValue,
+    ContactImport,
+    CustomField,
+    ImportedContact,
+    WhatsAppTemplate,
+)
 from inbox.pure.segments import count_segments
 
 from .models import Campaign
@@ -18,12 +26,46 @@ BUILT_IN_FIELDS = {"name": "Name", "phone": "Phone number"}
 MARKETING = "marketing"
 
 
+# What a custom-field condition can ask of a contact's value (case is ignored).
+OPERATORS = {
+    "equals": "equals",
+    "contains": "contains",
+    "set": "is set",
+    "not_set": "is not set",
+}
+# The operators that compare with the condition's value.
+TAKES_VALUE = ("equals", "contains")
+
+
 def audience_contacts(
-    *, label_ids: Iterable[int], consent: str, last_contact_days: int | None
+    *,
+    label_ids: Iterable[int],
+    consent: str,
+    last_contact_days: int | None,
+    conditions: Iterable[dict] = (),
+    contact_list_id: int | None = None,
 ) -> QuerySet[Contact]:
     """The contacts an audience names: any of the labels (none: everyone), the consent
-    state, and any message with them in the last ``last_contact_days``."""
+    state, any message with them in the last ``last_contact_days``, every custom-field
+    condition, and among the contacts of the uploaded list ``contact_list_id``.
+
+    Each condition and the list are a probe of one unique index per contact (never a set
+    of ids in Python): a plan's chunk stays one query however large the audience."""
     qs = Contact.objects.all()
+    if contact_list_id is not None:
+        qs = qs.filter(
+            Exists(
+                ImportedContact.objects.filter(
+                    contact_import_id=contact_list_id, contact=OuterRef("pk")
+                )
+            )
+        )
+    conditions = list(conditions)
+    if conditions:
+        names = {c.get("field", "") for c in conditions}
+        field_ids = dict(CustomField.objects.filter(name__in=names).values_list("name", "pk"))
+        for condition in conditions:
+            qs = qs.filter(condition_q(condition, field_ids.get(condition.get("field", ""))))
     label_ids = list(label_ids)
     if label_ids:
         labelled = Contact.labels.through.objects.filter(label_id__in=label_ids)
@@ -37,18 +79,75 @@ def audience_contacts(
     return qs
 
 
+def condition_q(condition: dict, field_id: int | None) -> Q:
+    """A contact whose custom field ``field_id`` meets ``condition`` (a value of blanks is
+    no value; a field nobody has a value for: "is not set" is everyone, the others nobody)."""
+    op, value = condition.get("op"), (condition.get("value") or "").strip()
+    if field_id is None:
+        return Q() if op == "not_set" else Q(pk__in=[])
+    values = ContactFieldValue.objects.filter(contact=OuterRef("pk"), field_id=field_id)
+    if op == "equals":
+        return Q(Exists(values.filter(value__iexact=value)))
+    if op == "contains":
+        return Q(Exists(values.filter(value__icontains=value)))
+    filled = Exists(values.filter(value__regex=r"\S"))  # blanks are no value
+    return ~Q(filled) if op == "not_set" else Q(filled)
+
+
+def describe_condition(condition: dict, labels: dict[str, str]) -> str:
+    """A condition in words: "City equals “Paris”", "Order id is set"."""
+    field = labels.get(condition.get("field", ""), condition.get("field", ""))
+    op = condition.get("op", "")
+    words = f"{field} {OPERATORS.get(op, op)}"
+    return f"{words} “{condition.get('value', '')}”" if op in TAKES_VALUE else words
+
+
+def audience_description(campaign: Campaign) -> list[str]:
+    """The campaign's audience in words, one part a line (a query for its labels, one for
+    the fields its conditions name, one for its list)."""
+    labels = list(campaign.labels.order_by("name").values_list("name", flat=True))
+    parts = [f"Labelled {', '.join(labels)}" if labels else "Every contact"]
+    if campaign.consent:
+        parts.append(campaign.get_consent_display())
+    if campaign.last_contact_days:
+        parts.append(f"Last contact within {campaign.last_contact_days} days")
+    if campaign.conditions:
+        names = {c.get("field", "") for c in campaign.conditions}
+        field_labels = {
+            name: label or name
+            for name, label in CustomField.objects.filter(name__in=names).values_list(
+                "name", "label"
+            )
+        }
+        parts += [describe_condition(c, field_labels) for c in campaign.conditions]
+    if campaign.contact_list_id:
+        name = (
+            ContactImport.objects.filter(pk=campaign.contact_list_id)
+            .values_list("file_name", flat=True)
+            .first()
+        )
+        parts.append(f"In the uploaded list “{name or 'Upload'}”")
+    return parts
+
+
 def campaign_audience(campaign: Campaign) -> QuerySet[Contact]:
     return audience_contacts(
         label_ids=campaign.labels.values_list("pk", flat=True),
         consent=campaign.consent,
         last_contact_days=campaign.last_contact_days,
+        conditions=campaign.conditions,
+        contact_list_id=campaign.contact_list_id,
     )
 
 
 def field_choices() -> list[tuple[str, str]]:
     """The fields a placeholder or a template variable may name: built-in, then custom."""
-    custom = [(f.name, f.label or f.name) for f in CustomField.objects.order_by("name")]
-    return [*BUILT_IN_FIELDS.items(), *custom]
+    return [*BUILT_IN_FIELDS.items(), *custom_field_choices()]
+
+
+def custom_field_choices() -> list[tuple[str, str]]:
+    """The custom fields (name, label) a condition may ask of: one query."""
+    return [(f.name, f.label or f.name) for f in CustomField.objects.order_by("name")]
 
 
 def contact_values(contact: Contact, custom: dict[str, str]) -> dict[str, str]:

@@ -4,11 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from inbox.models import Channel, Label, User, WhatsAppTemplate
+from inbox.models import Channel, ContactImport, Label, User, WhatsAppTemplate
 
-from .audience import field_choices
+from .audience import OPERATORS, TAKES_VALUE, custom_field_choices, field_choices
 from .models import Campaign
-from .services import campaign_sender_ids
+from .services import campaign_lists, campaign_sender_ids
 
 FIXED = "__fixed__"
 
@@ -34,6 +34,14 @@ class CampaignForm(forms.Form):
         required=False,
         label="Last contact within (days)",
         help_text="Blank: whenever.",
+    )
+    contact_list = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Uploaded list",
+        empty_label="Any contact",
+        help_text="Only the contacts of a CSV imported in Contacts → Import (new, updated or "
+        "matched by its rows).",
     )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -63,6 +71,8 @@ class CampaignForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["senders"].queryset = campaign_sender_ids(user)
+        self.fields["contact_list"].queryset = campaign_lists(user)
+        self.fields["contact_list"].label_from_instance = list_label
         # A new template brings its variables' rows (the rest of the form keeps its own).
         self.fields["template"].widget.attrs.update(
             {
@@ -73,9 +83,13 @@ class CampaignForm(forms.Form):
             }
         )
         self.variables: dict = {}
+        self.conditions: list[dict] = []
 
     def clean(self) -> dict:
         data = super().clean()
+        self.conditions, complete = conditions_from(self.data)
+        if not complete:
+            self.add_error(None, "Give each condition that compares a value the value.")
         senders = data.get("senders") or []
         channels = {s.channel for s in senders}
         if len(channels) > 1:
@@ -93,6 +107,41 @@ class CampaignForm(forms.Form):
                 self.add_error("body", "Write the text of the SMS.")
             data["template"] = None
         return data
+
+
+# Condition rows the form offers (the filled ones, then blanks up to this many).
+CONDITION_ROWS = 3
+
+
+def list_label(contact_import: ContactImport) -> str:
+    done = contact_import.finished_at or contact_import.created_at
+    rows = contact_import.created_count + contact_import.updated_count
+    return f"{contact_import.file_name or 'Upload'} · {done:%d %b %Y} · about {rows:,} changed"
+
+
+def conditions_from(post) -> tuple[list[dict], bool]:
+    """The custom-field conditions of the form (``cond_field_0``, ``cond_op_0``,
+    ``cond_value_0``…; a row without a known field or operator is blank), and whether each
+    one that compares a value has it."""
+    known = {name for name, _ in custom_field_choices()}
+    conditions, complete = [], True
+    for i in range(CONDITION_ROWS):
+        field = post.get(f"cond_field_{i}", "")
+        op = post.get(f"cond_op_{i}", "")
+        value = (post.get(f"cond_value_{i}") or "").strip()[:500]
+        if field not in known or op not in OPERATORS:
+            continue
+        if op in TAKES_VALUE and not value:
+            complete = False
+            continue
+        conditions.append({"field": field, "op": op, "value": value if op in TAKES_VALUE else ""})
+    return conditions, complete
+
+
+def condition_rows(conditions: list[dict]) -> list[dict]:
+    """The rows the form shows: each condition, then blanks up to ``CONDITION_ROWS``."""
+    blanks = [{"field": "", "op": "", "value": ""}] * (CONDITION_ROWS - len(conditions))
+    return [{"index": i, **c} for i, c in enumerate([*conditions, *blanks][:CONDITION_ROWS])]
 
 
 def variables_from(post, template: WhatsAppTemplate) -> dict:
@@ -117,6 +166,7 @@ def initial_of(campaign: Campaign) -> dict:
         "labels": list(campaign.labels.all()),
         "consent": campaign.consent,
         "last_contact_days": campaign.last_contact_days,
+        "contact_list": campaign.contact_list,
         "body": campaign.body,
         "template": campaign.template,
         "starts_at": campaign.starts_at,

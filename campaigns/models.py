@@ -9,6 +9,7 @@ from django.db.models import Q
 from inbox.models import (
     Channel,
     Contact,
+    ContactImport,
     Conversation,
     Label,
     Message,
@@ -101,6 +102,14 @@ class Campaign(models.Model):
     labels = models.ManyToManyField(Label, blank=True, related_name="campaigns")
     consent = models.CharField(max_length=16, choices=Consent.choices, blank=True, default="")
     last_contact_days = models.PositiveIntegerField(null=True, blank=True)
+    # And every one of these custom-field conditions ({"field": "city", "op": "equals",
+    # "value": "Paris"}; ops in ``audience.OPERATORS``).
+    conditions = models.JSONField(default=list, blank=True)
+    # And among the contacts of an uploaded list (a contacts import; blank: any contact).
+    # Protected: a list gone would widen the audience to everyone.
+    contact_list = models.ForeignKey(
+        ContactImport, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The message: SMS text with {{field}} placeholders, or a WhatsApp template whose
     # variables map to a field ({"1": {"field": "name"}}) or a fixed value ({"value": "x"}).
     body = models.TextField(blank=True)

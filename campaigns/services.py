@@ -1,5 +1,6 @@
 """Creating and running campaigns: who may, editing until it starts, pause, resume, cancel."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -7,8 +8,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from inbox.access import usable_sender_ids
-from inbox.models import Label, SenderId, User, WhatsAppTemplate
+from inbox.models import ContactImport, Label, SenderId, User, WhatsAppTemplate
 
+from .audience import OPERATORS, TAKES_VALUE
 from .models import CHANNELS, Campaign, CampaignSettings, Recipient
 
 
@@ -20,6 +22,30 @@ def campaign_sender_ids(user: User) -> QuerySet[SenderId]:
     """The sender IDs ``user`` may send a campaign from: theirs to use, on a campaign's
     channel."""
     return usable_sender_ids(user).filter(channel__in=[value for value, _ in CHANNELS])
+
+
+def campaign_lists(user: User) -> QuerySet[ContactImport]:
+    """The uploaded lists ``user`` may send a campaign to: the contacts imports they ran
+    (an admin: anyone's) that are done, newest first."""
+    qs = ContactImport.objects.filter(state=ContactImport.State.DONE)
+    if not user.is_admin:
+        qs = qs.filter(created_by=user)
+    return qs.order_by("-created_at", "-pk")
+
+
+def clean_conditions(conditions: list[dict]) -> list[dict]:
+    """Each condition as stored, or CampaignRefused: a known operator, and a value for
+    those that compare with one."""
+    clean = []
+    for condition in conditions:
+        field, op = str(condition.get("field", "")), condition.get("op", "")
+        value = str(condition.get("value") or "").strip()[:500]
+        if not field or op not in OPERATORS:
+            raise CampaignRefused("A condition needs a custom field and what to ask of it.")
+        if op in TAKES_VALUE and not value:
+            raise CampaignRefused(f"Give the value the condition on “{field}” compares with.")
+        clean.append({"field": field, "op": op, "value": value if op in TAKES_VALUE else ""})
+    return clean
 
 
 def can_run_campaigns(user: User) -> bool:
@@ -38,6 +64,8 @@ def campaign_save(
     consent: str,
     last_contact_days: int | None,
     body: str,
+    conditions: Iterable[dict] = (),
+    contact_list: ContactImport | None = None,
     template: WhatsAppTemplate | None,
     variables: dict,
     starts_at: datetime | None,
@@ -49,6 +77,9 @@ def campaign_save(
     allowed = set(campaign_sender_ids(by).values_list("pk", flat=True))
     if not senders or any(s.pk not in allowed or s.channel != channel for s in senders):
         raise CampaignRefused("Choose sender IDs of the campaign's channel that you may use.")
+    if contact_list is not None and not campaign_lists(by).filter(pk=contact_list.pk).exists():
+        raise CampaignRefused("Choose an uploaded list of yours whose import is done.")
+    conditions = clean_conditions(list(conditions))
     if campaign is None:
         campaign = Campaign(owner=by)
     elif not campaign.is_editable:
@@ -57,6 +88,7 @@ def campaign_save(
     campaign.last_contact_days, campaign.starts_at = last_contact_days, starts_at
     campaign.body, campaign.template, campaign.variables = body, template, variables
     campaign.replies_to_owner = replies_to_owner
+    campaign.conditions, campaign.contact_list = conditions, contact_list
     with transaction.atomic():
         campaign.save()
         campaign.senders.set(senders)

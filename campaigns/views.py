@@ -15,14 +15,17 @@ from inbox.models import Channel, WhatsAppTemplate
 
 from . import services
 from .audience import (
+    BUILT_IN_FIELDS,
+    OPERATORS,
     audience_contacts,
+    audience_description,
     contact_values,
     cost_estimate,
     custom_values_for,
     field_choices,
     message_for,
 )
-from .forms import FIXED, CampaignForm, initial_of
+from .forms import FIXED, CampaignForm, condition_rows, initial_of
 from .models import Campaign, CampaignSettings
 from .selectors import (
     FIGURE_NAMES,
@@ -79,7 +82,7 @@ def campaign_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _form_page(request: HttpRequest, *, campaign: Campaign | None) -> HttpResponse:
     if request.method == "GET":
-        initial = initial_of(campaign) if campaign else {"replies_to_owner": True}
+        initial = initial_of(campaign) if campaign else _new_initial(request)
         form = CampaignForm(initial=initial, user=request.user)
         return _render_form(request, form, campaign)
     form = CampaignForm(request.POST, user=request.user)
@@ -96,6 +99,8 @@ def _form_page(request: HttpRequest, *, campaign: Campaign | None) -> HttpRespon
             labels=list(data["labels"]),
             consent=data["consent"],
             last_contact_days=data["last_contact_days"],
+            conditions=form.conditions,
+            contact_list=data["contact_list"],
             body=data["body"],
             template=data["template"],
             variables=form.variables,
@@ -109,12 +114,33 @@ def _form_page(request: HttpRequest, *, campaign: Campaign | None) -> HttpRespon
     return redirect("campaigns:detail", saved.public_id)
 
 
+def _new_initial(request: HttpRequest) -> dict:
+    """A new campaign's form; ``?list=`` (from an import's page) picks that uploaded list."""
+    initial: dict = {"replies_to_owner": True}
+    if chosen := request.GET.get("list", "")[:16]:
+        initial["contact_list"] = (
+            services.campaign_lists(request.user).filter(public_id=chosen).first()
+        )
+    return initial
+
+
 def _render_form(request, form: CampaignForm, campaign: Campaign | None, status: int = 200):
     if form.is_bound:
         estimate = _estimate_of_form(form)
+        conditions = form.conditions
     else:
-        estimate = _estimate(campaign or Campaign(), labels=form.initial.get("labels") or [])
-    context = {"form": form, "campaign": campaign, **estimate}
+        draft = campaign or Campaign(contact_list=form.initial.get("contact_list"))
+        estimate = _estimate(draft, labels=form.initial.get("labels") or [])
+        conditions = draft.conditions
+    context = {
+        "form": form,
+        "campaign": campaign,
+        "condition_rows": condition_rows(conditions),
+        # The custom fields, as the estimate's field choices read them.
+        "condition_fields": [f for f in estimate["field_choices"] if f[0] not in BUILT_IN_FIELDS],
+        "operators": OPERATORS,
+        **estimate,
+    }
     return render(request, "campaigns/form.html", context, status=status)
 
 
@@ -135,6 +161,8 @@ def _estimate_of_form(form: CampaignForm) -> dict:
         channel=data.get("channel", Channel.SMS),
         consent=data.get("consent", ""),
         last_contact_days=data.get("last_contact_days"),
+        conditions=form.conditions,
+        contact_list=data.get("contact_list"),
         body=data.get("body") or "",
         template=data.get("template"),
         variables=form.variables,
@@ -150,6 +178,8 @@ def _estimate(campaign: Campaign, *, labels, preview_for: str = "") -> dict:
         label_ids=[label.pk for label in labels],
         consent=campaign.consent,
         last_contact_days=campaign.last_contact_days,
+        conditions=campaign.conditions,
+        contact_list_id=campaign.contact_list_id,
     )
     count = audience.count()
     settings = CampaignSettings.load()
@@ -209,6 +239,7 @@ def campaign_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "can_manage": services.can_manage(request.user, campaign),
+        "audience": audience_description(campaign),
         "figures": campaign_figures(campaign=campaign),
         "figure_names": FIGURE_NAMES,
         "figure": figure,

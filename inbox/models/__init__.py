@@ -9,6 +9,7 @@ from .contacts import (
     ContactImport,
     CustomField,
     IdentityKind,
+    ImportedContact,
     Label,
     contact_at_q,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Holiday",
     "HoursMode",
     "IdentityKind",
+    "ImportedContact",
     "Label",
     "LiveEvent",
     "Message",

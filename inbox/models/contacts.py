@@ -311,3 +311,21 @@ class ContactImport(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+
+class ImportedContact(models.Model):
+    """A contact one of an import's rows wrote (created, updated or matched unchanged): the
+    uploaded list a campaign can send to. Written with the chunk it belongs to."""
+
+    # The first column of the unique constraint: no index of its own.
+    contact_import = models.ForeignKey(
+        ContactImport, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact_import", "contact"], name="imported_contact_once"
+            )
+        ]

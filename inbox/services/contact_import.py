@@ -41,6 +41,7 @@ from ..models import (
     ContactImport,
     CustomField,
     IdentityKind,
+    ImportedContact,
     User,
 )
 from ..models.ids import new_public_id
@@ -486,7 +487,9 @@ def _run(*, import_id: int, region: str) -> ContactImport:
         if fresh <= 0:
             continue
         with transaction.atomic():
-            done = _write_chunk(good, fields=fields, by=contact_import.created_by)
+            done = _write_chunk(
+                good, fields=fields, by=contact_import.created_by, contact_import_id=import_id
+            )
             ContactImport.objects.filter(pk=import_id).update(
                 processed_rows=F("processed_rows") + fresh,
                 created_count=F("created_count") + done.created,
@@ -528,8 +531,11 @@ class Written:
     kept: list[Row] = field(default_factory=list)
 
 
-def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -> Written:
-    """Create and update the contacts of ``rows`` in bulk.
+def _write_chunk(
+    rows: list[Row], *, fields: dict[str, CustomField], by: User, contact_import_id: int
+) -> Written:
+    """Create and update the contacts of ``rows`` in bulk, each kept as one of the import's
+    contacts (``ImportedContact``: the uploaded list a campaign can send to).
 
     Each contact is written once, by one upsert on the phone number that carries its
     consent too, and every other table by one bulk insert, so a chunk costs a handful of
@@ -613,6 +619,13 @@ def _write_chunk(rows: list[Row], *, fields: dict[str, CustomField], by: User) -
     )
     ids = {phone: c.pk for phone, c in existing.items()} | dict(written)
     _identities_add([pk for _phone, pk in written], at=now)
+    # One row per contact: the run reads each contact's rows once (``seen``), and a run
+    # taken over writes only the chunks not written before.
+    insert_rows(
+        ImportedContact,
+        ("contact_import", "contact"),
+        [(contact_import_id, ids[r.phone]) for r in rows],
+    )
     insert_rows(
         ContactChange,
         ("contact", "actor", "source", "at", "changes"),
