@@ -14,7 +14,16 @@ from django.utils import timezone
 from campaigns.models import Campaign, Recipient
 from campaigns.planning import campaign_plan
 from campaigns.release import RELEASE_AHEAD, QuietRules, campaign_release
-from inbox.models import Channel, SenderId, User
+from inbox.models import (
+    Channel,
+    Contact,
+    ContactFieldValue,
+    ContactImport,
+    CustomField,
+    ImportedContact,
+    SenderId,
+    User,
+)
 
 from .dataset import ADMIN
 from .pages import signed_in
@@ -36,6 +45,9 @@ class CampaignResult:
     release_seconds: float
     release_ahead_seconds: float
     sender_rate: float
+    # The same audience through an uploaded list and a custom-field condition.
+    list_recipients: int = 0
+    list_plan_seconds: float = 0.0
 
 
 def measure_campaign(requests: int = 50) -> CampaignResult:
@@ -63,6 +75,7 @@ def measure_campaign(requests: int = 50) -> CampaignResult:
         campaign.refresh_from_db()
         p50, p95, queries = _page(campaign, requests)
         released, release_seconds = _one_sweep(campaign)
+        list_recipients, list_plan_seconds = _plan_list_with_condition(admin, sender)
         return CampaignResult(
             recipients=Recipient.objects.filter(campaign=campaign).count(),
             plan_seconds=round(plan_seconds, 2),
@@ -75,9 +88,54 @@ def measure_campaign(requests: int = 50) -> CampaignResult:
             release_seconds=round(release_seconds, 2),
             release_ahead_seconds=RELEASE_AHEAD.total_seconds(),
             sender_rate=float(RATE),
+            list_recipients=list_recipients,
+            list_plan_seconds=round(list_plan_seconds, 2),
         )
     finally:
         campaign.delete()
+
+
+def _plan_list_with_condition(admin: User, sender: SenderId) -> tuple[int, float]:
+    """Plan a campaign to an uploaded list holding every contact, with a custom-field
+    condition every contact meets (each contact's list row and field value probed in the
+    chunk's one query); the list, the field and the campaign are removed after."""
+    field = CustomField.objects.create(name="bench_tier", label="Bench tier")
+    contact_list = ContactImport.objects.create(
+        created_by=admin, file_name="bench.csv", source="", state=ContactImport.State.DONE
+    )
+    contacts = connection.ops.quote_name(Contact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ImportedContact._meta.db_table} (contact_import_id, contact_id) "
+            f"SELECT %s, id FROM {contacts}",
+            [contact_list.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {ContactFieldValue._meta.db_table} (contact_id, field_id, value) "
+            f"SELECT id, %s, 'gold' FROM {contacts}",
+            [field.pk],
+        )
+    campaign = Campaign.objects.create(
+        name="bench list",
+        owner=admin,
+        channel=Channel.SMS,
+        body="Hi {{name}}, our winter sale starts today.",
+        conditions=[{"field": field.name, "op": "equals", "value": "Gold"}],
+        contact_list=contact_list,
+        state=Campaign.State.RUNNING,
+        launched_at=timezone.now(),
+    )
+    campaign.senders.add(sender)
+    try:
+        started = time.perf_counter()
+        campaign_plan(campaign=campaign)
+        seconds = time.perf_counter() - started
+        return Recipient.objects.filter(campaign=campaign).count(), seconds
+    finally:
+        campaign.delete()
+        contact_list.delete()
+        ContactFieldValue.objects.filter(field=field).delete()
+        field.delete()
 
 
 def _page(campaign: Campaign, requests: int) -> tuple[float, float, str]:

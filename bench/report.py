@@ -275,6 +275,8 @@ def campaign_lines(r: dict) -> list[str]:
     return [
         f"\nCampaign: planned {r['recipients']:,} recipients in {r['plan_seconds']} s "
         f"(goal < 10 s per 100,000; peak Python memory {r['plan_peak_mb']} MB)",
+        f"  through an uploaded list and a custom-field condition: {r['list_recipients']:,} "
+        f"recipients in {r['list_plan_seconds']} s (goal < 10 s per 100,000)",
         f"  campaign page: p50 {r['page_p50_ms']} ms, p95 {r['page_p95_ms']} ms, "
         f"{r['page_queries']} SQL ({r['page_requests']} requests)",
         f"  one release sweep: {r['released']:,} sends saved and paced in "

@@ -1,19 +1,26 @@
 """Planning a campaign: each recipient resolved once, planned or excluded with a reason.
 
-Contacts are read in chunks (keyset on the primary key) as plain tuples and written with one
+Contacts are read in chunks (ranges of the primary key) as plain tuples and written with one
 bulk insert per chunk, so memory stays flat however large the audience. A contact that
 already has its row (a plan run again after a worker was killed mid-plan) is passed over by
 the chunk's query, and the unique constraints make a plan run twice at once add each row
 once.
 """
 
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Left, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from inbox.bulk_insert import insert_rows
-from inbox.models import Channel, ContactFieldValue, Conversation, CustomField
+from inbox.models import (
+    Channel,
+    Contact,
+    ContactFieldValue,
+    Conversation,
+    CustomField,
+    ImportedContact,
+)
 from inbox.models.ids import new_public_ids
 
 from .audience import campaign_audience, is_us_marketing, message_needs
@@ -52,17 +59,32 @@ def campaign_plan(*, campaign: Campaign) -> int:
         .order_by("pk")
         .values_list(*CONTACT_FIELDS, *plan.annotations)
     )
-    added, after = 0, 0
-    while True:
-        chunk = list(contacts.filter(pk__gt=after)[:CHUNK])
-        if not chunk:
-            break
-        after = chunk[-1][0]
-        added += plan.write(chunk)
+    low, high = _id_span(campaign)
+    added, after = 0, low - 1
+    while after < high:
+        # A range of ids, not "the next CHUNK after": however few contacts the planner
+        # expects the filters to keep, the chunk reads CHUNK ids of the index at most.
+        chunk = list(contacts.filter(pk__gt=after, pk__lte=after + CHUNK))
+        after += CHUNK
+        if chunk:
+            added += plan.write(chunk)
     Campaign.objects.filter(pk=campaign.pk, planned_at__isnull=True).update(
         planned_at=timezone.now()
     )
     return added
+
+
+def _id_span(campaign: Campaign) -> tuple[int, int]:
+    """The lowest and highest contact id the audience can hold (its uploaded list's, or
+    every contact's), read from an index's ends; (1, 0) when there are none."""
+    if campaign.contact_list_id is not None:
+        ids = ImportedContact.objects.filter(contact_import_id=campaign.contact_list_id)
+        span = ids.aggregate(low=Min("contact_id"), high=Max("contact_id"))
+    else:
+        span = Contact.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if span["low"] is None:
+        return 1, 0
+    return span["low"], span["high"]
 
 
 class _Plan:
