@@ -168,3 +168,28 @@ def campaign_export_rows(*, campaign: Campaign) -> Iterator[list[str]]:
                 "yes" if r.replied else "",
             )
         ]
+
+
+# The reports offer the campaigns started most lately, at most this many.
+REPORT_CHOICES = 100
+
+
+def report_choices() -> list[tuple[str, str]]:
+    """The campaigns the reports can be narrowed to, as (public id, name): those planned
+    (sent, or sending), newest first; one query."""
+    return list(
+        Campaign.objects.filter(planned_at__isnull=False)
+        .order_by("-planned_at", "-pk")
+        .values_list("public_id", "name")[:REPORT_CHOICES]
+    )
+
+
+def conversations_opened_by_replies(public_id: str) -> QuerySet:
+    """The conversations a reply to campaign ``public_id`` opened: threads it was sent in
+    whose customer first wrote after it (a thread already going when it joined is not one).
+    Their ids, for the reports' queries to ask inside their own."""
+    return Recipient.objects.filter(
+        campaign__public_id=public_id,
+        conversation__isnull=False,
+        conversation__first_inbound_at__gte=F("released_at"),
+    ).values("conversation_id")

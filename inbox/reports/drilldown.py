@@ -8,8 +8,9 @@ optional ``weekday`` (1 = Monday) and ``hour`` apply to:
 - ``optout``: the customer opting out.
 
 ``answer`` keeps conversations answered within the service level, late, or not at all;
-``hours=closed`` those opened outside business hours; ``team`` those of one team. Each
-rule is the one ``inbox.reports.metrics`` defines.
+``hours=closed`` those opened outside business hours; ``team`` those of one team;
+``campaign`` those opened by replies to one campaign (``origins``). Each rule is the one
+``inbox.reports.metrics`` defines.
 """
 
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from django.utils import formats, timezone
 
 from ..models import ConsentRecord, Message
 from ..pure.params import param_id, param_int
-from . import metrics
+from . import metrics, origins
 from .periods import day_start
 
 ON = {
@@ -37,7 +38,7 @@ ANSWERS = {
 }
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 HOURS = {"closed": "outside business hours"}
-FIELDS = ("team", "on", "since", "until", "weekday", "hour", "answer", "hours")
+FIELDS = ("team", "on", "since", "until", "weekday", "hour", "answer", "hours", "campaign")
 
 
 def params_from_query(params: QueryDict) -> dict[str, str]:
@@ -62,6 +63,7 @@ def params_from_query(params: QueryDict) -> dict[str, str]:
         "hour": number("hour", 0, 23),
         "answer": a if (a := get("answer")) in ANSWERS else "",
         "hours": h if (h := get("hours")) in HOURS else "",
+        "campaign": params.get("campaign", "").strip()[:16],
     }
 
 
@@ -96,6 +98,8 @@ def apply(qs: QuerySet, f) -> QuerySet:
         qs = qs.filter(metrics.ANSWER_STATES[f.answer]())
     if f.hours:
         qs = qs.filter(metrics.after_hours_q())
+    if f.campaign:
+        qs = qs.filter(origins.campaign_q(f.campaign))
     on = f.on or "opened"
     moment = f.since or f.until or f.weekday or f.hour
     if on == "opened" and moment:
@@ -132,4 +136,10 @@ def describe(f) -> str:
         parts.append(ANSWERS[f.answer])
     if f.hours:
         parts.append(HOURS[f.hours])
-    return " · ".join(parts)
+    if f.campaign:
+        name = origins.campaign_name(f.campaign)
+        parts.append(
+            f"opened by replies to “{name}”" if name else "opened by replies to a campaign"
+        )
+    described = " · ".join(parts)
+    return described[:1].upper() + described[1:]

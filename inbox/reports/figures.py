@@ -22,7 +22,7 @@ from ..models import (
     User,
 )
 from ..models.conversations import tally_moved_q
-from . import metrics
+from . import metrics, origins
 from .drilldown import WEEKDAYS
 from .periods import Period, ReportQuery
 
@@ -104,8 +104,10 @@ def filtered(query: ReportQuery, prefix: str = "") -> Q:
     """The report's filters on conversations (agent = the conversation's owner);
     ``prefix`` reaches the conversation through a relation."""
     lookups = {"team_id": query.team, "owner_id": query.agent}
-    return Q(**{prefix + k: v for k, v in lookups.items() if v}) & _sender_filtered(
-        query, f"{prefix}sender_id__"
+    return (
+        Q(**{prefix + k: v for k, v in lookups.items() if v})
+        & _sender_filtered(query, f"{prefix}sender_id__")
+        & origins.campaign_q(query.campaign, prefix)
     )
 
 
@@ -136,10 +138,10 @@ class Counted:
 
 def counted(query: ReportQuery) -> Counted:
     """The tally (per quarter hour and channel) unless a filter is about what it does not
-    keep: the sender ID, or the conversation's current team or owner. Those read the
+    keep: the sender ID, the conversation's current team or owner, or a campaign. Those read the
     messages of the conversations the filters keep, which are a part of all of them (the
     day tally keeps the sender ID and owner, but not the hour)."""
-    if query.sender or query.team or query.agent:
+    if query.sender or query.team or query.agent or query.campaign:
         return Counted(_messages(query), "created_at", metrics.customer_messages_q(), False)
     tally = MessageTally.objects.filter(**({"channel": query.channel} if query.channel else {}))
     return Counted(tally, "bucket", Q(kind=MessageTally.Kind.CUSTOMER), tallied=True)
@@ -269,7 +271,7 @@ def _message_totals(query: ReportQuery, counts: list[dict]) -> dict:
     one before. With a filter, the sums of ``table_counts``, so the headline is the sum of
     the tables' cells; with none, the quarter-hour tally (the same numbers, without reading
     the messages at the period's edges)."""
-    if query.team or query.agent or query.sender or query.channel:
+    if query.team or query.agent or query.sender or query.channel or query.campaign:
         before = table_counts(query, query.period.previous)
         return {
             f"{kind}{suffix}": sum(row[kind] for row in rows)
@@ -299,9 +301,10 @@ def _nearest_midnight(at: datetime) -> datetime:
 def _tallied_days(query: ReportQuery, period: Period) -> tuple[datetime, datetime]:
     """The UTC days whose day tally counts for ``period`` (as a start and an end): from the
     UTC midnight nearest its start to the one nearest its end, so that at most twelve hours
-    at each edge are read from the messages. With a team filter, which the tally cannot
-    answer, no days (an empty span at the period's end): every message is read."""
-    if query.team:
+    at each edge are read from the messages. With a team or campaign filter, which the
+    tally cannot answer, no days (an empty span at the period's end): every message of the
+    conversations kept is read."""
+    if query.team or query.campaign:
         return period.end, period.end
     return _nearest_midnight(period.start), _nearest_midnight(period.end)
 

@@ -31,6 +31,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from ..models import Channel, Role, SenderId, Team, User
 from ..models.people import zone_named
 from .figures import Figure, Report, Row, computed
+from .origins import campaign_choices
 from .periods import PRESETS, ReportQuery
 
 KEY_VERSION = 2  # raise it when what is kept changes shape (Figure, Row, series)
@@ -202,6 +203,7 @@ def report(*, query: ReportQuery, refresh: bool = False) -> Report:
             "agents": list(people.values()),
             "senders": list(senders.values()),
             "channels": Channel.choices,
+            "campaigns": campaign_choices(),
         },
     )
 

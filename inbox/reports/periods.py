@@ -1,5 +1,5 @@
 """The report's period (today, 7 days, 30 days or custom days, in the admin's time zone)
-and its filters (team, agent, sender ID, channel), parsed from GET parameters."""
+and its filters (team, agent, sender ID, channel, campaign), parsed from GET parameters."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -66,6 +66,8 @@ class ReportQuery:
     agent: int | None = None
     sender: str = ""
     channel: str = ""
+    # A campaign's public id: the conversations opened by replies to it (``origins``).
+    campaign: str = ""
     error: str = ""
 
     @classmethod
@@ -89,6 +91,7 @@ class ReportQuery:
             agent=param_id(params.get("agent")),
             sender=params.get("sender", "").strip()[:16],
             channel=c if (c := params.get("channel", "")) in Channel.values else "",
+            campaign=params.get("campaign", "").strip()[:16],
             error=error,
         )
 
@@ -99,6 +102,7 @@ class ReportQuery:
             "assignee": str(self.agent or ""),
             "sender": self.sender,
             "channel": self.channel,
+            "campaign": self.campaign,
         }
         return {k: v for k, v in params.items() if v}
 
@@ -112,6 +116,7 @@ class ReportQuery:
             "agent": str(self.agent or ""),
             "sender": self.sender,
             "channel": self.channel,
+            "campaign": self.campaign,
         }
         return params | {k: v for k, v in filters.items() if v}
 

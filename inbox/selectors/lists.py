@@ -170,6 +170,7 @@ class InboxFilters:
     hour: str = ""
     answer: str = ""
     hours: str = ""
+    campaign: str = ""
 
     @classmethod
     def from_query(cls, params: QueryDict) -> "InboxFilters":

@@ -25,8 +25,8 @@ from .timeline import DAY, at, customer_writes
 pytestmark = pytest.mark.django_db
 
 SEEN_AT = at(24 * 60)  # 3 November, 09:00 UTC
-COLD = 14  # session, user, people, sender IDs, 8 figure queries, teams, the unread badge
-WARM = 6  # session, user, people, sender IDs, teams, the top bar's unread badge
+COLD = 15  # session, user, people, sender IDs, 8 figure queries, teams, campaigns, the badge
+WARM = 7  # session, user, people, sender IDs, teams, campaigns, the top bar's unread badge
 
 
 @pytest.fixture

@@ -162,16 +162,16 @@ def test_report_queries_do_not_grow_with_data(
     the tables and, with a filter, the headline); the headline's conversations, message
     totals (the quarter-hour tally; with a filter, the previous period's messages by sender
     ID and owner, as the tables count them), opt-outs; the series; the heatmap; per agent;
-    per sender ID; teams; the top bar's unread badge. A different query is computed, not
-    taken as kept."""
+    per sender ID; teams; campaigns; the top bar's unread badge. A different query is
+    computed, not taken as kept."""
     client.force_login(admin)
     customer_writes(alice_line, "+12025550200", 0)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         get_report(client)
     for n in range(10):
         c = customer_writes(alice_line, f"+1202555021{n}", n)
         agent_replies(c, alice, n + 1)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = get_report(client, {**ON_THE_DAY, "channel": "sms", "agent": alice.pk})
     assert figure(response, "Conversations opened").value == 11
 
