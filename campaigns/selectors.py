@@ -126,12 +126,19 @@ def campaign_recipients(
     return RecipientPage(rows=rows, next_after=rows[-1].pk if more else None)
 
 
+def campaigns_visible(user: User) -> QuerySet[Campaign]:
+    """The campaigns ``user`` may open: an admin all, anyone else their own. Without
+    figures: a campaign's page counts its own (``campaign_figures``), and counting every
+    recipient to find the campaign read 100,000 rows more for nothing."""
+    qs = Campaign.objects.select_related("owner")
+    return qs if user.is_admin else qs.filter(owner=user)
+
+
 def campaigns_for(user: User) -> QuerySet[Campaign]:
-    """The campaigns list: an admin sees all, anyone else their own; one query."""
-    qs = Campaign.objects.select_related("owner").annotate(
+    """The campaigns list, each with its recipients counted; one query."""
+    return campaigns_visible(user).annotate(
         recipient_count=Count("recipients", filter=~Q(recipients__state=Recipient.State.EXCLUDED))
     )
-    return qs if user.is_admin else qs.filter(owner=user)
 
 
 EXPORT_HEADER = [

@@ -33,6 +33,7 @@ from .selectors import (
     campaign_figures,
     campaign_recipients,
     campaigns_for,
+    campaigns_visible,
     failures_by_reason,
 )
 
@@ -54,7 +55,7 @@ def campaigners_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 def _campaign_for(request: HttpRequest, public_id: str) -> Campaign:
     """The campaign, if the user may see it (404 otherwise, never a leak)."""
-    return get_object_or_404(campaigns_for(request.user), public_id=public_id)
+    return get_object_or_404(campaigns_visible(request.user), public_id=public_id)
 
 
 @require_http_methods(["GET"])

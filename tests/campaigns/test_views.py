@@ -232,3 +232,22 @@ def test_the_csv_has_one_formula_safe_row_per_recipient(client, admin, sms_sende
         ['\'=HYPERLINK("http://evil")', "+12025550101", sms_sender.address, "Planned", ""],
         ["Ben", "+12025550102", sms_sender.address, "Excluded", "Opted out"],
     ]
+
+
+def test_opening_a_campaign_counts_its_recipients_once(client, admin, sms_sender, vip):
+    """The page's figures are one count of its recipients; finding the campaign counts
+    none (the list's recipient count read all 100,000 rows again for nothing)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer("+12025550101", "Ann", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    campaign_plan(campaign=campaign)
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("campaigns:detail", args=[campaign.public_id]))
+    counting = [
+        q["sql"] for q in captured.captured_queries if 'COUNT("campaigns_recipient' in q["sql"]
+    ]
+    assert len(counting) == 2  # the figures, and the failures by reason
+    assert not any('FROM "campaigns_campaign"' in sql for sql in counting)
