@@ -118,6 +118,8 @@ def _row(c, url: str, list_kind: str, active_id: str, older: bool) -> str:
     )
     if c.snoozed_by_id:
         badges += '<span class="row-snoozed">Snoozed</span>'
+    if c.with_bot:
+        badges += '<span class="row-bot" title="A bot is answering">🤖 With the bot</span>'
     if c.is_unread:
         badges += '<span class="sr-only"> (unread)</span>'
     markup = {"older": " data-older" if older else "", "meta": meta, "badges": badges}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ..channels import channel_rules
-from ..models import ConversationEvent, Message, MessageStatus
+from ..models import AutoKind, ConversationEvent, Message, MessageStatus
 from ..pure.provider_errors import NEEDS_TEMPLATE
 from ..selectors.window import Thread
 from ..services.business_hours import opening_label
@@ -29,6 +29,10 @@ MESSAGE = (
 HELD = '<p class="held-until">{until}{change_html}</p>'
 HELD_CHANGE = ' · <a href="{url}">Edit or cancel</a>'
 AUTOMATIC = '<span class="author automatic" title="{why}">Automatic · {why}</span> · '
+BOT_AUTHOR = (
+    '<span class="author automatic bot-author" title="Sent by the bot">'
+    '<span class="bot-avatar" role="img" aria-label="Robot">🤖</span> Bot</span> · '
+)
 
 IMAGE = (
     '<a class="attachment" href="{url}"><img class="attachment-image" src="{url}" alt="{alt}"'
@@ -99,6 +103,8 @@ def _held(message: Message, held_url: str, reader) -> str:
 def _author(message: Message) -> str:
     if not message.is_outbound:
         return ""
+    if message.auto_kind == AutoKind.BOT:
+        return BOT_AUTHOR
     if message.auto_kind:
         return fill(AUTOMATIC, why=message.get_auto_kind_display())
     return f'<span class="author">{escape(str(message.author))}</span> · ' if message.author else ""
@@ -189,7 +195,7 @@ def _event(event: ConversationEvent) -> str:
             NOTE,
             {"body_html": linkify(event.body, plain=_with_mentions(event))},
             id=event.pk,
-            actor=event.actor or "",
+            actor=event.actor or ("🤖 Bot" if event.data.get("bot") else ""),
         )
     at = _local(event)
     text = event.get_kind_display()

@@ -110,6 +110,9 @@ class Conversation(models.Model):
     # campaign started, until the customer answers or an agent writes in it. A campaign
     # message opens no conversation in anyone's inbox; a reply does.
     listed = models.BooleanField(default=True, db_default=True)
+    # A bot has the conversation (F-AU5): the customer talks to it, nobody waits for a person
+    # and no list counts it unread, until it hands over or a person replies.
+    with_bot = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
@@ -124,10 +127,11 @@ class Conversation(models.Model):
                 name="conv_owner_activity_idx",
                 condition=Q(last_inbound_at__isnull=False),
             ),
-            # Unread count: my conversations' last inbound times, read index-only.
+            # Unread count: my conversations' last inbound times (and whether a bot has them,
+            # which no count counts), read index-only.
             models.Index(
                 fields=["owner", "id"],
-                include=["last_inbound_at"],
+                include=["last_inbound_at", "with_bot"],
                 condition=Q(last_inbound_at__isnull=False),
                 name="conv_owner_unread_idx",
             ),

@@ -34,6 +34,7 @@ class AutoKind(models.TextChoices):
     HELP = "help", "Answer to HELP"
     OUT_OF_HOURS = "out_of_hours", "Out-of-hours reply"
     GREETING = "greeting", "Greeting"
+    BOT = "bot", "Bot"
 
 
 class Message(models.Model):

@@ -47,6 +47,9 @@ class SenderId(models.Model):
     )
     out_of_hours_reply = models.TextField(blank=True)
     greeting = models.TextField(blank=True)
+    # A bot answers new conversations first (F-AU5): set by the automation app while a bot
+    # flow is on for this line, so that the inbox knows it at once, without asking it.
+    bot_answers = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = "sender ID"

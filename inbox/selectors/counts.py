@@ -160,7 +160,7 @@ def _unread_counts_by(
 
 def unread_count(*, user: User) -> int:
     """My Inbox's unread conversations: the tab title and the live badge."""
-    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False)
+    mine = Conversation.objects.filter(owner=user, last_inbound_at__isnull=False, with_bot=False)
     return mine.exclude(read_up_to_date(user)).count()
 
 

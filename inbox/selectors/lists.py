@@ -63,7 +63,8 @@ def read_up_to_date(user: User | OuterRef) -> Exists:
 
 
 def with_unread(qs: QuerySet[Conversation], user: User | OuterRef) -> QuerySet[Conversation]:
-    """Annotate ``is_unread``: a customer message newer than ``user``'s own read mark.
+    """Annotate ``is_unread``: a customer message newer than ``user``'s own read mark, in
+    a conversation no bot has (the customer talks to the bot; nobody is needed yet).
 
     ``user`` may be ``OuterRef("owner")``: unread for each conversation's owner. Written as
     an anti-join (no read mark at or after the last inbound message): filtered on, it lets
@@ -71,7 +72,7 @@ def with_unread(qs: QuerySet[Conversation], user: User | OuterRef) -> QuerySet[C
     """
     return qs.annotate(
         is_unread=ExpressionWrapper(
-            Q(last_inbound_at__isnull=False) & ~read_up_to_date(user),
+            Q(last_inbound_at__isnull=False, with_bot=False) & ~read_up_to_date(user),
             output_field=BooleanField(),
         )
     )
@@ -120,6 +121,7 @@ LIST_COLUMNS = (
     "owner__last_name",
     "snoozed_until",
     "snoozed_by_id",
+    "with_bot",
 )
 
 

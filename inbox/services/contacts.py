@@ -56,7 +56,7 @@ def labels_named(names: list[str]) -> list[Label]:
 def contact_update(
     *,
     contact: Contact,
-    by: User,
+    by: User | None,
     display_name: str | None = None,
     email: str | None = None,
     labels: list[str] | None = None,
@@ -68,6 +68,7 @@ def contact_update(
     ``None`` leaves a detail as it is. ``custom_fields`` maps field labels (or keys) to
     values: an empty value removes that field; fields not named are kept. Every change goes
     into the contact's history; edited from ``conversation``, its thread says so too.
+    ``by`` is None for a change nobody made by hand (a bot saving an answer).
     """
     was_saved = contact.is_saved
     changes: list[dict[str, str]] = []

@@ -58,6 +58,7 @@ def _apply(
         if status == S.CLOSED:
             conversation.status, conversation.closed_at = S.CLOSED, now
             conversation.waiting_since = None
+            conversation.with_bot = False  # a bot's talk ends with it (F-AU5)
         else:
             conversation.status = S.ASSIGNED if conversation.owner_id else S.OPEN
             conversation.closed_at = None
@@ -77,7 +78,7 @@ def _apply(
             conversation_id=conversation.pk,
         )
     Conversation.objects.bulk_update(
-        changed, ["status", "closed_at", "waiting_since", "changed_at"]
+        changed, ["status", "closed_at", "waiting_since", "with_bot", "changed_at"]
     )
     ConversationEvent.objects.bulk_create(events)
     event_record(kind="status", conversations=changed)

@@ -135,6 +135,7 @@ def message_receive(
                     conversation=conversation, preview=preview, at=timezone.now()
                 )
             else:
+                with_bot = bot_takes(conversation=conversation, opened=opened)
                 conversation_record_inbound(
                     conversation=conversation,
                     owner=inbound_owner(conversation=conversation, contact_is_new=contact_is_new),
@@ -142,6 +143,7 @@ def message_receive(
                     # Stamped once the row is locked: the change commits right after its stamp.
                     at=timezone.now(),
                     written_at=written_at,
+                    with_bot=with_bot,
                 )
                 intent = inbound_keywords_apply(
                     conversation=conversation,
@@ -149,12 +151,13 @@ def message_receive(
                     provider_signal=inbound.opt_out_type,
                     written_at=written_at,
                 )
-                auto_replies_send(
-                    conversation=conversation,
-                    contact_is_new=contact_is_new,
-                    intent=intent,
-                    written_at=written_at,
-                )
+                if not with_bot:  # the bot answers, or hands over with the auto-replies
+                    auto_replies_send(
+                        conversation=conversation,
+                        contact_is_new=contact_is_new,
+                        intent=intent,
+                        written_at=written_at,
+                    )
             tally_add(message)  # last: the busy quarter hour's row is held only to the commit
             if opened:
                 announce(Happening.OPENED, conversation_id=conversation.pk)
@@ -247,6 +250,17 @@ def _newer_message_shown(*, conversation: Conversation, written_at: datetime) ->
     ).exists()
 
 
+def bot_takes(*, conversation: Conversation, opened: bool) -> bool:
+    """Whether a bot answers the customer message coming into ``conversation`` (F-AU5): it
+    keeps a conversation it has, and takes a new or closed one on a line whose bot is on
+    (``SenderId.bot_answers``). A conversation people are in stays theirs."""
+    if conversation.with_bot:
+        return True
+    return conversation.sender_id.bot_answers and (
+        opened or conversation.status == Conversation.Status.CLOSED
+    )
+
+
 def conversation_record_inbound(
     *,
     conversation: Conversation,
@@ -254,9 +268,13 @@ def conversation_record_inbound(
     preview: str | None,
     at: datetime,
     written_at: datetime | None = None,
+    with_bot: bool = False,
 ) -> None:
     """Update the thread summary for a customer message; a closed conversation reopens (with
     a STATUS event, like every status change).
+
+    ``with_bot``: a bot answers it (``bot_takes``): nobody waits for a person, and no list
+    counts it unread, until the bot hands over (``services.bot.conversation_bot_hand_over``).
 
     ``at`` is when the message reached the inbox: the conversation is unread and newest in
     the lists from then, even when a worker stored the message late. ``written_at`` (default
@@ -276,7 +294,10 @@ def conversation_record_inbound(
         conversation.last_outbound_at >= written_at
     )
     due = {}
-    if not answered and (
+    conversation.with_bot = with_bot
+    if with_bot:
+        conversation.waiting_since = None
+    elif not answered and (
         conversation.waiting_since is None or conversation.waiting_since > written_at
     ):
         conversation.waiting_since = written_at
@@ -313,6 +334,7 @@ def conversation_record_inbound(
             "last_message_preview",
             "last_message_direction",
             "waiting_since",
+            "with_bot",
             "status",
             "closed_at",
             *due,

@@ -76,8 +76,10 @@ def marks_stamp(user: User) -> None:
 def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
     """``user`` has seen ``conversation`` up to now; return whether it was unread. Opening a
     conversation already read changes nothing (and so keeps the user's cached counts)."""
-    if conversation.last_inbound_at is None:
-        return False  # no customer message: nothing is unread, nor can it become read
+    if conversation.last_inbound_at is None or conversation.with_bot:
+        # No customer message, or only the bot's to answer: nothing is unread, nor can it
+        # become read (the counts never counted it).
+        return False
     seen_stamp = user.read_marks_changed_at
     facts = window_facts.known(conversation, user)
     if facts is not None:

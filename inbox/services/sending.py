@@ -217,12 +217,16 @@ def message_send_automatic(*, conversation: Conversation, body: str, kind: str) 
     WhatsApp window it opened is still open. It is not an agent's response either: the
     customer keeps waiting (``waiting_since`` stays).
 
+    Every other kind is checked as an agent's message is: never to an opted-out customer,
+    and on a channel with a reply window (WhatsApp) only while it is open.
+
     The answer to HELP goes even to a customer who opted out: carriers require HELP to be
     answered whatever the customer's consent (CTIA guidelines), and it carries only the
     organisation's contact details and how to opt back in.
     """
     if kind != AutoKind.HELP:
         check_not_opted_out(conversation=conversation)
+        check_channel_send(conversation=conversation)
     now = timezone.now()
     with transaction.atomic():
         message = _outbound_save(conversation=conversation, author=None, body=body, auto_kind=kind)
@@ -294,6 +298,8 @@ def conversation_record_outbound(
         "last_sender": author,
         "waiting_since": None,
         "listed": True,  # an agent writing in a campaign's thread opens it
+        # A person's reply takes the conversation from the bot (F-AU5).
+        "with_bot": False,
     }
     if _auto_close_passed(conversation, at):
         fields["auto_close_at"] = auto_close_due(
