@@ -7,7 +7,7 @@ Conditions are a dict (``automation.conditions``), actions a list of dicts
 from django.db import models
 
 from inbox.happenings import Happening
-from inbox.models import Conversation, User
+from inbox.models import Conversation, SenderId, User
 from inbox.models.ids import new_public_id
 
 # The inbox's happenings, and one the clock brings: a customer waiting for ``after_minutes``.
@@ -127,3 +127,54 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class BotFlow(models.Model):
+    """A bot that answers first on one sender ID (F-AU5): its steps, the words that reach a
+    person, and what it says when it hands over or does not understand.
+
+    The steps are a list of dicts in one JSON column, checked by ``bot_steps.clean_step``
+    (each step) and ``bot_steps.flow_problems`` (the flow whole) on every save; see
+    ``automation.bot_steps`` for why JSON and not a row per step.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    sender = models.OneToOneField(SenderId, on_delete=models.PROTECT, related_name="bot_flow")
+    steps = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=False)
+    # Comma-separated words or phrases: any of them in a customer message reaches a person.
+    handover_words = models.CharField(max_length=300, default="agent, human, person")
+    handover_reply = models.TextField(
+        blank=True, default="Thank you. A person will answer you here shortly."
+    )
+    misunderstood_reply = models.TextField(
+        default="Sorry, I did not understand. Please answer with one of the numbers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def step(self, key: str) -> dict | None:
+        return next((step for step in self.steps if step.get("key") == key), None)
+
+
+class BotSession(models.Model):
+    """Where the bot is in one conversation: the step waiting for the customer's answer,
+    what was collected, how many answers it did not understand in a row, and the newest
+    customer message answered (a retried task answers nothing twice)."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="bot_session"
+    )
+    flow = models.ForeignKey(BotFlow, on_delete=models.CASCADE, related_name="sessions")
+    step = models.CharField(max_length=40, blank=True)  # "" while no question waits
+    answers = models.JSONField(default=list, blank=True)  # [{"q": …, "a": …, "field": …}]
+    misses = models.PositiveSmallIntegerField(default=0)
+    last_message_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)

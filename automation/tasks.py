@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .bot import bot_answer
 from .services import rules_run, unanswered_sweep
 from .subscriptions import subscribers_notify
 from .webhooks import MAX_ATTEMPTS, webhook_deliver
@@ -36,3 +37,8 @@ def sweep_unanswered() -> int:
 @shared_task(acks_late=True)
 def notify_subscribers(event: str, conversation_id: int) -> int:
     return subscribers_notify(event=event, conversation_id=conversation_id)
+
+
+@shared_task(acks_late=True)
+def run_bot(conversation_id: int, message_id: int) -> str:
+    return bot_answer(conversation_id=conversation_id, message_id=message_id)
