@@ -2,8 +2,9 @@
 
 Rules run in the worker (``tasks.run_rules``), never in the request or webhook that caused
 the event. Evaluating them costs a fixed number of queries however many rules there are
-(``facts_for`` reads the conversation once; conditions are checked in memory); only the
-rules that match cost the queries of their actions.
+(the rules' conditions in one query, read as plain values; ``facts_for`` reads the
+conversation once; conditions are checked in memory); only the rules that match cost a
+query more (read whole) and the queries of their actions.
 """
 
 import logging
@@ -96,19 +97,23 @@ def rules_run(
     again (the loop is cut and logged), and events caused through it carry it further.
     ``only`` limits the run to one rule (the clock's events are due rule by rule).
     """
-    rules = Rule.objects.filter(event=event, is_active=True)
+    listening = Rule.objects.filter(event=event, is_active=True)
     if only is not None:
-        rules = rules.filter(pk=only)
-    rules = list(rules.select_related("acts_as").order_by("position", "pk"))
-    if not rules:
+        listening = listening.filter(pk=only)
+    # Only what checking needs: the rules that match (few) are read whole afterwards.
+    checks = list(listening.order_by("position", "pk").values_list("pk", "conditions"))
+    if not checks:
         return []
     facts = facts_for(conversation_id=conversation_id, message_id=message_id)
     if facts is None:
         return []
+    matching = [pk for pk, conditions in checks if holds(conditions, facts)]
+    if not matching:
+        return []
+    found = Rule.objects.select_related("acts_as").filter(pk__in=matching, is_active=True)
+    by_pk = {rule.pk: rule for rule in found}
     ran = []
-    for rule in rules:
-        if not holds(rule.conditions, facts):
-            continue
+    for rule in (by_pk[pk] for pk in matching if pk in by_pk):
         if rule.pk in cause or len(cause) >= MAX_CHAIN:
             log.warning(
                 "automation loop cut: rule %s (%s) not run again on %s of %s (chain %s)",
