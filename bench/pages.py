@@ -130,6 +130,8 @@ PAGES = [
     Page("Business hours settings (admin)", "admin", "/settings/hours/"),
     Page("Automation rules (admin)", "admin", "/automation/"),
     Page("Webhooks and deliveries (admin)", "admin", "/automation/webhooks/"),
+    Page("Bots (admin)", "admin", "/automation/bots/"),
+    Page("New bot, lines to choose from (admin)", "admin", "/automation/bots/new/"),
     # Computed afresh (refresh=1) on every request, then as an admin opens them: from the
     # kept figures (which beat keeps current for the preset periods).
     Page("Reports, today, computed (admin)", "admin", "/reports/?period=today&refresh=1"),

@@ -16,6 +16,7 @@ from inbox.models import Conversation, SenderId, User
 
 from . import (
     automation,
+    bot,
     campaigns,
     contact_import,
     dataset,
@@ -47,6 +48,8 @@ def run(args: argparse.Namespace, *, database: str) -> dict:
         results["campaign"] = asdict(campaigns.measure_campaign(min(args.requests, 50)))
     if "rules" in only:
         results["rules"] = asdict(automation.measure_rules())
+    if "bot" in only:
+        results["bot"] = asdict(bot.measure_bot(threads=max(args.celery_concurrency // 4, 2)))
     if only & {"limits", "webhook"}:
         results |= server_measurements(args, only)
     if "outbound" in only:
@@ -227,8 +230,12 @@ def table(results: dict) -> str:
         lines.append(
             f"\nAutomation rules per inbound message: {r['rules']} active rules add "
             f"{r['added_ms']} ms (p50 {r['p50_ms_with']} ms vs {r['p50_ms_without']} ms without), "
-            f"{r['queries']} queries (goal: constant, under 5 ms added)"
+            f"{r['queries']} queries ({r.get('queries_one_rule', '?')} with one rule); "
+            f"goal: constant queries, under 5 ms added: "
+            f"{'met' if r.get('meets_goal') else 'MISSED'}"
         )
+    if "bot" in results:
+        lines.append(bot_line(results["bot"]))
     lines.append("")
     for key, label in (
         ("bare_view", "bare Django view (gunicorn)"),
@@ -290,6 +297,18 @@ def over_floor(page: dict, floor: float | None) -> str:
     if floor is None or page["name"] == pages.FLOOR:
         return ""
     return f"{page['p95_ms'] - floor:.1f}"
+
+
+def bot_line(r: dict) -> str:
+    """Bot step latency, customer message stored to bot reply stored, against its goal."""
+    if r["status"] != "ok":
+        return f"\nBot step latency: {r['status']} ({r['note']})"
+    verdict = "met" if r["meets_goal"] else "MISSED"
+    return (
+        f"\nBot step latency (customer message to bot reply, worker on this machine): "
+        f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms over {r['turns']} "
+        f"turns of {r['customers']} customers (goal p95 < {r['goal_p95_ms']:g} ms: {verdict})"
+    )
 
 
 def goal_text(page: dict) -> str:

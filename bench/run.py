@@ -21,6 +21,7 @@ SECTIONS = (
     "import",
     "campaigns",
     "rules",
+    "bot",
     "limits",
     "webhook",
     "outbound",

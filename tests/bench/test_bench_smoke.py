@@ -91,4 +91,5 @@ def test_the_rules_measure_runs_in_constant_queries_and_keeps_no_rule(counts):
 
     result = measure_rules(runs=3)
     assert result.rules == 200 and result.queries <= 5
+    assert result.constant_queries and result.queries == result.queries_one_rule
     assert not Rule.objects.exists() and not RuleRun.objects.exists()

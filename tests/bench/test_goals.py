@@ -46,3 +46,15 @@ def test_the_goals_line_says_when_every_page_meets_its_goal():
 def test_each_page_shows_its_cost_over_the_bare_view():
     assert over_floor(result("My Inbox", 12.5), 2.0) == "10.5"
     assert over_floor(result(FLOOR, 2.0), 2.0) == ""
+
+
+def test_the_bot_line_gives_the_latency_and_its_verdict():
+    from bench.bot import BotResult
+    from bench.report import bot_line
+
+    result = BotResult(turns=100, customers=5, p50_ms=40.0, p95_ms=80.5, max_ms=120.0)
+    result.meets_goal = True
+    line = bot_line(vars(result))
+    assert "p50 40.0 ms, p95 80.5 ms, max 120.0 ms over 100 turns of 5 customers" in line
+    assert line.endswith("(goal p95 < 1000 ms: met)")
+    assert bot_line(vars(BotResult(status="failed", note="no reply"))).endswith("failed (no reply)")
