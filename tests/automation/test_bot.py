@@ -1,6 +1,8 @@
 """The bot that answers first (F-AU5): a customer talks to a flow on a line, which answers
 from the worker, saves what it is told and hands over to a person with a note."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -15,8 +17,10 @@ from inbox.models import (
     Message,
     MessageDirection,
 )
-from inbox.selectors.counts import unread_count
-from inbox.services.sending import message_send
+from inbox.selectors.counts import inbox_nav, team_agents, unread_count
+from inbox.services.conversation_status import conversation_set_status
+from inbox.services.refusals import SendRefused
+from inbox.services.sending import message_send, message_send_automatic
 from inbox.waiting import WaitingState, waiting_q
 
 from ..conftest import CUSTOMER, receive
@@ -200,3 +204,41 @@ def test_a_conversation_people_are_in_is_left_to_them(admin, alice_line, flow, d
     message = deliver(alice_line, "+12025550999", "Hello again")
     assert bot_lines(message.conversation) == []
     assert not BotSession.objects.exists()
+
+
+def test_the_navigation_counts_nothing_unread_while_the_bot_talks(say, alice, admin):
+    say("Hi")
+    nav = inbox_nav(user=alice)
+    assert nav.mine == 0 and all(s.unread == 0 for s in nav.senders)
+    assert inbox_nav(user=admin).senders[0].unread == 0
+    assert [a.unread for a in team_agents() if a.pk == alice.pk] == [0]
+
+
+def test_a_bot_reply_outside_the_whatsapp_window_is_refused(wa_line):
+    conversation = receive(wa_line, "whatsapp:+12025550123", "Hi").conversation
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() - timedelta(days=2)
+    )
+    conversation.refresh_from_db()
+    with pytest.raises(SendRefused):
+        message_send_automatic(conversation=conversation, body="Hello", kind=AutoKind.BOT)
+
+
+def test_a_closed_conversation_the_customer_writes_in_again_goes_back_to_the_bot(say, alice):
+    say("Hi")
+    conversation = say("agent")
+    conversation_set_status(conversation=conversation, status="closed", by=alice)
+    conversation.refresh_from_db()
+    assert not conversation.with_bot
+    conversation = say("Hello again")
+    assert conversation.with_bot
+    assert bot_lines(conversation)[-1].startswith("Hello! What do you need?")
+
+
+def test_help_gets_the_inbox_answer_and_the_question_still_waits(say):
+    say("Hi")
+    conversation = say("HELP")
+    assert len(bot_lines(conversation)) == 1
+    assert Message.objects.filter(conversation=conversation, auto_kind=AutoKind.HELP).exists()
+    conversation = say("2")
+    assert bot_lines(conversation)[-1].startswith("We open at nine.")
