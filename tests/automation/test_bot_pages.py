@@ -167,3 +167,14 @@ def test_the_bot_pages_cost_the_same_queries_however_many_steps(
 PAGE_QUERIES = 4
 FLOW_QUERIES = 5
 STEP_QUERIES = 4
+
+
+def test_the_bot_forms_need_their_csrf_token(admin, alice_line):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    response = client.post(reverse("automation:bot_new"), _settings(alice_line))
+    assert response.status_code == 403 and not BotFlow.objects.exists()
+    page = client.get(reverse("automation:bot_new")).content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page
