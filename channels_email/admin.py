@@ -3,11 +3,13 @@
 import ipaddress
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 
 from inbox.models import Channel, SenderId
 
@@ -113,9 +115,16 @@ def _local(host: str) -> bool:
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ("__str__", "imap_host", "smtp_host", "last_read_at", "last_error")
-    readonly_fields = ("last_read_at", "last_error")
+    list_display = ("__str__", "imap_host", "smtp_host", "reading", "last_read_at", "last_error")
+    readonly_fields = ("reading", "last_read_at", "last_error")
     change_form_template = "admin/channels_email/mailbox/change_form.html"
+
+    @admin.display(description="New mail")
+    def reading(self, mailbox: Mailbox) -> str:
+        """How new mail is picked up now: over IMAP IDLE by a mail watcher, or polled."""
+        if mailbox.watched_until and mailbox.watched_until > timezone.now():
+            return f"IMAP IDLE (mail watcher {mailbox.watched_by})"
+        return f"Polled every {settings.MAILBOX_POLL_SECONDS} s"
 
     def save_model(self, request, obj, form, change) -> None:
         form.save()

@@ -63,33 +63,51 @@ def imap_session(mailbox: Mailbox):
             conn.logout()
 
 
+def idle_offered(conn: imaplib.IMAP4) -> bool:
+    """Whether the logged-in server offers IMAP IDLE (RFC 2177), by its CAPABILITY."""
+    _, capabilities = conn.capability()
+    return b"IDLE" in b" ".join(c for c in capabilities if c).upper().split()
+
+
 def mailbox_read(mailbox_id: int) -> int:
     """Store the mail that came to the mailbox since it was last read; return how many mails
     were read. One worker reads a mailbox at a time; another returns 0 at once."""
+    return mailbox_read_over(mailbox_id) or 0
+
+
+def mailbox_read_over(mailbox_id: int, conn: imaplib.IMAP4 | None = None) -> int | None:
+    """``mailbox_read`` over ``conn`` (the mail watcher's logged-in connection) or a new
+    session; None when another reader holds the mailbox. Over ``conn``, a failure of the
+    connection is recorded and raised: the watcher then connects again."""
     now = timezone.now()
     lease = timedelta(seconds=settings.MAILBOX_READ_LEASE_SECONDS)
     claimed = Mailbox.objects.filter(
         Q(reading_until__isnull=True) | Q(reading_until__lt=now), pk=mailbox_id
     ).update(reading_until=now + lease)
     if not claimed:
-        return 0
+        return None
     mailbox = Mailbox.objects.select_related("sender").get(pk=mailbox_id)
-    read, error = 0, ""
+    read, error, failure = 0, "", None
     try:
-        with imap_session(mailbox) as conn:
+        if conn is None:
+            with imap_session(mailbox) as session:
+                read, left_out = _read_new(session, mailbox, lease=lease)
+        else:
             read, left_out = _read_new(conn, mailbox, lease=lease)
         if left_out:
             uids = ", ".join(map(str, left_out))
             error = f"Mail with UID {uids} could not be stored and was left out (see the log)."
     except MailboxUnreachable as unreachable:
         error = str(unreachable)
-    except (imaplib.IMAP4.error, OSError) as failure:
-        error = f"IMAP {mailbox.imap_host}: {failure}"
+    except (imaplib.IMAP4.error, OSError) as failed:
+        error, failure = f"IMAP {mailbox.imap_host}: {failed}", failed
     if error:
         log.warning("mailbox %s not read: %s", mailbox, error)
     Mailbox.objects.filter(pk=mailbox_id).update(
         reading_until=None, last_read_at=timezone.now(), last_error=error[:ERROR_MAX_LENGTH]
     )
+    if failure is not None and conn is not None:
+        raise failure
     return read
 
 

@@ -33,6 +33,11 @@ class Mailbox(models.Model):
     # One worker reads a mailbox at a time: it holds it until then.
     reading_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_read_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The mail watcher holding the mailbox's IMAP IDLE connection (``channels_email.watch``),
+    # until it renews its lease: one connection per mailbox, lost by a watcher that died.
+    # While it is held, beat does not poll the mailbox; once it lapses, beat does again.
+    watched_by = models.CharField(max_length=100, blank=True, editable=False)
+    watched_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:

@@ -1,7 +1,8 @@
 """``make run``'s processes: the web process under uvicorn (ASGI, so each open tab holds its
 live stream; static files come through WhiteNoise as in production), beside it a Celery
-worker with beat that is started again whenever it stops, so a demo never sits with its
-sends queued behind a dead worker, the demo website showing the web chat
+worker with beat and the mail watcher (``manage.py watch_mailboxes``: the demo mailbox over
+IMAP IDLE), each started again whenever it stops, so a demo never sits with its sends queued
+behind a dead worker, the demo website showing the web chat
 (``demo/webchat/``) on a second origin (``DEMO_SITE_PORT``, 8001), and the demo mail servers
 (``converse/demo_mail.py``: IMAP on ``DEMO_IMAP_PORT``, 1143, SMTP on ``DEMO_SMTP_PORT``,
 1025, on 127.0.0.1 only) holding the demo mailbox. Ctrl-C (or SIGTERM) stops them all."""
@@ -21,6 +22,9 @@ WORKER = [
     "--loglevel=INFO",
     f"--schedule={os.environ.get('CONVERSE_VAR_DIR', 'var')}/celerybeat-schedule",
 ]  # fmt: skip
+MAIL_WATCHER = [sys.executable, "manage.py", "watch_mailboxes"]
+# Kept running beside the web process, each by its name in what the terminal says.
+SUPERVISED = (("worker", WORKER), ("mail watcher", MAIL_WATCHER))
 
 
 def keep_running(
@@ -29,6 +33,7 @@ def keep_running(
     stop: threading.Event,
     delay: float = RESTART_DELAY_SECONDS,
     say: Callable[[str], object] = print,
+    name: str = "worker",
 ) -> None:
     """Run ``command`` until ``stop`` is set, starting it again ``delay`` seconds after each
     exit; when ``stop`` is set, the running one is asked to stop, then killed after 20 s.
@@ -47,7 +52,7 @@ def keep_running(
         _end_group(process.pid, signal.SIGKILL)  # what it left running
         if stop.is_set():
             return
-        say(f"The worker stopped (exit {process.returncode}); starting it again in {delay:g} s.")
+        say(f"The {name} stopped (exit {process.returncode}); starting it again in {delay:g} s.")
         stop.wait(delay)
 
 
@@ -86,8 +91,12 @@ def main() -> None:
     # It says where it listens; a port already taken is said there too, and the rest runs on.
     mail = subprocess.Popen(DEMO_MAIL)
     stop = threading.Event()
-    worker = threading.Thread(target=keep_running, args=(WORKER,), kwargs={"stop": stop})
-    worker.start()
+    supervisors = [
+        threading.Thread(target=keep_running, args=(command,), kwargs={"stop": stop, "name": name})
+        for name, command in SUPERVISED
+    ]
+    for supervisor in supervisors:
+        supervisor.start()
     # SIGTERM ends the server as Ctrl-C does, so the worker is stopped too.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -98,7 +107,8 @@ def main() -> None:
         stop.set()
         site.terminate()
         mail.terminate()
-        worker.join()
+        for supervisor in supervisors:
+            supervisor.join()
 
 
 if __name__ == "__main__":

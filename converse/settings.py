@@ -310,7 +310,8 @@ READY_MAX_HEARTBEAT_AGE_SECONDS = env_int("READY_MAX_HEARTBEAT_AGE_SECONDS", 60)
 OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 # Waiting states change with the clock alone: a tick this often redraws them live.
 SERVICE_LEVEL_TICK_SECONDS = env_int("SERVICE_LEVEL_TICK_SECONDS", 30)
-# E-mail (README, "E-mail"): mailboxes are read every MAILBOX_POLL_SECONDS; their passwords
+# E-mail (README, "E-mail"): the mail watcher holds an IMAP IDLE connection per mailbox whose
+# server offers it; beat polls the others every MAILBOX_POLL_SECONDS. Their passwords
 # are encrypted with MAILBOX_KEYS (Fernet keys, comma-separated, the first encrypting;
 # without them a key derived from SECRET_KEY).
 MAILBOX_KEYS = env_str("MAILBOX_KEYS", "")
@@ -318,6 +319,12 @@ MAILBOX_POLL_SECONDS = env_int("MAILBOX_POLL_SECONDS", 5)
 MAILBOX_TIMEOUT_SECONDS = env_int("MAILBOX_TIMEOUT_SECONDS", 20)
 # A worker reading a mailbox holds it this long (renewed after each batch of mails).
 MAILBOX_READ_LEASE_SECONDS = env_int("MAILBOX_READ_LEASE_SECONDS", 120)
+# The watcher IDLEs again this often (RFC 2177: within 29 minutes), reading in between.
+MAILBOX_IDLE_SECONDS = env_int("MAILBOX_IDLE_SECONDS", 300)
+# A watcher holds a mailbox this long, renewed every third of it: one that died loses it.
+MAILBOX_WATCH_LEASE_SECONDS = env_int("MAILBOX_WATCH_LEASE_SECONDS", 60)
+# A server that did not offer IDLE is asked again after this (its mailbox polled meanwhile).
+MAILBOX_IDLE_RETRY_SECONDS = env_int("MAILBOX_IDLE_RETRY_SECONDS", 600)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stuck-messages": {

@@ -21,12 +21,14 @@ from channels_email.imap import mailbox_read
 from channels_email.models import Mailbox, Security
 from channels_email.secrets import password_decrypt
 from converse import demo_mail
-from converse.run_demo import DEMO_MAIL
+from converse.run_demo import DEMO_MAIL, MAIL_WATCHER, SUPERVISED
 from inbox.models import Conversation, Message, MessageStatus, User
 from inbox.services.sending import message_dispatch, message_send
 from inbox.services.teams import conversation_join
 from simulator.mail import customer_mail_send, customer_mails
 from tests.support.mail_servers import free_port
+from tests.support.workers import ROOT as PROJECT
+from tests.support.workers import wait_for, worker_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORT, JANE = demo_mail.SUPPORT_ADDRESS, demo_mail.CUSTOMER_ADDRESS
@@ -153,6 +155,32 @@ def test_the_demo_mail_outlives_a_restart(demo_mailbox, demo):
     customer_mail_send(frm=JANE, to=SUPPORT, subject="Hello again", body="Second")
     assert mailbox_read(demo_mailbox.pk) == 1  # the new one only: its UIDs went on
     assert Message.objects.filter(conversation__customer_address=JANE).count() == 2
+
+
+def test_make_run_watches_the_demo_mailbox_and_a_mail_arrives_without_the_poll(demo_mailbox):
+    """The mail watcher ``make run`` keeps running beside the worker holds the demo
+    mailbox over IMAP IDLE (Twisted's server offers it): a mail is stored with no poll."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the watcher is started on its test database")
+    assert ("mail watcher", MAIL_WATCHER) in SUPERVISED
+    watcher = subprocess.Popen(
+        [*MAIL_WATCHER, "--scan-seconds", "0.5"],
+        cwd=PROJECT,
+        env=worker_environment(MAILBOX_POLL_SECONDS="3600"),
+    )
+    try:
+        assert wait_for(
+            lambda: Mailbox.objects.get(pk=demo_mailbox.pk).watched_by != "", timeout=60
+        )
+        customer_mail_send(frm=JANE, to=SUPPORT, subject="Hello", body="Through IDLE")
+        arrived = Message.objects.filter(conversation__customer_address=JANE)
+        assert wait_for(lambda: arrived.exists(), timeout=30)
+        assert arrived.get().body == "Through IDLE"
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
 
 
 def _raw_mails(address: str) -> list:

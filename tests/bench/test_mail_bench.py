@@ -24,3 +24,5 @@ def test_the_mail_section_reads_the_backlog_and_times_arrivals(settings):
     lines = mail.mail_lines(asdict(run))
     assert "30 new mails read" in lines[0]
     assert "goal p95" in lines[1]
+    assert run.idle_samples == 3 and 0 <= run.idle_p95 <= 30
+    assert "IMAP IDLE" in lines[2]

@@ -67,6 +67,7 @@ def test_the_connection_test_says_what_works_and_what_does_not(client, superuser
 
     page = client.post(check, follow=True).content.decode()
     assert "IMAP: logged in, folder INBOX opened." in page
+    assert "The server offers IDLE: the mail watcher reads new mail as it arrives." in page
     assert "SMTP: logged in." in page
 
     Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=1)
@@ -171,3 +172,16 @@ def test_a_key_rotation_reaches_a_mailbox_saved_without_typing_its_password_agai
     settings.MAILBOX_KEYS = new  # then the old one goes
     mailbox.refresh_from_db()
     assert password_decrypt(mailbox.password_encrypted) == PASSWORD
+
+
+def test_the_mailbox_list_says_whether_new_mail_comes_over_idle_or_the_poll(
+    client, superuser, mailbox
+):
+    from channels_email.watch import lease_claim
+
+    client.force_login(superuser)
+    changelist = reverse("admin:channels_email_mailbox_changelist")
+    assert "Polled every 5 s" in client.get(changelist).content.decode()
+    assert lease_claim(mailbox.pk, "mail-1.example:4242:abc")
+    page = client.get(changelist).content.decode()
+    assert "IMAP IDLE (mail watcher mail-1.example:4242:abc)" in page

@@ -44,7 +44,10 @@ def dovecot_binary() -> str | None:
 
 
 class Dovecot:
-    def __init__(self, binary: str) -> None:
+    """A dovecot of its own; ``extra`` is added to its configuration (``imap_capability =
+    IMAP4rev1`` for a server without IDLE)."""
+
+    def __init__(self, binary: str, *, extra: str = "") -> None:
         self.root = Path(tempfile.mkdtemp(prefix="converse-dovecot-"))
         self.root.chmod(0o755)  # the mail processes run as the mail user
         self.port = free_port()
@@ -93,8 +96,10 @@ userdb {{
   driver = static
   args = uid={mail_user} gid={mail_user} home={self.root}/mail/%u
 }}
+{extra}
 """
         )
+        self.doveadm = shutil.which("doveadm") or str(Path(binary).with_name("doveadm"))
         subprocess.run([binary, "-c", str(self.config)], check=True)
         deadline = time.monotonic() + 15
         while True:
@@ -111,6 +116,15 @@ userdb {{
         if pid_file.exists():
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def kick(self, user: str) -> None:
+        """Close every IMAP connection of ``user``, as a server restarting or a network
+        dropping them would."""
+        subprocess.run(
+            [self.doveadm, "-c", str(self.config), "kick", user],
+            check=True,
+            capture_output=True,
+        )
 
     def connect(self, user: str) -> imaplib.IMAP4:
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)

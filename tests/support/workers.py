@@ -59,3 +59,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, every: float 
             return True
         time.sleep(every)
     return False
+
+
+@contextmanager
+def running_mail_watcher(**env: str) -> Iterator[subprocess.Popen]:
+    """``manage.py watch_mailboxes`` on the test database, with ``env`` added, for the
+    ``with`` block; stopped at its end unless it is gone already (killed by a test)."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "watch_mailboxes", "--scan-seconds", "0.5"],
+        cwd=ROOT,
+        env=worker_environment(**env),
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
