@@ -37,7 +37,15 @@ def offer_senders(field: forms.ModelChoiceField, senders, *, prompt: str) -> Non
         field.empty_label = prompt
 
 
+def one_line(value: str) -> str:
+    """A subject as one line: line breaks and runs of blanks made one space."""
+    return " ".join(value.split())
+
+
 class ComposeForm(forms.Form):
+    # An e-mail conversation's compose box offers it (blank: the thread's subject); the
+    # view ignores it on channels without subjects.
+    subject = forms.CharField(required=False, max_length=300)
     # No max_length: a text over the limit is kept as typed and gets one error, from clean().
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a reply…"}),
@@ -63,7 +71,8 @@ class ComposeForm(forms.Form):
             self.add_error("body", problem)
         elif not cleaned.get("body") and not media:
             raise forms.ValidationError("Write a message or attach a file before sending.")
-        unfilled = placeholders_in(cleaned.get("body") or "")
+        cleaned["subject"] = one_line(cleaned.get("subject") or "")
+        unfilled = placeholders_in(f"{cleaned['subject']} {cleaned.get('body') or ''}")
         if unfilled:
             names = ", ".join("{{" + key + "}}" for key in unfilled)
             raise forms.ValidationError(f"Fill in {names} before sending.")
@@ -106,6 +115,7 @@ class NewConversationForm(ComposeForm):
     def __init__(self, *args, user: User, region: str = "", **kwargs):
         kwargs.setdefault("initial", {}).setdefault("country", region)
         super().__init__(*args, **kwargs)
+        del self.fields["subject"]  # a conversation is started on a channel without one
         offer_senders(self.fields["sender"], usable_sender_ids(user), prompt="Choose a sender ID")
         self.fields["body"].widget.attrs["placeholder"] = "First message"
 

@@ -5,9 +5,15 @@ from django.conf import settings
 
 from ..models import Channel, User
 
+SUBJECT_HELP = (
+    "E-mail only: the subject of the mail, with placeholders as in the text (blank: the "
+    "thread's, “Re: …”). Other channels ignore it."
+)
+
 
 class SavedReplyForm(forms.Form):
     title = forms.CharField(max_length=100)
+    subject = forms.CharField(required=False, max_length=300, help_text=SUBJECT_HELP)
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=settings.MESSAGE_MAX_LENGTH,

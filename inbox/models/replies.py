@@ -9,11 +9,14 @@ from .senders import Channel
 class SavedReply(models.Model):
     """A saved reply (F-TP1): shared by the organisation (no owner) or one user's own.
 
-    The body may hold ``{{field}}`` placeholders, filled from the contact when it is picked.
+    The body may hold ``{{field}}`` placeholders, filled from the contact when it is picked;
+    so may the subject, which only an e-mail conversation uses (it becomes the mail's).
     """
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     title = models.CharField(max_length=100)
+    # E-mail only: the subject of the mail it is sent in (blank: the thread's, "Re: …").
+    subject = models.CharField(max_length=300, blank=True, default="", db_default="")
     body = models.TextField(max_length=1600)
     owner = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies"

@@ -49,25 +49,30 @@ def saved_reply_save(
     body: str,
     shared: bool,
     channel: str = "",
+    subject: str = "",
     reply: SavedReply | None = None,
 ) -> SavedReply:
-    """Create ``reply`` (or change it): refused for an unknown placeholder, for a shared
-    reply by a standard user, or for someone else's reply."""
+    """Create ``reply`` (or change it): refused for an unknown placeholder (in its text or
+    its subject), for a shared reply by a standard user, or for someone else's reply.
+
+    The subject is kept on one line; only an e-mail conversation uses it."""
     if shared and not by.is_admin:
         raise ReplyRefused("Only admins can share a reply with everyone.", field="shared")
     if reply is not None and not may_manage(by, reply):
         raise ReplyRefused("You cannot change this reply.")
-    unknown = unknown_placeholders(body)
-    if unknown:
-        names = ", ".join("{{" + key + "}}" for key in unknown)
-        raise ReplyRefused(
-            f"Unknown field {names}: use {', '.join('{{' + k + '}}' for k in BUILT_IN)} "
-            "or the key of a custom field.",
-            field="body",
-        )
+    for field, text in (("subject", subject), ("body", body)):
+        unknown = unknown_placeholders(text)
+        if unknown:
+            names = ", ".join("{{" + key + "}}" for key in unknown)
+            raise ReplyRefused(
+                f"Unknown field {names}: use {', '.join('{{' + k + '}}' for k in BUILT_IN)} "
+                "or the key of a custom field.",
+                field=field,
+            )
     with transaction.atomic():
         reply = reply or SavedReply()
         reply.title = title.strip()
+        reply.subject = " ".join(subject.split())
         reply.body = body.strip()
         reply.owner = None if shared else by
         reply.channel = channel

@@ -44,6 +44,7 @@ from .status import PROVIDER_STATUS, message_provider_sid_store, message_status_
 from .teams import conversation_reply_take_over
 
 log = logging.getLogger(__name__)
+SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,12 @@ def message_send(
     media: Sequence[UploadedFile] = (),
     template: WhatsAppTemplate | None = None,
     content_variables: dict[str, str] | None = None,
+    subject: str = "",
 ) -> Message:
     """Save an outgoing message (and its media) as queued; enqueue delivery once it commits,
     or hold it until its sender ID's business hours open.
+
+    ``subject`` is an e-mail's (blank: the thread's, "Re: …", chosen when it is sent).
 
     A registered WhatsApp ``template`` comes with its ``content_variables``, ``body`` the
     text the customer sees (``whatsapp_template_send``). A freeform WhatsApp message that
@@ -163,6 +167,7 @@ def message_send(
                 idempotency_key=idempotency_key or None,
                 content_sid=template.content_sid if template else "",
                 content_variables=content_variables,
+                subject=subject,
             )
             for upload in media:
                 attachment_store(message=message, upload=upload)
@@ -245,6 +250,7 @@ def _outbound_save(
     content_sid: str = "",
     content_variables: dict[str, str] | None = None,
     auto_kind: str = "",
+    subject: str = "",
 ) -> Message:
     """Save a queued outgoing message; the caller dispatches it (``dispatch_paced_on_commit``)."""
     return Message.objects.create(
@@ -259,6 +265,7 @@ def _outbound_save(
         content_variables=content_variables,
         segments=max(count_segments(body).segments, 1),
         auto_kind=auto_kind,
+        subject=subject[:SUBJECT_MAX_LENGTH],
     )
 
 

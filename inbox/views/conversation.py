@@ -10,7 +10,7 @@ from django_htmx.http import trigger_client_event
 
 from .. import window_facts
 from ..access import ConversationTaken, can_send_in, conversation_for, usable_sender_ids
-from ..channels import InvalidAddress
+from ..channels import InvalidAddress, channel_rules
 from ..forms.compose import ComposeForm, NewConversationForm
 from ..models import Organisation
 from ..pure.params import param_id
@@ -50,6 +50,8 @@ def compose_context(request: HttpRequest, conversation, compose_form=None) -> di
     opt_out = contact_opt_out(contact=conversation.contact) if can_send else None
     return {
         "can_send": can_send,
+        # E-mail's compose box has a subject (a saved reply's fills it).
+        "compose_subject": channel_rules(conversation.sender_id.channel).subjects,
         "opt_out": opt_out,
         "compose_key": "opted_out" if opt_out else ("send" if can_send else "locked"),
         "compose_form": compose_form or ComposeForm(),
@@ -79,8 +81,11 @@ def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     mentions_seen(user=request.user, conversation=conversation)
     if request.htmx.target == "window":
         return _window_swap(request, conversation, was_unread=was_unread)
-    # ``?body=`` fills the compose box (a saved reply chosen without JavaScript).
-    compose_form = ComposeForm(initial={"body": request.GET.get("body", "")})
+    # ``?body=`` (and ``?subject=``) fill the compose box (a saved reply chosen without
+    # JavaScript).
+    compose_form = ComposeForm(
+        initial={"body": request.GET.get("body", ""), "subject": request.GET.get("subject", "")}
+    )
     context = _thread_context(request, conversation, compose_form) | _list_context(request)
     context["active_id"] = conversation.public_id
     return window_render(request, "inbox/conversation.html", context)
@@ -132,6 +137,9 @@ def conversation_send(request: HttpRequest, public_id: str) -> HttpResponse:
                 conversation=conversation,
                 author=request.user,
                 body=form.cleaned_data["body"],
+                subject=form.cleaned_data["subject"]
+                if channel_rules(conversation.sender_id.channel).subjects
+                else "",
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 media=form.cleaned_data["media"],
             )

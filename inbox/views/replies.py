@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..access import conversation_for
+from ..channels import channel_rules
 from ..forms.replies import MissingValuesForm, SavedReplyForm
 from ..models import CustomField, SavedReply, User
 from ..selectors.replies import replies_for, replies_managed, reply_usable
@@ -51,6 +52,7 @@ def reply_edit(request: HttpRequest, public_id: str | None = None) -> HttpRespon
     initial = (
         {
             "title": reply.title,
+            "subject": reply.subject,
             "body": reply.body,
             "channel": reply.channel,
             "shared": reply.is_shared,
@@ -65,6 +67,7 @@ def reply_edit(request: HttpRequest, public_id: str | None = None) -> HttpRespon
                 by=request.user,
                 reply=reply,
                 title=form.cleaned_data["title"],
+                subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 channel=form.cleaned_data["channel"],
                 shared=form.cleaned_data.get("shared", False),
@@ -101,15 +104,30 @@ def _missing_labelled(missing: list[str], labels: dict[str, str]) -> list[tuple[
     return [(key, labels.get(key, key.replace("_", " "))) for key in missing]
 
 
+def _merged(reply: SavedReply, conversation, values: dict) -> tuple[str, str, list[str]]:
+    """The reply's subject (on a channel with subjects, e-mail; else none) and text merged
+    with ``values``, and the placeholders left without a value in either, each once."""
+    subject, missing_in_subject = "", []
+    if channel_rules(conversation.sender_id.channel).subjects:
+        subject, missing_in_subject = reply_merge(body=reply.subject, values=values)
+    text, missing = reply_merge(body=reply.body, values=values)
+    return subject, text, list(dict.fromkeys([*missing_in_subject, *missing]))
+
+
 def _choices(request: HttpRequest, conversation) -> list[dict]:
     values, labels = _merge_inputs(request, conversation)
     choices = []
     for reply in replies_for(
         user=request.user, channel=conversation.sender_id.channel, text=request.GET.get("q", "")
     ):
-        text, missing = reply_merge(body=reply.body, values=values)
+        subject, text, missing = _merged(reply, conversation, values)
         choices.append(
-            {"reply": reply, "text": text, "missing": _missing_labelled(missing, labels)}
+            {
+                "reply": reply,
+                "subject": subject,
+                "text": text,
+                "missing": _missing_labelled(missing, labels),
+            }
         )
     return choices
 
@@ -145,15 +163,16 @@ def reply_choose(request: HttpRequest, public_id: str) -> HttpResponse:
     if reply is None:
         raise Http404("No such reply")
     values, labels = _merge_inputs(request, conversation)
-    text, missing = reply_merge(body=reply.body, values=values)
+    subject, text, missing = _merged(reply, conversation, values)
     form = MissingValuesForm(
         request.GET if any(key.startswith("value-") for key in request.GET) else None,
         missing=_missing_labelled(missing, labels),
     )
     if form.is_valid():
-        text, missing = reply_merge(body=reply.body, values=values | form.cleaned_data)
+        subject, text, missing = _merged(reply, conversation, values | form.cleaned_data)
     if not missing:
         url = reverse("inbox:conversation", args=[conversation.public_id])
-        return redirect(f"{url}?{urlencode({'body': text})}#id_body")
+        fill = {"subject": subject, "body": text} if subject else {"body": text}
+        return redirect(f"{url}?{urlencode(fill)}#id_body")
     context |= {"reply": reply, "form": form}
     return render(request, "replies/choose.html", context, status=422 if form.errors else 200)

@@ -1,6 +1,7 @@
 // Beside the compose box: the saved-reply picker (a button, or "/" in the empty box) and a
 // small emoji picker. A reply arrives merged with the contact's values; a placeholder the
-// contact has no value for is asked for here, before the reply fills the box.
+// contact has no value for is asked for here, before the reply fills the box (and, in an
+// e-mail conversation, its subject the subject field).
 (function () {
   "use strict";
 
@@ -15,6 +16,7 @@
 
   function compose() { return document.getElementById("compose"); }
   function box() { return document.getElementById("id_body"); }
+  function subjectField() { return document.getElementById("id_subject"); }
 
   function setOpen(panel, toggle, open) {
     if (!panel) return;
@@ -42,9 +44,11 @@
     picker.querySelector(".reply-ask").hidden = true;
   }
 
-  function fill(text) {
+  function fill(text, subject) {
     var body = box();
     if (!body) return;
+    var field = subjectField();
+    if (field && subject) field.value = subject;
     body.value = text;
     body.dispatchEvent(new Event("input", { bubbles: true }));
     closeReplies();
@@ -90,17 +94,19 @@
     var picker = document.getElementById("reply-picker");
     if (!chosen || !picker) return;
     var text = chosen.dataset.text;
+    var subject = chosen.dataset.subject || "";
     var inputs = picker.querySelectorAll(".reply-ask-input");
     var complete = true;
     inputs.forEach(function (input) {
       if (!input.value.trim()) complete = false;
       text = text.replace(placeholder(input.dataset.key), input.value.trim());
+      subject = subject.replace(placeholder(input.dataset.key), input.value.trim());
     });
     if (!complete) {
       picker.querySelector(".reply-ask-error").hidden = false;
       return;
     }
-    fill(text);
+    fill(text, subject);
   }
 
   function insertEmoji(emoji) {
@@ -142,7 +148,8 @@
     } else if (target.closest(".reply-choice")) {
       event.preventDefault();
       var button = target.closest(".reply-choice");
-      if (button.querySelector(".reply-missing-field")) ask(button); else fill(button.dataset.text);
+      if (button.querySelector(".reply-missing-field")) ask(button);
+      else fill(button.dataset.text, button.dataset.subject);
     } else if (target.closest(".reply-ask-insert")) {
       insertAsked();
     } else if (target.closest(".reply-ask-cancel")) {

@@ -211,3 +211,49 @@ def test_the_picker_page_queries_are_pinned(client, alice, conversation, django_
     # custom fields' labels, the replies, the top bar's unread count.
     with django_assert_num_queries(10):
         choose(client, conversation)
+
+
+def test_a_reply_keeps_its_subject_on_one_line_and_refuses_an_unknown_field_in_it(
+    client, alice, conversation
+):
+    client.force_login(alice)
+    refused = client.post(
+        reverse("inbox:reply_new"),
+        {"title": "Refund", "subject": "Refund for {{nickname}}", "body": "Done.", "channel": ""},
+    )
+    assert refused.status_code == 422
+    assert "Unknown field {{nickname}}" in refused.content.decode()
+    saved = client.post(
+        reverse("inbox:reply_new"),
+        {
+            "title": "Refund",
+            "subject": "Your refund,\r\n {{first_name}}",
+            "body": "Done.",
+            "channel": "",
+        },
+    )
+    assert saved.status_code == 302
+    reply = SavedReply.objects.get()
+    assert reply.subject == "Your refund, {{first_name}}"
+    page = client.get(reverse("inbox:reply_edit", args=[reply.public_id])).content.decode()
+    assert 'value="Your refund, {{first_name}}"' in page
+    assert "E-mail only: the subject of the mail" in page
+    listed = client.get(reverse("inbox:replies")).content.decode()
+    assert "Subject: Your refund, {{first_name}}" in listed
+
+
+def test_a_text_channel_ignores_a_replys_subject(client, alice, conversation, tasks):
+    reply = saved_reply_save(
+        by=alice, title="Refund", subject="Refund {{order_id}}", body="Refunded.", shared=False
+    )
+    client.force_login(alice)
+    html = picker(client, conversation).content.decode()
+    assert 'data-text="Refunded." data-subject=""' in html
+    window = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    assert 'id="id_subject"' not in window.content.decode()
+    done = choose(client, conversation, {"reply": reply.public_id})
+    assert "subject=" not in done.url
+    # A subject posted anyway is not kept: SMS has none.
+    url = reverse("inbox:send", args=[conversation.public_id])
+    client.post(url, {"body": "Refunded.", "subject": "Sneaky", "idempotency_key": "k-sms-1"})
+    assert conversation.messages.get(body="Refunded.").subject == ""
