@@ -347,6 +347,32 @@ def test_attachments_pass_the_upload_checks(world, mailbox, customer):
     assert "x.png was not kept" in message.body
 
 
+def test_the_agents_files_go_out_attached_to_the_reply(world, mailbox, customer, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    world.customer_sends(
+        customer_mail(frm=customer, to=mailbox.sender.address).as_bytes(),
+        to=mailbox.sender.address,
+    )
+    read(mailbox)
+    conversation = Conversation.objects.get()
+    pdf = b"%PDF-1.4\n% the label\n%%EOF\n"
+    upload = SimpleUploadedFile("label.pdf", pdf, content_type="application/pdf")
+    message = message_send(
+        conversation=conversation, author=alice, body="Your label.", media=[upload]
+    )
+    message_dispatch(message_id=message.pk)
+    message.refresh_from_db()
+
+    assert message.status == MessageStatus.SENT
+    received = parsed(world.dovecot.mails(customer)[-1])
+    (attached,) = list(received.iter_attachments())
+    assert attached.get_filename() == "label.pdf"
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_content() == pdf
+    assert received.get_body(("plain",)).get_content().strip() == "Your label."
+
+
 def test_a_mailbox_is_not_offered_for_a_new_conversation_and_refused_in_words(
     client, alice, mailbox
 ):

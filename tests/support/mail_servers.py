@@ -45,12 +45,21 @@ def dovecot_binary() -> str | None:
 
 class Dovecot:
     """A dovecot of its own; ``extra`` is added to its configuration (``imap_capability =
-    IMAP4rev1`` for a server without IDLE)."""
+    IMAP4rev1`` for a server without IDLE). With a ``certificate`` (``certificate_make``)
+    it speaks TLS: STARTTLS on ``port``, implicit TLS on ``tls_port``."""
 
-    def __init__(self, binary: str, *, extra: str = "") -> None:
+    def __init__(
+        self, binary: str, *, extra: str = "", certificate: tuple[Path, Path] | None = None
+    ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="converse-dovecot-"))
         self.root.chmod(0o755)  # the mail processes run as the mail user
         self.port = free_port()
+        self.tls_port = free_port() if certificate else 0
+        ssl_settings = (
+            f"ssl = yes\nssl_cert = <{certificate[0]}\nssl_key = <{certificate[1]}"
+            if certificate
+            else "ssl = no"
+        )
         self.config = self.root / "dovecot.conf"
         if os.geteuid() == 0:
             # Dovecot runs its login processes unprivileged, as the package's own users.
@@ -68,7 +77,7 @@ state_dir = {self.root}/state
 log_path = {self.root}/log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl_settings}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -82,7 +91,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
   }}
 }}
 service anvil {{
@@ -152,6 +162,51 @@ userdb {{
             return mails
         finally:
             conn.logout()
+
+
+def certificate_make(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, and its key, in ``folder``:
+    trusted by a client only where ``SSL_CERT_FILE`` names it."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    for path in (folder, cert_path, key_path):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # dovecot reads them as its own user
+    return cert_path, key_path
 
 
 def bounce_of(raw: bytes, *, sender: str, recipient: str) -> bytes:
