@@ -117,7 +117,11 @@ def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, *, lease: timedelta) -> tup
     A mail that makes storing it fail (a reading this module did not foresee) is left out
     and logged: the mail after it still comes in. A database failure stops the reading
     instead, to read the same mail again next time."""
-    conn.select(folder_quoted(mailbox.folder), readonly=True)
+    status, said = conn.select(folder_quoted(mailbox.folder), readonly=True)
+    if status != "OK":
+        raise imaplib.IMAP4.error(
+            f"no folder {mailbox.folder} ({b' '.join(said).decode('utf-8', 'replace')})"
+        )
     validity = _uid_validity(conn, mailbox.folder)
     if validity != mailbox.uid_validity:
         # A new folder, or one the server rebuilt: its UIDs start again.

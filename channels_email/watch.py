@@ -255,6 +255,8 @@ def mailbox_watch(
                     tick=tick,
                     idling=lambda: idling(conn),
                 )
+                if lost:  # another reader has the mailbox: what came is theirs to read
+                    return Ended.LOST
                 _database_fresh()
     except (MailboxUnreachable, imaplib.IMAP4.error, OSError) as failure:
         log.warning("mailbox %s: IDLE connection ended (%s); polled meanwhile", mailbox_id, failure)

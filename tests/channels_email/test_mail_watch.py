@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from channels_email.models import Mailbox, Security
 from channels_email.parse import mail_sid
+from channels_email.secrets import password_encrypt
 from channels_email.tasks import mailboxes_polled
 from channels_email.watch import Ended, lease_claim, lease_renew, mailbox_watch
 from inbox.models import Message
-from tests.support.mail_servers import Dovecot, dovecot_binary
+from tests.support.mail_servers import PASSWORD, Dovecot, dovecot_binary
 
 from .conftest import customer_mail, read
 
@@ -183,3 +184,31 @@ def test_a_watch_renews_its_lease_while_it_idles(world, mailbox, settings):
     )
     assert ended == Ended.STOPPED
     assert len(set(leases)) >= 3  # renewed twice at least, while it IDLEd
+
+
+def test_a_mailbox_given_a_new_login_is_watched_over_a_new_connection(world, mailbox, settings):
+    """The watcher notices between two IDLEs that the admin changed the mailbox's server or
+    login, and ends the connection: its manager connects again with the new one."""
+    settings.MAILBOX_IDLE_SECONDS = 1
+
+    def changed_once_listening(conn) -> None:  # the same password, saved again
+        Mailbox.objects.filter(pk=mailbox.pk).update(password_encrypted=password_encrypt(PASSWORD))
+
+    deadline = time.monotonic() + 30
+    ended = mailbox_watch(
+        mailbox.pk,
+        holder="watcher-1",
+        stop=lambda: time.monotonic() > deadline,
+        idling=changed_once_listening,
+    )
+    assert ended == Ended.CHANGED
+    assert Mailbox.objects.get(pk=mailbox.pk).watched_by == ""
+
+
+def test_a_folder_the_server_does_not_have_is_said_and_the_watch_polled(world, mailbox):
+    Mailbox.objects.filter(pk=mailbox.pk).update(folder="Archive")
+    assert read(mailbox) == 0
+    mailbox.refresh_from_db()
+    assert "no folder Archive" in mailbox.last_error and mailbox.reading_until is None
+    assert mailbox_watch(mailbox.pk, holder="watcher-1", stop=lambda: False) == Ended.DROPPED
+    assert mailbox.pk in mailboxes_polled()
