@@ -100,3 +100,33 @@ def test_a_team_mailbox_is_joined_assigned_noted_labelled_snoozed_searched_and_r
     )
     assert counted == 3
     assert LiveEvent.objects.filter(conversation_id=conversation.pk, kind="message_in").count() == 3
+
+
+def test_a_mail_out_of_hours_is_answered_with_when_the_mailbox_opens(world, mailbox, customer):
+    """Business hours and their automatic reply, as on a phone line: a mail, marked as
+    automatic so the customer's own auto-responder leaves it be."""
+    import email
+    import email.policy
+    from datetime import datetime
+
+    from inbox.models import AutoKind, MessageStatus
+    from inbox.services.sending import message_dispatch
+    from tests.inbox.hours_support import LONDON, set_office_hours
+
+    # Open one day a week only, never today: the mail comes while closed.
+    day = (datetime.now(LONDON).weekday() + 3) % 7
+    set_office_hours(
+        week={str(day): [["09:00", "17:00"]]}, out_of_hours_reply="Closed; back {{opens_at}}."
+    )
+    mail_in(world, mailbox, customer)
+    conversation = Conversation.objects.get()
+    reply = conversation.messages.get(auto_kind=AutoKind.OUT_OF_HOURS)
+    assert reply.body.startswith("Closed; back ") and reply.body.endswith(" 09:00.")
+    message_dispatch(message_id=reply.pk)
+    reply.refresh_from_db()
+    assert reply.status == MessageStatus.SENT
+    received = email.message_from_bytes(
+        world.dovecot.mails(customer)[-1], policy=email.policy.default
+    )
+    assert received.get_body(("plain",)).get_content().strip() == reply.body
+    assert received["Auto-Submitted"] == "auto-replied"
