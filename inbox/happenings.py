@@ -13,12 +13,15 @@ from; a happening is one of the few events the domain names, for code that acts 
 is never stored. A service that does both calls both, each for its own listeners.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models, transaction
 from django.dispatch import Signal
+
+log = logging.getLogger(__name__)
 
 
 class Happening(models.TextChoices):
@@ -50,11 +53,14 @@ def announce(
     happening: str, *, conversation_id: int, message_id: int | None = None, data: dict | None = None
 ) -> None:
     """Tell the receivers of ``conversation_happened`` once the current transaction commits
-    (at once outside one); nothing is told for a change that rolls back."""
+    (at once outside one); nothing is told for a change that rolls back.
+
+    The change has committed by then: a receiver that fails (its broker down, say) is logged
+    and fails alone, never the change that was told nor the other receivers."""
     cause = _cause.get()
 
     def send() -> None:
-        conversation_happened.send(
+        told = conversation_happened.send_robust(
             sender=Happening,
             happening=happening,
             conversation_id=conversation_id,
@@ -62,5 +68,14 @@ def announce(
             data=data or {},
             cause=cause,
         )
+        for receiver, outcome in told:
+            if isinstance(outcome, Exception):
+                log.error(
+                    "%s not told that %s happened to conversation %s",
+                    getattr(receiver, "__qualname__", receiver),
+                    happening,
+                    conversation_id,
+                    exc_info=outcome,
+                )
 
     transaction.on_commit(send)
