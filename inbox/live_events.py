@@ -98,13 +98,22 @@ def _write(*, kind: str, targets: list[tuple[int, str | None]], user_id: int | N
     _announce({"id": last})
 
 
-def signal(*, kind: str, conversation: Conversation, data: dict | None = None) -> None:
-    """Tell the streams now, without storing it: presence and typing."""
-    event = {
-        "kind": kind,
-        "conversation_id": conversation.pk,
-        "data": {**(data or {}), "c": conversation.public_id},
-    }
+def signal(
+    *,
+    kind: str,
+    conversation: Conversation | None = None,
+    data: dict | None = None,
+    to: str | None = None,
+) -> None:
+    """Tell the streams now, without storing it: presence and typing. With ``to``, only
+    the streams following that topic hear it (a web-chat visitor's, ``inbox.live_hub``),
+    never the agents'."""
+    data = dict(data or {})
+    if conversation is not None:
+        data["c"] = conversation.public_id
+    if to is not None:
+        data["to"] = to
+    event = {"kind": kind, "conversation_id": conversation and conversation.pk, "data": data}
     _announce({"signal": event})
 
 

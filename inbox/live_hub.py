@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -55,28 +56,65 @@ async def _visible(user: User, events: list[Event]) -> list[Event]:
     return [e for e in mine if e.conversation_id is None or e.conversation_id in seen]
 
 
+def topics_of(event: Event) -> list[Hashable]:
+    """The topics ``event`` is routed to: its conversation's id, and the topic it is sent
+    ``to`` (a signal's)."""
+    topics: list[Hashable] = []
+    if event.conversation_id is not None:
+        topics.append(event.conversation_id)
+    if (to := event.data.get("to")) is not None:
+        topics.append(to)
+    return topics
+
+
 class Hub:
     def __init__(self) -> None:
+        # Every stream's queue; the agents' hear every batch (``everything``), the others
+        # only what they follow (``followers``: topic → queues, ``followed``: the reverse).
         self.queues: set[asyncio.Queue] = set()
+        self.everything: set[asyncio.Queue] = set()
+        self.followers: dict[Hashable, set[asyncio.Queue]] = {}
+        self.followed: dict[asyncio.Queue, set[Hashable]] = {}
         self.last_id: int | None = None
         self.woken = asyncio.Event()
         self.task: asyncio.Task | None = None
         self.lock = asyncio.Lock()
 
-    async def subscribe(self) -> asyncio.Queue:
+    async def subscribe(self, *, topics: Iterable[Hashable] | None = None) -> asyncio.Queue:
         """A queue of batches from now on. Every event recorded after this returns reaches
-        it; a stream that reads its backlog afterwards may see some twice (skip by id)."""
+        it; a stream that reads its backlog afterwards may see some twice (skip by id).
+        With ``topics``, only the events of those (``topics_of``), and of any it ``follow``s
+        later; without, every event (the agents' streams, which check what their user may
+        see)."""
         async with self.lock:
             if self.last_id is None:
                 self.last_id = await sync_to_async(head, thread_sensitive=False)()
             queue: asyncio.Queue = asyncio.Queue()
             self.queues.add(queue)
+            if topics is None:
+                self.everything.add(queue)
+            else:
+                self.followed[queue] = set()
+                for topic in topics:
+                    self.follow(queue, topic)
             if self.task is None or self.task.done():
                 self.task = asyncio.get_running_loop().create_task(self._run())
         return queue
 
+    def follow(self, queue: asyncio.Queue, topic: Hashable) -> None:
+        """``queue`` (subscribed with topics) also hears of ``topic`` from now on."""
+        self.followed[queue].add(topic)
+        self.followers.setdefault(topic, set()).add(queue)
+
     def unsubscribe(self, queue: asyncio.Queue) -> None:
         self.queues.discard(queue)
+        self.everything.discard(queue)
+        for topic in self.followed.pop(queue, ()):
+            followers = self.followers.get(topic)
+            if followers is not None:
+                followers.discard(queue)
+                if not followers:
+                    del self.followers[topic]
         if not self.queues:
             self.woken.set()
 
@@ -89,13 +127,27 @@ class Hub:
     def on_message(self, message: dict) -> None:
         if "signal" in message:
             s = message["signal"]
-            self._fan_out(Batch([Event(None, s["kind"], s["conversation_id"], None, s["data"])]))
+            event = Event(None, s["kind"], s.get("conversation_id"), None, s["data"])
+            # A signal sent to a topic is for its followers only.
+            self._fan_out(Batch([event]), everyone="to" not in s["data"])
         else:
             self.woken.set()
 
-    def _fan_out(self, batch: Batch) -> None:
-        for queue in self.queues:
-            queue.put_nowait(batch)
+    def _fan_out(self, batch: Batch, *, everyone: bool = True) -> None:
+        if everyone:
+            for queue in self.everything:
+                queue.put_nowait(batch)
+        if not self.followers:
+            return
+        routed: dict[asyncio.Queue, list[Event]] = {}
+        for event in batch.events:
+            for topic in topics_of(event):
+                for queue in self.followers.get(topic, ()):
+                    events = routed.setdefault(queue, [])
+                    if not events or events[-1] is not event:  # one event twice: once
+                        events.append(event)
+        for queue, events in routed.items():
+            queue.put_nowait(Batch(events))
 
     async def _run(self) -> None:
         listener = None

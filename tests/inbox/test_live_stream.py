@@ -255,3 +255,37 @@ def test_what_a_user_may_hear_of_costs_two_queries_however_many_conversations(
 
     with django_assert_num_queries(2):
         assert live_visible_ids(alice, ids) == set(ids[:5])
+
+
+# ---- Streams that follow topics (a web-chat visitor's) ---------------------------------
+
+
+def test_a_stream_following_topics_gets_only_their_events_and_signals_sent_to_it(
+    alices, alice_line
+):
+    from inbox.live_events import Event
+    from inbox.live_hub import Hub
+
+    others = receive(alice_line, "+12025550999", "Other").conversation
+
+    async def scenario():
+        hub = Hub()
+        agents = await hub.subscribe()
+        follower = await hub.subscribe(topics=[alices.pk, "visitor:1"])
+        hub._fan_out(Batch([Event(1, "note", others.pk), Event(2, "message_in", alices.pk)]))
+        hub.on_message({"signal": {"kind": "read", "conversation_id": None,
+                                   "data": {"to": "visitor:1"}}})  # fmt: skip
+        hub.follow(follower, others.pk)
+        hub._fan_out(Batch([Event(3, "note", others.pk)]))
+        heard = {"agents": [], "follower": []}
+        for name, queue in (("agents", agents), ("follower", follower)):
+            while not queue.empty():
+                heard[name].append([e.kind for e in queue.get_nowait().events])
+        hub.unsubscribe(follower)
+        hub.unsubscribe(agents)
+        assert hub.followers == {} and hub.followed == {}
+        return heard
+
+    heard = run(scenario)
+    assert heard["agents"] == [["note", "message_in"], ["note"]]  # never a signal sent to one
+    assert heard["follower"] == [["message_in"], ["read"], ["note"]]
