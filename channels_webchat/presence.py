@@ -1,15 +1,20 @@
-"""Whether a visitor is on the website now: the widget asks for news every few seconds
-while its page is open, and each ask is seen (``visitor_seen``).
+"""Whether a visitor is on the website now: their widget holds its live stream while its
+page is open (each web process marks the visitors it holds in the shared cache every few
+seconds, ``stream.py``), or, without one, asks for news every few seconds (each ask is seen,
+``visitor_seen``). A stream's end is seen too: "last active" is when it closed.
 
 Typing, both ways, is the inbox's presence (``inbox.presence``): a typing visitor is one
 more entry of their conversation's, under ``-visitor.pk`` (never an agent's id) and shown
 only while typing, so the agents' windows say "… is typing" as they do for a teammate, told
-by the same push; the widget learns who of the agents is typing a reply in its next ask
-(a private note is never reported as typing by the window)."""
+by the same push; the widget's stream wakes it when an agent starts or stops typing a reply
+(the visitor's own typing is marked ``by`` them: it does not wake their stream), and its state
+says who, by first name (a private note is never reported as typing by the window)."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 
 from inbox import presence
@@ -18,10 +23,34 @@ from inbox.models import Conversation, User
 
 from .models import Visitor
 
+log = logging.getLogger(__name__)
+
+
+def held_key(address: str) -> str:
+    """The shared cache's mark of a visitor whose stream a web process holds."""
+    return f"webchat:held:{address}"
+
+
+def held_mark(addresses: list[str]) -> None:
+    """These visitors' streams are held: online for ``WEBCHAT_ONLINE_SECONDS`` more (one
+    write for them all)."""
+    try:
+        caches["shared"].set_many(
+            {held_key(a): 1 for a in addresses}, timeout=settings.WEBCHAT_ONLINE_SECONDS
+        )
+    except Exception as error:  # Redis down: their "last active" says when they came
+        log.warning("web-chat streams not marked online: %s", error)
+
 
 def is_online(visitor: Visitor) -> bool:
     since = timezone.now() - visitor.last_seen_at
-    return since < timedelta(seconds=settings.WEBCHAT_ONLINE_SECONDS)
+    if since < timedelta(seconds=settings.WEBCHAT_ONLINE_SECONDS):
+        return True
+    try:
+        return bool(caches["shared"].get(held_key(visitor.address)))
+    except Exception as error:
+        log.warning("web-chat online marks unavailable: %s", error)
+        return False
 
 
 def visitor_of(address: str) -> Visitor | None:
@@ -47,7 +76,7 @@ def visitor_typing(*, visitor: Visitor, conversation: Conversation, typing: bool
         changed = any(v.user_id == _presence_id(visitor) for v in _everyone(conversation.pk))
         presence.presence_leave(conversation_id=conversation.pk, user_id=_presence_id(visitor))
     if changed:
-        signal(kind="presence", conversation=conversation)
+        signal(kind="presence", conversation=conversation, data={"by": "visitor"})
 
 
 def _everyone(conversation_id: int) -> list[presence.Viewer]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stream, views
 
 app_name = "channels_webchat"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("<str:key>/frame/", views.frame, name="frame"),
     path("<str:key>/start", views.start, name="start"),
     path("<str:key>/state", views.state, name="state"),
+    path("<str:key>/stream", stream.stream, name="stream"),
     path("<str:key>/messages", views.write, name="write"),
     path("<str:key>/files", views.attach, name="attach"),
     path("<str:key>/files/<str:public_id>", views.attachment, name="attachment"),

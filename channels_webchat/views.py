@@ -120,20 +120,43 @@ def _frame_policy(website: Website) -> str:
     return policy_header({**settings.CONTENT_SECURITY_POLICY, "frame-ancestors": ancestors})
 
 
+def origin_allowed(request: HttpRequest, website: Website) -> bool:
+    """Whether the page that made ``request`` may speak for ``website``'s visitors: a
+    browser names it (``Origin``) on every request but a same-origin GET; it must be ours
+    (the frame's) or one of the website's. A request naming none passes (the token is
+    still needed); "null" (a sandboxed or opaque page) does not."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin.lower() in {own.lower(), *website.origins}
+
+
+def visitor_checked(request: HttpRequest, website: Website) -> Visitor | JsonResponse:
+    """The visitor whose token ``request`` bears, from a page the website allows and within
+    the per-address limit; else the refusal to answer (403, 429, 401)."""
+    if not origin_allowed(request, website):
+        return _error("This website's chat cannot be used from that page.", 403)
+    if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, _address):
+        return _error("Too many requests: wait a minute.", 429)
+    auth = request.headers.get("Authorization", "")
+    visitor = visitor_for_token(website=website, token=auth.removeprefix("Bearer ").strip())
+    if visitor is None:
+        return _error("Unknown visitor: start again.", 401)
+    return visitor
+
+
 def visitor_api(view):
-    """A JSON endpoint of a website's visitor: the bearer token finds them, or 401; bad
-    input is a 400 with its reason; too many requests from one address a 429."""
+    """A JSON endpoint of a website's visitor: the bearer token finds them, or 401; a page
+    of an origin the website does not list is refused (403); bad input is a 400 with its
+    reason; too many requests from one address a 429."""
 
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, key: str, **kwargs) -> HttpResponse:
-        website = _website(key)
-        if _limited(request, "address", settings.WEBCHAT_RATE_ADDRESS, _address):
-            return _error("Too many requests: wait a minute.", 429)
-        auth = request.headers.get("Authorization", "")
-        visitor = visitor_for_token(website=website, token=auth.removeprefix("Bearer ").strip())
-        if visitor is None:
-            return _error("Unknown visitor: start again.", 401)
+        visitor = visitor_checked(request, _website(key))
+        if isinstance(visitor, HttpResponse):
+            return visitor
         try:
             return view(request, visitor, **kwargs)
         except BadInput as bad:
@@ -178,6 +201,8 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     """A new visitor: only from a frame we served for this website (its signed start
     token), and at most ``WEBCHAT_RATE_START`` from one address."""
     website = _website(key)
+    if not origin_allowed(request, website):
+        return _error("This website's chat cannot be used from that page.", 403)
     if _limited(request, "start", settings.WEBCHAT_RATE_START, _address):
         return _error("Too many new chats from your address: try again later.", 429)
     try:
@@ -220,14 +245,20 @@ def _state(visitor: Visitor) -> dict:
 @require_GET
 @visitor_api
 def state(request: HttpRequest, visitor: Visitor) -> HttpResponse:
-    """What the widget shows, asked every few seconds: the visitor is online meanwhile."""
+    """What the widget shows: asked when the visitor's stream says it changed (and once
+    each time the stream is opened), or every few seconds without one."""
+    visitor_reported_seen(request, visitor)
+    return JsonResponse(_state(visitor))
+
+
+def visitor_reported_seen(request: HttpRequest, visitor: Visitor) -> None:
+    """The visitor is online, on the page (language, time zone) their widget reports."""
     visitor_seen(
         visitor=visitor,
         page_url=_line(request.GET.get("page", "")),
         language=_line(request.GET.get("lang", "")),
         time_zone=_line(request.GET.get("tz", "")),
     )
-    return JsonResponse(_state(visitor))
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from inbox.channels import InboundFile, InboundMessage
+from inbox.live_events import signal
 from inbox.models import (
     Attachment,
     Channel,
@@ -41,6 +42,12 @@ VISIBLE = Q(direction=MessageDirection.INBOUND) | Q(
     direction=MessageDirection.OUTBOUND,
     status__in=[MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ],
 )
+
+
+def visitor_topic(visitor_id: int) -> str:
+    """What the visitor's live stream follows besides their conversation (``stream.py``):
+    the conversation their first message opened, their other tabs' read marks."""
+    return f"webchat-visitor:{visitor_id}"
 
 
 def _hash(token: str) -> str:
@@ -123,6 +130,9 @@ def visitor_write(
     visitor_seen(visitor=visitor)
     # Sent: no longer typing (else the agents would read "typing" beside the message).
     visitor_typing(visitor=visitor, conversation=message.conversation, typing=False)
+    # The visitor's streams follow the conversation from now on (their first message
+    # opened it), and their other tabs show the message.
+    signal(kind="chat", conversation=message.conversation, to=visitor_topic(visitor.pk))
     return message
 
 
@@ -214,8 +224,10 @@ def unread_count(*, visitor: Visitor, messages: list[WidgetMessage]) -> int:
 
 
 def visitor_read(*, visitor: Visitor, upto: int) -> None:
-    """The visitor saw the agent's messages up to ``upto`` (never moves back)."""
-    Visitor.objects.filter(pk=visitor.pk, read_upto__lt=upto).update(read_upto=upto)
+    """The visitor saw the agent's messages up to ``upto`` (never moves back); their other
+    tabs' badges go out with it."""
+    if Visitor.objects.filter(pk=visitor.pk, read_upto__lt=upto).update(read_upto=upto):
+        signal(kind="read", to=visitor_topic(visitor.pk))
 
 
 def visitor_profile_save(*, visitor: Visitor, name: str, email: str, consent: bool) -> None:

@@ -1,8 +1,10 @@
-"""The ASGI application: every page as under WSGI, plus the live stream (``/live/stream/``),
-which holds one connection per open tab without holding a thread."""
+"""The ASGI application: every page as under WSGI, plus the live streams (``/live/stream/``,
+and a web-chat visitor's ``/webchat/<key>/stream``), which hold one connection per open tab
+without holding a thread."""
 
 import asyncio
 import os
+import re
 import warnings
 
 from django.core.asgi import get_asgi_application
@@ -19,6 +21,8 @@ django_application = get_asgi_application()
 from converse.security import body_limit  # noqa: E402  (settings first, as for Django's app)
 
 STREAM_PATH = "/live/stream/"
+# A web-chat visitor's stream: /webchat/<website key>/stream.
+VISITOR_STREAM = re.compile(r"/webchat/[^/]+/stream")
 # Streams opening at once (every tab reconnecting after a restart) take their turn: each
 # needs a database connection until its first answer (session, user, where it resumes).
 CONNECTING_AT_ONCE = int(os.environ.get("LIVE_CONNECTING_AT_ONCE", "8"))
@@ -74,12 +78,16 @@ async def bounded_body(scope, receive, send):
     return await django_application(scope, receive, send)
 
 
+def _is_stream(path: str) -> bool:
+    return path == STREAM_PATH or VISITOR_STREAM.fullmatch(path) is not None
+
+
 async def application(scope, receive, send):
-    """Django (``bounded_body``), with the live stream's opening bounded to
+    """Django (``bounded_body``), with the live streams' opening bounded to
     ``CONNECTING_AT_ONCE`` at a time per process; once its answer has started, a stream
     holds no turn (nor connection)."""
     global _connecting
-    if scope["type"] != "http" or scope["path"] != STREAM_PATH:
+    if scope["type"] != "http" or not _is_stream(scope["path"]):
         return await bounded_body(scope, receive, send)
     if _connecting is None:
         _connecting = asyncio.Semaphore(CONNECTING_AT_ONCE)

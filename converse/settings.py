@@ -431,6 +431,9 @@ WEBCHAT_RATE_START = env_str("WEBCHAT_RATE_START", "20/h")
 WEBCHAT_RATE_WRITE = env_str("WEBCHAT_RATE_WRITE", "20/m")
 WEBCHAT_RATE_ADDRESS = env_str("WEBCHAT_RATE_ADDRESS", "300/m")
 WEBCHAT_RATE_TYPING = env_str("WEBCHAT_RATE_TYPING", "30/m")
+# Opening the live stream, per visitor (a tab reconnects after a drop, waiting longer each
+# time it fails; past this the chat asks for news every few seconds instead).
+WEBCHAT_RATE_STREAM = env_str("WEBCHAT_RATE_STREAM", "20/m")
 # Files are kept and each is a message in the inbox: tighter, per visitor and per address.
 WEBCHAT_RATE_FILES_VISITOR = env_str("WEBCHAT_RATE_FILES_VISITOR", "10/h")
 WEBCHAT_RATE_FILES_ADDRESS = env_str("WEBCHAT_RATE_FILES_ADDRESS", "30/h")

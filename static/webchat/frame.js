@@ -1,6 +1,7 @@
 /* The chat inside the website's frame: keeps the visitor's token in this frame's own
-   storage (partitioned per website by the browser), asks for news every few seconds,
-   sends what the visitor writes. Text only ever goes into the page as text. */
+   storage (partitioned per website by the browser), holds the visitor's live stream and
+   asks for news when it says something changed (or every few seconds when it cannot be
+   held), sends what the visitor writes. Text only ever goes into the page as text. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("chat-config").textContent);
@@ -150,14 +151,88 @@
     request("POST", "read", { upto: agent[agent.length - 1].id }).catch(function () {});
   }
 
+  var query = "?page=" + encodeURIComponent(page) + "&lang=" + encodeURIComponent(navigator.language || "") +
+    "&tz=" + encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone || "");
+
+  // Ask for the state now: one ask at a time, and one more if news came meanwhile. Without
+  // the stream, again every few seconds.
+  var asking = false, askAgain = false;
   function poll() {
     clearTimeout(timer);
-    var query = "?page=" + encodeURIComponent(page) + "&lang=" + encodeURIComponent(navigator.language || "") +
-      "&tz=" + encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone || "");
+    if (asking) { askAgain = true; return; }
+    asking = true;
     ensureToken()
       .then(function () { return request("GET", "state" + query); })
       .then(render, function (e) { if (e.status !== 401) say(e.message); })
-      .then(function () { timer = setTimeout(poll, isOpen ? 2000 : 5000); });
+      .then(function () {
+        asking = false;
+        if (askAgain) { askAgain = false; return poll(); }
+        // On the stream, "… is typing" fades by itself, unannounced: ask again to see it go.
+        if (!streaming) timer = setTimeout(poll, isOpen ? 2000 : 5000);
+        else if (latest && latest.typing) timer = setTimeout(poll, 3000);
+      });
+  }
+
+  // The live stream (channels_webchat/stream.py), read with fetch so that the token goes
+  // in a header: "ready" and "change" are each one state ask (what happened while it was
+  // away is in that answer). Silent for too long, dropped or refused, the chat polls, and
+  // tries the stream again later, waiting longer each time; a server that cannot hold one
+  // (204) is polled from then on. <html data-live> says which, for the browser tests.
+  var streaming = false, failures = 0, noStream = false, watch = null, retry = null;
+  function live(mode) { document.documentElement.dataset.live = mode; }
+  function stream() {
+    clearTimeout(retry);
+    if (noStream || !window.ReadableStream || !window.AbortController) { live("poll"); return poll(); }
+    var ctl = new AbortController(), wasReady = false;
+    function quiet(seconds) {
+      clearTimeout(watch);
+      watch = setTimeout(function () { ctl.abort(); }, seconds * 2500 + 5000);
+    }
+    function message(block) {
+      var name = (block.match(/^event: (.*)$/m) || [])[1];
+      var data = (block.match(/^data: (.*)$/m) || [])[1];
+      if (name === "ready") {
+        wasReady = true; streaming = true; failures = 0;
+        quiet(JSON.parse(data).keepalive || 20);
+        live("stream");
+        poll();
+      } else if (name) {
+        quiet(20);
+        if (name === "change") poll();
+      }
+    }
+    ensureToken().then(function () {
+      return fetch(api + "stream" + query, {
+        headers: { Authorization: "Bearer " + store.get(), Accept: "text/event-stream" },
+        credentials: "omit", cache: "no-store", signal: ctl.signal
+      });
+    }).then(function (response) {
+      if (response.status === 204) { noStream = true; throw new Error("no stream"); }
+      if (response.status === 401) store.clear();
+      if (!response.ok || !response.body) throw new Error("no stream");
+      var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      quiet(20);
+      function read() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) throw new Error("ended");
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var blocks = buffer.split("\n\n");
+          buffer = blocks.pop();
+          blocks.forEach(message);
+          return read();
+        });
+      }
+      return read();
+    }).catch(function () {
+      clearTimeout(watch);
+      ctl.abort();
+      streaming = false;
+      live("poll");
+      poll();
+      if (noStream) return;
+      failures = wasReady ? 0 : failures + 1;
+      retry = setTimeout(stream, Math.min(2000 * Math.pow(2, failures), 120000) * (0.5 + Math.random()));
+    });
   }
 
   function setOpen(open) {
@@ -170,7 +245,7 @@
       body.focus();
       if (latest) render(latest);
     }
-    poll();
+    if (open || !streaming) poll();
   }
 
   launcher.addEventListener("click", function () { setOpen(!isOpen); });
@@ -224,4 +299,5 @@
 
   var asked = fromHost().then(function () { asked = null; });
   setOpen(params.get("open") === "1");
+  stream();
 })();

@@ -3,14 +3,20 @@
 import http.server
 import re
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from channels_webchat import stream as visitor_stream
 from channels_webchat.models import Visitor
+from inbox import live_hub
+from inbox.models import Conversation
+from inbox.services.sending import message_send
 from tests.channels_webchat.conftest import make_website
 from tests.support.smtp_server import SmtpServer
 
@@ -45,6 +51,13 @@ def host_site():
     yield server
     server.shutdown()
     server.server_close()
+
+
+def wait_until(check, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -97,8 +110,11 @@ def test_a_visitor_and_an_agent_chat_and_the_reply_goes_by_email_once_they_left(
     expect(chat.locator("#badge")).to_be_hidden()
     assert not smtp.received
 
-    # The visitor leaves; once they count as gone, the reply goes by e-mail.
+    # The visitor leaves (their stream ends); once they count as gone, the reply goes by
+    # e-mail. Their leaving is seen, then the time they count as online passes.
     visitor.close()
+    wait_until(lambda: not any(h.counts for h in visitor_stream._held.values()))
+    caches["shared"].clear()
     Visitor.objects.update(last_seen_at=timezone.now() - timedelta(minutes=5))
     agent.reload()
     expect(agent.locator(".channel-notice")).to_contain_text("dana@example.com")
@@ -167,11 +183,13 @@ def test_each_side_sees_the_other_typing_but_never_a_private_note(
     expect(agent.locator("#thread")).to_contain_text("Where is my order?")
     expect(agent.locator("#presence")).to_have_text("")
 
-    # A private note is not a reply: the visitor's chat asks twice and is told of nobody.
+    # A private note is not a reply: the visitor's chat, asking (its panel opened again),
+    # is told of nobody.
     agent.locator("#id_note").press_sequentially("Check the warehouse first")
     for _ in range(2):
         with visitor.expect_response(lambda r: r.url.split("?")[0].endswith("/state")):
-            pass
+            chat.get_by_role("button", name="Close the chat").click()
+            chat.get_by_role("button", name="Open the chat").click()
     expect(chat.locator("#typing")).to_be_hidden()
 
     # The agent types a reply: the visitor sees who, by first name.
@@ -231,4 +249,72 @@ def test_files_both_ways_and_a_refused_one_loses_nothing_typed(
     with visitor.expect_download() as download:
         link.click()
     assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 test"
+    visitor_context.close()
+
+
+def open_chat(browser, host_site, *, route=None):
+    """A visitor on the website's page, their chat open and one message written."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    if route:
+        context.route(*route)
+    page = context.new_page()
+    page.goto(f"{host_site.origin}/")
+    chat = page.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    chat.get_by_label("Your message").fill("Are these boots in stock?")
+    chat.get_by_label("Your message").press("Enter")
+    expect(chat.locator(".msg-mine")).to_have_text("Are these boots in stock?")
+    return context, page, chat
+
+
+def is_stream(request) -> bool:
+    return request.url.split("?")[0].endswith("/stream")
+
+
+def test_an_agent_reply_reaches_the_visitor_through_their_stream_and_a_drop_loses_nothing(
+    browser, sign_in, live_server, host_site, alice, tasks
+):
+    website = make_website(owner=alice, origins=host_site.origin)
+    host_site.pages["/"] = HOST_PAGE.format(
+        src=f"{live_server.url}/webchat/widget.js", key=website.key
+    )
+    visitor_context, visitor, chat = open_chat(browser, host_site)
+    expect(chat.locator("html")).to_have_attribute("data-live", "stream")
+
+    agent = sign_in(alice)
+    agent.locator(".conversation-row", has_text="in stock").locator("a").first.click()
+    agent.fill("#id_body", "Yes, 4 pairs left.")
+    agent.keyboard.press("Control+Enter")
+    expect(agent.locator(".message-out", has_text="Yes, 4 pairs left.")).to_be_visible()
+    tasks.run_all()  # delivered: the stream tells the frame, which asks once
+    expect(chat.locator(".msg-agent", has_text="Yes, 4 pairs left.")).to_be_visible()
+    expect(chat.locator("html")).to_have_attribute("data-live", "stream")
+
+    # The server lets go of every stream (as a restart does); a reply while the frame is
+    # without its stream is not lost, and the frame holds a stream again.
+    with visitor.expect_request(is_stream):
+        live_hub.disconnect_all()
+        message_send(conversation=Conversation.objects.get(), author=alice, body="Size 44 too.")
+        tasks.run_all()
+    expect(chat.locator(".msg-agent", has_text="Size 44 too.")).to_be_visible()
+    expect(chat.locator("html")).to_have_attribute("data-live", "stream")
+    visitor_context.close()
+
+
+def test_the_chat_asks_every_few_seconds_when_its_stream_cannot_be_opened(
+    browser, live_server, host_site, alice, tasks
+):
+    website = make_website(owner=alice, origins=host_site.origin)
+    host_site.pages["/"] = HOST_PAGE.format(
+        src=f"{live_server.url}/webchat/widget.js", key=website.key
+    )
+    refused = (re.compile(r"/webchat/[^/]+/stream\?"), lambda route: route.fulfill(status=503))
+    visitor_context, visitor, chat = open_chat(browser, host_site, route=refused)
+    expect(chat.locator("html")).to_have_attribute("data-live", "poll")
+
+    message_send(conversation=Conversation.objects.get(), author=alice, body="Yes, 4 pairs left.")
+    tasks.run_all()
+    with visitor.expect_response(lambda r: r.url.split("?")[0].endswith("/state")):
+        pass  # its next ask on the timer
+    expect(chat.locator(".msg-agent", has_text="Yes, 4 pairs left.")).to_be_visible()
     visitor_context.close()
