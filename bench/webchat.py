@@ -1,25 +1,34 @@
-"""Web chat: a visitor's message on the agent's screen, idle visitors, messages accepted.
+"""Web chat: a visitor's message on the agent's screen, an agent's reply on the visitor's,
+idle visitors holding their streams, messages accepted.
 
 One uvicorn process serves Converse as ``bench/live.py`` runs it (the bench's settings,
 PostgreSQL, Redis carrying the live events); the widget's limits are raised in its
 environment only, since a bench's flood is what they exist to refuse. Visitors speak the
-widget's JSON API (``channels_webchat/views.py``) over plain HTTP, as their browser would,
-with the website's origin; the agent is chromium.
+widget's JSON API and stream (``channels_webchat/views.py``, ``stream.py``) over plain HTTP,
+as their browser would, with the website's origin; the agent and the visitors' frames are
+chromium.
 
 - screen: visitors' messages written at a few a second, seen in the website owner's open
   My Inbox (a MutationObserver stamps each), from the POST: p50 and p95.
-- idle: 1,000 light asyncio clients (not browsers) polling the state endpoint at the
-  closed widget's cadence (every 5 s, ``static/webchat/frame.js`` ``poll``) for a minute:
-  the web process's memory before and after, its CPU, and the requests a second served
-  (the server connects as a role allowed ``IDLE_CONNECTIONS``: PostgreSQL is shared); and
-  one ask's web CPU when unhurried.
+- reply: agent replies (stored as the compose box stores them, delivered by a Celery worker)
+  seen in the visitors' chat frames, open in chromium and holding their streams: p50, p95.
+- idle: 1,000 light asyncio clients (not browsers) each holding a visitor's stream for a
+  minute: the web process's memory before and after, its CPU, the database connections its
+  role holds meanwhile (the server connects as a role allowed ``IDLE_CONNECTIONS``:
+  PostgreSQL is shared), how many were held; then an event in each visitor's conversation,
+  50 a second: how many streams told their visitor, and answered the state ask that follows
+  (as the frame asks); and one state ask's web CPU when unhurried (what a visitor without a
+  stream costs every few seconds).
 - accepted: concurrent visitors writing messages for a while: messages accepted a second.
 """
 
 import asyncio
+import contextlib
 import json
+import os
 import secrets
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +41,13 @@ from django.db import connection
 
 from channels_webchat.models import Website
 from channels_webchat.views import START_SALT
-from channels_webchat.visitors import visitor_start
+from channels_webchat.visitors import conversation_of, visitor_start, visitor_write
 from channels_webchat.websites import website_save
-from inbox.models import User
+from inbox.live_events import event_record
+from inbox.models import Conversation, Message, MessageStatus, User
+from inbox.services.sending import message_send
 
+from . import outbound
 from .live import process_cpu_seconds, process_rss_mb, server, session_cookies
 from .load import HOST, LoadResult, free_port, http_load
 
@@ -47,14 +59,16 @@ UNLIMITED = {
     "WEBCHAT_RATE_WRITE": "1000000/m",
     "WEBCHAT_RATE_ADDRESS": "1000000/m",
     "WEBCHAT_RATE_TYPING": "1000000/m",
+    "WEBCHAT_RATE_STREAM": "1000000/m",
 }
-CLOSED_POLL_SECONDS = 5.0  # frame.js: every 5 s while the chat is closed, 2 s while open
+CLOSED_POLL_SECONDS = 5.0  # frame.js without a stream: every 5 s while closed, 2 s while open
 # Under ASGI each request waiting for its sync view holds a thread and a connection of its
-# own: a process falling behind 1,000 visitors would take every connection PostgreSQL has
-# (others share it). The idle run's server connects as a role of its own allowed this many;
-# past them a request fails (counted), as it would behind a pool of that size.
+# own. The idle run's server connects as a role of its own allowed this many (PostgreSQL is
+# shared); past them a request fails (counted), as it would behind a pool of that size.
 IDLE_ROLE = "bench_webchat_web"
 IDLE_CONNECTIONS = 40
+# The idle visitors' conversations each get an event at this rate, once held a minute.
+ANSWER_RATE = 50.0
 
 
 @dataclass
@@ -67,15 +81,26 @@ class WebchatResult:
     screen_p95_ms: float = 0.0
     screen_missed: int = 0
     screen_note: str = ""
+    reply_messages: int = 0
+    reply_rate: float = 0.0
+    reply_visitors: int = 0
+    reply_p50_ms: float = 0.0
+    reply_p95_ms: float = 0.0
+    reply_missed: int = 0
+    reply_note: str = ""
     idle_visitors: int = 0
+    idle_held: int = 0
     idle_seconds: float = 0.0
     idle_rss_before_mb: float = 0.0
     idle_rss_after_mb: float = 0.0
     idle_cpu_percent: float = 0.0
-    idle_requests_per_second: float = 0.0
-    idle_failed: int = 0
+    idle_connections: int = 0
+    idle_told: int = 0
+    idle_answered: int = 0
+    idle_answer_seconds: float = 0.0
+    idle_answer_cpu_percent: float = 0.0
+    idle_answer_statuses: dict | None = None
     state_cpu_ms: float = 0.0
-    idle_cpu_ms_per_request: float = 0.0
     accepted_per_second: float = 0.0
     accepted: int = 0
     accepted_seconds: float = 0.0
@@ -192,55 +217,232 @@ def measure_screen(
 
 
 class IdleVisitor:
-    """One closed widget: asks for its state every ``every`` seconds on one connection."""
+    """One visitor's chat holding its stream, as the frame holds it: on "change" it asks for
+    its state once (a connection of its own for that)."""
 
-    def __init__(self, port: int, key: str, token: str, every: float) -> None:
-        self.port, self.every = port, every
-        self.request = (
-            f"GET {PREFIX}/{key}/state?page=https%3A%2F%2Fshop.bench.example%2F&lang=en&tz=UTC "
+    def __init__(self, port: int, key: str, token: str) -> None:
+        self.port = port
+        self.stream = (
+            f"GET {PREFIX}/{key}/stream?page=https%3A%2F%2Fshop.bench.example%2F&lang=en&tz=UTC "
             f"HTTP/1.1\r\nHost: {HOST}:{port}\r\nOrigin: {ORIGIN}\r\n"
-            f"Authorization: Bearer {token}\r\n\r\n"
+            f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n"
         ).encode()
-        self.done = 0
-        self.failed = 0
+        self.state = (
+            f"GET {PREFIX}/{key}/state HTTP/1.1\r\nHost: {HOST}:{port}\r\nOrigin: {ORIGIN}\r\n"
+            f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        self.ready = asyncio.Event()
+        self.told_at: float | None = None
+        self.answered_at: float | None = None
+        self.status = ""
+        self.error = ""
 
-    async def poll(self, first: float, until: float) -> None:
-        await asyncio.sleep(first)
-        conn = None
-        while time.monotonic() < until:
-            began = time.monotonic()
-            # A kept connection the server closed meanwhile (its keep-alive is 5 s) is
-            # opened again and the ask repeated, as a browser does.
-            for attempt in (1, 2):
-                reused = conn is not None
+    async def hold(self, stop: asyncio.Event) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(HOST, self.port, limit=2**16)
+        except OSError as error:
+            self.error = str(error)
+            return
+        try:
+            writer.write(self.stream)
+            head = await reader.readuntil(b"\r\n\r\n")
+            if b" 200 " not in head.split(b"\r\n", 1)[0]:
+                self.error = head.split(b"\r\n", 1)[0].decode()
+                return
+            while not stop.is_set():
                 try:
-                    if conn is None:
-                        conn = await asyncio.open_connection(HOST, self.port)
-                    ok = await self._ask(*conn)
-                    self.done += ok
-                    self.failed += not ok
-                    break
-                except (OSError, asyncio.IncompleteReadError, ConnectionError, ValueError):
-                    if conn is not None:
-                        conn[1].close()
-                    conn = None
-                    if not reused or attempt == 2:
-                        self.failed += 1
-                        break
-            await asyncio.sleep(max(0.0, began + self.every - time.monotonic()))
-        if conn is not None:
-            conn[1].close()
+                    line = await asyncio.wait_for(reader.readline(), 0.5)
+                except TimeoutError:
+                    continue
+                if not line:
+                    self.error = "the stream ended"
+                    return
+                if line.startswith(b"event: ready"):
+                    self.ready.set()
+                elif line.startswith(b"event: change") and self.told_at is None:
+                    self.told_at = time.monotonic()
+                    asyncio.get_running_loop().create_task(self._ask())
+        except (OSError, asyncio.IncompleteReadError, ConnectionError) as error:
+            self.error = str(error) or type(error).__name__
+        finally:
+            writer.close()
 
-    async def _ask(self, reader, writer) -> bool:
-        writer.write(self.request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        await reader.readexactly(length)
-        return b" 200 " in head.split(b"\r\n", 1)[0]
+    async def _ask(self) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(HOST, self.port)
+        except OSError as error:
+            self.error = str(error)
+            return
+        try:
+            writer.write(self.state)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+            self.status = head.split(b"\r\n", 1)[0].decode()
+            if b" 200 " in head.split(b"\r\n", 1)[0]:
+                self.answered_at = time.monotonic()
+        except (OSError, TimeoutError, asyncio.IncompleteReadError) as error:
+            self.error = f"state: {type(error).__name__}"
+        finally:
+            writer.close()
+
+
+def idle_visitors(website: Website, count: int) -> list[tuple[str, int]]:
+    """``count`` visitors, each with their conversation (a first message): their tokens and
+    conversations' ids."""
+    out = []
+    for n in range(count):
+        visitor, token = visitor_start(website=website)
+        visitor_write(visitor=visitor, body=f"Idle visitor {n}", key="k1")
+        out.append((token, conversation_of(visitor).pk))
+    return out
+
+
+def role_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", [IDLE_ROLE])
+        return cursor.fetchone()[0]
+
+
+def measure_idle(
+    port: int, process, visitors: list[tuple[str, int]], key: str, result: WebchatResult,
+    *, seconds: float = 60.0,
+) -> None:  # fmt: skip
+    """Every visitor holding their stream for ``seconds``: the process's memory, CPU, the
+    connections its role holds; then an event in each conversation, ``ANSWER_RATE`` a
+    second: the streams that told their visitor, and the state asks answered."""
+    connection.close()
+    result.idle_rss_before_mb = round(process_rss_mb(process.pid), 1)
+    clients = [IdleVisitor(port, key, token) for token, _ in visitors]
+    conversations = [pk for _, pk in visitors]
+
+    def tell_each() -> float:
+        began = time.monotonic()
+        for n, pk in enumerate(conversations):
+            wait = began + n / ANSWER_RATE - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            event_record(kind="message_status", conversations=[pk], data={"status": "read"})
+        connection.close()
+        return began
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        tasks = []
+        for n, client in enumerate(clients):
+            tasks.append(asyncio.create_task(client.hold(stop)))
+            if n % 50 == 49:
+                await asyncio.sleep(0.05)  # in waves, as visitors arrive over time
+        try:
+            ready = asyncio.gather(*(c.ready.wait() for c in clients))
+            with contextlib.suppress(TimeoutError):  # counted below
+                await asyncio.wait_for(ready, 120)
+            await asyncio.sleep(3)  # the opens' own work is over
+            result.idle_held = sum(c.ready.is_set() for c in clients)
+            cpu = process_cpu_seconds(process.pid)
+            await asyncio.sleep(seconds / 2)
+            result.idle_connections = await asyncio.to_thread(role_connections)
+            await asyncio.sleep(seconds / 2)
+            cpu = process_cpu_seconds(process.pid) - cpu
+            result.idle_cpu_percent = round(cpu / seconds * 100, 2)
+            result.idle_rss_after_mb = round(process_rss_mb(process.pid), 1)
+            cpu = process_cpu_seconds(process.pid)
+            began = await asyncio.to_thread(tell_each)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and any(c.answered_at is None for c in clients):
+                await asyncio.sleep(0.1)
+            result.idle_answer_cpu_percent = round(
+                (process_cpu_seconds(process.pid) - cpu) / (time.monotonic() - began) * 100, 1
+            )
+            answered = [c.answered_at for c in clients if c.answered_at is not None]
+            result.idle_told = sum(c.told_at is not None for c in clients)
+            result.idle_answered = len(answered)
+            result.idle_answer_seconds = round(max(answered) - began, 1) if answered else 0.0
+            statuses = Counter(c.status.split(" ", 1)[-1] or c.error or "none" for c in clients)
+            result.idle_answer_statuses = dict(statuses)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(run())
+    result.idle_visitors, result.idle_seconds = len(clients), seconds
+
+
+# Stamps when each "bench-reply-N" first shows anywhere in the page.
+REPLY_OBSERVER = OBSERVER.replace("bench-webchat-", "bench-reply-")
+
+
+def measure_reply(
+    port: int, website: Website, agent: User, result: WebchatResult, *, replies: int = 60,
+    rate: float = 2.0, visitors: int = 4,
+) -> None:  # fmt: skip
+    """Agent replies to visitors whose chat frames are open in chromium, holding their
+    streams: from the reply's storing to the frame's DOM."""
+    if not Path("/usr/bin/chromium").exists():
+        result.reply_note = "no chromium at /usr/bin/chromium"
+        return
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://{HOST}:{port}"
+    run = secrets.token_hex(4)
+    posted: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    worker = outbound.start_worker({}, 2, 95, queues="default")
+    # The replies are stored here while Playwright's event loop runs in this thread.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+            )
+            pages, conversations = [], []
+            for n in range(visitors):
+                # A context each: a visitor each (the token is in the frame's storage).
+                context = browser.new_context()
+                context.add_init_script(REPLY_OBSERVER)
+                page = context.new_page()
+                page.goto(f"{base}{PREFIX}/{website.key}/frame/#open=1")
+                page.fill("#body", f"bench-hello-{run}-{n}")
+                page.press("#body", "Enter")
+                page.wait_for_selector(f".msg-mine:has-text('bench-hello-{run}-{n}')")
+                page.wait_for_selector("html[data-live=stream]", timeout=30_000)
+                pages.append(page)
+                found = Message.objects.get(body=f"bench-hello-{run}-{n}").conversation
+                conversations.append(found)
+            # A first reply each, delivered: the worker is up and every frame has asked once.
+            for conversation in conversations:
+                message_send(conversation=conversation, author=agent, body="Hello!")
+            deadline = time.monotonic() + 60
+            while Message.objects.filter(body="Hello!", status=MessageStatus.QUEUED).exists():
+                assert time.monotonic() < deadline, "the worker never delivered"
+                pages[0].wait_for_timeout(100)
+            start = time.monotonic()
+            for n in range(replies):
+                wait = start + n / rate - time.monotonic()
+                if wait > 0:
+                    pages[0].wait_for_timeout(wait * 1000)
+                mark = f"bench-reply-{n}"
+                posted[mark] = time.time() * 1000
+                conversation = Conversation.objects.get(pk=conversations[n % visitors].pk)
+                message_send(conversation=conversation, author=agent, body=f"Answer {mark}")
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                seen = {}
+                for page in pages:
+                    seen.update(page.evaluate("window.__seen"))
+                if len(seen) >= replies:
+                    break
+                pages[0].wait_for_timeout(250)
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        worker.terminate()
+        worker.wait(timeout=60)
+        connection.close()
+    latencies = sorted(seen[k] - t for k, t in posted.items() if k in seen)
+    result.reply_messages, result.reply_rate, result.reply_visitors = replies, rate, visitors
+    result.reply_missed = replies - len(latencies)
+    if latencies:
+        result.reply_p50_ms = round(latencies[len(latencies) // 2], 1)
+        result.reply_p95_ms = round(latencies[max(int(len(latencies) * 0.95) - 1, 0)], 1)
 
 
 @contextmanager
@@ -289,43 +491,6 @@ def measure_state_cost(port: int, process, website: Website, result: WebchatResu
     result.state_cpu_ms = round((process_cpu_seconds(process.pid) - cpu) * 1000 / count, 2)
 
 
-def measure_idle(
-    port: int, process, website: Website, result: WebchatResult, *, count: int = 1000,
-    seconds: float = 60.0,
-) -> None:  # fmt: skip
-    """``count`` closed widgets polling for ``seconds``: the process's memory, CPU, rate."""
-    tokens = [visitor_start(website=website)[1] for _ in range(count)]
-    connection.close()
-    result.idle_rss_before_mb = round(process_rss_mb(process.pid), 1)
-    clients = [IdleVisitor(port, website.key, t, CLOSED_POLL_SECONDS) for t in tokens]
-
-    async def run() -> tuple[float, int]:
-        # The widgets' first asks spread over one interval, as visitors arrive over time;
-        # measured from then on, when every one of them is polling.
-        warm = CLOSED_POLL_SECONDS
-        began = time.monotonic()
-        until = began + warm + seconds
-        tasks = [
-            asyncio.create_task(c.poll(warm * i / count, until)) for i, c in enumerate(clients)
-        ]
-        await asyncio.sleep(warm)
-        done_before = sum(c.done for c in clients)
-        cpu = process_cpu_seconds(process.pid)
-        await asyncio.sleep(seconds)
-        cpu = process_cpu_seconds(process.pid) - cpu
-        served = sum(c.done for c in clients) - done_before
-        await asyncio.gather(*tasks, return_exceptions=True)
-        return cpu, served
-
-    cpu, served = asyncio.run(run())
-    result.idle_visitors, result.idle_seconds = count, seconds
-    result.idle_rss_after_mb = round(process_rss_mb(process.pid), 1)
-    result.idle_cpu_percent = round(cpu / seconds * 100, 1)
-    result.idle_requests_per_second = round(served / seconds, 1)
-    result.idle_failed = sum(c.failed for c in clients)
-    result.idle_cpu_ms_per_request = round(cpu * 1000 / served, 1) if served else 0.0
-
-
 def measure_accepted(
     port: int, website: Website, result: WebchatResult, *, concurrency: int = 8,
     seconds: float = 15.0,
@@ -362,18 +527,24 @@ def measure_webchat(*, concurrency: int = 8) -> WebchatResult:
         except Exception as error:  # the other figures stand; the table says why not this
             result.screen_note = f"{type(error).__name__}: {error}"
         connection.close()
+        try:
+            measure_reply(port, website, agent, result)
+        except Exception as error:
+            result.reply_note = f"{type(error).__name__}: {error}"
+        connection.close()
+    visitors = idle_visitors(website, 1000)
     with limited_role(IDLE_CONNECTIONS) as database_url:
         connection.close()
         with server(port, UNLIMITED | {"DATABASE_URL": database_url}) as process:
             measure_state_cost(port, process, website, result)
-            measure_idle(port, process, website, result)
+            measure_idle(port, process, visitors, website.key, result)
     with server(port, UNLIMITED):
         measure_accepted(port, website, result, concurrency=concurrency)
     return result
 
 
 def webchat_lines(r: dict, webhook: dict | None) -> list[str]:
-    """The three figures, one line each; web-chat writes beside the Twilio webhook's rate."""
+    """Each figure on a line; web-chat writes beside the Twilio webhook's rate."""
     if r["status"] != "ok":
         return ["", f"{'web chat':<34} {r['status']}: {r['note']}"]
     lines = ["", "Web chat (one uvicorn process, events through Redis; widget limits raised)"]
@@ -386,20 +557,34 @@ def webchat_lines(r: dict, webhook: dict | None) -> list[str]:
         )
     else:
         lines.append(f"  visitor message to agent screen: not measured ({r['screen_note']})")
+    if r.get("reply_messages"):
+        lines.append(
+            f"  agent reply to visitor screen: p50 {r['reply_p50_ms']:.0f} ms, "
+            f"p95 {r['reply_p95_ms']:.0f} ms over {r['reply_messages']} replies at "
+            f"{r['reply_rate']:g}/s to {r['reply_visitors']} chats (stored → a Celery worker "
+            f"delivers → the stream → the frame's state ask → its DOM in chromium; "
+            f"{r['reply_missed']} never shown)"
+        )
+    else:
+        lines.append(f"  agent reply to visitor screen: not measured ({r['reply_note']})")
     lines.append(
-        f"  {r['idle_visitors']:,} idle visitors polling every {CLOSED_POLL_SECONDS:g} s on one "
-        f"process for {r['idle_seconds']:.0f} s: {r['idle_rss_after_mb']:.0f} MB (from "
-        f"{r['idle_rss_before_mb']:.0f} MB), {r['idle_cpu_percent']:.1f} % CPU, "
-        f"{r['idle_requests_per_second']:,.1f} requests/s served "
-        f"(due {r['idle_visitors'] / CLOSED_POLL_SECONDS:,.0f}/s; {r['idle_failed']:,} failed; "
-        f"{r['idle_cpu_ms_per_request']:g} ms of web CPU each; at most {IDLE_CONNECTIONS} "
-        "database connections)"
+        f"  {r['idle_visitors']:,} idle visitors holding their streams on one process for "
+        f"{r['idle_seconds']:.0f} s: {r['idle_held']:,} held, {r['idle_rss_after_mb']:.0f} MB "
+        f"(from {r['idle_rss_before_mb']:.0f} MB), {r['idle_cpu_percent']:.2f} % CPU, "
+        f"{r['idle_connections']} database connections meanwhile (at most {IDLE_CONNECTIONS})"
+    )
+    lines.append(
+        f"  then an event in each one's conversation, {ANSWER_RATE:g} a second: "
+        f"{r['idle_told']:,} streams told their visitor, {r['idle_answered']:,} state asks "
+        f"answered, the last {r['idle_answer_seconds']:g} s after the first event "
+        f"({r['idle_answer_cpu_percent']:.1f} % CPU meanwhile; answers "
+        f"{r.get('idle_answer_statuses')})"
     )
     if r.get("state_cpu_ms"):
         lines.append(
-            f"  one state ask, unhurried: {r['state_cpu_ms']:g} ms of web CPU (so at most "
-            f"{1000 / r['state_cpu_ms']:,.0f} a second, {5000 / r['state_cpu_ms']:,.0f} closed "
-            "widgets, on one core)"
+            f"  one state ask, unhurried: {r['state_cpu_ms']:g} ms of web CPU (a chat without "
+            f"a stream asks every {CLOSED_POLL_SECONDS:g} s while closed: at most "
+            f"{CLOSED_POLL_SECONDS * 1000 / r['state_cpu_ms']:,.0f} such chats on one core)"
         )
     if webhook and webhook.get("status") == "ok":
         beside = (

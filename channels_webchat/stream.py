@@ -23,6 +23,7 @@ hold a stream, it answers 204 and the frame asks every few seconds instead.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import Counter
@@ -104,7 +105,8 @@ class Held:
         if self.counts[address] <= 0:
             del self.counts[address]
             # Their last stream here closed: last active now (a thread, not awaited).
-            asyncio.get_running_loop().run_in_executor(None, _left, visitor_id)
+            with contextlib.suppress(RuntimeError):  # the loop is closing: no more threads
+                asyncio.get_running_loop().run_in_executor(None, _left, visitor_id)
 
     async def _mark(self) -> None:
         while self.counts:
@@ -141,18 +143,9 @@ async def stream(request: HttpRequest, key: str) -> HttpResponse:
     opened = await sync_to_async(_open)(request, key)
     if isinstance(opened, HttpResponse):
         return opened
-    visitors = held()
-    if visitors.counts[opened.address] >= STREAMS_PER_VISITOR:
+    if held().counts[opened.address] >= STREAMS_PER_VISITOR:
         return _error("Too many chats open at once: the chat asks for news instead.", 429)
-    topics = [visitor_topic(opened.visitor_id)]
-    if opened.conversation_id is not None:
-        topics.append(opened.conversation_id)
-    hub = live_hub.hub()
-    queue = await hub.subscribe(topics=topics)
-    visitors.add(opened.address)
-    response = StreamingHttpResponse(
-        _events(hub, queue, visitors, opened), content_type="text/event-stream"
-    )
+    response = StreamingHttpResponse(_events(opened), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-transform"
     # nginx: pass each message on at once instead of buffering the answer.
     response["X-Accel-Buffering"] = "no"
@@ -168,12 +161,15 @@ def shown_kinds(events: list[Event]) -> set[str]:
     }
 
 
-async def _events(
-    hub: live_hub.Hub, queue: asyncio.Queue, visitors: Held, opened: Opened
-) -> AsyncIterator[str]:
+async def _events(opened: Opened) -> AsyncIterator[str]:
     topic = visitor_topic(opened.visitor_id)
     followed = {opened.conversation_id}
     keepalive = settings.LIVE_KEEPALIVE_SECONDS
+    # Subscribed here, once the answer is being sent: a visitor gone before it started
+    # leaves nothing behind. "ready" comes after, and the frame's state ask after that.
+    hub, visitors = live_hub.hub(), held()
+    queue = await hub.subscribe(topics=[topic, *followed - {None}])
+    visitors.add(opened.address)
     try:
         yield f"retry: {RETRY_MS}\n\n"
         yield sse(event="ready", data={"keepalive": keepalive})
