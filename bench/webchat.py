@@ -16,7 +16,7 @@ chromium.
   minute: the web process's memory before and after, its CPU, the database connections its
   role holds meanwhile (the server connects as a role allowed ``IDLE_CONNECTIONS``:
   PostgreSQL is shared), how many were held; then an event in each visitor's conversation,
-  50 a second: how many streams told their visitor, and answered the state ask that follows
+  25 a second: how many streams told their visitor, and answered the state ask that follows
   (as the frame asks); and one state ask's web CPU when unhurried (what a visitor without a
   stream costs every few seconds).
 - accepted: concurrent visitors writing messages for a while: messages accepted a second.
@@ -68,7 +68,7 @@ CLOSED_POLL_SECONDS = 5.0  # frame.js without a stream: every 5 s while closed, 
 IDLE_ROLE = "bench_webchat_web"
 IDLE_CONNECTIONS = 40
 # The idle visitors' conversations each get an event at this rate, once held a minute.
-ANSWER_RATE = 50.0
+ANSWER_RATE = 25.0
 
 
 @dataclass
@@ -95,6 +95,7 @@ class WebchatResult:
     idle_rss_after_mb: float = 0.0
     idle_cpu_percent: float = 0.0
     idle_connections: int = 0
+    idle_threads: int = 0
     idle_told: int = 0
     idle_answered: int = 0
     idle_answer_seconds: float = 0.0
@@ -296,6 +297,11 @@ def idle_visitors(website: Website, count: int) -> list[tuple[str, int]]:
     return out
 
 
+def process_threads(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return int(next(line for line in status if line.startswith("Threads:")).split()[1])
+
+
 def role_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", [IDLE_ROLE])
@@ -340,6 +346,7 @@ def measure_idle(
             cpu = process_cpu_seconds(process.pid)
             await asyncio.sleep(seconds / 2)
             result.idle_connections = await asyncio.to_thread(role_connections)
+            result.idle_threads = process_threads(process.pid)
             await asyncio.sleep(seconds / 2)
             cpu = process_cpu_seconds(process.pid) - cpu
             result.idle_cpu_percent = round(cpu / seconds * 100, 2)
@@ -571,7 +578,8 @@ def webchat_lines(r: dict, webhook: dict | None) -> list[str]:
         f"  {r['idle_visitors']:,} idle visitors holding their streams on one process for "
         f"{r['idle_seconds']:.0f} s: {r['idle_held']:,} held, {r['idle_rss_after_mb']:.0f} MB "
         f"(from {r['idle_rss_before_mb']:.0f} MB), {r['idle_cpu_percent']:.2f} % CPU, "
-        f"{r['idle_connections']} database connections meanwhile (at most {IDLE_CONNECTIONS})"
+        f"{r['idle_connections']} database connections and {r.get('idle_threads', 0)} threads "
+        f"meanwhile (at most {IDLE_CONNECTIONS} connections)"
     )
     lines.append(
         f"  then an event in each one's conversation, {ANSWER_RATE:g} a second: "

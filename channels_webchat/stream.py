@@ -13,8 +13,9 @@ reaches it. It sends ``change`` (with the kinds) when what the widget shows may 
 another tab) and the frame asks ``state`` once; a private note, an assignment, a label do
 not wake it. It sends ``ready`` once it follows, and the frame asks ``state`` then too: what
 happened while it was away (a drop, a restart) is never missed, since the state is the
-source of truth and the stream only says when to ask. While idle it holds no thread and no
-database connection, and sends ``ping`` every ``LIVE_KEEPALIVE_SECONDS``.
+source of truth and the stream only says when to ask. While idle it holds no thread (its
+request's own is let go, ``live_hub.request_thread_release``) and no database connection,
+and sends ``ping`` every ``LIVE_KEEPALIVE_SECONDS``.
 
 A held stream keeps its visitor online (``presence.is_online``): each web process marks the
 visitors it holds in the shared cache every ``HELD_MARK_SECONDS``, in one write for them all;
@@ -167,6 +168,7 @@ async def _events(opened: Opened) -> AsyncIterator[str]:
     keepalive = settings.LIVE_KEEPALIVE_SECONDS
     # Subscribed here, once the answer is being sent: a visitor gone before it started
     # leaves nothing behind. "ready" comes after, and the frame's state ask after that.
+    live_hub.request_thread_release()
     hub, visitors = live_hub.hub(), held()
     queue = await hub.subscribe(topics=[topic, *followed - {None}])
     visitors.add(opened.address)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 
 from .access import live_visible_ids
@@ -199,6 +199,23 @@ class Hub:
                 await asyncio.sleep(1)
             finally:
                 await client.aclose()
+
+
+def request_thread_release() -> None:
+    """Let the thread of the request being answered end, once a stream's answer has begun.
+
+    Django's ASGI handler runs a request's synchronous work (its middleware, which is not
+    async) on a thread of the request's own, kept until the answer ends: each idle stream
+    would keep one. Called from a stream's first step (every middleware has run by then, and
+    what the stream asks later runs on the process's shared threads), it shuts that thread
+    down; what the request runs synchronously at its very end (closing the answer) gets a
+    thread of its own then, for that moment only."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is None:
+        return
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

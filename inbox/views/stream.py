@@ -107,6 +107,7 @@ async def _events(
     position: int,
 ) -> AsyncIterator[str]:
     sent = position
+    live_hub.request_thread_release()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         if missed:

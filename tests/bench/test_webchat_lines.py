@@ -20,7 +20,9 @@ def test_each_figure_is_printed_with_the_webhooks_rate_beside_when_measured():
     assert "p50 149 ms, p95 187 ms over 100 messages" in text
     assert "agent reply to visitor screen: p50 120 ms, p95 190 ms over 60 replies" in text
     assert "1,000 idle visitors holding their streams on one process for 60 s" in text
-    assert "1,000 held, 229 MB (from 99 MB), 1.25 % CPU, 3 database connections" in text
+    assert (
+        "1,000 held, 229 MB (from 99 MB), 1.25 % CPU, 3 database connections and 0 threads" in text
+    )
     assert "1,000 streams told their visitor, 1,000 state asks answered" in text
     assert "9.9 ms of web CPU" in text
     assert "messages accepted: 39.0/s" in text
