@@ -289,3 +289,19 @@ def test_a_stream_following_topics_gets_only_their_events_and_signals_sent_to_it
     heard = run(scenario)
     assert heard["agents"] == [["note", "message_in"], ["note"]]  # never a signal sent to one
     assert heard["follower"] == [["message_in"], ["read"], ["note"]]
+
+
+def test_a_stream_lets_go_of_its_requests_thread_once_its_answer_began():
+    from asgiref.sync import SyncToAsync, ThreadSensitiveContext
+
+    from inbox import live_hub
+
+    async def scenario():
+        async with ThreadSensitiveContext() as context:
+            await sync_to_async(lambda: None)()  # the middleware's turn: the request's thread
+            assert context in SyncToAsync.context_to_thread_executor
+            live_hub.request_thread_release()
+            assert context not in SyncToAsync.context_to_thread_executor
+            await sync_to_async(lambda: None)()  # closing the answer: a thread for that only
+
+    run(scenario)
