@@ -185,7 +185,8 @@ async def _events(opened: Opened) -> AsyncIterator[str]:
                 return  # the server lets go of its streams (Hub.disconnect_all)
             for event in batch.events:
                 # Their first message opened a conversation: follow it from now on.
-                if event.data.get("to") == topic and event.conversation_id not in followed:
+                opened_one = event.conversation_id is not None and event.data.get("to") == topic
+                if opened_one and event.conversation_id not in followed:
                     followed.add(event.conversation_id)
                     hub.follow(queue, event.conversation_id)
             if kinds := shown_kinds(batch.events):
