@@ -24,7 +24,6 @@ hold a stream, it answers 204 and the frame asks every few seconds instead.
 """
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import Counter
@@ -95,6 +94,7 @@ class Held:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.task: asyncio.Task | None = None
+        self.leaving: set[asyncio.Task] = set()
 
     def add(self, address: str) -> None:
         self.counts[address] += 1
@@ -102,12 +102,29 @@ class Held:
             self.task = asyncio.get_running_loop().create_task(self._mark())
 
     def remove(self, visitor_id: int, address: str) -> None:
+        if self.counts[address] > 1:
+            self.counts[address] -= 1
+            return
+        # Their last stream here closed: last active now, and held no more once that is
+        # written (not awaited by the stream, which has ended).
+        try:
+            task = asyncio.get_running_loop().create_task(self._leave(visitor_id, address))
+        except RuntimeError:  # the loop is closing
+            self._let_go(address)
+            return
+        self.leaving.add(task)
+        task.add_done_callback(self.leaving.discard)
+
+    async def _leave(self, visitor_id: int, address: str) -> None:
+        try:
+            await sync_to_async(_left, thread_sensitive=False)(visitor_id)
+        finally:
+            self._let_go(address)
+
+    def _let_go(self, address: str) -> None:
         self.counts[address] -= 1
         if self.counts[address] <= 0:
             del self.counts[address]
-            # Their last stream here closed: last active now (a thread, not awaited).
-            with contextlib.suppress(RuntimeError):  # the loop is closing: no more threads
-                asyncio.get_running_loop().run_in_executor(None, _left, visitor_id)
 
     async def _mark(self) -> None:
         while self.counts:

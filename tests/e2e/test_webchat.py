@@ -111,7 +111,8 @@ def test_a_visitor_and_an_agent_chat_and_the_reply_goes_by_email_once_they_left(
     assert not smtp.received
 
     # The visitor leaves (their stream ends); once they count as gone, the reply goes by
-    # e-mail. Their leaving is seen, then the time they count as online passes.
+    # e-mail. Their leaving is seen (written, then let go), then the time they count as
+    # online passes.
     visitor.close()
     wait_until(lambda: not any(h.counts for h in visitor_stream._held.values()))
     caches["shared"].clear()
