@@ -9,6 +9,7 @@ from django.utils.timesince import timesince
 from inbox.channels import ChannelRules, InvalidAddress
 from inbox.models import Channel, IdentityKind
 
+from .models import Visitor
 from .presence import is_online, visitor_of
 
 
@@ -36,7 +37,7 @@ class WebChatRules(ChannelRules):
         return address
 
     def customer_facts(self, conversation) -> list[tuple[str, str]]:
-        visitor = visitor_of(conversation.customer_address)
+        visitor = _visitor(conversation)
         if visitor is None:
             return []
         facts = [
@@ -60,9 +61,17 @@ class WebChatRules(ChannelRules):
         return facts
 
     def compose_notice(self, conversation) -> str:
-        visitor = visitor_of(conversation.customer_address)
+        visitor = _visitor(conversation)
         if visitor is None or is_online(visitor):
             return ""
         if visitor.email and visitor.email_consent:
             return f"The visitor is offline. Email fallback: your reply goes to {visitor.email}."
         return "The visitor is offline. Your reply waits in the chat for their next visit."
+
+
+def _visitor(conversation) -> Visitor | None:
+    """The conversation's visitor, read once for the window that shows both the contact
+    panel's facts and the compose box's notice."""
+    if "_webchat_visitor" not in conversation.__dict__:
+        conversation._webchat_visitor = visitor_of(conversation.customer_address)
+    return conversation._webchat_visitor
