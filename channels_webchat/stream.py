@@ -194,7 +194,8 @@ async def _events(opened: Opened) -> AsyncIterator[str]:
         yield sse(event="ready", data={"keepalive": keepalive})
         while True:
             try:
-                batch = await asyncio.wait_for(queue.get(), keepalive)
+                async with asyncio.timeout(keepalive):
+                    batch = await queue.get()
             except TimeoutError:
                 yield sse(event="ping", data={})
                 continue

@@ -7,6 +7,10 @@ Redis, and every few seconds in any case (a missed Redis message costs a delay, 
 event). What it reads goes to every stream as one ``Batch``; each stream keeps what its user
 may see (``Batch.visible_to``: one visibility check per user and batch, however many tabs
 that user has open).
+
+Waits with a limit use ``asyncio.timeout``, never ``asyncio.wait_for``: under Python 3.11 the
+latter turns a cancellation that arrives as its time runs out into a ``TimeoutError``, and a
+reader or stream told to stop (a closing server, a browser gone) would carry on.
 """
 
 import asyncio
@@ -159,7 +163,8 @@ class Hub:
         try:
             while self.queues:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.woken.wait(), interval)
+                    async with asyncio.timeout(interval):
+                        await self.woken.wait()
                 self.woken.clear()
                 if self.queues:
                     await self._read()

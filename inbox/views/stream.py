@@ -117,7 +117,8 @@ async def _events(
         yield sse(event="ready", data={"keepalive": settings.LIVE_KEEPALIVE_SECONDS}, id=sent)
         while True:
             try:
-                batch = await asyncio.wait_for(queue.get(), settings.LIVE_KEEPALIVE_SECONDS)
+                async with asyncio.timeout(settings.LIVE_KEEPALIVE_SECONDS):
+                    batch = await queue.get()
             except TimeoutError:
                 yield sse(event="ping", data={})
                 continue

@@ -305,3 +305,20 @@ def test_a_stream_lets_go_of_its_requests_thread_once_its_answer_began():
             await sync_to_async(lambda: None)()  # closing the answer: a thread for that only
 
     run(scenario)
+
+
+def test_the_reader_stops_when_told_to_even_as_news_arrives():
+    """A server closing (or a test's event loop ending) cancels the hub's reader; news that
+    arrives at that very moment must not keep it reading for streams that are gone."""
+    from inbox.live_hub import Hub
+
+    async def scenario():
+        hub = Hub()
+        await hub.subscribe(topics=["somewhere"])
+        await asyncio.sleep(0.01)  # the reader waits for news
+        hub.woken.set()  # news, and in the same moment the order to stop
+        hub.task.cancel()
+        done, _ = await asyncio.wait([hub.task], timeout=2)
+        return done
+
+    assert run(scenario), "the reader went on after it was cancelled"
