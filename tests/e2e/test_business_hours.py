@@ -56,6 +56,10 @@ def test_a_reply_written_before_opening_goes_out_at_opening(sign_in, tasks):
 
         # Alice answers before opening: the compose box warns, the bubble waits.
         agent.get_by_role("link", name="My Inbox").first.click()
+        # Once loaded, as above: a row clicked while the page's scripts are still to run
+        # opens the conversation as a page of its own, whose Ctrl+Enter is not listened
+        # for until they have run.
+        agent.wait_for_load_state()
         agent.locator(".conversation-row", has_text="Are you open today?").locator("a").click()
         expect(agent.locator("#thread")).to_contain_text("Are you open today?")
         expect(agent.locator("#compose .compose-held")).to_contain_text("will be sent Monday 09:00")
