@@ -101,6 +101,8 @@ def test_a_snoozed_conversation_returns_and_an_old_word_finds_its_conversation(
     expect(page.locator(".conversation-row")).to_have_count(0)
     # Back in My Inbox (a conversation open on screen is read as it changes).
     page.click("#inbox-nav a[href='/']")
+    # Gone from the screen before it wakes: had it still been open, waking would read it.
+    expect(page.locator("#window .empty-thread")).to_be_visible()
     expect(page.locator(".conversation-row")).to_have_count(0)
 
     # The hour passes; beat wakes it.
