@@ -285,7 +285,8 @@ def campaign_lines(r: dict) -> list[str]:
         f"  through an uploaded list and a custom-field condition: {r['list_recipients']:,} "
         f"recipients in {r['list_plan_seconds']} s (goal < 10 s per 100,000)",
         f"  campaign page: p50 {r['page_p50_ms']} ms, p95 {r['page_p95_ms']} ms, "
-        f"{r['page_queries']} SQL ({r['page_requests']} requests)",
+        f"{r['page_queries']} SQL ({r['page_requests']} requests; its figures counted by the "
+        f"worker in {r['figures_ms']} ms)",
         f"  one release sweep: {r['released']:,} sends saved and paced in "
         f"{r['release_seconds']} s (the sender's {r['sender_rate']:g}/s × "
         f"{r['release_ahead_seconds']:g} s ahead = {ahead:,.0f})",

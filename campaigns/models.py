@@ -126,6 +126,11 @@ class Campaign(models.Model):
     launched_at = models.DateTimeField(null=True, blank=True)
     planned_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The page's figures, counted by the worker (``figures.campaign_figures_refresh``) and
+    # read from this row: the page costs the same for ten recipients or a million. Counted
+    # again when what they count changes; ``figures_at`` None asks for that at the next sweep.
+    figures = models.JSONField(null=True, blank=True)
+    figures_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

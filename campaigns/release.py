@@ -84,7 +84,7 @@ def campaign_release(*, campaign: Campaign, quiet: QuietRules, now: datetime) ->
     if not Recipient.objects.filter(campaign=campaign, state=Recipient.State.PLANNED).exists():
         Campaign.objects.filter(
             pk=campaign.pk, state=Campaign.State.RUNNING, planned_at__isnull=False
-        ).update(state=Campaign.State.FINISHED, finished_at=now)
+        ).update(state=Campaign.State.FINISHED, finished_at=now, figures_at=None)
     return released
 
 

@@ -179,7 +179,9 @@ _VERBS = {
 def _move(campaign: Campaign, sources: tuple, target: str) -> None:
     """Move from one of ``sources`` to ``target`` (a conditional UPDATE: two clicks, or a
     worker finishing it meanwhile, move it once)."""
-    if not Campaign.objects.filter(pk=campaign.pk, state__in=sources).update(state=target):
+    # The figures are counted again at the worker's next sweep (a cancel moves recipients).
+    moved = Campaign.objects.filter(pk=campaign.pk, state__in=sources)
+    if not moved.update(state=target, figures_at=None):
         campaign.refresh_from_db(fields=["state"])
         raise CampaignRefused(
             f"A {campaign.get_state_display().lower()} campaign cannot be {_VERBS[target]}."

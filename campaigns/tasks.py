@@ -1,4 +1,5 @@
-"""The campaign worker: a beat sweep that starts and releases campaigns (``release``)."""
+"""The campaign worker: beat sweeps that start and release campaigns (``release``) and count
+their figures again (``figures``)."""
 
 import logging
 
@@ -6,6 +7,7 @@ from celery import shared_task
 
 from inbox.enqueue import enqueue
 
+from .figures import figures_refresh_due
 from .release import campaigns_release_due
 
 log = logging.getLogger(__name__)
@@ -17,6 +19,11 @@ def release_campaigns() -> int:
     if released:
         log.info("released %d campaign sends", released)
     return released
+
+
+@shared_task
+def refresh_campaign_figures() -> int:
+    return figures_refresh_due()
 
 
 def enqueue_release() -> bool:

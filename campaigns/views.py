@@ -25,16 +25,14 @@ from .audience import (
     field_choices,
     message_for,
 )
+from .figures import campaign_figures
 from .forms import FIXED, CampaignForm, condition_rows, initial_of
 from .models import Campaign, CampaignSettings
 from .selectors import (
     FIGURE_NAMES,
     campaign_export_rows,
-    campaign_figures,
     campaign_recipients,
-    campaigns_for,
     campaigns_visible,
-    failures_by_reason,
 )
 
 PREVIEW_CHOICES = 20
@@ -61,7 +59,7 @@ def _campaign_for(request: HttpRequest, public_id: str) -> Campaign:
 @require_http_methods(["GET"])
 @campaigners_only
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    rows = list(campaigns_for(request.user)[:200])
+    rows = list(campaigns_visible(request.user)[:200])
     return render(request, "campaigns/list.html", {"campaigns": rows})
 
 
@@ -245,7 +243,6 @@ def campaign_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "figure_names": FIGURE_NAMES,
         "figure": figure,
         "page": campaign_recipients(campaign=campaign, figure=figure, after=after),
-        "failures": failures_by_reason(campaign=campaign),
     }
     if request.htmx and request.htmx.target == "campaign-figures":
         return render(request, "campaigns/partials/figures.html", context)

@@ -289,6 +289,7 @@ CELERY_TASK_ROUTES = {"channels_twilio.tasks.ingest_inbound": {"queue": "inbound
 # Recovery after a lost task or a killed worker (see README, "Operations"):
 # how often beat runs the two sweeps, the stuck-send and the unrouted-inbound one;
 RECOVERY_SWEEP_SECONDS = env_int("RECOVERY_SWEEP_SECONDS", 5)
+CAMPAIGN_FIGURES_SECONDS = env_int("CAMPAIGN_FIGURES_SECONDS", 2)
 # a send still queued, unclaimed, this long after it was due is queued again;
 STUCK_MESSAGE_AFTER_SECONDS = env_int("STUCK_MESSAGE_AFTER_SECONDS", 15)
 # a send claimed this long ago and not finished lost its worker (keep it above twice
@@ -381,6 +382,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "release-campaigns": {
         "task": "campaigns.tasks.release_campaigns",
         "schedule": float(env_int("CAMPAIGN_RELEASE_SECONDS", 15)),
+    },
+    # A campaign's page figures are counted again within this many seconds of a change.
+    "campaign-figures": {
+        "task": "campaigns.tasks.refresh_campaign_figures",
+        "schedule": float(CAMPAIGN_FIGURES_SECONDS),
     },
     "worker-heartbeat": {
         "task": "inbox.tasks.worker_heartbeat",

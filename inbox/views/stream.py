@@ -48,6 +48,8 @@ def summary(events: list[Event]) -> dict:
     }
     if labels := sorted({e.data["label"] for e in events if e.data.get("label")}):
         summed["labels"] = labels  # the filters offer a new one at once
+    if campaigns := sorted({e.data["campaign"] for e in events if e.data.get("campaign")}):
+        summed["campaigns"] = campaigns  # their pages draw their figures again
     return summed
 
 

@@ -121,6 +121,11 @@
     source.addEventListener("change", function (event) {
       heard(event);
       var data = JSON.parse(event.data);
+      if (data.campaigns) {
+        document.dispatchEvent(new CustomEvent("campaign-changed", { detail: { campaigns: data.campaigns } }));
+        // A campaign's figures alone change nothing of the inbox: /live/ is not asked.
+        if (data.k.length === 1 && data.k[0] === "campaign") return;
+      }
       poke();
       if (concernsOpen(data)) lookAgain();
       if (data.labels) offerLabels(data.labels);

@@ -274,7 +274,7 @@ def test_the_form_estimate_and_page_cost_fixed_queries_with_conditions_and_a_lis
     campaign = campaign_of(admin)
     with django_assert_num_queries(17):
         client.get(reverse("campaigns:edit", args=[campaign.public_id]))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         client.get(reverse("campaigns:detail", args=[campaign.public_id]))
 
 

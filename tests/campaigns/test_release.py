@@ -9,7 +9,7 @@ import campaigns.release as release
 from campaigns.models import Campaign, Recipient
 from campaigns.planning import campaign_plan
 from campaigns.release import campaign_start, campaigns_release_due
-from campaigns.selectors import campaign_figures
+from campaigns.selectors import figures_counted
 from campaigns.services import campaign_cancel, campaign_launch, campaign_pause
 from inbox.models import Conversation, Message, MessageStatus, SenderId
 from inbox.selectors.lists import InboxFilters, InboxView, inbox_conversations
@@ -174,7 +174,7 @@ def test_a_reply_and_a_stop_are_credited_to_the_campaign(admin, sms_sender, vip,
     with time_machine.travel(MIDDAY + timedelta(minutes=5), tick=False):
         receive(sms_sender, ann.phone_e164, "Tell me more")
         receive(sms_sender, ben.phone_e164, "STOP")
-    figures = campaign_figures(campaign=campaign, now=MIDDAY)
+    figures = figures_counted(campaign=campaign, now=MIDDAY)
     assert (figures["sent"], figures["replied"], figures["opted_out"]) == (2, 2, 1)
 
 

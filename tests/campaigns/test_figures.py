@@ -1,0 +1,110 @@
+"""A campaign's figures: counted by the worker's sweep when they may have changed, kept on
+the campaign's row, and told by push to its page (campaigns.figures)."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from campaigns.figures import CURSOR_KEY, campaign_figures_refresh, figures_refresh_due
+from campaigns.models import Campaign
+from campaigns.release import campaigns_release_due
+from campaigns.services import campaign_cancel, campaign_launch
+from inbox.live_events import events_after, head
+from inbox.views.stream import summary
+
+from ..conftest import receive
+from .conftest import MIDDAY, customer, sms_campaign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cursor():
+    cache.delete(CURSOR_KEY)
+
+
+def campaign_events(after: int) -> list[dict]:
+    return [e.data for e in events_after(after) if e.kind == "campaign"]
+
+
+@pytest.fixture
+def finished(admin, sms_sender, vip, tasks) -> Campaign:
+    """A campaign to Ann and Ben, sent and finished, its figures counted and the sweep's
+    place in the live log taken."""
+    customer("+12025550101", "Ann", label=vip)
+    customer("+12025550102", "Ben", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    with time_machine.travel(MIDDAY, tick=False):
+        campaign_launch(campaign=campaign, by=admin)
+        campaigns_release_due()
+        tasks.run_all()
+        campaigns_release_due()  # nothing left: finished
+        figures_refresh_due()
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.FINISHED
+    return campaign
+
+
+def test_the_sweep_counts_a_running_campaign_and_tells_its_page(admin, sms_sender, vip, tasks):
+    customer("+12025550101", "Ann", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    start = head()
+    with time_machine.travel(MIDDAY, tick=False):
+        campaign_launch(campaign=campaign, by=admin)
+        campaigns_release_due()
+        assert figures_refresh_due() == 1
+    campaign.refresh_from_db()
+    assert (campaign.figures["audience"], campaign.figures["recipients"]) == (1, 1)
+    assert campaign.figures_at == MIDDAY
+    assert campaign_events(start) == [{"campaign": campaign.public_id}]
+
+
+def test_a_reply_to_a_finished_campaign_is_counted_at_the_next_sweep(finished, sms_sender):
+    assert finished.figures["replied"] == 0
+    start = head()
+    with time_machine.travel(MIDDAY + timedelta(minutes=5), tick=False):
+        receive(sms_sender, "+12025550101", "Tell me more")
+        assert figures_refresh_due() == 1
+    finished.refresh_from_db()
+    assert finished.figures["replied"] == 1
+    assert campaign_events(start) == [{"campaign": finished.public_id}]
+
+
+def test_what_concerns_no_campaign_counts_nothing_again(finished, alice_line):
+    counted_at = finished.figures_at
+    start = head()
+    with time_machine.travel(MIDDAY + timedelta(minutes=5), tick=False):
+        receive(alice_line, "+12025550199", "Unrelated")
+        assert figures_refresh_due() == 0
+    finished.refresh_from_db()
+    assert finished.figures_at == counted_at
+    assert campaign_events(start) == []
+
+
+def test_a_cancel_is_counted_at_the_next_sweep(admin, sms_sender, vip):
+    customer("+12025550101", "Ann", label=vip)
+    campaign = sms_campaign(admin, sms_sender, vip)
+    night = MIDDAY + timedelta(hours=10)  # 22:00 in Washington: Ann is held
+    with time_machine.travel(night, tick=False):
+        campaign_launch(campaign=campaign, by=admin)
+        campaigns_release_due()
+        figures_refresh_due()
+        campaign.refresh_from_db()
+        assert (campaign.figures["held"], campaign.figures["cancelled"]) == (1, 0)
+        campaign_cancel(campaign=campaign, by=admin)
+        assert figures_refresh_due() == 1
+    campaign.refresh_from_db()
+    assert (campaign.figures["held"], campaign.figures["cancelled"]) == (0, 1)
+
+
+def test_the_stream_names_the_campaigns_whose_figures_changed(finished):
+    start = head()
+    finished.figures = None  # as if never counted
+    campaign_figures_refresh(campaign=finished)
+    assert summary(events_after(start)) == {
+        "k": ["campaign"],
+        "c": [],
+        "campaigns": [finished.public_id],
+    }
