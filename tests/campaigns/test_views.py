@@ -181,7 +181,7 @@ def test_the_page_shows_figures_and_opens_the_recipients_behind_one(
         figures_refresh_due()  # the worker's sweep
     client.force_login(admin)
     url = reverse("campaigns:detail", args=[campaign.public_id])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert 'data-testid="count-audience">3<' in page
     assert 'data-testid="count-excluded_opted_out">1<' in page
