@@ -245,7 +245,7 @@ def campaign_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "page": campaign_recipients(campaign=campaign, figure=figure, after=after),
     }
     if request.htmx and request.htmx.target == "campaign-figures":
-        return render(request, "campaigns/partials/figures.html", context)
+        return render(request, "campaigns/partials/figures.html", {**context, "oob": True})
     return render(request, "campaigns/detail.html", context)
 
 

@@ -187,6 +187,7 @@ def test_the_page_shows_figures_and_opens_the_recipients_behind_one(
     assert 'data-testid="count-excluded_opted_out">1<' in page
     assert 'data-testid="count-excluded_no_opt_in">1<' in page
     assert 'data-testid="count-sent">1<' in page
+    assert "{#" not in page and "{% comment" not in page  # no template comment shows
 
     excluded = client.get(url, {"figure": "excluded_no_opt_in"}).content.decode()
     assert "Cal" in excluded and "Excluded: No WhatsApp opt-in" in excluded

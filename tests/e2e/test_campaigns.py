@@ -76,6 +76,7 @@ def test_an_admin_runs_a_whatsapp_campaign_to_a_label(sign_in, admin, live_serve
 
     # The page is live (Syd is still held): its figures follow, by push.
     expect(page.get_by_test_id("count-replied")).to_have_text("1")
+    expect(page.get_by_test_id("campaign-state")).to_have_text("Running")  # and its state
     expect(page.get_by_test_id("count-audience")).to_have_text("5")
     expect(page.get_by_test_id("count-delivered")).to_have_text("2")
     expect(page.get_by_test_id("count-held")).to_have_text("1")
