@@ -39,7 +39,8 @@ PRUNE_EVERY = 200
 
 @dataclass(frozen=True)
 class Event:
-    """What a stream sends: ``id`` is None for a signal (presence, typing)."""
+    """What a stream sends: ``id`` is None for a signal (presence, typing). With a
+    ``user_id``, only that user hears it, and the admins too when ``data["admins"]``."""
 
     id: int | None
     kind: str

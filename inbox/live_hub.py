@@ -52,7 +52,11 @@ class Batch:
 
 
 async def _visible(user: User, events: list[Event]) -> list[Event]:
-    mine = [e for e in events if e.user_id is None or e.user_id == user.pk]
+    mine = [
+        e
+        for e in events
+        if e.user_id is None or e.user_id == user.pk or (user.is_admin and e.data.get("admins"))
+    ]
     ids = {e.conversation_id for e in mine if e.conversation_id is not None}
     if not ids:
         return mine
