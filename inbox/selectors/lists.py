@@ -282,7 +282,12 @@ def inbox_conversations(
     elif view.kind == "sender":
         qs = visible_conversations(user).filter(sender_id=view.sender, listed=True)
     elif view.kind == "sent":
-        qs = visible_conversations(user).filter(pk__in=sent_by(user).values("conversation_id"))
+        # Every thread an agent wrote in is listed (writing lists it): said here, the newest
+        # listed threads are read in order from their index, each asked whether the user
+        # wrote in it, until a page is full (not every visible thread sorted).
+        qs = visible_conversations(user).filter(
+            listed=True, pk__in=sent_by(user).values("conversation_id")
+        )
     elif view.kind == "team":
         qs = Conversation.objects.filter(owner=view.agent, last_inbound_at__isnull=False)
         reader = view.agent
