@@ -3,10 +3,12 @@
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_save
+from campaigns.release import campaigns_release_due
+from campaigns.services import campaign_launch, campaign_save
 from inbox.models import Channel, Contact, Label, SenderId, WhatsAppTemplate
 from inbox.services.whatsapp_templates import whatsapp_templates_sync
 
@@ -75,3 +77,11 @@ def sms_campaign(owner, sender, label, body="Hi {{name}}, see you soon.", **chan
     return whatsapp_campaign(
         owner, sender, None, label, channel=Channel.SMS, body=body, variables={}, **changes
     )
+
+
+def launch_and_release(campaign, owner, tasks, at=MIDDAY) -> None:
+    """Launch ``campaign`` and run the worker's sweep and its sends, at ``at``."""
+    with time_machine.travel(at, tick=False):
+        campaign_launch(campaign=campaign, by=owner)
+        campaigns_release_due()
+        tasks.run_all()

@@ -16,7 +16,7 @@ from inbox.models import Contact
 from inbox.views.stream import summary
 
 from ..conftest import receive
-from .conftest import MIDDAY, customer, sms_campaign
+from .conftest import MIDDAY, customer, launch_and_release, sms_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,10 +41,8 @@ def finished(admin, sms_sender, vip, tasks) -> Campaign:
     customer("+12025550101", "Ann", label=vip)
     customer("+12025550102", "Ben", label=vip)
     campaign = sms_campaign(admin, sms_sender, vip)
+    launch_and_release(campaign, admin, tasks)
     with time_machine.travel(MIDDAY, tick=False):
-        campaign_launch(campaign=campaign, by=admin)
-        campaigns_release_due()
-        tasks.run_all()
         campaigns_release_due()  # nothing left: finished
         figures_refresh_due()
     campaign.refresh_from_db()

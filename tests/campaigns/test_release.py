@@ -16,16 +16,9 @@ from inbox.selectors.lists import InboxFilters, InboxView, inbox_conversations
 from inbox.tasks import recover_stuck_messages
 
 from ..conftest import receive
-from .conftest import MIDDAY, customer, sms_campaign, whatsapp_campaign
+from .conftest import MIDDAY, customer, launch_and_release, sms_campaign, whatsapp_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def launch_and_release(campaign, owner, tasks, at=MIDDAY):
-    with time_machine.travel(at, tick=False):
-        campaign_launch(campaign=campaign, by=owner)
-        campaigns_release_due()
-        tasks.run_all()
 
 
 def recipient(campaign, contact) -> Recipient:

@@ -7,12 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from campaigns.models import Recipient
-from campaigns.release import campaigns_release_due
-from campaigns.services import campaign_launch
 from inbox.models import Contact
 
 from ..conftest import receive
-from .conftest import MIDDAY, customer, sms_campaign
+from .conftest import MIDDAY, customer, launch_and_release, sms_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,10 +30,7 @@ def replied(admin, sms_sender, vip, tasks):
     customer("+12025550101", "Ann", label=vip)
     customer("+12025550102", "Ben", label=vip)
     campaign = sms_campaign(admin, sms_sender, vip)
-    with time_machine.travel(MIDDAY, tick=False):
-        campaign_launch(campaign=campaign, by=admin)
-        campaigns_release_due()
-        tasks.run_all()
+    launch_and_release(campaign, admin, tasks)
     with time_machine.travel(MIDDAY + timedelta(minutes=5), tick=False):
         receive(sms_sender, "+12025550101", "Tell me more")
         receive(sms_sender, "+12025550101", "And the price?")
