@@ -42,6 +42,14 @@ def held_mark(addresses: list[str]) -> None:
         log.warning("web-chat streams not marked online: %s", error)
 
 
+def held_unmark(address: str) -> None:
+    """The visitor's last stream here closed: no longer held."""
+    try:
+        caches["shared"].delete(held_key(address))
+    except Exception as error:  # Redis down: the mark ends with its time
+        log.warning("web-chat stream's end not marked: %s", error)
+
+
 def is_online(visitor: Visitor) -> bool:
     since = timezone.now() - visitor.last_seen_at
     if since < timedelta(seconds=settings.WEBCHAT_ONLINE_SECONDS):

@@ -42,7 +42,7 @@ from inbox import live_hub
 from inbox.live_events import Event
 
 from .models import Visitor
-from .presence import held_mark
+from .presence import held_mark, held_unmark
 from .views import _error, _limited, _website, visitor_checked, visitor_reported_seen
 from .visitors import conversation_of, visitor_topic
 
@@ -95,6 +95,9 @@ class Held:
         self.counts: Counter[str] = Counter()
         self.task: asyncio.Task | None = None
         self.leaving: set[asyncio.Task] = set()
+        # One write at a time, marks or a leaving: a mark being written when a visitor's
+        # last stream closed, which names them, is written before their leaving is.
+        self.writing = asyncio.Lock()
 
     def add(self, address: str) -> None:
         self.counts[address] += 1
@@ -116,10 +119,11 @@ class Held:
         task.add_done_callback(self.leaving.discard)
 
     async def _leave(self, visitor_id: int, address: str) -> None:
-        try:
-            await sync_to_async(_left, thread_sensitive=False)(visitor_id)
-        finally:
-            self._let_go(address)
+        async with self.writing:
+            try:
+                await sync_to_async(_left, thread_sensitive=False)(visitor_id, address)
+            finally:
+                self._let_go(address)
 
     def _let_go(self, address: str) -> None:
         self.counts[address] -= 1
@@ -128,15 +132,19 @@ class Held:
 
     async def _mark(self) -> None:
         while self.counts:
-            await sync_to_async(held_mark, thread_sensitive=False)(list(self.counts))
+            async with self.writing:
+                await sync_to_async(held_mark, thread_sensitive=False)(list(self.counts))
             await asyncio.sleep(held_mark_seconds())
 
 
-def _left(visitor_id: int) -> None:
+def _left(visitor_id: int, address: str) -> None:
+    """Last active now, and no longer marked as held (a mark outlived its stream by up to
+    ``WEBCHAT_ONLINE_SECONDS``)."""
     try:
         Visitor.objects.filter(pk=visitor_id).update(last_seen_at=timezone.now())
     except Exception:  # the database is away: "last active" stays when they came
         log.exception("web-chat visitor's leaving not recorded")
+    held_unmark(address)
 
 
 _held: dict[asyncio.AbstractEventLoop, Held] = {}

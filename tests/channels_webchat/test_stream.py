@@ -3,6 +3,7 @@ only of their own conversation, and keeping them online while it is held."""
 
 import asyncio
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -265,6 +266,37 @@ def test_a_held_stream_keeps_the_visitor_online_and_its_end_is_when_they_were_la
             Visitor.objects.get(pk=visitor.pk).last_seen_at > timezone.now() - timedelta(minutes=1)
         )
     )
+
+
+def test_a_mark_being_written_as_the_visitor_leaves_does_not_outlive_their_leaving(
+    website, monkeypatch
+):
+    """The process marks its held visitors now and then, from a snapshot: a mark that was
+    being written when the visitor's last stream closed must not land after their leaving
+    (they would show online for a while more)."""
+    visitor, _ = chatting(website)
+    writing, release = threading.Event(), threading.Event()
+    marked = visitor_stream.held_mark
+
+    def slow_mark(addresses):
+        writing.set()
+        release.wait(5)
+        marked(addresses)
+
+    monkeypatch.setattr(visitor_stream, "held_mark", slow_mark)
+
+    async def scenario():
+        held = visitor_stream.Held()
+        held.add(visitor.address)  # the mark of the held visitor starts being written
+        await sync_to_async(writing.wait)(5)
+        held.remove(visitor.pk, visitor.address)  # their last stream closes meanwhile
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(*held.leaving)
+        return held.counts
+
+    assert run(scenario) == {}
+    assert caches["shared"].get(held_key(visitor.address)) is None
 
 
 def test_opening_a_stream_costs_the_same_few_queries_however_long_the_chat(
