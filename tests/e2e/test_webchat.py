@@ -18,6 +18,7 @@ from inbox import live_hub
 from inbox.models import Conversation
 from inbox.services.sending import message_send
 from tests.channels_webchat.conftest import make_website
+from tests.support.inflight import wait_until_idle
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -124,6 +125,9 @@ def test_a_visitor_and_an_agent_chat_and_the_reply_goes_by_email_once_they_left(
             )
         )
     )
+    # And what their page had asked just before it closed is answered (a late "seen" would
+    # bring them back online).
+    wait_until_idle()
     caches["shared"].clear()
     Visitor.objects.update(last_seen_at=timezone.now() - timedelta(minutes=5))
     agent.reload()
