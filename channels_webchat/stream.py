@@ -200,15 +200,10 @@ async def _events(opened: Opened) -> AsyncIterator[str]:
     try:
         yield f"retry: {RETRY_MS}\n\n"
         yield sse(event="ready", data={"keepalive": keepalive})
-        while True:
-            try:
-                async with asyncio.timeout(keepalive):
-                    batch = await queue.get()
-            except TimeoutError:
+        async for batch in live_hub.batches(queue, keepalive):
+            if batch is None:
                 yield sse(event="ping", data={})
                 continue
-            if batch is None:
-                return  # the server lets go of its streams (Hub.disconnect_all)
             for event in batch.events:
                 # Their first message opened a conversation: follow it from now on.
                 opened_one = event.conversation_id is not None and event.data.get("to") == topic

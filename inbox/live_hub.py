@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Hashable, Iterable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from asgiref.sync import SyncToAsync, sync_to_async
@@ -225,6 +225,22 @@ def request_thread_release() -> None:
     executor = SyncToAsync.context_to_thread_executor.pop(context, None)
     if executor is not None:
         executor.shutdown(wait=False)
+
+
+async def batches(queue: asyncio.Queue, keepalive: float) -> AsyncIterator[Batch | None]:
+    """A stream's batches as they reach its ``queue``, and None after each ``keepalive``
+    seconds without one (time for the stream's ping); ends when the server lets go of its
+    streams (``Hub.disconnect_all``)."""
+    while True:
+        try:
+            async with asyncio.timeout(keepalive):
+                batch = await queue.get()
+        except TimeoutError:
+            yield None
+            continue
+        if batch is None:
+            return
+        yield batch
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

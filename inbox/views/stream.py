@@ -117,15 +117,10 @@ async def _events(
         elif backlog and (shown := await live_hub.Batch(backlog).visible_to(user)):
             yield sse(event="change", data=summary(shown), id=sent)
         yield sse(event="ready", data={"keepalive": settings.LIVE_KEEPALIVE_SECONDS}, id=sent)
-        while True:
-            try:
-                async with asyncio.timeout(settings.LIVE_KEEPALIVE_SECONDS):
-                    batch = await queue.get()
-            except TimeoutError:
+        async for batch in live_hub.batches(queue, settings.LIVE_KEEPALIVE_SECONDS):
+            if batch is None:
                 yield sse(event="ping", data={})
                 continue
-            if batch is None:
-                return  # the server lets go of its streams (Hub.disconnect_all)
             if any(e.id is not None and e.id <= sent for e in batch.events):
                 # Already sent from the backlog (read while this batch was on its way).
                 batch = live_hub.Batch([e for e in batch.events if e.id is None or e.id > sent])
