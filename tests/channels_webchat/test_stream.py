@@ -28,6 +28,7 @@ from inbox.models import Conversation
 from inbox.services.notes import note_add
 from inbox.services.sending import message_send
 
+from ..support.sse import read
 from .conftest import make_website
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,28 +43,6 @@ def _no_redis(settings):
 
 def run(scenario):
     return asyncio.run(scenario())
-
-
-def parse(text: str) -> list[dict]:
-    messages = []
-    for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            fields["data"] = json.loads(fields["data"])
-            messages.append(fields)
-    return messages
-
-
-async def read(stream, *, until: str, kind: str = "", timeout: float = 15.0) -> list[dict]:
-    """Read the stream until a message of kind ``until`` came (a change naming ``kind``);
-    return those read."""
-    text = ""
-    async with asyncio.timeout(timeout):
-        while True:
-            text += (await anext(stream)).decode()
-            messages = parse(text)
-            if any(m["event"] == until and (not kind or kind in m["data"]["k"]) for m in messages):
-                return messages
 
 
 async def open_stream(website, token, **headers):

@@ -2,7 +2,6 @@
 that resumes from ``Last-Event-ID`` (inbox.live_events, inbox.live_hub, inbox.views.stream)."""
 
 import asyncio
-import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -18,6 +17,7 @@ from inbox.services.read_state import conversations_mark_read
 from inbox.services.teams import conversation_grab
 
 from ..conftest import receive
+from ..support.sse import read
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,27 +121,6 @@ def test_a_grab_team_member_hears_who_took_the_conversation(support_team, alice,
 
 
 # ---- The stream ------------------------------------------------------------------------
-
-
-def parse(chunks: str) -> list[dict]:
-    messages = []
-    for block in chunks.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            fields["data"] = json.loads(fields["data"])
-            messages.append(fields)
-    return messages
-
-
-async def read(stream, *, until: str, timeout: float = 15.0) -> list[dict]:
-    """Read the stream until a message of kind ``until`` came; return those read."""
-    text = ""
-    async with asyncio.timeout(timeout):
-        while True:
-            text += (await anext(stream)).decode()
-            messages = parse(text)
-            if any(m["event"] == until for m in messages):
-                return messages
 
 
 async def open_stream(user, **headers):
