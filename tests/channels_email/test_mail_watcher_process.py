@@ -23,7 +23,13 @@ def test_two_watchers_store_each_mail_once_and_one_takes_over_from_a_killed_one(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the watchers are started on its test database")
-    env = {"MAILBOX_WATCH_LEASE_SECONDS": "3", "MAILBOX_POLL_SECONDS": "3600"}
+    # Short leases: a watcher killed in the middle of a read holds the mailbox's read for
+    # MAILBOX_READ_LEASE_SECONDS (120 by default), as the watch for its watch lease.
+    env = {
+        "MAILBOX_WATCH_LEASE_SECONDS": "3",
+        "MAILBOX_READ_LEASE_SECONDS": "3",
+        "MAILBOX_POLL_SECONDS": "3600",
+    }
     with running_mail_watcher(**env) as first, running_mail_watcher(**env) as second:
 
         def holder() -> str:
