@@ -21,6 +21,11 @@ def new_public_id() -> str:
     return "".join(pairs)
 
 
+def looks_like_public_id(text: str) -> bool:
+    """Whether ``text`` could be a public id (any case): worth looking up as one."""
+    return len(text) == 16 and not set(text.lower()) - set(ALPHABET)
+
+
 # Random bytes below 231 (7 x 33) map evenly onto the alphabet; the rest are dropped.
 _EVEN = 7 * len(ALPHABET)
 _CHARS = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(_EVEN)).ljust(256, b"\0")

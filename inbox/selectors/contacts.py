@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from ..models.contacts import NUMBER_KINDS
+from ..models.ids import looks_like_public_id
 
 CONTACTS_PAGE = 50
 SUGGESTIONS = 8
@@ -96,7 +97,10 @@ def contact_search_q(text: str, *, contact: str = "", email: bool = True) -> Q:
 
 def _on_the_row(text: str, *, contact: str = "", email: bool) -> Q:
     q = Q(**{f"{contact}display_name__icontains": text})
-    q |= Q(**{f"{contact}public_id": text.lower()})
+    if looks_like_public_id(text):
+        # Only then: an OR of the id's own index keeps PostgreSQL from walking the list by
+        # time and testing each row's name (it read every contact instead).
+        q |= Q(**{f"{contact}public_id": text.lower()})
     if email and "@" in text:
         emails = ContactIdentity.objects.filter(kind=IdentityKind.EMAIL, address=text.lower())
         q |= Q(**{f"{contact}email__iexact": text})

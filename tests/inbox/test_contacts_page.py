@@ -72,6 +72,17 @@ def test_search_by_contact_id_and_filters_by_label_and_consent(client, alice, co
     assert client.get(reverse("inbox:contacts"), {"consent": "maybe"}).status_code == 200
 
 
+def test_only_text_shaped_like_a_contact_id_is_looked_up_as_one(client, alice, contacts):
+    """A name search is a condition on the name alone: an OR of the id's index made
+    PostgreSQL read every contact for it."""
+    from inbox.selectors.contacts import ContactFilters, contacts_filtered
+
+    client.force_login(alice)
+    assert rows(client, q=contacts[1].public_id.upper()) == ["Bob Stone"]
+    where = str(contacts_filtered(ContactFilters(q="garc")).query).split(" WHERE ")[1]
+    assert "public_id" not in where
+
+
 def test_the_contact_page_shows_only_conversations_the_reader_may_open(
     client, alice, bob, alice_line, bob_line, contacts
 ):
