@@ -46,13 +46,13 @@ def mention_candidates(*, conversation: Conversation, prefix: str, limit: int = 
     return list(people.order_by("username").only("username", "first_name", "last_name")[:limit])
 
 
-def contact_with_details(contact: Contact) -> Contact:
-    """``contact`` with its labels, custom field values (named, by name) and latest changes
-    loaded, in three queries however often the panel and its form read them; loading twice
-    is free."""
+def contact_with_details(contact: Contact, *, labels: bool = True) -> Contact:
+    """``contact`` with its labels (unless the caller has them: ``label_choices``), custom
+    field values (named, by name) and latest changes loaded, in three queries however often
+    the panel and its form read them; loading twice is free."""
     prefetch_related_objects(
         [contact],
-        "labels",
+        *(["labels"] if labels else []),
         Prefetch(
             "field_values",
             queryset=ContactFieldValue.objects.select_related("field").order_by("field__name"),
@@ -154,14 +154,20 @@ def replied_by_another(*, conversation: Conversation, user: User, since: datetim
 
 
 def label_choices(*, conversation: Conversation) -> list[Label]:
-    """Every label by name, each marked ``on`` when ``conversation`` carries it (one query):
-    the window's label picker and the conversation's chips."""
+    """Every label by name, each marked ``on`` when ``conversation`` carries it and
+    ``on_contact`` when its contact does (one query): the window's label picker, the
+    conversation's chips and the contact panel's."""
     return list(
         Label.objects.annotate(
             on=Exists(
                 Conversation.labels.through.objects.filter(
                     conversation=conversation, label=OuterRef("pk")
                 )
-            )
+            ),
+            on_contact=Exists(
+                Contact.labels.through.objects.filter(
+                    contact_id=conversation.contact_id, label=OuterRef("pk")
+                )
+            ),
         ).order_by("name")
     )

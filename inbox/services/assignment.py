@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, CharField, F, Value, When
 from django.utils import timezone
 
 from ..access import can_send_in
@@ -119,22 +119,32 @@ class TransferTargets:
 
 def transfer_targets(*, conversation: Conversation, by: User) -> TransferTargets:
     """Admins: every active user and every team. An agent who may reply: their teammates
-    and their teams. Anyone else: nobody. Two queries (none for an agent who may not)."""
+    and their teams. Anyone else: nobody. One query (a UNION of the people and the teams;
+    none for an agent who may not)."""
     if not by.is_admin and not can_send_in(by, conversation):
         return TransferTargets(users=[], teams=[])
     users = User.objects.filter(is_active=True).exclude(pk=by.pk)
     teams = Team.objects.all()
     if not by.is_admin:
-        users = users.filter(teams__members=by).distinct()
+        users = users.filter(teams__members=by)  # the UNION drops a teammate met twice
         teams = teams.filter(members=by)
     if conversation.owner_id:
         users = users.exclude(pk=conversation.owner_id)
-    return TransferTargets(
-        users=list(
-            users.order_by("first_name", "username").only("username", "first_name", "last_name")
-        ),
-        teams=list(teams.order_by("name").only("name")),
-    )
+    text = CharField()
+    people = users.annotate(
+        kind=Value("u", text), first=F("first_name"), name=F("username"), last=F("last_name")
+    ).values_list("kind", "pk", "first", "name", "last")
+    groups = teams.annotate(
+        kind=Value("t", text), first=Value("", text), last=Value("", text)
+    ).values_list("kind", "pk", "first", "name", "last")
+    rows = people.order_by().union(groups.order_by()).order_by("kind", "first", "name")
+    found = TransferTargets(users=[], teams=[])
+    for kind, pk, first, name, last in rows:
+        if kind == "t":
+            found.teams.append(Team(pk=pk, name=name))
+        else:
+            found.users.append(User(pk=pk, username=name, first_name=first, last_name=last))
+    return found
 
 
 def conversation_transfer(

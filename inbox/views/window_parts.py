@@ -99,10 +99,19 @@ class WindowParts:
         return window_state(user=self._reader, conversation=self.conversation)
 
     @cached_property
+    def labels(self) -> list:
+        """Every label, marked as the conversation and its contact carry it (one query)."""
+        return label_choices(conversation=self.conversation)
+
+    @cached_property
+    def contact_labels(self) -> list:
+        return [label for label in self.labels if label.on_contact]
+
+    @cached_property
     def tools(self) -> dict:
-        """The conversation's labels, every label name to pick from (one query), and the
-        snooze choices in the reader's time zone."""
-        labels = label_choices(conversation=self.conversation)
+        """The conversation's labels, every label name to pick from, and the snooze choices
+        in the reader's time zone."""
+        labels = self.labels
         return {
             "labels": [label for label in labels if label.on],
             "label_names": [label.name for label in labels],
@@ -124,9 +133,9 @@ class WindowParts:
 
     @cached_property
     def contact(self):
-        """The customer's contact with what the panel shows of it (labels, custom fields,
-        latest changes), loaded in three queries."""
-        return contact_with_details(self.conversation.contact)
+        """The customer's contact with what the panel shows of it (custom fields, latest
+        changes; its labels are ``contact_labels``), loaded in two queries."""
+        return contact_with_details(self.conversation.contact, labels=False)
 
     @cached_property
     def customer(self) -> dict:

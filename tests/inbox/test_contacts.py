@@ -36,6 +36,10 @@ def test_saving_from_the_panel_updates_the_contact_and_the_thread(client, conver
     html = response.content.decode()
     assert 'id="contact-panel"' in html and "Edit contact" in html
     assert "<dt>order</dt><dd>4521</dd>" in html  # the card shows the saved field at once
+    chips = '<ul class="labels" aria-label="Labels"><li class="label-chip">vip</li></ul>'
+    assert chips in html
+    window = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    assert chips in window.content.decode()
     assert 'id="thread"' in html and "Saved as contact" in html
     event = conversation.events.get()
     assert event.kind == ConversationEvent.Kind.CONTACT and event.actor == alice

@@ -317,7 +317,7 @@ def test_the_whatsapp_window_costs_a_fixed_number_of_queries(
 # The window's usual queries (test_conversation_window, counts kept, with the rows' and the
 # conversation's labels and its mentions marked seen, the business hours) plus two: the
 # templates and the WhatsApp consent history.
-WHATSAPP_WINDOW_QUERIES = 21
+WHATSAPP_WINDOW_QUERIES = 19
 
 
 def test_the_new_template_conversation_page_costs_a_fixed_number_of_queries(

@@ -1,5 +1,7 @@
 """Assign and transfer from the conversation header (F-CV7)."""
 
+import re
+
 from django.urls import reverse
 
 from inbox.models import Conversation, ConversationEvent, Notification
@@ -29,6 +31,26 @@ def test_the_owner_transfers_to_a_teammate_who_is_told(
     assert event.actor == alice and event.body == "to Bob (was Alice)"
     # Still on Alice's own line, so she still sees it: the header shows the new owner.
     assert "Owner: Bob" in response.content.decode()
+
+
+def test_the_menu_offers_each_teammate_once_and_the_teams_by_name(
+    client, alice, bob, carol, support_team, conversation
+):
+    from inbox.models import Team
+
+    billing = Team.objects.create(name="Billing")
+    billing.members.add(alice, bob, carol)
+    Team.objects.create(name="Archive").members.add(carol)  # not one of Alice's
+    client.force_login(alice)
+    page = client.get(reverse("inbox:conversation", args=[conversation.public_id]))
+    menu = page.content.decode().split('id="transfer-to"')[1].split("</select>")[0]
+    options = re.findall(r'<option value="([ut]:\d+)">([^<]+)</option>', menu)
+    assert options == [
+        (f"u:{bob.pk}", "Bob"),
+        (f"u:{carol.pk}", "Carol"),
+        (f"t:{billing.pk}", "Billing"),
+        (f"t:{support_team.pk}", "Support"),
+    ]
 
 
 def test_transfer_to_a_team_leaves_it_unowned_there(client, alice, conversation, support_team):
