@@ -83,3 +83,24 @@ def test_without_a_public_url_it_is_the_first_allowed_host_over_https():
     )
     assert shown(HSTS, ALLOWED_HOSTS="converse.example.com") == "31536000"
     assert shown(BASE_URL) == "http://127.0.0.1:8000"
+
+
+def test_postgresql_connections_compile_no_plans_unless_the_url_asks():
+    """JIT compilation added 116 ms to a 370 ms count at ten million messages."""
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+
+    def options(url: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {show}"],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "converse.settings", "DEBUG": "1"}
+            | {"DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert options("postgres://u@db:5432/converse") == "{'options': '-c jit=off'}"
+    assert "'-c jit=off -c jit=on'" in options("postgres://u@db/c?options=-c%20jit%3Don")
