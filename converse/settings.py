@@ -110,10 +110,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
+elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")) and (
+    env_str("DATABASE_JIT", "off") == "off"
+):
     # No JIT compilation: PostgreSQL compiles any plan that costs enough on paper, and for a
     # page's count over a busy agent's 66,000 conversations (ten million messages) that
-    # added 116 ms to a 370 ms query. Options in DATABASE_URL come after, and win.
+    # added 116 ms to a 370 ms query. Options in DATABASE_URL come after, and win;
+    # DATABASE_JIT=server sends nothing (a pooler that refuses startup options).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"-c jit=off {_options.get('options', '')}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
