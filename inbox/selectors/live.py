@@ -1,13 +1,15 @@
 """What changed since a page was drawn: the live answer's version and its news."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Q
 from django.urls import reverse
 
 from ..access import visible_conversations
 from ..models import Conversation, ConversationEvent, Notification, User
+
+CHANGED_SLACK = timedelta(minutes=5)
 
 
 def latest_change(*, user: User, since: datetime) -> datetime | None:
@@ -41,7 +43,9 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     few conversations changed since (their index), never from every conversation of a busy
     agent's (66,000 at ten million messages) or every assignment ever made."""
     news = []
-    changed = Q(changed_at__gt=since)
+    # A little before ``since``: a reply that takes a conversation over stamps it with the
+    # time the send began, which may come before the take-over's event.
+    changed = Q(changed_at__gt=since - CHANGED_SLACK)
     for c in (
         Conversation.objects.filter(changed, owner=user, last_inbound_at__gt=since)
         .select_related("contact")
@@ -58,7 +62,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     for event in (
         ConversationEvent.objects.filter(
             Q(conversation__owner=user) | Q(data__from=user.pk),
-            conversation__changed_at__gt=since,
+            conversation__changed_at__gt=since - CHANGED_SLACK,
             kind=ConversationEvent.Kind.ASSIGNED,
             created_at__gt=since,
         )

@@ -197,3 +197,18 @@ def test_the_news_are_read_from_the_conversations_changed_since(alice, alice_lin
     messages, assignments = (q["sql"] for q in captured.captured_queries[:2])
     assert '"inbox_conversation"."changed_at" >' in messages
     assert '"inbox_conversation"."changed_at" >' in assignments
+
+
+def test_a_take_over_stamped_before_its_event_is_still_news(alice, bob, alice_line):
+    """A reply that takes a conversation over stamps it with the time the send began, which
+    may come before the take-over's event: the news still carries it."""
+    from inbox.selectors.live import news_since
+
+    c = receive(alice_line, "+12025550100", "Hello").conversation
+    since = timezone.now()
+    ConversationEvent.objects.create(
+        conversation=c, kind=ConversationEvent.Kind.ASSIGNED, actor=bob, data={"from": alice.pk}
+    )
+    Conversation.objects.filter(pk=c.pk).update(owner=bob, changed_at=since - timedelta(seconds=2))
+    titles = [n.title for n in news_since(user=alice, since=since)]
+    assert titles == ["Bob took over: +1 202-555-0100"]
