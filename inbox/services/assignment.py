@@ -106,6 +106,9 @@ def conversation_assign(*, conversation: Conversation, assignee: User, by: User)
     return bool(changed)
 
 
+USER_NAMES = ["id", "username", "first_name", "last_name"]
+
+
 @dataclass(frozen=True)
 class TransferTargets:
     """Who and which teams ``by`` may hand a conversation to, as the header offers them."""
@@ -140,10 +143,12 @@ def transfer_targets(*, conversation: Conversation, by: User) -> TransferTargets
     rows = people.order_by().union(groups.order_by()).order_by("kind", "first", "name")
     found = TransferTargets(users=[], teams=[])
     for kind, pk, first, name, last in rows:
+        # Loaded as ``only()`` would load them: the other fields are read if ever asked.
         if kind == "t":
-            found.teams.append(Team(pk=pk, name=name))
+            found.teams.append(Team.from_db(rows.db, ["id", "name"], [pk, name]))
         else:
-            found.users.append(User(pk=pk, username=name, first_name=first, last_name=last))
+            person = [pk, name, first, last]
+            found.users.append(User.from_db(rows.db, USER_NAMES, person))
     return found
 
 
