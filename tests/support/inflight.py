@@ -41,7 +41,8 @@ class InFlightMiddleware:
 BUSY_SESSIONS = """
     SELECT count(*) FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid()
-      AND backend_type = 'client backend' AND state <> 'idle'
+      AND backend_type = 'client backend'
+      AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')
 """
 
 
