@@ -45,9 +45,11 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     news = []
     # A little before ``since``: a reply that takes a conversation over stamps it with the
     # time the send began, which may come before the take-over's event.
-    changed = Q(changed_at__gt=since - CHANGED_SLACK)
+    changed_after = since - CHANGED_SLACK
     for c in (
-        Conversation.objects.filter(changed, owner=user, last_inbound_at__gt=since)
+        Conversation.objects.filter(
+            changed_at__gt=changed_after, owner=user, last_inbound_at__gt=since
+        )
         .select_related("contact")
         .order_by("-last_inbound_at")[:limit]
     ):
@@ -62,7 +64,7 @@ def news_since(*, user: User, since: datetime, limit: int = 5) -> list[News]:
     for event in (
         ConversationEvent.objects.filter(
             Q(conversation__owner=user) | Q(data__from=user.pk),
-            conversation__changed_at__gt=since - CHANGED_SLACK,
+            conversation__changed_at__gt=changed_after,
             kind=ConversationEvent.Kind.ASSIGNED,
             created_at__gt=since,
         )
