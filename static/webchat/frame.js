@@ -260,7 +260,12 @@
     compose.querySelector("button").disabled = true;
     ensureToken()
       .then(function () { return request("POST", "messages", { body: text, key: key }); })
-      .then(function (state) { body.value = ""; typedAt = 0; say(""); render(state); }, function (err) { say(err.message); })
+      .then(function (state) {
+        // Emptied only if it still holds what was sent: the message may show (by the stream)
+        // before this answer, and the visitor may have started their next one meanwhile.
+        if (body.value.trim() === text) { body.value = ""; typedAt = 0; }
+        say(""); render(state);
+      }, function (err) { say(err.message); })
       .then(function () { compose.querySelector("button").disabled = false; body.focus(); });
   });
   // Typing is reported when it starts and again every few seconds while keys keep coming;

@@ -266,6 +266,43 @@ def test_files_both_ways_and_a_refused_one_loses_nothing_typed(
     visitor_context.close()
 
 
+def test_a_message_begun_while_the_last_one_is_answered_stays_in_the_box(
+    browser, live_server, host_site, alice
+):
+    """The message sent may show (by the stream) before its own answer: what the visitor
+    typed next meanwhile is not emptied by that answer."""
+    website = make_website(owner=alice, origins=host_site.origin)
+    host_site.pages["/"] = HOST_PAGE.format(
+        src=f"{live_server.url}/webchat/widget.js", key=website.key
+    )
+    held = []
+
+    def hold_sends(route):
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(re.compile(r".*/messages$"), hold_sends)
+    page = context.new_page()
+    page.goto(f"{host_site.origin}/")
+    chat = page.frame_locator("iframe[title='Chat with us']")
+    chat.get_by_role("button", name="Open the chat").click()
+    box = chat.get_by_label("Your message")
+    box.fill("Are these boots in stock?")
+    box.press("Enter")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    box.fill("And in size 44?")
+    held[0].fulfill(response=held[0].fetch())
+    expect(chat.locator(".msg-mine")).to_have_text("Are these boots in stock?")
+    expect(box).to_have_value("And in size 44?")
+    context.close()
+
+
 def open_chat(browser, host_site, *, route=None):
     """A visitor on the website's page, their chat open and one message written."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
