@@ -127,13 +127,27 @@ class Conversation(models.Model):
                 name="conv_owner_activity_idx",
                 condition=Q(last_inbound_at__isnull=False),
             ),
-            # Unread count: my conversations' last inbound times (and whether a bot has them,
-            # which no count counts), read index-only.
+            # Unread counts, read index-only (``selectors.counts``): what they count of each
+            # conversation (its sender ID, owner, last inbound time, and whether a bot has
+            # it, which no count counts) by each way into a user's sight: mine (and an
+            # admin's everything), a sender ID's, a team's.
             models.Index(
                 fields=["owner", "id"],
-                include=["last_inbound_at", "with_bot"],
+                include=["sender_id", "last_inbound_at", "with_bot"],
                 condition=Q(last_inbound_at__isnull=False),
                 name="conv_owner_unread_idx",
+            ),
+            models.Index(
+                fields=["sender_id", "id"],
+                include=["owner", "last_inbound_at", "with_bot"],
+                condition=Q(last_inbound_at__isnull=False),
+                name="conv_sender_unread_idx",
+            ),
+            models.Index(
+                fields=["team", "id"],
+                include=["sender_id", "owner", "last_inbound_at", "with_bot"],
+                condition=Q(last_inbound_at__isnull=False),
+                name="conv_team_unread_idx",
             ),
             # Sender ID inbox, listed threads only: a campaign's 100,000 unanswered threads
             # are not walked past to reach the conversations.
@@ -230,8 +244,10 @@ class Participation(models.Model):
             models.UniqueConstraint(fields=["user", "conversation"], name="one_participation")
         ]
         indexes = [
+            # The Sent list, and its unread count (index-only: the conversation is here).
             models.Index(
                 fields=["user", "-last_sent_at"],
+                include=["conversation"],
                 name="participation_sent_idx",
                 condition=Q(last_sent_at__isnull=False),
             ),

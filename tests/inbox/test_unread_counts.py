@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inbox import versions
-from inbox.models import Channel, Conversation, SenderId, TeamMode, User
+from inbox.access import visible_conversations, visible_parts
+from inbox.models import Channel, Conversation, SenderId, Team, TeamMode, User
 from inbox.selectors.counts import inbox_nav
 from inbox.services import read_state
 from inbox.services.assignment import conversations_assign
@@ -257,3 +258,55 @@ def test_a_refresh_asked_for_on_screen_leaves_a_conversation_marked_unread_meanw
 
     assert page.context["nav"].mine == 1
     assert not conversation.read_states.filter(user=alice).exists()
+
+
+def test_a_conversation_in_sight_every_way_at_once_is_counted_once(
+    client, alice, bob, alice_line, support_team, settled
+):
+    """Mine, on my line, in my team's view: the count reads each way into sight apart and
+    adds them up, and still counts it once, as mine and as one I sent in."""
+    alice_line.team = support_team
+    alice_line.save()
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    Conversation.objects.filter(pk=c.pk).update(owner=alice, team=support_team)
+    message_send(conversation=c, author=alice, body="On it")
+    receive(alice_line, "+12025550101", "Thanks")
+    client.force_login(alice)
+    counts = nav(client)
+    assert (counts.mine, counts.sent) == (1, 1)
+    assert {s.pk: s.unread for s in counts.senders}[alice_line.pk] == 1
+
+
+def test_each_conversation_i_see_is_in_one_part_of_my_sight(
+    alice, bob, carol, alice_line, bob_line, support_team
+):
+    """``visible_parts``, which the counts add up, hold what ``visible_conversations``
+    holds, no conversation twice: owned, on a line shared with me, in a collaboration
+    team, unowned in a grab team, and each of them together."""
+    grab = Team.objects.create(name="Grab", mode=TeamMode.GRAB)
+    grab.members.add(alice)
+    bob_line.shared_with.add(alice)
+    carol_line = SenderId.objects.create(
+        address="+14155550160", channel=Channel.SMS, label="Carol's", owner=carol
+    )
+    shapes = [
+        (alice, alice_line, None),
+        (alice, bob_line, support_team),
+        (bob, bob_line, None),
+        (bob, carol_line, support_team),
+        (None, carol_line, grab),
+        (bob, carol_line, grab),  # grabbed by bob: not mine to see
+        (carol, carol_line, None),  # out of sight
+        (alice, carol_line, grab),
+    ]
+    for i, (owner, line, team) in enumerate(shapes):
+        c = receive(line, f"+1202555{i:04d}", "Hello").conversation
+        Conversation.objects.filter(pk=c.pk).update(owner=owner, team=team)
+    seen = set(visible_conversations(alice).values_list("pk", flat=True))
+    in_parts = [
+        pk
+        for part in visible_parts(alice)
+        for pk in Conversation.objects.filter(part).values_list("pk", flat=True)
+    ]
+    assert len(seen) == 6
+    assert sorted(in_parts) == sorted(seen)
