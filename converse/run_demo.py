@@ -14,8 +14,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 RESTART_DELAY_SECONDS = 2.0
+DEMO_SITE = Path(__file__).resolve().parent.parent / "demo" / "webchat"
+DEMO_SITE_NAMES = "http://127.0.0.1:8000"  # Converse, as the demo page names it
 DEMO_MAIL = [sys.executable, "-m", "converse.demo_mail"]
 WORKER = [
     sys.executable, "-m", "celery", "-A", "converse", "worker", "--beat", "--pool=solo",
@@ -69,25 +73,42 @@ def web_command(host: str, port: str) -> list[str]:
     ]  # fmt: skip
 
 
+def demo_site(host: str, port: int, *, converse_url: str) -> ThreadingHTTPServer:
+    """The demo website (``demo/webchat/index.html``) on its own origin, its chat loaded
+    from ``converse_url``: the page names ``http://127.0.0.1:8000``, what ``make run``
+    serves by default; another ``PORT`` is written in its place."""
+    page = (DEMO_SITE / "index.html").read_text().replace(DEMO_SITE_NAMES, converse_url).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.split("?")[0] not in ("/", "/index.html"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):  # the terminal shows the inbox's processes only
+            pass
+
+    return ThreadingHTTPServer((host, port), Page)
+
+
+def _reachable(host: str) -> str:
+    """Where a browser on this machine finds a server bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
 def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
-    site_port = os.environ.get("DEMO_SITE_PORT", "8001")
-    site = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            "--bind",
-            host,
-            "--directory",
-            "demo/webchat",
-            site_port,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    print(f"The demo website with the chat: http://{host}:{site_port}/")
+    site_port = int(os.environ.get("DEMO_SITE_PORT", "8001"))
+    # The page a browser is sent to names Converse where it listens (``PORT``).
+    site = demo_site(host, site_port, converse_url=f"http://{_reachable(host)}:{port}")
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    print(f"The demo website with the chat: http://{_reachable(host)}:{site_port}/")
     # It says where it listens; a port already taken is said there too, and the rest runs on.
     mail = subprocess.Popen(DEMO_MAIL)
     stop = threading.Event()
@@ -105,7 +126,7 @@ def main() -> None:
         pass
     finally:
         stop.set()
-        site.terminate()
+        site.shutdown()
         mail.terminate()
         for supervisor in supervisors:
             supervisor.join()

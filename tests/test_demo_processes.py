@@ -5,15 +5,18 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from queue import Empty
 
+import pytest
 import time_machine
 from django.utils import timezone
 from kombu import Connection
 
-from converse.run_demo import keep_running
+from converse.run_demo import demo_site, keep_running
 from inbox.services.heartbeat import worker_heartbeat_record
 from tests.support.workers import wait_for
 
@@ -155,3 +158,20 @@ def test_a_shared_cache_that_cannot_answer_costs_the_line_not_the_page(
     page = client.get("/")
 
     assert page.status_code == 200 and b"No background worker" not in page.content
+
+
+def test_the_demo_website_loads_the_chat_from_where_converse_listens():
+    """``make run PORT=8055``: the demo website's page names Converse on 8055, so its chat
+    loads; the page is all it serves."""
+    site = demo_site("127.0.0.1", 0, converse_url="http://127.0.0.1:8055")
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        root = f"http://127.0.0.1:{site.server_address[1]}"
+        page = urllib.request.urlopen(f"{root}/").read().decode()
+        assert '<script src="http://127.0.0.1:8055/webchat/widget.js"' in page
+        assert 'href="http://127.0.0.1:8055/"' in page and ":8000" not in page
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{root}/../manage.py")
+        assert missing.value.code == 404
+    finally:
+        site.shutdown()
