@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from inbox import versions
 from inbox.access import visible_conversations, visible_parts
@@ -310,3 +311,15 @@ def test_each_conversation_i_see_is_in_one_part_of_my_sight(
     ]
     assert len(seen) == 6
     assert sorted(in_parts) == sorted(seen)
+
+
+def test_someone_with_no_line_and_no_team_counts_what_is_theirs(
+    client, alice, carol, alice_line, settled
+):
+    """Their sight is what they own: the ways in that name no line or team add nothing."""
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(carol)
+    assert nav(client).mine == 0
+    Conversation.objects.filter(pk=c.pk).update(owner=carol, changed_at=timezone.now())
+    counts = nav(client)
+    assert counts.mine == 1 and counts.senders == []
