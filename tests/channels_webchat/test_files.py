@@ -183,7 +183,7 @@ def test_a_file_not_yet_sent_never_reaches_the_widget(client, website, alice):
     assert all(m["files"] == [] for m in call(client, website, token, "state").json()["messages"])
 
 
-def test_files_count_against_the_visitors_message_rate(client, website, settings):
+def test_files_count_against_the_visitors_message_rate(client, website, settings, one_rate_window):
     settings.WEBCHAT_RATE_WRITE = "2/m"
     token = new_visitor(client, website)
     write(client, website, token, "Hi")
@@ -193,7 +193,9 @@ def test_files_count_against_the_visitors_message_rate(client, website, settings
     assert codes == [201, 429]
 
 
-def test_files_have_a_tighter_limit_per_visitor_and_per_address(client, website, settings):
+def test_files_have_a_tighter_limit_per_visitor_and_per_address(
+    client, website, settings, one_rate_window
+):
     """Files are kept and each is a message in the inbox: a few an hour per visitor, and a
     few more per address however many visitors it starts."""
     settings.WEBCHAT_RATE_FILES_VISITOR = "2/h"

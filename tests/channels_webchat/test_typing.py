@@ -121,7 +121,7 @@ def test_a_bad_typing_report_is_refused_with_its_reason(client, website, data):
     assert response.json()["error"]
 
 
-def test_typing_reports_are_rate_limited_per_visitor(client, website, settings):
+def test_typing_reports_are_rate_limited_per_visitor(client, website, settings, one_rate_window):
     settings.WEBCHAT_RATE_TYPING = "2/m"
     token = new_visitor(client, website)
     write(client, website, token, "Hi")

@@ -276,7 +276,7 @@ def test_polling_records_where_the_visitor_is(client, website):
     )
 
 
-def test_a_flood_is_stopped_per_visitor_and_per_address(client, website, settings):
+def test_a_flood_is_stopped_per_visitor_and_per_address(client, website, settings, one_rate_window):
     settings.WEBCHAT_RATE_WRITE = "3/m"
     settings.WEBCHAT_RATE_START = "2/h"
     token = new_visitor(client, website)
@@ -292,7 +292,9 @@ def test_a_flood_is_stopped_per_visitor_and_per_address(client, website, setting
     assert response.status_code == 429
 
 
-def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website, settings):
+def test_behind_the_proxy_each_visitor_address_has_its_own_limit(
+    client, website, settings, one_rate_window
+):
     """Every request comes from the proxy: counting by its address would let one visitor
     use up the whole website's new chats."""
     settings.BEHIND_PROXY = True
@@ -312,7 +314,7 @@ def test_behind_the_proxy_each_visitor_address_has_its_own_limit(client, website
     assert start_from("198.51.100.99, 203.0.113.5") == 429
 
 
-def test_an_ipv6_client_is_counted_by_its_64_prefix(client, website, settings):
+def test_an_ipv6_client_is_counted_by_its_64_prefix(client, website, settings, one_rate_window):
     """One client commonly holds a whole /64: a new address per request would otherwise
     be a new limit per request."""
     settings.WEBCHAT_RATE_START = "1/h"
