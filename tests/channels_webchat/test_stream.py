@@ -195,7 +195,7 @@ def test_the_other_endpoints_refuse_a_page_of_another_origin_too(client, website
     assert response.status_code == 403
 
 
-def test_opening_streams_is_limited_per_visitor(settings, website):
+def test_opening_streams_is_limited_per_visitor(settings, website, one_rate_window):
     settings.WEBCHAT_RATE_STREAM = "2/m"
     _, token = chatting(website)
     _, other_token = chatting(website)
