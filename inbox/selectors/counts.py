@@ -156,7 +156,7 @@ def _unread_by_sender(user: User, reach: Reach | None) -> list[tuple[int, int, i
     seen_sql, seen_params = seen.query.sql_with_params()
     sent = sent_by(user).values(c_sent=F("conversation_id"))
     sent_sql, sent_params = sent.query.sql_with_params()
-    marks = ReadState._meta.db_table
+    marks = connection.ops.quote_name(ReadState._meta.db_table)
     # Where I sent is joined, not asked row by row (``IN``): half the time at 10 M.
     sql = f"""
         SELECT seen.c_sender, COUNT(*),

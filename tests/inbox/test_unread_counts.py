@@ -1,18 +1,21 @@
 """Unread counts in the navigation and the Team Inbox are cached, and never go stale."""
 
 from datetime import timedelta
+from itertools import product
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from inbox import versions
 from inbox.access import visible_conversations, visible_parts
-from inbox.models import Channel, Conversation, SenderId, Team, TeamMode, User
+from inbox.models import Channel, Conversation, Participation, SenderId, Team, TeamMode, User
 from inbox.selectors.counts import inbox_nav
+from inbox.selectors.lists import with_unread
 from inbox.services import read_state
 from inbox.services.assignment import conversations_assign
 from inbox.services.read_state import conversation_mark_read
@@ -278,39 +281,54 @@ def test_a_conversation_in_sight_every_way_at_once_is_counted_once(
     assert {s.pk: s.unread for s in counts.senders}[alice_line.pk] == 1
 
 
-def test_each_conversation_i_see_is_in_one_part_of_my_sight(
-    alice, bob, carol, alice_line, bob_line, support_team
+def test_the_parts_of_sight_and_the_counts_agree_with_what_each_user_may_open(
+    admin, alice, bob, carol, alice_line, bob_line, support_team
 ):
     """``visible_parts``, which the counts add up, hold what ``visible_conversations``
-    holds, no conversation twice: owned, on a line shared with me, in a collaboration
-    team, unowned in a grab team, and each of them together."""
+    holds, no conversation twice, for every owner (nobody included), line (mine, shared
+    with me, a team's, someone else's) and team (collaboration, grab, not mine, none); and
+    the navigation counts what a plain count over ``visible_conversations`` finds."""
     grab = Team.objects.create(name="Grab", mode=TeamMode.GRAB)
     grab.members.add(alice)
+    others = Team.objects.create(name="Others", mode=TeamMode.COLLABORATION)
     bob_line.shared_with.add(alice)
     carol_line = SenderId.objects.create(
         address="+14155550160", channel=Channel.SMS, label="Carol's", owner=carol
     )
-    shapes = [
-        (alice, alice_line, None),
-        (alice, bob_line, support_team),
-        (bob, bob_line, None),
-        (bob, carol_line, support_team),
-        (None, carol_line, grab),
-        (bob, carol_line, grab),  # grabbed by bob: not mine to see
-        (carol, carol_line, None),  # out of sight
-        (alice, carol_line, grab),
-    ]
+    team_line = SenderId.objects.create(
+        address="+14155550161", channel=Channel.SMS, label="Grab line", team=grab
+    )
+    shapes = product(
+        (None, alice, bob, carol),
+        (alice_line, bob_line, carol_line, team_line),
+        (None, support_team, grab, others),
+    )
     for i, (owner, line, team) in enumerate(shapes):
         c = receive(line, f"+1202555{i:04d}", "Hello").conversation
         Conversation.objects.filter(pk=c.pk).update(owner=owner, team=team)
-    seen = set(visible_conversations(alice).values_list("pk", flat=True))
-    in_parts = [
-        pk
-        for part in visible_parts(alice)
-        for pk in Conversation.objects.filter(part).values_list("pk", flat=True)
-    ]
-    assert len(seen) == 6
-    assert sorted(in_parts) == sorted(seen)
+        if i % 3 == 0:
+            conversation_mark_read(user=alice, conversation=c)
+        if i % 4 == 0:
+            Participation.objects.create(user=alice, conversation=c, last_sent_at=c.created_at)
+    for user in (alice, bob, carol, admin):
+        seen = set(visible_conversations(user).values_list("pk", flat=True))
+        in_parts = [
+            pk
+            for part in visible_parts(user)
+            for pk in Conversation.objects.filter(part).values_list("pk", flat=True)
+        ]
+        assert sorted(in_parts) == sorted(seen), user
+    unread = with_unread(visible_conversations(alice), alice).filter(is_unread=True)
+    counts = inbox_nav(user=alice)
+    listed = {s.pk for s in counts.senders}  # lines she may use (not Carol's)
+    assert {s.pk: s.unread for s in counts.senders} == dict(
+        unread.filter(sender_id__in=listed)
+        .order_by()
+        .values_list("sender_id")
+        .annotate(n=Count("pk"))
+    )
+    assert counts.mine == unread.filter(owner=alice).count() > 0
+    assert counts.sent == unread.filter(participations__user=alice).count() > 0
 
 
 def test_someone_with_no_line_and_no_team_counts_what_is_theirs(
