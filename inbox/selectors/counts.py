@@ -152,7 +152,8 @@ def _unread_by_sender(user: User, reach: Reach | None) -> list[tuple[int, int, i
     }
     parts = [base.filter(part).values(**columns) for part in visible_parts(user, reach)]
     seen = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    # A part that names no line or team compiles to nothing and is left out of the union.
+    # A part that names no line or team compiles to nothing and the union leaves it out;
+    # the first part (mine, or an admin's everything) always stands.
     seen_sql, seen_params = seen.query.sql_with_params()
     sent = sent_by(user).values(c_sent=F("conversation_id"))
     sent_sql, sent_params = sent.query.sql_with_params()
