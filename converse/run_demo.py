@@ -105,10 +105,11 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     site_port = int(os.environ.get("DEMO_SITE_PORT", "8001"))
+    browsed = _reachable(host)
     # The page a browser is sent to names Converse where it listens (``PORT``).
-    site = demo_site(host, site_port, converse_url=f"http://{_reachable(host)}:{port}")
+    site = demo_site(host, site_port, converse_url=f"http://{browsed}:{port}")
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    print(f"The demo website with the chat: http://{_reachable(host)}:{site_port}/")
+    print(f"The demo website with the chat: http://{browsed}:{site_port}/")
     # It says where it listens; a port already taken is said there too, and the rest runs on.
     mail = subprocess.Popen(DEMO_MAIL)
     stop = threading.Event()

@@ -78,11 +78,7 @@ def test_a_visitor_and_an_agent_chat_and_the_reply_goes_by_email_once_they_left(
     src = f"{live_server.url}/webchat/widget.js"
     host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
 
-    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
-    visitor = visitor_context.new_page()
-    visitor.goto(f"{host_site.origin}/")
-    chat = visitor.frame_locator("iframe[title='Chat with us']")
-    chat.get_by_role("button", name="Open the chat").click()
+    visitor_context, visitor, chat = visit_chat(browser, host_site)
     chat.get_by_label("Name").fill("Dana")
     chat.get_by_label("E-mail", exact=True).fill("dana@example.com")
     chat.get_by_label("E-mail me the answer").check()
@@ -176,11 +172,7 @@ def test_each_side_sees_the_other_typing_but_never_a_private_note(
     website = make_website(owner=alice, origins=host_site.origin)
     src = f"{live_server.url}/webchat/widget.js"
     host_site.pages["/"] = HOST_PAGE.format(src=src, key=website.key)
-    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
-    visitor = visitor_context.new_page()
-    visitor.goto(f"{host_site.origin}/")
-    chat = visitor.frame_locator("iframe[title='Chat with us']")
-    chat.get_by_role("button", name="Open the chat").click()
+    visitor_context, visitor, chat = visit_chat(browser, host_site)
     box = chat.get_by_label("Your message")
     box.fill("Hello")
     box.press("Enter")
@@ -228,11 +220,7 @@ def test_files_both_ways_and_a_refused_one_loses_nothing_typed(
     forged.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>")
     invoice.write_bytes(b"%PDF-1.4 test")
 
-    visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
-    visitor = visitor_context.new_page()
-    visitor.goto(f"{host_site.origin}/")
-    chat = visitor.frame_locator("iframe[title='Chat with us']")
-    chat.get_by_role("button", name="Open the chat").click()
+    visitor_context, visitor, chat = visit_chat(browser, host_site)
     box = chat.get_by_label("Your message")
     box.fill("These boots")
     box.press("Enter")
@@ -283,12 +271,9 @@ def test_a_message_begun_while_the_last_one_is_answered_stays_in_the_box(
         else:
             route.continue_()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.route(re.compile(r".*/messages$"), hold_sends)
-    page = context.new_page()
-    page.goto(f"{host_site.origin}/")
-    chat = page.frame_locator("iframe[title='Chat with us']")
-    chat.get_by_role("button", name="Open the chat").click()
+    context, page, chat = visit_chat(
+        browser, host_site, route=(re.compile(r".*/messages$"), hold_sends)
+    )
     box = chat.get_by_label("Your message")
     box.fill("Are these boots in stock?")
     box.press("Enter")
@@ -303,8 +288,8 @@ def test_a_message_begun_while_the_last_one_is_answered_stays_in_the_box(
     context.close()
 
 
-def open_chat(browser, host_site, *, route=None):
-    """A visitor on the website's page, their chat open and one message written."""
+def visit_chat(browser, host_site, *, route=None):
+    """A visitor on the website's page, their chat open."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     if route:
         context.route(*route)
@@ -312,6 +297,12 @@ def open_chat(browser, host_site, *, route=None):
     page.goto(f"{host_site.origin}/")
     chat = page.frame_locator("iframe[title='Chat with us']")
     chat.get_by_role("button", name="Open the chat").click()
+    return context, page, chat
+
+
+def open_chat(browser, host_site, *, route=None):
+    """A visitor on the website's page, their chat open and one message written."""
+    context, page, chat = visit_chat(browser, host_site, route=route)
     chat.get_by_label("Your message").fill("Are these boots in stock?")
     chat.get_by_label("Your message").press("Enter")
     expect(chat.locator(".msg-mine")).to_have_text("Are these boots in stock?")
