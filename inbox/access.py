@@ -74,7 +74,12 @@ def visible_conversations(user: User, reach: Reach | None = None) -> QuerySet[Co
     qs = Conversation.objects.all()
     if user.is_admin:
         return qs
-    return qs.filter(reduce(or_, _sight(user, reach or reach_of(user))))
+    return qs.filter(in_sight(user, reach))
+
+
+def in_sight(user: User, reach: Reach | None = None) -> Q:
+    """The condition ``visible_conversations`` filters a standard user's by."""
+    return reduce(or_, _sight(user, reach or reach_of(user)))
 
 
 def _sight(user: User, reach: Reach) -> list[Q]:

@@ -1,10 +1,11 @@
 """What pages know about change: every write that a page shows stamps ``changed_at``.
 
-The live poll compares these stamps with the version a page carries. Unread counts, which
-read thousands of rows for a busy agent and the whole table for an admin, are cached under
-a key made of the newest stamp and everything else they are counted from (who reads, what
-they may see, when their read marks last changed). A key is never deleted: after any
-change the next page asks for a new key, and the old entry ages out of the cache.
+The live poll compares these stamps with the version a page carries, and a user's kept
+unread counts follow the conversations stamped since (``selectors.unread_tally``). The
+Team Inbox's unread count per agent, which reads the whole table, is cached under a key
+made of the newest stamp and everything else it is counted from (the agents and when their
+read marks last changed). A key is never deleted: after any change the next page asks for
+a new key, and the old entry ages out of the cache.
 """
 
 import hashlib
@@ -55,17 +56,12 @@ def counts_version(
     return CountsVersion(f"counts:{name}:{digest}", CACHE_SECONDS if settled else 0)
 
 
-def kept_counts(version: CountsVersion):
-    """The counts kept under ``version``, or None."""
-    return cache.get(version.key)
-
-
 def cached_counts(
     version: CountsVersion, count: Callable[[], T], *, still_current: Callable[[], bool]
 ) -> T:
     """``count()``, kept under ``version`` when it is settled and ``still_current()`` says,
     after counting, that nothing named in the version changed meanwhile."""
-    found = kept_counts(version)
+    found = cache.get(version.key)
     if found is not None:
         return found
     value = count()

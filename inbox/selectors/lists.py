@@ -251,9 +251,14 @@ def mentioned_unseen(user: User, reach: Reach | None = None) -> QuerySet[Convers
     """F-CO2: the conversations ``user`` may open where someone @mentioned them and that
     they have not opened since: the Mentions list, and its count in the navigation."""
     return visible_conversations(user, reach).filter(
-        pk__in=Notification.objects.filter(
-            user=user, kind=Notification.Kind.MENTIONED, read_at__isnull=True
-        ).values("conversation_id")
+        pk__in=mentions_of(user).values("conversation_id")
+    )
+
+
+def mentions_of(user: User) -> QuerySet[Notification]:
+    """Where someone @mentioned ``user`` and they have not opened the conversation since."""
+    return Notification.objects.filter(
+        user=user, kind=Notification.Kind.MENTIONED, read_at__isnull=True
     )
 
 

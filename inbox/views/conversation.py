@@ -17,7 +17,7 @@ from ..pure.params import param_id
 from ..pure.phone import format_phone
 from ..pure.segments import count_segments
 from ..selectors.contacts import contact_chosen, contact_conversations
-from ..selectors.counts import inbox_nav
+from ..selectors.counts import unread_count
 from ..selectors.search import thread_size_to_show
 from ..selectors.window import Thread, thread
 from ..services.conversations import conversation_start
@@ -99,7 +99,7 @@ def _window_swap(request: HttpRequest, conversation, *, was_unread: bool) -> Htt
         request, "inbox/partials/window_swap.html", _thread_context(request, conversation)
     )
     if was_unread:
-        unread = inbox_nav(user=request.user).mine
+        unread = unread_count(user=request.user)
         trigger_client_event(response, "inbox-changed", {"unread": unread}, after="settle")
     return response
 

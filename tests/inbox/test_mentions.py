@@ -152,11 +152,12 @@ def test_the_mentions_view_has_fixed_queries(
             note_add(conversation=c, author=alice, body="@bob")
 
     client.force_login(bob)
+    client.get(reverse("inbox:mentions"))  # the counts are kept from here
     mention(2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         first = client.get(reverse("inbox:mentions"))
     mention(5)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         second = client.get(reverse("inbox:mentions"))
     assert len(first.context["conversations"]) == 2
     assert len(second.context["conversations"]) == 5
