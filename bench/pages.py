@@ -14,6 +14,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from django.db import connection
+from django.db.models import Max, Subquery
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -64,6 +65,8 @@ class Page:
     method: str = "get"
     # Asked by a web-chat visitor: their token goes along (``Targets.webchat_token``).
     visitor: bool = False
+    # A busy organisation: some conversation changes before each request (untimed).
+    busy: bool = False
 
     def headers(self, targets: "Targets") -> dict[str, str]:
         if self.visitor:
@@ -76,6 +79,7 @@ PAGES = [
     Page(FLOOR, "agent", "/bench/bare"),
     Page("My Inbox", "agent", "/"),
     Page("My Inbox page 2+", "agent", "/?after={cursor}"),
+    Page("My Inbox, a conversation changed before each", "agent", "/", busy=True),
     Page("Conversation window", "agent", "/c/{conversation}/"),
     Page("Row opened from the list", "agent", "/c/{conversation}/", htmx_target="window"),
     Page("Thread poll, unchanged (204)", "agent", "/c/{conversation}/thread/?v={version}"),
@@ -120,6 +124,7 @@ PAGES = [
     ),
     Page("My Inbox (admin)", "admin", "/"),
     Page("Team Inbox: one agent (admin)", "admin", "/team/{agent}/"),
+    Page("My Inbox, a conversation changed before each (admin)", "admin", "/", busy=True),
     Page("Conversation window (admin)", "admin", "/c/{conversation}/"),
     Page("WhatsApp consent import (admin)", "admin", "/consent/import/"),
     Page("Merge with…: search by name (admin)", "admin", "/contacts/{contact}/merge/?q={name}"),
@@ -307,6 +312,8 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     cpu_started = time.process_time()
     for i in range(requests):
         url = targets.url(page.url, i)
+        if page.busy:
+            _change_somewhere(i)
         started = time.perf_counter()
         request(url, data, headers=page.headers(targets))
         timings.append((time.perf_counter() - started) * 1000)
@@ -315,6 +322,17 @@ def measure_page(page: Page, client: Client, targets: Targets, requests: int) ->
     result.p50_ms = round(statistics.median(timings), 2)
     result.p95_ms = round(statistics.quantiles(timings, n=20)[18], 2)
     return judged(result)
+
+
+def _change_somewhere(i: int) -> None:
+    """Stamp one conversation as changed, as a customer message or an assignment anywhere in
+    the organisation would: every thousandth conversation in turn, most of them not the busy
+    agent's."""
+    last = Conversation.objects.aggregate(last=Max("pk"))["last"] or 0
+    at_or_after = (
+        Conversation.objects.filter(pk__gte=(i * 1000) % (last + 1)).order_by("pk").values("pk")
+    )
+    Conversation.objects.filter(pk__in=Subquery(at_or_after[:1])).update(changed_at=timezone.now())
 
 
 def judged(result: PageResult) -> PageResult:
