@@ -3,13 +3,13 @@
 Counting a busy agent's unread conversations reads tens of thousands of index entries
 (70 ms at ten million messages), and in a busy organisation some conversation changes
 every second: counts kept until anything changes were counted again on nearly every page.
-So a standard user's unread and mentioned conversations are kept, each as one number (its
-sender ID and what it adds to: ``code``), with what they add up to (``Tally``). A page asks
-only which conversations changed since (``changed_at``, read from its own index: a handful
-of rows) and moves each one's part of the counts. They are counted again when what the
-user may see changed (their lines, teams or role), when their read marks changed other
-than by opening one unread conversation, when more changed than is worth applying, and
-when nothing is kept yet.
+So a user's unread and mentioned conversations are kept, each as one number (its sender ID
+and what it adds to: ``code``), with what they add up to (``Tally``). A page asks only
+which conversations changed since (``changed_at``, read from its own index: a handful of
+rows) and moves each one's part of the counts. A change to the user's read marks names the
+conversations it changed (``services.read_state.MarksChange``): they are moved likewise.
+The counts are counted again when what the user may see changed (their lines, teams or
+role), when more changed than is worth applying, and when nothing is kept yet.
 
 An admin sees every conversation, and most are unread to them: at ten million messages,
 hundreds of thousands. Beyond ``ROWS_MAX`` unread the counts are kept without the rows,
@@ -25,7 +25,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -34,8 +34,8 @@ from django.utils import timezone
 
 from .. import versions
 from ..access import Reach, in_sight, visible_parts
-from ..models import Conversation, User
-from ..services.read_state import single_read_behind
+from ..models import Conversation, Role, User
+from ..services.read_state import marks_change_behind
 from .lists import mentioned_unseen, mentions_of, sent_by, with_unread
 
 # What a kept conversation adds to: the low bits of its code (its sender ID above them).
@@ -45,7 +45,10 @@ FLAG_BITS = 4
 CHANGES_MAX = 300
 # More unread than this: the counts are kept without the rows (an admin's, always).
 ROWS_MAX = 100_000
-KEEP_SECONDS = 3600
+# Counted afresh at least this often: a change that escapes the catch-up (a stamp that
+# commits later than the commit slack, a conversation leaving someone's sight unstamped, by
+# an edit in the Django admin) is not shown for longer.
+RECOUNT_SECONDS = 60
 
 
 def code(sender_id: int, flags: int) -> int:
@@ -113,15 +116,17 @@ class KeptUnread:
     """A user's counts as last brought up to date.
 
     ``sight``: what they could see then (role and reach); ``marks``: their read-mark stamp;
-    ``seen_to``: the newest conversation change applied, and ``checked_at`` when the
-    changes were last read; ``rows``: every unread or mentioned conversation's code, or
-    None when too many to keep: the counts then hold only while nothing changes, and are
-    kept (``keep``) only when the marks did not change while they were counted."""
+    ``seen_to``: the newest conversation change applied, ``checked_at`` when the changes
+    were last read, and ``counted_at`` when they were all counted; ``rows``: every unread
+    or mentioned conversation's code, or None when too many to keep: the counts then hold
+    only while nothing changes, and are kept (``keep``) only when the marks did not change
+    while they were counted."""
 
     sight: tuple
     marks: datetime | None
     seen_to: datetime | None
     checked_at: datetime
+    counted_at: datetime
     tally: Tally
     rows: KeptRows | None
     keep: bool = True
@@ -182,7 +187,7 @@ def _kept(user: User) -> KeptUnread | None:
 
 def _keep(user: User, kept: KeptUnread) -> None:
     if kept.keep:
-        cache.set(_key(user), kept, KEEP_SECONDS)
+        cache.set(_key(user), kept, RECOUNT_SECONDS)
 
 
 @dataclass
@@ -200,11 +205,11 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
     """``kept`` brought up to date with ``user``'s read marks and every conversation change
     since. While the newest change is the one last applied, and was already settled when
     the changes were last read, nothing more is read than that newest change."""
-    if kept is None:
+    if kept is None or timezone.now() - kept.counted_at >= timedelta(seconds=RECOUNT_SECONDS):
         return CaughtUp(None)
     moved = False
     if kept.marks != user.read_marks_changed_at:
-        if not _read_one(kept, user):
+        if not _marks_followed(kept, user):
             return CaughtUp(None)
         moved = True
     newest = versions.conversations_changed_at()
@@ -213,7 +218,7 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
     if kept.rows is None:
         return CaughtUp(None, newest=newest, newest_read=True)
     checked_at = timezone.now()
-    changes = _changes_since(kept.seen_to, user, kept.sight[1])
+    changes = _changes_since(kept.seen_to, user, kept.sight)
     if changes is None:
         return CaughtUp(None, newest=newest, newest_read=True)
     for conversation_id, new_code, changed_at in changes:
@@ -227,45 +232,48 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
     return CaughtUp(kept, moved=True)
 
 
-def _read_one(kept: KeptUnread, user: User) -> bool:
-    """Follow ``user`` opening one unread conversation since ``kept`` (its code loses
-    UNREAD; a mention stays until ``mentions_seen`` stamps the marks again). False when the
-    marks changed otherwise."""
-    read = single_read_behind(user)
-    if read is None or read.before != kept.marks:
+def _marks_followed(kept: KeptUnread, user: User) -> bool:
+    """Follow the change to ``user``'s read marks since ``kept`` (``MarksChange``): the
+    conversations it names are read again (one query; a customer may have written in one
+    since). False when it was not noted, or, for counts kept without their conversations,
+    when it was not one conversation going from unread to read."""
+    change = marks_change_behind(user)
+    if change is None or change.before != kept.marks:
         return False
-    if kept.rows is not None:
-        old = kept.rows.get(read.conversation_id)
-        if old is not None:
-            kept.put(read.conversation_id, old & ~UNREAD)
-    else:
-        # Without rows: the conversation went from unread to read, so take its part out.
-        one = Conversation.objects.filter(pk=read.conversation_id)
-        for _, now, _ in _codes(one, user, kept.sight[1]):
-            if now is not None:
-                kept.tally.add(now | UNREAD, -1)
-                kept.tally.add(now)
+    if kept.rows is None and not change.one_read:
+        return False
+    named = Conversation.objects.filter(pk__in=change.conversation_ids)
+    for conversation_id, now, _ in _codes(named, user, kept.sight):
+        if kept.rows is not None:
+            kept.put(conversation_id, now)
+        elif now is not None:
+            # It went from unread to read: its part comes out.
+            kept.tally.add(now | UNREAD, -1)
+            kept.tally.add(now)
     kept.marks = user.read_marks_changed_at
     return True
 
 
 def _changes_since(
-    seen_to: datetime | None, user: User, reach: Reach | None
+    seen_to: datetime | None, user: User, sight: tuple
 ) -> list[tuple[int, int | None, datetime]] | None:
     """(id, code as it is now or None when out of sight, changed at) of every conversation
     changed since ``seen_to`` (less the commit slack); None when there are too many."""
     changed = Conversation.objects.order_by()
     if seen_to is not None:
         changed = changed.filter(changed_at__gte=seen_to - versions.COMMIT_SLACK)
-    found = _codes(changed, user, reach, limit=CHANGES_MAX + 1)
+    found = _codes(changed, user, sight, limit=CHANGES_MAX + 1)
     return None if len(found) > CHANGES_MAX else found
 
 
-def _codes(qs, user: User, reach: Reach | None, *, limit: int | None = None):
-    """(id, code or None when ``user`` cannot see it, changed at) of each of ``qs``."""
+def _codes(qs, user: User, sight: tuple, *, limit: int | None = None):
+    """(id, code or None when out of ``sight``, changed at) of each of ``qs``: what
+    ``user`` sees as the role and reach their counts were kept for (never their role now:
+    an admin's view must not enter the rows kept for them as a standard user)."""
+    role, reach = sight
     seen = (
         Value(True)
-        if user.is_admin
+        if role == Role.ADMIN
         else ExpressionWrapper(in_sight(user, reach), output_field=BooleanField())
     )
     rows = (
@@ -319,13 +327,15 @@ def _counted(
         tally = Tally()
         for kept_code in codes.values():
             tally.add(kept_code)
-        return KeptUnread(sight, marks, seen_to, checked_at, tally, KeptRows(codes.items()))
+        return KeptUnread(
+            sight, marks, seen_to, checked_at, checked_at, tally, KeptRows(codes.items())
+        )
     tally = Tally(mentions=mentioned_unseen(user, reach).order_by().count())
     for sender_id, n, mine, sent in _unread_by_sender(user, reach):
         tally.senders[sender_id] = n
         tally.mine += mine
         tally.sent += sent
-    kept = KeptUnread(sight, marks, seen_to, checked_at, tally, rows=None)
+    kept = KeptUnread(sight, marks, seen_to, checked_at, checked_at, tally, rows=None)
     # Without rows a later read is subtracted from these counts: they must not already
     # hold one that another tab made meanwhile.
     kept.keep = kept.settled and _read_marks_stamp(user) == marks

@@ -62,7 +62,10 @@ def _apply(
         else:
             conversation.status = S.ASSIGNED if conversation.owner_id else S.OPEN
             conversation.closed_at = None
-        conversation.changed_at = now
+        # Stamped as it is written: an auto-close run's later batches commit long after
+        # the run began, and a stamp must not be older than its commit by more than the
+        # commit slack (``versions.COMMIT_SLACK``).
+        conversation.changed_at = timezone.now()
         changed.append(conversation)
         events.append(
             ConversationEvent(

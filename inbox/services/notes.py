@@ -120,5 +120,5 @@ def mentions_seen(*, user: User, conversation: Conversation) -> None:
         read_at__isnull=True,
     ).update(read_at=timezone.now())
     if seen:
-        marks_stamp(user)
+        marks_stamp(user, conversation)
     window_facts.update(conversation, user, mentions_unseen=False)

@@ -1,8 +1,8 @@
 """Per-user read marks (F-CV6): unread means a customer message newer than my mark.
 
-Every change to a user's marks goes through here and stamps ``read_marks_changed_at``, so
-unread counts cached for that user are counted afresh, except after opening one unread
-conversation: that change is noted (``SingleRead``) so the counts can follow it instead.
+Every change to a user's marks goes through here and stamps ``read_marks_changed_at``, and
+notes which conversations it changed (``MarksChange``), so the unread counts kept for that
+user follow it instead of being counted afresh.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -25,23 +25,38 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class SingleRead:
-    """The change that produced a read-mark stamp: one conversation went from unread to read,
-    and the stamp before it."""
+class MarksChange:
+    """What changed a user's read marks at a stamp: ``conversation_ids`` were marked read or
+    unread, or a mention in them was seen, from the stamp ``before``. ``one_read``: one
+    conversation went from unread to read, nothing else changing the marks since the page
+    that opened it saw them (counts kept without their conversations subtract it)."""
 
     before: datetime | None
-    conversation_id: int
+    conversation_ids: tuple[int, ...]
+    one_read: bool = False
 
 
-def _single_read_key(user_id: int, stamp: datetime) -> str:
-    return f"single-read:{user_id}:{stamp.isoformat()}"
+# A change to more conversations than this is not noted: the counts are counted afresh.
+NOTED_MAX = 300
 
 
-def single_read_behind(user: User) -> SingleRead | None:
-    """What changed ``user``'s read marks last, when it was one conversation becoming read."""
+def _change_key(user_id: int, stamp: datetime) -> str:
+    return f"marks-change:{user_id}:{stamp.isoformat()}"
+
+
+def marks_change_behind(user: User) -> MarksChange | None:
+    """What changed ``user``'s read marks last, if it was noted."""
     if user.read_marks_changed_at is None:
         return None
-    return cache.get(_single_read_key(user.pk, user.read_marks_changed_at))
+    return cache.get(_change_key(user.pk, user.read_marks_changed_at))
+
+
+def _note(user: User, stamp: datetime, change: MarksChange) -> None:
+    """Note ``change`` under the stamp naming it. Kept at once, inside the change's
+    transaction: should it roll back, no user carries the stamp."""
+    if len(change.conversation_ids) <= NOTED_MAX:
+        # Longer than the counts it moves are kept between full counts.
+        cache.set(_change_key(user.pk, stamp), change, CACHE_SECONDS)
 
 
 @contextmanager
@@ -66,11 +81,11 @@ def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
         event_record(kind="read", user_id=user.pk)
 
 
-def marks_stamp(user: User) -> None:
-    """Name a change to what ``user`` has seen besides their read marks (a mention seen,
-    once written): the counts cached for them are counted afresh."""
-    with _changing_marks(user):
-        pass
+def marks_stamp(user: User, conversation: Conversation) -> None:
+    """Name a change to what ``user`` has seen in ``conversation`` besides their read marks
+    (a mention seen, once written): the counts kept for them follow it."""
+    with _changing_marks(user) as (before, stamp):
+        _note(user, stamp, MarksChange(before, (conversation.pk,)))
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
@@ -93,17 +108,10 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
         return False
     with _changing_marks(user) as (before, stamp):
         _marks_set(user=user, conversations=[conversation], at=stamp)
-        if before == seen_stamp:
-            # No change to the marks since they showed it unread: this read is the whole
-            # change. Kept at once: should this transaction roll back, no user carries the
-            # stamp.
-            cache.set(
-                _single_read_key(user.pk, stamp),
-                SingleRead(before=before, conversation_id=conversation.pk),
-                CACHE_SECONDS,  # as long as the counts it adjusts may be kept
-            )
-        # Otherwise another tab changed the marks meanwhile: the stamp moves, unexplained
-        # (the counts are counted again).
+        # Unless another tab changed the marks since they showed it unread, this read is
+        # the whole change.
+        one_read = before == seen_stamp
+        _note(user, stamp, MarksChange(before, (conversation.pk,), one_read=one_read))
     window_facts.update(conversation, user, read=True)
     return True
 
@@ -148,12 +156,16 @@ def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetim
 
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark every one of ``conversations`` read for ``user``."""
-    with _changing_marks(user) as (_, stamp):
+    conversations = list(conversations)
+    with _changing_marks(user) as (before, stamp):
         _marks_set(user=user, conversations=conversations, at=stamp)
+        _note(user, stamp, MarksChange(before, tuple(c.pk for c in conversations)))
 
 
 def conversations_mark_unread(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark ``conversations`` unread for ``user``: without a read mark, any customer message
     counts as unread."""
-    with _changing_marks(user):
-        ReadState.objects.filter(user=user, conversation__in=list(conversations)).delete()
+    conversations = list(conversations)
+    with _changing_marks(user) as (before, stamp):
+        ReadState.objects.filter(user=user, conversation__in=conversations).delete()
+        _note(user, stamp, MarksChange(before, tuple(c.pk for c in conversations)))

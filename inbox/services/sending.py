@@ -299,7 +299,9 @@ def conversation_record_outbound(
     fields = {
         "last_outbound_at": at,
         "last_activity_at": at,
-        "changed_at": at,
+        # Stamped as it is written, not when the send began (its checks and uploads may
+        # take longer than the commit slack, ``versions.COMMIT_SLACK``).
+        "changed_at": timezone.now(),
         "last_message_preview": preview_of(body),
         "last_message_direction": MessageDirection.OUTBOUND,
         "last_sender": author,
