@@ -242,7 +242,12 @@ REDIS_URL = env_str("REDIS_URL", "")
 # counts live: Redis when
 # REDIS_URL is set, else files under var/ (one machine, as `make run`).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Per process: each user's kept unread counts and drawn navigation (``inbox.
+    # selectors.unread_tally``), so room for every user of a busy organisation.
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
     "shared": redis_cache(REDIS_URL, prefix="converse")
     if REDIS_URL
     else file_cache(str(VAR_DIR / "shared-cache")),

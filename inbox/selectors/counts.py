@@ -38,8 +38,9 @@ class InboxNav:
 
 def inbox_nav(*, user: User) -> InboxNav:
     """Lists and unread counts in a fixed number of queries however many sender IDs and
-    conversations: sender IDs, a standard user's reach, and what changed since the counts
-    were kept (``unread_tally``); counting afresh adds the newest change and two counts."""
+    conversations: sender IDs, a standard user's reach, the newest change, and what changed
+    since the counts were kept (``unread_tally``) unless nothing did; counting afresh takes
+    two counts instead."""
     senders = [
         NavSender(*row)
         for row in usable_sender_ids(user)

@@ -35,7 +35,7 @@ from django.utils import timezone
 from .. import versions
 from ..access import Reach, in_sight, visible_parts
 from ..models import Conversation, Role, User
-from ..services.read_state import marks_change_behind
+from ..services.read_state import marks_changes_since
 from .lists import mentioned_unseen, mentions_of, sent_by, with_unread
 
 # What a kept conversation adds to: the low bits of its code (its sender ID above them).
@@ -119,8 +119,9 @@ class KeptUnread:
     ``seen_to``: the newest conversation change applied, ``checked_at`` when the changes
     were last read, and ``counted_at`` when they were all counted; ``rows``: every unread
     or mentioned conversation's code, or None when too many to keep: the counts then hold
-    only while nothing changes, and are kept (``keep``) only when the marks did not change
-    while they were counted."""
+    only while nothing changes, and only (``usable``) when every change up to ``seen_to``
+    had committed and the marks did not change while they were counted; unusable, they are
+    kept to say that the rows are too many."""
 
     sight: tuple
     marks: datetime | None
@@ -129,7 +130,7 @@ class KeptUnread:
     counted_at: datetime
     tally: Tally
     rows: KeptRows | None
-    keep: bool = True
+    usable: bool = True
 
     @property
     def settled(self) -> bool:
@@ -164,7 +165,8 @@ def unread_tally(user: User, reach: Reach | None) -> Tally:
 
 def mine_unread(user: User) -> int | None:
     """My Inbox's unread count from ``user``'s kept counts brought up to date, or None when
-    nothing usable is kept (the caller counts)."""
+    nothing usable is kept (the caller counts). What they own is in sight whatever their
+    lines and teams, so counts kept for other ones still give it."""
     caught = _caught_up(_kept(user), user)
     if caught.kept is None:
         return None
@@ -186,8 +188,7 @@ def _kept(user: User) -> KeptUnread | None:
 
 
 def _keep(user: User, kept: KeptUnread) -> None:
-    if kept.keep:
-        cache.set(_key(user), kept, RECOUNT_SECONDS)
+    cache.set(_key(user), kept, RECOUNT_SECONDS)
 
 
 @dataclass
@@ -205,7 +206,11 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
     """``kept`` brought up to date with ``user``'s read marks and every conversation change
     since. While the newest change is the one last applied, and was already settled when
     the changes were last read, nothing more is read than that newest change."""
-    if kept is None or timezone.now() - kept.counted_at >= timedelta(seconds=RECOUNT_SECONDS):
+    if (
+        kept is None
+        or not kept.usable
+        or timezone.now() - kept.counted_at >= timedelta(seconds=RECOUNT_SECONDS)
+    ):
         return CaughtUp(None)
     moved = False
     if kept.marks != user.read_marks_changed_at:
@@ -217,7 +222,7 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
         return CaughtUp(kept, moved)
     if kept.rows is None:
         return CaughtUp(None, newest=newest, newest_read=True)
-    checked_at = timezone.now()
+    checked_at, was_settled = timezone.now(), kept.settled
     changes = _changes_since(kept.seen_to, user, kept.sight)
     if changes is None:
         return CaughtUp(None, newest=newest, newest_read=True)
@@ -226,24 +231,29 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
             new_code = None
         if kept.rows.get(conversation_id) != new_code:
             kept.put(conversation_id, new_code)
+            moved = True
         if kept.seen_to is None or changed_at > kept.seen_to:
-            kept.seen_to = changed_at
+            kept.seen_to, moved = changed_at, True
     kept.checked_at = checked_at
-    return CaughtUp(kept, moved=True)
+    # Kept again when something moved, or once it is settled (so later pages read no more
+    # than the newest change): not on every page while a change is under a second old.
+    return CaughtUp(kept, moved or (kept.settled and not was_settled))
 
 
 def _marks_followed(kept: KeptUnread, user: User) -> bool:
-    """Follow the change to ``user``'s read marks since ``kept`` (``MarksChange``): the
-    conversations it names are read again (one query; a customer may have written in one
-    since). False when it was not noted, or, for counts kept without their conversations,
-    when it was not one conversation going from unread to read."""
-    change = marks_change_behind(user)
-    if change is None or change.before != kept.marks:
+    """Follow the changes to ``user``'s read marks since ``kept`` (``MarksChange``): the
+    conversations they name are read again (one query; a customer may have written in one
+    since). False when one was not noted, or, for counts kept without their conversations,
+    when they were not one conversation going from unread to read."""
+    changes = marks_changes_since(user, kept.marks)
+    if changes is None:
         return False
-    if kept.rows is None and not change.one_read:
+    if kept.rows is None and not (len(changes) == 1 and changes[0].one_read):
         return False
-    named = Conversation.objects.filter(pk__in=change.conversation_ids)
-    for conversation_id, now, _ in _codes(named, user, kept.sight):
+    named = {pk for change in changes for pk in change.conversation_ids}
+    for conversation_id, now, _ in _codes(
+        Conversation.objects.filter(pk__in=named), user, kept.sight
+    ):
         if kept.rows is not None:
             kept.put(conversation_id, now)
         elif now is not None:
@@ -338,7 +348,7 @@ def _counted(
     kept = KeptUnread(sight, marks, seen_to, checked_at, checked_at, tally, rows=None)
     # Without rows a later read is subtracted from these counts: they must not already
     # hold one that another tab made meanwhile.
-    kept.keep = kept.settled and _read_marks_stamp(user) == marks
+    kept.usable = kept.settled and _read_marks_stamp(user) == marks
     return kept
 
 

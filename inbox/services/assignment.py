@@ -42,7 +42,6 @@ def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
     if not assignee.is_active:
         raise AssignRefused(f"{assignee} is deactivated and cannot be assigned conversations.")
     pks = [c.pk for c in conversations]
-    now = timezone.now()
     with transaction.atomic():
         locked = list(
             Conversation.objects.select_for_update(of=("self",))
@@ -53,6 +52,9 @@ def _assign(*, conversations: Iterable[Conversation], assignee: User, by: User):
         )
         if not locked:
             return []
+        # Stamped once the locks are held, not before waiting for them (a stamp must not be
+        # older than its commit by more than ``versions.COMMIT_SLACK``).
+        now = timezone.now()
         changed = [c.pk for c in locked]
         # The assignee also becomes who the customer's next message goes to on a shared
         # line (F-CV3: the user who last sent, or who was assigned, whichever came later).

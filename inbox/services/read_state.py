@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,25 +38,34 @@ class MarksChange:
 
 # A change to more conversations than this is not noted: the counts are counted afresh.
 NOTED_MAX = 300
+# Changes followed between two pages: more, and the counts are counted afresh.
+CHAIN_MAX = 20
 
 
 def _change_key(user_id: int, stamp: datetime) -> str:
     return f"marks-change:{user_id}:{stamp.isoformat()}"
 
 
-def marks_change_behind(user: User) -> MarksChange | None:
-    """What changed ``user``'s read marks last, if it was noted."""
-    if user.read_marks_changed_at is None:
-        return None
-    return cache.get(_change_key(user.pk, user.read_marks_changed_at))
+def marks_changes_since(user: User, since: datetime | None) -> list[MarksChange] | None:
+    """The noted changes to ``user``'s read marks from the stamp ``since`` to theirs now,
+    newest first; None when one of them was not noted (or there are more than a few)."""
+    changes, stamp = [], user.read_marks_changed_at
+    while stamp != since:
+        change = stamp and caches["shared"].get(_change_key(user.pk, stamp))
+        if change is None or len(changes) == CHAIN_MAX:
+            return None
+        changes.append(change)
+        stamp = change.before
+    return changes
 
 
 def _note(user: User, stamp: datetime, change: MarksChange) -> None:
-    """Note ``change`` under the stamp naming it. Kept at once, inside the change's
-    transaction: should it roll back, no user carries the stamp."""
+    """Note ``change`` under the stamp naming it, in the cache every process shares (a
+    worker's change, a snooze waking, is followed by the web's pages). Kept at once, inside
+    the change's transaction: should it roll back, no user carries the stamp."""
     if len(change.conversation_ids) <= NOTED_MAX:
         # Longer than the counts it moves are kept between full counts.
-        cache.set(_change_key(user.pk, stamp), change, CACHE_SECONDS)
+        caches["shared"].set(_change_key(user.pk, stamp), change, CACHE_SECONDS)
 
 
 @contextmanager

@@ -299,9 +299,6 @@ def conversation_record_outbound(
     fields = {
         "last_outbound_at": at,
         "last_activity_at": at,
-        # Stamped as it is written, not when the send began (its checks and uploads may
-        # take longer than the commit slack, ``versions.COMMIT_SLACK``).
-        "changed_at": timezone.now(),
         "last_message_preview": preview_of(body),
         "last_message_direction": MessageDirection.OUTBOUND,
         "last_sender": author,
@@ -319,6 +316,9 @@ def conversation_record_outbound(
     if conversation.owner_id is None:
         fields["owner"] = author
         fields["status"] = Conversation.Status.ASSIGNED
+    # Stamped as it is written, not when the send began: its checks, upload and the updates
+    # above may wait longer than the commit slack (``versions.COMMIT_SLACK``).
+    fields["changed_at"] = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(
         **fields, first_response_at=first_response_on_send(at=at)
     )

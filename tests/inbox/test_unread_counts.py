@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import versions
 from inbox.access import usable_sender_ids, visible_conversations, visible_parts
 from inbox.models import (
     Channel,
@@ -35,12 +34,6 @@ from inbox.services.sending import message_send
 from inbox.services.teams import conversation_join
 
 from ..conftest import receive
-
-
-@pytest.fixture
-def settled(monkeypatch):
-    """Every change counts as committed at once, so counts are kept between pages."""
-    monkeypatch.setattr(versions, "COMMIT_SLACK", timedelta(0))
 
 
 def nav(client):
@@ -582,3 +575,116 @@ def test_a_change_made_without_a_stamp_shows_within_a_minute(
         assert shown_to(alice) != expected_counts(alice)
         clock.shift(timedelta(seconds=RECOUNT_SECONDS / 2))
         assert shown_to(alice) == expected_counts(alice)
+
+
+def counted_again(queries) -> list:
+    return [q for q in queries if "seen.c_id" in q["sql"]]
+
+
+def test_opening_an_unread_conversation_i_was_mentioned_in_follows_both_changes(
+    client, alice, bob, alice_line, shared_line, settled
+):
+    """Opening it reads it and sees the mention: two changes to the read marks, both
+    followed without counting again."""
+    receive(alice_line, "+12025550101", "Hello")
+    c = receive(shared_line, "+12025550102", "Hello").conversation
+    note_add(conversation=c, author=bob, body="@alice look")
+    client.force_login(alice)
+    assert nav(client).mentions == 1
+    with CaptureQueriesContext(connection) as window:
+        client.get(reverse("inbox:conversation", args=[c.public_id]))
+    assert shown_to(alice) == expected_counts(alice)
+    assert not counted_again(window.captured_queries)
+
+
+def test_two_changes_to_the_read_marks_between_pages_are_both_followed(
+    client, alice, alice_line, settled
+):
+    from inbox.services.read_state import conversations_mark_read, conversations_mark_unread
+
+    a = receive(alice_line, "+12025550101", "Hello").conversation
+    b = receive(alice_line, "+12025550102", "Hello").conversation
+    client.force_login(alice)
+    assert nav(client).mine == 2
+    conversations_mark_read(user=fresh(alice), conversations=[a, b])
+    conversations_mark_unread(user=fresh(alice), conversations=[b])
+    with CaptureQueriesContext(connection) as page:
+        assert nav(client).mine == 1
+    assert not counted_again(page.captured_queries)
+
+
+def test_too_many_unread_to_keep_are_counted_in_the_database_straight_away(
+    client, admin, alice_line, monkeypatch
+):
+    """In a busy organisation (the newest change under a second old on every page) counts
+    without their rows cannot be used, but say that the rows are too many: no page fetches
+    them again before counting in the database."""
+    from inbox.selectors import unread_tally
+
+    monkeypatch.setattr(unread_tally, "ROWS_MAX", 1)
+    for i in range(3):
+        receive(alice_line, f"+1202555010{i}", "Hello")
+    client.force_login(admin)
+    nav(client)
+    for _ in range(2):
+        receive(alice_line, "+12025550109", "Again")
+        with CaptureQueriesContext(connection) as page:
+            assert nav(client).mine == expected_counts(admin)[0]
+        assert counted_again(page.captured_queries)
+        assert not [q for q in page.captured_queries if "SELECT seen.c_id" in q["sql"]]
+
+
+def test_an_assignment_is_stamped_once_its_locks_are_held(
+    admin, alice, bob, alice_line, support_team, settled, monkeypatch
+):
+    """While it waits for the rows' locks, a page applies a newer change; the assignment's
+    stamp is newer still, so the next page applies it (the conversation leaves the grab
+    queue alice sees)."""
+    from django.db import transaction
+
+    from inbox.services import assignment
+
+    support_team.mode = TeamMode.GRAB
+    support_team.save()
+    team_line = SenderId.objects.create(
+        address="+14155550150", channel=Channel.SMS, label="Team line", team=support_team
+    )
+    c = receive(team_line, "+12025550101", "Hi").conversation
+    assert shown_to(alice) == expected_counts(alice)
+    atomic, waited = transaction.atomic, []
+
+    class LocksHeldElsewhere:
+        @staticmethod
+        def atomic(*args, **kwargs):
+            if not waited:
+                waited.append(receive(alice_line, "+12025550102", "Hi"))
+                shown_to(alice)
+            return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(assignment, "transaction", LocksHeldElsewhere)
+    conversations_assign(conversations=[c], assignee=bob, by=admin)
+    assert shown_to(alice) == expected_counts(alice)
+
+
+def test_a_send_is_stamped_after_what_it_may_wait_for(
+    alice, bob, shared_line, settled, monkeypatch
+):
+    """Taking the conversation over (an update that may wait for a lock) comes before the
+    send's stamp: a page drawn meanwhile does not hide the send from the next one."""
+    from inbox.services import sending
+
+    c = receive(shared_line, "+12025550101", "Hi").conversation
+    Conversation.objects.filter(pk=c.pk).update(with_bot=True)
+    assert shown_to(bob) == expected_counts(bob)
+    take_over, waited = sending.conversation_reply_take_over, []
+
+    def waits(**kwargs):
+        if not waited:
+            waited.append(receive(shared_line, "+12025550109", "Hi"))
+            shown_to(bob)
+        return take_over(**kwargs)
+
+    monkeypatch.setattr(sending, "conversation_reply_take_over", waits)
+    conversation = Conversation.objects.select_related("sender_id", "contact").get(pk=c.pk)
+    message_send(conversation=conversation, author=alice, body="Hello")
+    assert shown_to(bob) == expected_counts(bob)
