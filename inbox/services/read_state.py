@@ -5,6 +5,7 @@ notes which conversations it changed (``MarksChange``), so the unread counts kep
 user follow it instead of being counted afresh.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ..models import Conversation, ReadState, User
 from ..versions import CACHE_SECONDS
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def marks_changes_since(user: User, since: datetime | None) -> list[MarksChange]
     newest first; None when one of them was not noted (or there are more than a few)."""
     changes, stamp = [], user.read_marks_changed_at
     while stamp != since:
-        change = stamp and caches["shared"].get(_change_key(user.pk, stamp))
+        change = stamp and _noted(user, stamp)
         if change is None or len(changes) == CHAIN_MAX:
             return None
         changes.append(change)
@@ -61,11 +63,37 @@ def marks_changes_since(user: User, since: datetime | None) -> list[MarksChange]
 
 def _note(user: User, stamp: datetime, change: MarksChange) -> None:
     """Note ``change`` under the stamp naming it, in the cache every process shares (a
-    worker's change, a snooze waking, is followed by the web's pages). Kept at once, inside
-    the change's transaction: should it roll back, no user carries the stamp."""
-    if len(change.conversation_ids) <= NOTED_MAX:
+    worker's change, a snooze waking, is followed by the web's pages), as JSON. Kept at
+    once, inside the change's transaction: should it roll back, no user carries the stamp.
+    A note that cannot be kept only means the counts are counted afresh."""
+    if len(change.conversation_ids) > NOTED_MAX:
+        return
+    noted = {
+        "before": change.before.isoformat() if change.before else None,
+        "ids": list(change.conversation_ids),
+        "one_read": change.one_read,
+    }
+    try:
         # Longer than the counts it moves are kept between full counts.
-        caches["shared"].set(_change_key(user.pk, stamp), change, CACHE_SECONDS)
+        caches["shared"].set(_change_key(user.pk, stamp), noted, CACHE_SECONDS)
+    except Exception:
+        log.warning("a change of read marks not noted in the shared cache", exc_info=True)
+
+
+def _noted(user: User, stamp: datetime) -> MarksChange | None:
+    try:
+        noted = caches["shared"].get(_change_key(user.pk, stamp))
+        if noted is None:
+            return None
+        before = noted["before"]
+        return MarksChange(
+            before=datetime.fromisoformat(before) if before is not None else None,
+            conversation_ids=tuple(int(pk) for pk in noted["ids"]),
+            one_read=noted["one_read"] is True,
+        )
+    except Exception:  # unreadable, or not what was written: not noted
+        log.warning("a change of read marks unreadable in the shared cache", exc_info=True)
+        return None
 
 
 @contextmanager

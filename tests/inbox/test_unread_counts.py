@@ -688,3 +688,37 @@ def test_a_send_is_stamped_after_what_it_may_wait_for(
     conversation = Conversation.objects.select_related("sender_id", "contact").get(pk=c.pk)
     message_send(conversation=conversation, author=alice, body="Hello")
     assert shown_to(bob) == expected_counts(bob)
+
+
+@pytest.fixture
+def shared_cache_on_files(settings, tmp_path):
+    """The "shared" cache as ``make run`` keeps it: JSON files."""
+    from converse.shared_cache import file_cache
+
+    settings.CACHES = settings.CACHES | {"shared": file_cache(str(tmp_path))}
+
+
+def test_read_mark_changes_are_followed_through_the_shared_caches_json(
+    client, alice, alice_line, shared_cache_on_files, settled
+):
+    a = receive(alice_line, "+12025550101", "Hello").conversation
+    b = receive(alice_line, "+12025550102", "Hello").conversation
+    client.force_login(alice)
+    assert nav(client).mine == 2
+    client.get(reverse("inbox:conversation", args=[a.public_id]))
+    read_state.conversations_mark_unread(user=fresh(alice), conversations=[a])
+    read_state.conversations_mark_read(user=fresh(alice), conversations=[b])
+    with CaptureQueriesContext(connection) as page:
+        assert nav(client).mine == 1
+    assert not counted_again(page.captured_queries)
+
+
+def test_a_read_is_kept_when_the_shared_cache_cannot_be_written(
+    client, alice, alice_line, unwritable_shared_cache
+):
+    c = receive(alice_line, "+12025550101", "Hello").conversation
+    client.force_login(alice)
+    assert nav(client).mine == 1
+    assert client.get(reverse("inbox:conversation", args=[c.public_id])).status_code == 200
+    assert c.read_states.filter(user=alice).exists()
+    assert nav(client).mine == 0  # counted afresh
