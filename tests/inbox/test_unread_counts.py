@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox import versions
 from inbox.access import usable_sender_ids, visible_conversations, visible_parts
 from inbox.models import (
     Channel,
@@ -722,3 +723,27 @@ def test_a_read_is_kept_when_the_shared_cache_cannot_be_written(
     assert client.get(reverse("inbox:conversation", args=[c.public_id])).status_code == 200
     assert c.read_states.filter(user=alice).exists()
     assert nav(client).mine == 0  # counted afresh
+
+
+def test_kept_counts_are_stored_again_only_when_something_moved(
+    client, alice, alice_line, monkeypatch
+):
+    """While the newest change is under a second old, each page reads it again; the counts
+    are stored again when it moved them, not on every page."""
+    from inbox.selectors import unread_tally
+
+    monkeypatch.setattr(versions, "COMMIT_SLACK", timedelta(days=1))  # never settled
+    stored = []
+    keep = unread_tally._keep
+    monkeypatch.setattr(unread_tally, "_keep", lambda user, kept: stored.append(keep(user, kept)))
+    client.force_login(alice)
+    nav(client)
+    receive(alice_line, "+12025550101", "Hello")
+    assert nav(client).mine == 1
+    stored.clear()
+    for _ in range(3):
+        assert nav(client).mine == 1
+    assert stored == []
+    receive(alice_line, "+12025550102", "Hello")
+    assert nav(client).mine == 2
+    assert len(stored) == 1
