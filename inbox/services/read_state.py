@@ -96,10 +96,18 @@ def _noted(user: User, stamp: datetime) -> MarksChange | None:
         return None
 
 
+# ``_changing_marks``'s ``opened_seeing`` when the change is not opening one conversation.
+_NOT_OPENED = object()
+
+
 @contextmanager
-def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
-    """A transaction in which ``user``'s read marks change; yields the stamp before it and
-    the stamp that will name the change.
+def _changing_marks(
+    user: User, conversations: Iterable[Conversation], *, opened_seeing=_NOT_OPENED
+) -> Iterator[datetime]:
+    """A transaction in which ``user``'s read marks of ``conversations`` change; yields the
+    stamp that will name the change, and notes the change under it (``MarksChange``).
+    ``opened_seeing``: the stamp the page showed when one of them was opened there; when
+    nothing else changed the marks since, the change is that one read (``one_read``).
 
     The user's row is locked first, so changes to one user's marks (and the stamps naming
     them) happen one after another, and the marks and their new stamp commit together: a
@@ -112,17 +120,19 @@ def _changing_marks(user: User) -> Iterator[tuple[datetime | None, datetime]]:
             .get(pk=user.pk)
         )
         stamp = timezone.now()
-        yield before, stamp
+        yield stamp
         User.objects.filter(pk=user.pk).update(read_marks_changed_at=stamp)
         user.read_marks_changed_at = stamp
+        one_read = opened_seeing is not _NOT_OPENED and before == opened_seeing
+        _note(user, stamp, MarksChange(before, tuple(c.pk for c in conversations), one_read))
         event_record(kind="read", user_id=user.pk)
 
 
 def marks_stamp(user: User, conversation: Conversation) -> None:
     """Name a change to what ``user`` has seen in ``conversation`` besides their read marks
     (a mention seen, once written): the counts kept for them follow it."""
-    with _changing_marks(user) as (before, stamp):
-        _note(user, stamp, MarksChange(before, (conversation.pk,)))
+    with _changing_marks(user, [conversation]):
+        pass
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
@@ -143,12 +153,10 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> bool:
         .exists()
     ):
         return False
-    with _changing_marks(user) as (before, stamp):
+    # Unless another tab changed the marks since they showed it unread, this read is the
+    # whole change.
+    with _changing_marks(user, [conversation], opened_seeing=seen_stamp) as stamp:
         _marks_set(user=user, conversations=[conversation], at=stamp)
-        # Unless another tab changed the marks since they showed it unread, this read is
-        # the whole change.
-        one_read = before == seen_stamp
-        _note(user, stamp, MarksChange(before, (conversation.pk,), one_read=one_read))
     window_facts.update(conversation, user, read=True)
     return True
 
@@ -194,15 +202,13 @@ def _marks_set(*, user: User, conversations: Iterable[Conversation], at: datetim
 def conversations_mark_read(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark every one of ``conversations`` read for ``user``."""
     conversations = list(conversations)
-    with _changing_marks(user) as (before, stamp):
+    with _changing_marks(user, conversations) as stamp:
         _marks_set(user=user, conversations=conversations, at=stamp)
-        _note(user, stamp, MarksChange(before, tuple(c.pk for c in conversations)))
 
 
 def conversations_mark_unread(*, user: User, conversations: Iterable[Conversation]) -> None:
     """Mark ``conversations`` unread for ``user``: without a read mark, any customer message
     counts as unread."""
     conversations = list(conversations)
-    with _changing_marks(user) as (before, stamp):
+    with _changing_marks(user, conversations):
         ReadState.objects.filter(user=user, conversation__in=conversations).delete()
-        _note(user, stamp, MarksChange(before, tuple(c.pk for c in conversations)))

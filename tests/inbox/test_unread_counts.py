@@ -239,13 +239,13 @@ def test_two_tabs_reading_the_same_conversation_at_once_subtract_it_once(
     changing_marks = read_state._changing_marks
     other_tab = [opened]
 
-    def other_tab_reads_first(user):
+    def other_tab_reads_first(user, *args, **kwargs):
         # The other tab reads it between this tab's look at the marks and its lock, and
         # its page keeps the counts that follow that read.
         if other_tab:
             conversation_mark_read(user=fresh_alice(), conversation=other_tab.pop())
             assert inbox_nav(user=fresh_alice()).mine == 1
-        return changing_marks(user)
+        return changing_marks(user, *args, **kwargs)
 
     monkeypatch.setattr(read_state, "_changing_marks", other_tab_reads_first)
     conversation_mark_read(user=fresh_alice(), conversation=opened)
