@@ -84,9 +84,6 @@ class KeptRows:
         self.ids = array("q", [pk for pk, _ in ordered])
         self.codes = array("q", [c for _, c in ordered])
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def _at(self, conversation_id: int) -> tuple[int, bool]:
         i = bisect_left(self.ids, conversation_id)
         return i, i < len(self.ids) and self.ids[i] == conversation_id
@@ -137,14 +134,21 @@ class KeptUnread:
         """Every change stamped up to ``seen_to`` had committed when the changes were read."""
         return self.seen_to is None or self.checked_at - self.seen_to >= versions.COMMIT_SLACK
 
-    def put(self, conversation_id: int, new_code: int | None) -> None:
-        """The conversation's part of the counts, as it is now (None: none)."""
-        old = self.rows.pop(conversation_id)
+    def put(self, conversation_id: int, new_code: int | None) -> bool:
+        """The conversation's part of the counts, as it is now (None: none); whether that
+        moved anything."""
+        if new_code is not None and not new_code & (UNREAD | MENTIONED):
+            new_code = None
+        old = self.rows.get(conversation_id)
+        if old == new_code:
+            return False
         if old is not None:
+            self.rows.pop(conversation_id)
             self.tally.add(old, -1)
-        if new_code is not None and new_code & (UNREAD | MENTIONED):
+        if new_code is not None:
             self.rows.set(conversation_id, new_code)
             self.tally.add(new_code)
+        return True
 
 
 def unread_tally(user: User, reach: Reach | None) -> Tally:
@@ -227,11 +231,7 @@ def _caught_up(kept: KeptUnread | None, user: User) -> CaughtUp:
     if changes is None:
         return CaughtUp(None, newest=newest, newest_read=True)
     for conversation_id, new_code, changed_at in changes:
-        if new_code is not None and not new_code & (UNREAD | MENTIONED):
-            new_code = None
-        if kept.rows.get(conversation_id) != new_code:
-            kept.put(conversation_id, new_code)
-            moved = True
+        moved |= kept.put(conversation_id, new_code)
         if kept.seen_to is None or changed_at > kept.seen_to:
             kept.seen_to, moved = changed_at, True
     kept.checked_at = checked_at
